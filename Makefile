@@ -1,0 +1,75 @@
+# isagate - build, test, demo.  `make V=1` shows the full commands.
+BUILD     ?= build
+CLANG     ?= clang
+CC        ?= gcc
+BPFTOOL   ?= bpftool
+ARCH_INC  := /usr/include/$(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+
+BPF_CFLAGS := -O2 -g -Wall -Werror -target bpf -D__bpf__ \
+	-Iinclude -Ibpf -idirafter $(ARCH_INC)
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -I$(BUILD) -Iuser
+LDLIBS   := -lbpf -lelf -lz -ljson-c -linih -lmnl
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRCS  := bpf/isagate.bpf.c bpf/xdp_pass.bpf.c
+BPF_HDRS  := $(wildcard bpf/*.h) include/isagate.h
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+USER_HDRS := $(wildcard user/*.h) include/isagate.h
+USER_LIB  := $(filter-out user/main.c,$(USER_SRCS))
+
+TEST_BINS := $(BUILD)/test_datapath $(BUILD)/test_members
+
+.PHONY: all deps test unit integration demo bench clean
+all: $(BUILD)/isagate $(BPF_OBJS) $(TEST_BINS)
+
+$(BUILD):
+	$(Q)mkdir -p $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/isagate.skel.h: $(BUILD)/isagate.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name isagate_bpf > $@
+
+$(BUILD)/isagate: $(USER_SRCS) $(USER_HDRS) $(BUILD)/isagate.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(USER_SRCS) -o $@ $(LDLIBS)
+
+$(BUILD)/test_datapath: tests/unit/test_datapath.c tests/unit/pkt.c tests/unit/pkt.h tests/unit/harness.h $(BUILD)/isagate.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/unit/test_datapath.c tests/unit/pkt.c -o $@ $(LDLIBS)
+
+$(BUILD)/test_members: tests/unit/test_members.c tests/unit/harness.h $(USER_LIB) $(USER_HDRS) $(BUILD)/isagate.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/unit/test_members.c $(USER_LIB) -o $@ $(LDLIBS)
+
+# Install the Debian packages that building and testing need (idempotent).
+deps:
+	$(Q)./tests/deps.sh
+
+test: all
+	$(Q)./tests/run.sh
+
+unit: all
+	$(Q)./tests/run.sh unit
+
+integration: all
+	$(Q)./tests/run.sh integration
+
+demo: all
+	$(Q)./tests/integration/demo.sh
+
+clean:
+	$(Q)rm -rf $(BUILD)
+-include bench/bench.mk

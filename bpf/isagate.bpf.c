@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * isagate.bpf.c - the XDP entry point: parse, decide, act, count.
+ *
+ * One program serves both sides of the router (and a one-armed router):
+ *  - IPv4 protocol 41 to a router address: admission, source checks,
+ *    decapsulation, forwarding to the IPv6 side;
+ *  - IPv6 to <ISATAP prefix>::[200:]5efe:a.b.c.d: admission of a.b.c.d,
+ *    encapsulation, forwarding to the IPv4 side;
+ *  - everything else goes to the kernel untouched.
+ * Every packet is counted under exactly one enum ig_reason.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/in.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "isagate.h"
+#include "verdict.h"
+#include "parse.h"
+#include "maps.h"
+#include "stats.h"
+#include "isatap.h"
+#include "tunnel.h"
+#include "forward.h"
+#include "nd.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Decapsulated packet: forward it, or hand it to the kernel deliberately. */
+static __always_inline struct verdict decap_forward(struct xdp_md *ctx, struct ethhdr *eth,
+						     struct iphdr *ip, struct ipv6hdr *ip6,
+						     __u32 hlen, __u16 inner_len)
+{
+	struct bpf_fib_lookup fib;
+	__u8 our_mac[ETH_ALEN], peer_mac[ETH_ALEN];
+	int rc, act;
+
+	__builtin_memcpy(our_mac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(peer_mac, eth->h_source, ETH_ALEN);
+
+	rc = fib_lookup6(ctx, &fib, ip6, inner_len);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH &&
+	    rc != BPF_FIB_LKUP_RET_NOT_FWDED)
+		return mk(XDP_DROP, fib_fail_reason(rc));
+
+	if (trim_frame(ctx, sizeof(struct ethhdr) + hlen + inner_len))
+		return mk(XDP_DROP, IG_DROP_INTERNAL);
+
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
+		/* The kernel resolves the neighbour (or delivers locally)
+		 * and forwards: keep the frame addressed to us. */
+		if (!tunnel_decap(ctx, hlen, our_mac, peer_mac))
+			return mk(XDP_DROP, IG_DROP_INTERNAL);
+		return mk(XDP_PASS, rc == BPF_FIB_LKUP_RET_NO_NEIGH ? IG_KERNEL_DECAP_NEIGH
+								    : IG_KERNEL_DECAP_LOCAL);
+	}
+	eth = tunnel_decap(ctx, hlen, fib.dmac, fib.smac);
+	if (!eth)
+		return mk(XDP_DROP, IG_DROP_INTERNAL);
+	act = redirect_port(fib.ifindex);
+	if (act != XDP_REDIRECT) {
+		eth_write(eth, our_mac, peer_mac, ETH_P_IPV6);
+		return mk(XDP_PASS, IG_KERNEL_DECAP_DEV);
+	}
+	return mk(act, IG_FWD_DECAP);
+}
+
+/* IPv4 side: protocol 41 to one of our addresses. */
+static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr_cursor *c,
+						  struct ethhdr *eth, const struct ig_config *cfg)
+{
+	struct iphdr *ip = c->pos;
+	struct ipv6hdr *ip6;
+	struct ig_router *rtr;
+	__u32 hlen, tot_len, inner_len;
+	int reason;
+
+	if ((void *)(ip + 1) > c->end || ip->protocol != IPPROTO_IPV6)
+		return mk(XDP_PASS, IG_PASS_NOT_ISATAP4);
+	rtr = router_lookup(ip->daddr);
+	if (!rtr || !(rtr->flags & IG_ROUTER_F_SELF))
+		return mk(XDP_PASS, IG_PASS_NOT_ISATAP4);
+
+	/* Admission first: a non-member flood costs one trie lookup. */
+	if (!member_lookup(ip->saddr)) {
+		rtr = router_lookup(ip->saddr);
+		if (!rtr || !(rtr->flags & IG_ROUTER_F_PEER))
+			return mk(XDP_DROP, IG_DROP_NOT_MEMBER);
+	}
+
+	if (parse_iphdr(c, &ip) < 0)
+		return mk(XDP_DROP, IG_DROP_TRUNC_OUTER);
+	hlen = ip->ihl * 4;
+	tot_len = bpf_ntohs(ip->tot_len);
+	if (tot_len < hlen || (void *)ip + tot_len > c->end)
+		return mk(XDP_DROP, IG_DROP_TRUNC_OUTER);
+	if (!ipv4_csum_ok(ip, c->end))
+		return mk(XDP_DROP, IG_DROP_BAD_CSUM4);
+	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFMASK))
+		return mk(XDP_DROP, IG_DROP_FRAGMENT);
+
+	inner_len = tot_len - hlen;
+	if (parse_ip6hdr(c, &ip6) < 0 ||
+	    inner_len != sizeof(*ip6) + bpf_ntohs(ip6->payload_len))
+		return mk(XDP_DROP, IG_DROP_TRUNC_INNER);
+
+	/* Router discovery and NUD for the router itself (nd.h). */
+	if (ip6->nexthdr == IPPROTO_ICMPV6 &&
+	    (ipv6_is_linklocal(&ip6->daddr) || ipv6_is_multicast(&ip6->daddr)))
+		return nd_handle(ctx, c, ip, ip6, cfg);
+
+	reason = isatap_check_src(&ip6->saddr, ip->saddr);
+	if (reason)
+		return mk(XDP_DROP, reason);
+	if (ipv6_is_linklocal(&ip6->daddr) || ipv6_is_multicast(&ip6->daddr))
+		return mk(XDP_DROP, IG_DROP_DST_LOCAL);
+	reason = isatap_check_dst_loop(&ip6->daddr, cfg->flags);
+	if (reason)
+		return mk(XDP_DROP, reason);
+	if (ip6->hop_limit <= 1)
+		return mk(XDP_DROP, IG_DROP_HOPLIMIT);
+	reason = ecn_decap(ip, ip6);
+	if (reason)
+		return mk(XDP_DROP, reason);
+	ip6->hop_limit--;
+
+	return decap_forward(ctx, eth, ip, ip6, hlen, inner_len);
+}
+
+/* IPv6 side: to <prefix>::[200:]5efe:a.b.c.d, a member. */
+static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, struct hdr_cursor *c,
+						  const struct ig_config *cfg)
+{
+	struct bpf_fib_lookup fib;
+	struct ipv6hdr *ip6;
+	__u32 v4, inner_len;
+	__u8 tos;
+	int rc, act;
+
+	if (parse_ip6hdr(c, &ip6) < 0)
+		return mk(XDP_PASS, IG_PASS_NOT_ISATAP6);
+	if (!ipv6_is_isatap(&ip6->daddr) || !isatap_prefix(&ip6->daddr))
+		return mk(XDP_PASS, IG_PASS_NOT_ISATAP6);
+	v4 = ipv6_isatap_v4(&ip6->daddr);
+	if (router_lookup(v4))
+		return mk(XDP_DROP, IG_DROP_ENC_LOOP);
+	if (!member_lookup(v4))
+		return mk(XDP_DROP, IG_DROP_ENC_NOT_MEMBER);
+
+	inner_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+	if ((void *)ip6 + inner_len > c->end)
+		return mk(XDP_DROP, IG_DROP_TRUNC_INNER);
+	if (ip6->hop_limit <= 1)
+		return mk(XDP_DROP, IG_DROP_HOPLIMIT);
+	if (inner_len > cfg->tunnel_mtu)
+		return mk(XDP_DROP, IG_DROP_TOO_BIG);
+
+	tos = ipv6_tclass(ip6);
+	rc = fib_lookup4(ctx, &fib, *(__u32 *)cfg->encap_src, v4, tos & ~ECN_MASK,
+			 inner_len + sizeof(struct iphdr));
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
+		return mk(XDP_DROP, IG_DROP_ENC_NO_NEIGH);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return mk(XDP_DROP, fib_fail_reason(rc));
+
+	ip6->hop_limit--;
+	if (trim_frame(ctx, sizeof(struct ethhdr) + inner_len))
+		return mk(XDP_DROP, IG_DROP_INTERNAL);
+	if (!tunnel_encap(ctx, inner_len, *(__u32 *)cfg->encap_src, v4, tos, cfg->ttl,
+			  cfg->flags & IG_CFG_F_DYNAMIC_MTU, fib.dmac, fib.smac))
+		return mk(XDP_DROP, IG_DROP_INTERNAL);
+	act = redirect_port(fib.ifindex);
+	if (act != XDP_REDIRECT)
+		return mk(XDP_DROP, IG_DROP_ENC_NO_DEV);
+	return mk(act, IG_FWD_ENCAP);
+}
+
+SEC("xdp")
+int xdp_isagate(struct xdp_md *ctx)
+{
+	__u32 len = ctx->data_end - ctx->data;
+	const struct ig_config *cfg;
+	struct hdr_cursor c;
+	struct ethhdr *eth;
+	struct verdict v;
+	__u32 zero = 0;
+	int proto;
+
+	cursor_init(&c, ctx);
+	proto = parse_ethhdr(&c, &eth);
+	cfg = bpf_map_lookup_elem(&config, &zero);
+
+	if (proto < 0 || !cfg || cfg->abi_version != ISAGATE_ABI_VERSION)
+		v = mk(XDP_PASS, IG_PASS_NOT_IP);
+	else if (proto == bpf_htons(ETH_P_IP))
+		v = handle_ipv4(ctx, &c, eth, cfg);
+	else if (proto == bpf_htons(ETH_P_IPV6))
+		v = handle_ipv6(ctx, &c, cfg);
+	else if (is_vlan_proto(proto))
+		v = mk(XDP_PASS, IG_PASS_VLAN);
+	else
+		v = mk(XDP_PASS, IG_PASS_NOT_IP);
+
+	count(v.reason, len);
+	return v.action;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * isatap.h - ISATAP address rules (RFC 5214 §6, §7.3), invalid source
+ * rules (RFC 4213 §3.6) and routing-loop rules (RFC 6324).
+ */
+#ifndef IG_ISATAP_H
+#define IG_ISATAP_H
+
+#include <linux/types.h>
+#include <linux/in6.h>
+#include <bpf/bpf_endian.h>
+#include "maps.h"
+
+/* Interface identifier 0000:5efe:a.b.c.d or 0200:5efe:a.b.c.d */
+static __always_inline int ipv6_is_isatap(const struct in6_addr *a)
+{
+	return (a->in6_u.u6_addr32[2] | bpf_htonl(IG_ISATAP_UBIT)) == bpf_htonl(IG_ISATAP_IID_HI);
+}
+
+static __always_inline __u32 ipv6_isatap_v4(const struct in6_addr *a)
+{
+	return a->in6_u.u6_addr32[3];
+}
+
+static __always_inline int ipv6_is_linklocal64(const struct in6_addr *a)
+{
+	return a->in6_u.u6_addr32[0] == bpf_htonl(0xfe800000) && a->in6_u.u6_addr32[1] == 0;
+}
+
+static __always_inline int ipv6_is_linklocal(const struct in6_addr *a)
+{
+	return (a->in6_u.u6_addr32[0] & bpf_htonl(0xffc00000)) == bpf_htonl(0xfe800000);
+}
+
+static __always_inline int ipv6_is_multicast(const struct in6_addr *a)
+{
+	return a->in6_u.u6_addr8[0] == 0xff;
+}
+
+/* The prefix entry for the upper 64 bits of a, or NULL. */
+static __always_inline struct ig_prefix *isatap_prefix(const struct in6_addr *a)
+{
+	struct ig_prefix_key k;
+
+	__builtin_memcpy(k.prefix, a->in6_u.u6_addr8, sizeof(k.prefix));
+	return bpf_map_lookup_elem(&prefixes, &k);
+}
+
+static __always_inline struct ig_router *router_lookup(__u32 v4)
+{
+	struct ig_v4_key k;
+
+	__builtin_memcpy(k.addr, &v4, sizeof(k.addr));
+	return bpf_map_lookup_elem(&routers, &k);
+}
+
+static __always_inline struct ig_member *member_lookup(__u32 v4)
+{
+	struct ig_v4_lpm_key k = { .prefixlen = 32 };
+
+	__builtin_memcpy(k.addr, &v4, sizeof(k.addr));
+	return bpf_map_lookup_elem(&members, &k);
+}
+
+/* RFC 4213 §3.6: never accept these as an inner source. */
+static __always_inline int ipv6_src_invalid(const struct in6_addr *a)
+{
+	const __u32 *w = a->in6_u.u6_addr32;
+
+	if (ipv6_is_multicast(a))
+		return 1;
+	if (w[0] == 0 && w[1] == 0 &&
+	    (w[2] == 0 ||                        /* ::/96, ::1 included */
+	     w[2] == bpf_htonl(0x0000ffff)))     /* ::ffff:0:0/96 */
+		return 1;
+	return 0;
+}
+
+/*
+ * RFC 5214 §7.3: the inner source must be an ISATAP address embedding the
+ * outer source, under fe80::/64 or a configured prefix.  Configured peer
+ * routers may forward anything.  Returns 0 or the drop reason.
+ */
+static __always_inline int isatap_check_src(const struct in6_addr *src, __u32 outer_src)
+{
+	struct ig_router *rtr;
+
+	if (ipv6_src_invalid(src))
+		return IG_DROP_BAD_SRC;
+	if (ipv6_is_isatap(src) && ipv6_isatap_v4(src) == outer_src &&
+	    (ipv6_is_linklocal64(src) || isatap_prefix(src)))
+		return 0;
+	rtr = router_lookup(outer_src);
+	if (rtr && (rtr->flags & IG_ROUTER_F_PEER))
+		return 0;
+	return IG_DROP_SPOOF;
+}
+
+/*
+ * RFC 6324 for a decapsulated packet's destination: never towards an
+ * ISATAP address of ours or of a known router, never back onto the ISATAP
+ * link (that would re-encapsulate), no 6to4 unless allowed.
+ */
+static __always_inline int isatap_check_dst_loop(const struct in6_addr *dst, __u32 cfg_flags)
+{
+	if (ipv6_is_isatap(dst)) {
+		if (router_lookup(ipv6_isatap_v4(dst)))
+			return IG_DROP_LOOP;
+		if (isatap_prefix(dst))
+			return IG_DROP_LOOP;
+	}
+	if (!(cfg_flags & IG_CFG_F_ALLOW_6TO4) &&
+	    dst->in6_u.u6_addr16[0] == bpf_htons(0x2002))
+		return IG_DROP_LOOP;
+	return 0;
+}
+
+#endif /* IG_ISATAP_H */

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * maps.h - every map of the datapath.  All are pinned by name under the
+ * loader's pin directory and carry BTF, so `bpftool map dump pinned
+ * <pin-dir>/<name>` prints named fields.  Layouts live in include/isagate.h.
+ */
+#ifndef IG_MAPS_H
+#define IG_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "isagate.h"
+
+/* The running settings (one entry). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ig_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} config SEC(".maps");
+
+/* Members: longest-prefix match on the IPv4 address (host or subnet). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, IG_MAX_MEMBERS);
+	__type(key, struct ig_v4_lpm_key);
+	__type(value, struct ig_member);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} members SEC(".maps");
+
+/* This router's IPv4 addresses and known peer routers. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IG_MAX_ROUTERS);
+	__type(key, struct ig_v4_key);
+	__type(value, struct ig_router);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} routers SEC(".maps");
+
+/* ISATAP /64 prefixes, keyed by their upper 64 bits. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IG_MAX_PREFIXES);
+	__type(key, struct ig_prefix_key);
+	__type(value, struct ig_prefix);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} prefixes SEC(".maps");
+
+/* Per-CPU packet/byte counters, one per enum ig_reason. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IG_REASON_MAX);
+	__type(key, __u32);
+	__type(value, struct ig_counter);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} stats SEC(".maps");
+
+/* Interfaces the datapath may redirect to, keyed by ifindex. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, IG_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tx_ports SEC(".maps");
+
+/* Per-host rate limits for router advertisements and ICMPv6 errors. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ig_ratelimit_key);
+	__type(value, struct ig_ratelimit);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ratelimit SEC(".maps");
+
+#endif /* IG_MAPS_H */

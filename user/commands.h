@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* commands.h - one entry point per subcommand (user/cmd_*.c).
+ * Each gets argv starting at the subcommand name and returns an exit code
+ * (enum ig_exit). */
+#ifndef IG_COMMANDS_H
+#define IG_COMMANDS_H
+
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_members(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+
+#endif /* IG_COMMANDS_H */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* common.h - what every part of the loader shares: exit codes, messages,
+ * opening pinned objects. */
+#ifndef IG_COMMON_H
+#define IG_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "isagate.h"
+
+/* Exit codes scripts can act on (documented in the README). */
+enum ig_exit {
+	IG_EXIT_OK = 0,           /* done */
+	IG_EXIT_FAIL = 1,         /* system/kernel error: nothing or part applied, see message */
+	IG_EXIT_USAGE = 2,        /* bad command line or bad input: nothing changed */
+	IG_EXIT_PARTIAL = 3,      /* applied, with warnings (e.g. names kept fail-static) */
+	IG_EXIT_NOT_ATTACHED = 4, /* no isagate pins under the pin directory */
+};
+
+extern int ig_verbose;
+
+/* "isagate: <message>\n" on stderr. */
+void ig_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "isagate: <message>\n" on stderr when -v was given. */
+void ig_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The pin directory: --pin-dir, else $ISAGATE_PIN_DIR, else the default. */
+const char *ig_pin_dir(const char *opt);
+
+/*
+ * Open the map pinned as <pin_dir>/<name>.  On failure prints what to do
+ * and returns a negative value: -ENOENT when isagate is not attached there
+ * (callers map that to IG_EXIT_NOT_ATTACHED).
+ */
+int ig_map_open(const char *pin_dir, const char *name);
+
+/* Format helpers: IPv4 bytes -> "a.b.c.d", IPv6 bytes -> text. */
+const char *ig_fmt_v4(const void *addr, char *buf, size_t len);
+const char *ig_fmt_v6(const void *addr, char *buf, size_t len);
+
+#endif /* IG_COMMON_H */

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* main.c - subcommand dispatch only. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+#include "commands.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+} commands[] = {
+	{ "attach",  cmd_attach,  "attach --ipv4-dev DEV --ipv6-dev DEV --router A.B.C.D ... --prefix P/64 ... | --config FILE" },
+	{ "detach",  cmd_detach,  "detach [--pin-dir DIR]" },
+	{ "members", cmd_members, "members sync FILE|- | members list [-j]" },
+	{ "status",  cmd_status,  "status [-j]" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: isagate [-v] COMMAND [OPTIONS]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  isagate %s\n", commands[i].usage);
+	fprintf(f, "  isagate version\n\n"
+		"Every command takes --pin-dir DIR (default %s, or $ISAGATE_PIN_DIR)\n"
+		"and 'isagate COMMAND --help'.  Exit codes: 0 ok, 1 failed, 2 bad usage or\n"
+		"input (nothing changed), 3 applied with warnings, 4 not attached.\n",
+		IG_DEFAULT_PIN_DIR);
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	while (argc > 1 && argv[1][0] == '-') {
+		if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose")) {
+			ig_verbose = 1;
+		} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+			usage(stdout);
+			return IG_EXIT_OK;
+		} else if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+			printf("isagate %s (abi %d)\n", ISAGATE_VERSION, ISAGATE_ABI_VERSION);
+			return IG_EXIT_OK;
+		} else {
+			ig_err("unknown option '%s'", argv[1]);
+			usage(stderr);
+			return IG_EXIT_USAGE;
+		}
+		argc--;
+		argv++;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return IG_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "version")) {
+		printf("isagate %s (abi %d)\n", ISAGATE_VERSION, ISAGATE_ABI_VERSION);
+		return IG_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "help")) {
+		usage(stdout);
+		return IG_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	ig_err("unknown command '%s' (see 'isagate --help')", argv[1]);
+	return IG_EXIT_USAGE;
+}
