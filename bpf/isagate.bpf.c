@@ -26,6 +26,7 @@
 #include "isatap.h"
 #include "tunnel.h"
 #include "forward.h"
+#include "icmp6.h"
 #include "nd.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -121,8 +122,13 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr
 	reason = isatap_check_dst_loop(&ip6->daddr, cfg->flags);
 	if (reason)
 		return mk(XDP_DROP, reason);
-	if (ip6->hop_limit <= 1)
-		return mk(XDP_DROP, IG_DROP_HOPLIMIT);
+	if (ip6->hop_limit <= 1) {
+		struct in6_addr me;
+
+		isatap_addr(&ip6->saddr, ip->daddr, &me);
+		return icmp6_error(ctx, 1, hlen, inner_len, &me, ICMPV6_TIME_EXCEED_T, 0, 0, cfg,
+				   IG_ICMP_TIME_EXCEEDED);
+	}
 	reason = ecn_decap(ip, ip6);
 	if (reason)
 		return mk(XDP_DROP, reason);
@@ -154,10 +160,16 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, struct hdr
 	inner_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
 	if ((void *)ip6 + inner_len > c->end)
 		return mk(XDP_DROP, IG_DROP_TRUNC_INNER);
-	if (ip6->hop_limit <= 1)
-		return mk(XDP_DROP, IG_DROP_HOPLIMIT);
-	if (inner_len > cfg->tunnel_mtu)
-		return mk(XDP_DROP, IG_DROP_TOO_BIG);
+	if (ip6->hop_limit <= 1 || inner_len > cfg->tunnel_mtu) {
+		struct in6_addr me;
+
+		isatap_addr(&ip6->daddr, *(__u32 *)cfg->encap_src, &me);
+		if (ip6->hop_limit <= 1)
+			return icmp6_error(ctx, 0, 0, inner_len, &me, ICMPV6_TIME_EXCEED_T, 0, 0,
+					   cfg, IG_ICMP_TIME_EXCEEDED);
+		return icmp6_error(ctx, 0, 0, inner_len, &me, ICMPV6_PKT_TOOBIG_T, 0,
+				   cfg->tunnel_mtu, cfg, IG_ICMP_TOO_BIG);
+	}
 
 	tos = ipv6_tclass(ip6);
 	rc = fib_lookup4(ctx, &fib, *(__u32 *)cfg->encap_src, v4, tos & ~ECN_MASK,

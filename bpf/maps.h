@@ -75,4 +75,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ratelimit SEC(".maps");
 
+/* The Router Advertisement message to send (built by the loader). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ig_ra_template);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ra_tmpl SEC(".maps");
+
 #endif /* IG_MAPS_H */

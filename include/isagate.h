@@ -180,6 +180,21 @@ struct ig_ratelimit {
 	__u64 last_ns;
 };
 
+/*
+ * ra_tmpl: array of one, the Router Advertisement ICMPv6 message the
+ * datapath sends (built by the loader from the settings): type 134 ...
+ * options, checksum field zero.  csum is the folded one's-complement sum
+ * of body read as native-order 16-bit words; the datapath adds the
+ * pseudo-header (which depends on the router address and the host).
+ */
+#define IG_RA_MAX        1024
+
+struct ig_ra_template {
+	__u32 len;                 /* bytes of body used; 0 = router discovery off */
+	__u32 csum;                /* partial sum of body, see above */
+	__u8  body[IG_RA_MAX];
+};
+
 /* Names of the pinned objects under the pin directory. */
 #define IG_MAP_CONFIG   "config"
 #define IG_MAP_MEMBERS  "members"
@@ -188,6 +203,7 @@ struct ig_ratelimit {
 #define IG_MAP_STATS    "stats"
 #define IG_MAP_TX_PORTS "tx_ports"
 #define IG_MAP_RATELIM  "ratelimit"
+#define IG_MAP_RA       "ra_tmpl"
 #define IG_LINK_PREFIX  "link_"      /* link_<ifname> */
 
 #endif /* ISAGATE_H */
