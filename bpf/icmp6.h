@@ -57,6 +57,30 @@ static __always_inline int pkt_sum_words(const void *p, const void *end, __u32 n
 	return 0;
 }
 
+/* Add the last len (0..3) bytes at p, zero padded to a word. */
+static __always_inline int pkt_sum_tail(const __u8 *p, const void *end, __u32 len, __u64 *sum)
+{
+	__u8 b[4] = {};
+
+	if (len > 0) {
+		if ((const void *)(p + 1) > end)
+			return -1;
+		b[0] = p[0];
+	}
+	if (len > 1) {
+		if ((const void *)(p + 2) > end)
+			return -1;
+		b[1] = p[1];
+	}
+	if (len > 2) {
+		if ((const void *)(p + 3) > end)
+			return -1;
+		b[2] = p[2];
+	}
+	*sum += *(__u32 *)b;
+	return 0;
+}
+
 /*
  * Per-host rate limit: 1 when something may be sent to addr now (and the
  * time is recorded), 0 when the last one was less than min_ms ago.
@@ -181,7 +205,6 @@ static __always_inline struct verdict icmp6_error(struct xdp_md *ctx, int tunnel
 	quote = inner_len;
 	if (quote > IG_ICMP6_MIN_MTU - sizeof(struct ipv6hdr) - 8)
 		quote = IG_ICMP6_MIN_MTU - sizeof(struct ipv6hdr) - 8;
-	quote &= ~3u;
 
 	/* Make room: the original IPv6 packet moves behind the new headers. */
 	if (bpf_xdp_adjust_head(ctx, -(int)(head - sizeof(struct ethhdr) - hlen)))
@@ -210,7 +233,8 @@ static __always_inline struct verdict icmp6_error(struct xdp_md *ctx, int tunnel
 	icmp->icmp6_dataun.un_data32[0] = bpf_htonl(info);
 
 	sum = icmp6_pseudo_sum(src, &dst, 8 + quote);
-	if (pkt_sum_words(icmp, end, (8 + quote) / 4, &sum))
+	if (pkt_sum_words(icmp, end, (8 + quote) / 4, &sum) ||
+	    pkt_sum_tail(data + head + (quote & ~3u), end, quote & 3, &sum))
 		return mk(XDP_DROP, IG_DROP_INTERNAL);
 	csum = ~csum_fold(sum);
 	/* icmp may be invalid after the loop for the verifier: re-derive. */

@@ -43,21 +43,21 @@ static __always_inline struct verdict decap_forward(struct xdp_md *ctx, struct e
 	__builtin_memcpy(our_mac, eth->h_dest, ETH_ALEN);
 	__builtin_memcpy(peer_mac, eth->h_source, ETH_ALEN);
 
+	/* NOT_FWDED (no route, or the router's own address) is dropped: a
+	 * reply from the router's own stack could not be tunnelled back. */
 	rc = fib_lookup6(ctx, &fib, ip6, inner_len);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH &&
-	    rc != BPF_FIB_LKUP_RET_NOT_FWDED)
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return mk(XDP_DROP, fib_fail_reason(rc));
 
 	if (trim_frame(ctx, sizeof(struct ethhdr) + hlen + inner_len))
 		return mk(XDP_DROP, IG_DROP_INTERNAL);
 
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
-		/* The kernel resolves the neighbour (or delivers locally)
-		 * and forwards: keep the frame addressed to us. */
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
+		/* The kernel resolves the neighbour and forwards: keep the
+		 * frame addressed to us. */
 		if (!tunnel_decap(ctx, hlen, our_mac, peer_mac))
 			return mk(XDP_DROP, IG_DROP_INTERNAL);
-		return mk(XDP_PASS, rc == BPF_FIB_LKUP_RET_NO_NEIGH ? IG_KERNEL_DECAP_NEIGH
-								    : IG_KERNEL_DECAP_LOCAL);
+		return mk(XDP_PASS, IG_KERNEL_DECAP_NEIGH);
 	}
 	eth = tunnel_decap(ctx, hlen, fib.dmac, fib.smac);
 	if (!eth)
@@ -119,6 +119,8 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr
 		return mk(XDP_DROP, reason);
 	if (ipv6_is_linklocal(&ip6->daddr) || ipv6_is_multicast(&ip6->daddr))
 		return mk(XDP_DROP, IG_DROP_DST_LOCAL);
+	if (ipv6_is_linklocal(&ip6->saddr))
+		return mk(XDP_DROP, IG_DROP_SCOPE);
 	reason = isatap_check_dst_loop(&ip6->daddr, cfg->flags);
 	if (reason)
 		return mk(XDP_DROP, reason);

@@ -53,7 +53,8 @@
 	X(DROP_DST_LOCAL,     "drop_dst_local",     "inner destination link-local or multicast, not routable") \
 	X(DROP_HOPLIMIT,      "drop_hoplimit",      "inner hop limit exhausted")                        \
 	X(DROP_ECN,           "drop_ecn",           "outer CE with inner not-ECT (RFC 6040)")           \
-	X(DROP_NO_ROUTE,      "drop_no_route",      "no route for the destination (blackhole, unreachable, prohibit)") \
+	X(DROP_SCOPE,         "drop_scope",         "link-local inner source to a global destination (RFC 4291 2.5.6)") \
+	X(DROP_NO_ROUTE,      "drop_no_route",      "no route (none, blackhole, unreachable, prohibit) or the router's own address") \
 	X(DROP_FWD_DISABLED,  "drop_fwd_disabled",  "forwarding disabled on the ingress interface (sysctl)") \
 	X(DROP_TOO_BIG,       "drop_too_big",       "packet larger than the egress/tunnel MTU")         \
 	X(DROP_INTERNAL,      "drop_internal",      "internal error (headroom, helper failure)")        \
@@ -61,7 +62,6 @@
 	X(FWD_DECAP,          "fwd_decap",          "decapsulated and redirected to the IPv6 side")      \
 	X(KERNEL_DECAP_NEIGH, "kernel_decap_neigh", "decapsulated, IPv6 neighbour unresolved: handed to the kernel") \
 	X(KERNEL_DECAP_DEV,   "kernel_decap_dev",   "decapsulated, egress not in the redirect map: handed to the kernel") \
-	X(KERNEL_DECAP_LOCAL, "kernel_decap_local", "decapsulated, addressed to the router itself: handed to the kernel") \
 	/* encapsulation */                                                    \
 	X(DROP_ENC_NOT_MEMBER,"drop_enc_not_member","ISATAP destination is not a member")               \
 	X(DROP_ENC_LOOP,      "drop_enc_loop",      "ISATAP destination embeds a router address (RFC 6324)") \

@@ -1,12 +1,557 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* cmd_status.c - placeholder until implemented. */
+/*
+ * cmd_status.c - `isagate status [-j]`: what is attached where, the running
+ * settings (read back from the pinned maps), the member count and the
+ * counters by reason, summed over CPUs.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+
 #include "common.h"
 #include "commands.h"
+#include "loader.h"
+
+static const struct {
+	const char *key, *text;
+} reasons[IG_REASON_MAX] = {
+#define IG_X_ROW(name, key, text) [IG_##name] = { key, text },
+	IG_REASONS(IG_X_ROW)
+#undef IG_X_ROW
+};
+
+struct router_row {
+	struct ig_v4_key k;
+	struct ig_router v;
+};
+
+struct prefix_row {
+	struct ig_prefix_key k;
+	struct ig_prefix v;
+};
+
+struct status {
+	char pin_dir[PATH_MAX];
+	struct ig_link_state links[IG_MAX_LINK_PINS];
+	int n_links;
+	bool have_cfg;
+	struct ig_config cfg;
+	char v4dev[IF_NAMESIZE], v6dev[IF_NAMESIZE];
+	struct router_row routers[IG_MAX_ROUTERS * 2];
+	int n_routers;
+	struct prefix_row prefixes[IG_MAX_PREFIXES * 2];
+	int n_prefixes;
+	long long members;          /* -1 unknown */
+	bool have_stats;
+	struct ig_counter counters[IG_REASON_MAX];
+	char warnings[8][256];
+	int n_warnings;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: isagate status [-j] [--all] [--pin-dir DIR]\n"
+"\n"
+"Show where the ISATAP router is attached, its settings, the number of\n"
+"members and the packet counters by reason (summed over CPUs).\n"
+"\n"
+"  -j, --json         JSON output (stable snake_case keys)\n"
+"  -a, --all          text output: also show counters that are zero\n"
+"  --pin-dir DIR      pin directory (default $ISAGATE_PIN_DIR, else %s)\n"
+"\n"
+"Exit codes: 0 ok, 1 failed, 4 nothing attached under DIR.\n", IG_DEFAULT_PIN_DIR);
+}
+
+static void warn(struct status *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(struct status *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (st->n_warnings >= 8)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(st->warnings[st->n_warnings++], sizeof(st->warnings[0]), fmt, ap);
+	va_end(ap);
+}
+
+static int cmp_router(const void *a, const void *b)
+{
+	const struct router_row *x = a, *y = b;
+
+	return (x->v.index > y->v.index) - (x->v.index < y->v.index);
+}
+
+static int cmp_prefix(const void *a, const void *b)
+{
+	const struct prefix_row *x = a, *y = b;
+
+	return (x->v.index > y->v.index) - (x->v.index < y->v.index);
+}
+
+/* IPv4 side first, then the IPv6 side, then anything else by name */
+static const struct status *sort_st;
+
+static int side_rank(unsigned int ifindex)
+{
+	if (sort_st->have_cfg && ifindex == sort_st->cfg.v4_ifindex)
+		return 0;
+	if (sort_st->have_cfg && ifindex == sort_st->cfg.v6_ifindex)
+		return 1;
+	return 2;
+}
+
+static int cmp_link(const void *a, const void *b)
+{
+	const struct ig_link_state *x = a, *y = b;
+	int rx = side_rank(x->ifindex), ry = side_rank(y->ifindex);
+
+	return rx != ry ? rx - ry : strcmp(x->ifname, y->ifname);
+}
+
+static int read_routers(struct status *st)
+{
+	struct ig_v4_key k, *prev = NULL;
+	int fd = ig_map_open(st->pin_dir, IG_MAP_ROUTERS);
+	int max = (int)(sizeof(st->routers) / sizeof(st->routers[0]));
+
+	if (fd < 0)
+		return -1;
+	while (st->n_routers < max && bpf_map_get_next_key(fd, prev, &k) == 0) {
+		struct router_row *r = &st->routers[st->n_routers];
+
+		r->k = k;
+		if (bpf_map_lookup_elem(fd, &k, &r->v) == 0)
+			st->n_routers++;
+		prev = &r->k;
+	}
+	close(fd);
+	qsort(st->routers, (size_t)st->n_routers, sizeof(st->routers[0]), cmp_router);
+	return 0;
+}
+
+static int read_prefixes(struct status *st)
+{
+	struct ig_prefix_key k, *prev = NULL;
+	int fd = ig_map_open(st->pin_dir, IG_MAP_PREFIXES);
+	int max = (int)(sizeof(st->prefixes) / sizeof(st->prefixes[0]));
+
+	if (fd < 0)
+		return -1;
+	while (st->n_prefixes < max && bpf_map_get_next_key(fd, prev, &k) == 0) {
+		struct prefix_row *r = &st->prefixes[st->n_prefixes];
+
+		r->k = k;
+		if (bpf_map_lookup_elem(fd, &k, &r->v) == 0)
+			st->n_prefixes++;
+		prev = &r->k;
+	}
+	close(fd);
+	qsort(st->prefixes, (size_t)st->n_prefixes, sizeof(st->prefixes[0]), cmp_prefix);
+	return 0;
+}
+
+static int count_members(struct status *st)
+{
+	struct ig_v4_lpm_key k[2];
+	int fd = ig_map_open(st->pin_dir, IG_MAP_MEMBERS), cur = 0;
+	void *prev = NULL;
+
+	st->members = -1;
+	if (fd < 0)
+		return -1;
+	st->members = 0;
+	while (bpf_map_get_next_key(fd, prev, &k[cur]) == 0) {
+		st->members++;
+		prev = &k[cur];
+		cur ^= 1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int read_counters(struct status *st)
+{
+	struct ig_counter *percpu;
+	int ncpu = libbpf_num_possible_cpus(), fd, i;
+	__u32 key;
+
+	if (ncpu <= 0)
+		return -1;
+	fd = ig_map_open(st->pin_dir, IG_MAP_STATS);
+	if (fd < 0)
+		return -1;
+	percpu = calloc((size_t)ncpu, sizeof(*percpu));
+	if (!percpu) {
+		close(fd);
+		return -1;
+	}
+	for (key = 0; key < IG_REASON_MAX; key++) {
+		if (bpf_map_lookup_elem(fd, &key, percpu))
+			continue;
+		for (i = 0; i < ncpu; i++) {
+			st->counters[key].packets += percpu[i].packets;
+			st->counters[key].bytes += percpu[i].bytes;
+		}
+	}
+	st->have_stats = true;
+	free(percpu);
+	close(fd);
+	return 0;
+}
+
+static void check_sysctls(struct status *st)
+{
+	struct ig_sysctl sc[4];
+	int n, i;
+
+	if (!st->v4dev[0] && !st->v6dev[0])
+		return;
+	n = ig_forwarding_sysctls(st->v4dev, st->v6dev, sc);
+	for (i = 0; i < n; i++)
+		if (sc[i].value != 1)
+			warn(st, "%s is %d: the datapath cannot forward (counted as drop_fwd_disabled); "
+			     "set it to 1 or run 'isagate attach' without --no-sysctl",
+			     sc[i].name, sc[i].value);
+}
+
+static int gather(struct status *st)
+{
+	__u32 key = 0;
+	int fd, i;
+
+	st->n_links = ig_loader_links(st->pin_dir, st->links, IG_MAX_LINK_PINS);
+	if (st->n_links < 0)
+		return -st->n_links;
+
+	fd = ig_map_open(st->pin_dir, IG_MAP_CONFIG);
+	if (fd < 0)
+		return fd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+	if (bpf_map_lookup_elem(fd, &key, &st->cfg) == 0 && st->cfg.abi_version)
+		st->have_cfg = true;
+	close(fd);
+	if (st->have_cfg && st->cfg.abi_version != ISAGATE_ABI_VERSION)
+		warn(st, "config abi_version %u differs from this isagate's %d: run 'isagate detach' "
+		     "and attach again", st->cfg.abi_version, ISAGATE_ABI_VERSION);
+	if (!st->have_cfg)
+		warn(st, "no settings written yet: run 'isagate attach'");
+	if (!st->n_links)
+		warn(st, "not attached to any interface: the maps are pinned but no XDP link is; "
+		     "run 'isagate attach'");
+	for (i = 0; i < st->n_links; i++) {
+		if (!st->links[i].ifindex)
+			warn(st, "%s: the device is gone, its XDP link is defunct: run 'isagate attach'",
+			     st->links[i].ifname);
+		else if (!st->links[i].here)
+			warn(st, "%s: ifindex %u is not in this network namespace "
+			     "(run status in the router's namespace)",
+			     st->links[i].ifname, st->links[i].ifindex);
+		else if (strcmp(st->links[i].curname, st->links[i].ifname))
+			warn(st, "%s was renamed to %s: run 'isagate attach' with the new name",
+			     st->links[i].ifname, st->links[i].curname);
+	}
+	/* device names (and their sysctls) only from links running here: from
+	 * another namespace the config's ifindexes name unrelated devices */
+	for (i = 0; st->have_cfg && i < st->n_links; i++) {
+		const struct ig_link_state *l = &st->links[i];
+
+		if (!l->here)
+			continue;
+		if (l->ifindex == st->cfg.v4_ifindex)
+			memcpy(st->v4dev, l->curname, sizeof(st->v4dev));
+		if (l->ifindex == st->cfg.v6_ifindex)
+			memcpy(st->v6dev, l->curname, sizeof(st->v6dev));
+	}
+	check_sysctls(st);
+	sort_st = st;
+	qsort(st->links, (size_t)st->n_links, sizeof(st->links[0]), cmp_link);
+	if (read_routers(st) || read_prefixes(st) || count_members(st) || read_counters(st))
+		return IG_EXIT_FAIL;
+	return 0;
+}
+
+/* ---- output ------------------------------------------------------------------ */
+
+static const char *side_of(const struct status *st, unsigned int ifindex)
+{
+	bool v4 = st->have_cfg && ifindex == st->cfg.v4_ifindex;
+	bool v6 = st->have_cfg && ifindex == st->cfg.v6_ifindex;
+
+	return v4 && v6 ? "ipv4+ipv6" : v4 ? "ipv4" : v6 ? "ipv6" : "unused";
+}
+
+static const char *fmt_prefix(const struct ig_prefix_key *k, char *buf, size_t len)
+{
+	unsigned char a[16] = { 0 };
+	size_t n;
+
+	memcpy(a, k->prefix, 8);
+	ig_fmt_v6(a, buf, len - 4);
+	n = strlen(buf);
+	snprintf(buf + n, len - n, "/64");
+	return buf;
+}
+
+static const char *fmt_lifetime(__u32 v, char *buf, size_t len)
+{
+	if (v == 0xffffffffu)
+		snprintf(buf, len, "infinity");
+	else
+		snprintf(buf, len, "%u s", v);
+	return buf;
+}
+
+static void print_text(const struct status *st, bool all)
+{
+	const struct ig_config *c = &st->cfg;
+	char a[INET6_ADDRSTRLEN + 8], b[32], d[32];
+	int i, shown = 0;
+
+	printf("isagate %s, pins under %s\n", ISAGATE_VERSION, st->pin_dir);
+	printf("interfaces:\n");
+	if (!st->n_links)
+		printf("  (none)\n");
+	for (i = 0; i < st->n_links; i++) {
+		const struct ig_link_state *l = &st->links[i];
+
+		printf("  %-15s ifindex %-4u %-8s prog %-6u link %-6u side %s\n", l->ifname,
+		       l->ifindex, l->mode, l->prog_id, l->link_id,
+		       l->here ? side_of(st, l->ifindex) : "?");
+	}
+	printf("settings:\n");
+	if (st->have_cfg) {
+		printf("  ipv4-dev        %s (ifindex %u)\n", st->v4dev[0] ? st->v4dev : "?",
+		       c->v4_ifindex);
+		printf("  ipv6-dev        %s (ifindex %u)\n", st->v6dev[0] ? st->v6dev : "?",
+		       c->v6_ifindex);
+	}
+	for (i = 0; i < st->n_routers; i++) {
+		const struct router_row *r = &st->routers[i];
+		bool self = r->v.flags & IG_ROUTER_F_SELF;
+
+		printf("  %-15s %s%s\n", self ? "router" : "peer-router",
+		       ig_fmt_v4(r->k.addr, a, sizeof(a)),
+		       self && st->have_cfg && !memcmp(r->k.addr, c->encap_src, 4) ? " (encap source)"
+										   : "");
+	}
+	for (i = 0; i < st->n_prefixes; i++) {
+		const struct prefix_row *p = &st->prefixes[i];
+
+		printf("  prefix          %s (valid %s, preferred %s%s)\n",
+		       fmt_prefix(&p->k, a, sizeof(a)), fmt_lifetime(p->v.valid_lifetime, b, sizeof(b)),
+		       fmt_lifetime(p->v.preferred_lifetime, d, sizeof(d)),
+		       p->v.flags & IG_PREFIX_F_ONLINK ? ", on-link" : "");
+	}
+	if (st->have_cfg) {
+		printf("  tunnel          ttl %u, mtu %u (%s)\n", c->ttl, c->tunnel_mtu,
+		       c->flags & IG_CFG_F_DYNAMIC_MTU ? "dynamic, DF set" : "static, DF clear");
+		printf("  ra              router lifetime %u s, hop limit %u, mtu %u, reachable %u ms, "
+		       "retrans %u ms, min interval %u ms%s\n", c->ra_router_lifetime,
+		       c->ra_hop_limit, c->ra_mtu, c->ra_reachable_ms, c->ra_retrans_ms,
+		       c->ra_min_interval_ms, c->flags & IG_CFG_F_NO_RD ? " (router discovery off)" : "");
+		printf("  icmp            min interval %u ms\n", c->icmp_min_interval_ms);
+	}
+	printf("members: %lld\n", st->members);
+	printf("counters:%s\n", all ? "" : " (non-zero; --all shows every reason)");
+	for (i = 0; i < IG_REASON_MAX; i++) {
+		if (!all && !st->counters[i].packets)
+			continue;
+		printf("  %-20s %12llu pkts %14llu bytes  %s\n", reasons[i].key,
+		       (unsigned long long)st->counters[i].packets,
+		       (unsigned long long)st->counters[i].bytes, reasons[i].text);
+		shown++;
+	}
+	if (!shown)
+		printf("  (all zero)\n");
+	for (i = 0; i < st->n_warnings; i++)
+		ig_err("warning: %s", st->warnings[i]);
+}
+
+static void jadd(json_object *o, const char *k, json_object *v)
+{
+	json_object_object_add(o, k, v);
+}
+
+static json_object *jstr(const char *s)
+{
+	return json_object_new_string(s);
+}
+
+static json_object *jint(int64_t v)
+{
+	return json_object_new_int64(v);
+}
+
+static int print_json(const struct status *st)
+{
+	const struct ig_config *c = &st->cfg;
+	json_object *root, *arr, *o, *set, *ra, *cnt;
+	char a[INET6_ADDRSTRLEN + 8];
+	int i;
+
+	root = json_object_new_object();
+	if (!root)
+		return IG_EXIT_FAIL;
+	jadd(root, "version", jstr(ISAGATE_VERSION));
+	jadd(root, "abi_version", jint(ISAGATE_ABI_VERSION));
+	jadd(root, "pin_dir", jstr(st->pin_dir));
+
+	arr = json_object_new_array();
+	for (i = 0; i < st->n_links; i++) {
+		const struct ig_link_state *l = &st->links[i];
+
+		o = json_object_new_object();
+		jadd(o, "ifname", jstr(l->ifname));
+		jadd(o, "ifindex", jint(l->ifindex));
+		jadd(o, "mode", jstr(l->mode));
+		jadd(o, "prog_id", jint(l->prog_id));
+		jadd(o, "link_id", jint(l->link_id));
+		jadd(o, "side", jstr(l->here ? side_of(st, l->ifindex) : "unknown"));
+		jadd(o, "in_netns", json_object_new_boolean(l->here));
+		json_object_array_add(arr, o);
+	}
+	jadd(root, "interfaces", arr);
+
+	set = json_object_new_object();
+	if (st->have_cfg) {
+		jadd(set, "ipv4_dev", st->v4dev[0] ? jstr(st->v4dev) : NULL);
+		jadd(set, "ipv4_ifindex", jint(c->v4_ifindex));
+		jadd(set, "ipv6_dev", st->v6dev[0] ? jstr(st->v6dev) : NULL);
+		jadd(set, "ipv6_ifindex", jint(c->v6_ifindex));
+		jadd(set, "encap_src", jstr(ig_fmt_v4(c->encap_src, a, sizeof(a))));
+	}
+	arr = json_object_new_array();
+	for (i = 0; i < st->n_routers; i++) {
+		const struct router_row *r = &st->routers[i];
+
+		o = json_object_new_object();
+		jadd(o, "address", jstr(ig_fmt_v4(r->k.addr, a, sizeof(a))));
+		jadd(o, "role", jstr(r->v.flags & IG_ROUTER_F_SELF ? "self" :
+				     r->v.flags & IG_ROUTER_F_PEER ? "peer" : "unknown"));
+		json_object_array_add(arr, o);
+	}
+	jadd(set, "routers", arr);
+	arr = json_object_new_array();
+	for (i = 0; i < st->n_prefixes; i++) {
+		const struct prefix_row *p = &st->prefixes[i];
+
+		o = json_object_new_object();
+		jadd(o, "prefix", jstr(fmt_prefix(&p->k, a, sizeof(a))));
+		jadd(o, "valid_lifetime", jint(p->v.valid_lifetime));
+		jadd(o, "preferred_lifetime", jint(p->v.preferred_lifetime));
+		jadd(o, "onlink", json_object_new_boolean(p->v.flags & IG_PREFIX_F_ONLINK));
+		json_object_array_add(arr, o);
+	}
+	jadd(set, "prefixes", arr);
+	if (st->have_cfg) {
+		jadd(set, "ttl", jint(c->ttl));
+		jadd(set, "tunnel_mtu", jint(c->tunnel_mtu));
+		jadd(set, "dynamic_mtu", json_object_new_boolean(c->flags & IG_CFG_F_DYNAMIC_MTU));
+		jadd(set, "allow_6to4", json_object_new_boolean(c->flags & IG_CFG_F_ALLOW_6TO4));
+		jadd(set, "icmp_min_interval_ms", jint(c->icmp_min_interval_ms));
+		ra = json_object_new_object();
+		jadd(ra, "enabled", json_object_new_boolean(!(c->flags & IG_CFG_F_NO_RD)));
+		jadd(ra, "router_lifetime", jint(c->ra_router_lifetime));
+		jadd(ra, "hop_limit", jint(c->ra_hop_limit));
+		jadd(ra, "mtu", jint(c->ra_mtu));
+		jadd(ra, "reachable_ms", jint(c->ra_reachable_ms));
+		jadd(ra, "retrans_ms", jint(c->ra_retrans_ms));
+		jadd(ra, "min_interval_ms", jint(c->ra_min_interval_ms));
+		jadd(set, "ra", ra);
+	}
+	jadd(root, "settings", set);
+	jadd(root, "members", jint(st->members));
+
+	cnt = json_object_new_object();
+	for (i = 0; i < IG_REASON_MAX; i++) {
+		o = json_object_new_object();
+		jadd(o, "packets", jint((int64_t)st->counters[i].packets));
+		jadd(o, "bytes", jint((int64_t)st->counters[i].bytes));
+		jadd(cnt, reasons[i].key, o);
+	}
+	jadd(root, "counters", cnt);
+
+	arr = json_object_new_array();
+	for (i = 0; i < st->n_warnings; i++)
+		json_object_array_add(arr, jstr(st->warnings[i]));
+	jadd(root, "warnings", arr);
+
+	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+						  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+	return IG_EXIT_OK;
+}
 
 int cmd_status(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	ig_err("'status' is not implemented yet");
-	return IG_EXIT_FAIL;
+	static const struct option options[] = {
+		{ "json",    no_argument,       NULL, 'j' },
+		{ "all",     no_argument,       NULL, 'a' },
+		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "verbose", no_argument,       NULL, 'v' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *opt_dir = NULL;
+	bool json = false, all = false;
+	struct status *st;
+	size_t n;
+	int opt, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "javh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'a':
+			all = true;
+			break;
+		case 'p':
+			opt_dir = optarg;
+			break;
+		case 'v':
+			ig_verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return IG_EXIT_OK;
+		default:
+			fprintf(stderr, "see 'isagate status --help'\n");
+			return IG_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		ig_err("unexpected argument '%s' (see 'isagate status --help')", argv[optind]);
+		return IG_EXIT_USAGE;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		ig_err("out of memory");
+		return IG_EXIT_FAIL;
+	}
+	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", ig_pin_dir(opt_dir));
+	n = strlen(st->pin_dir);
+	while (n > 1 && st->pin_dir[n - 1] == '/')
+		st->pin_dir[--n] = '\0';
+
+	rc = ig_pin_dir_prepare(st->pin_dir, false);
+	if (!rc)
+		rc = gather(st);
+	if (!rc)
+		rc = json ? print_json(st) : (print_text(st, all), IG_EXIT_OK);
+	free(st);
+	return rc;
 }

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * pkt.h - a small packet builder for the datapath unit tests.
+ *
+ * Deliberately independent of bpf/: every header is written byte by byte
+ * from the RFC layouts, so a mistake shared by the datapath and the test
+ * cannot hide.  A frame is described by a struct pkt_frame (plain data, so
+ * test tables can hold input and expected output side by side) and turned
+ * into bytes by pkt_build().
+ *
+ * Addresses are given as text ("192.0.2.1", "2001:db8::1") and parsed when
+ * the frame is built; a bad literal aborts the test program.
+ */
+#ifndef IG_TEST_PKT_H
+#define IG_TEST_PKT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PKT_MAX 4096
+
+/* What sits after the Ethernet header. */
+enum pkt_kind {
+	PKT_ISATAP = 1, /* IPv4 (protocol 41 unless ip4.proto says otherwise) / IPv6 / L4 */
+	PKT_IPV6,       /* native IPv6 / L4 */
+	PKT_ARP,        /* an ARP request (who-has ip4.dst tell ip4.src) */
+};
+
+/* IPv4 header checksum handling. */
+enum pkt_csum {
+	PKT_CSUM_OK = 0, /* correct */
+	PKT_CSUM_BAD,    /* correct value with the low bit flipped */
+};
+
+struct pkt_ip4 {
+	const char *src, *dst;
+	uint8_t tos;
+	uint16_t id;
+	uint16_t frag;           /* flags + offset, host order: 0x4000 DF, 0x2000 MF */
+	uint8_t ttl;             /* 0 means 64 */
+	int proto;               /* 0 means 41 */
+	uint8_t version;         /* 0 means 4 */
+	uint8_t ihl;             /* 0 means 5 + opts_len / 4 */
+	const uint8_t *opts;     /* options, a multiple of 4 bytes (IHL = 5 + len/4) */
+	size_t opts_len;
+	int tot_len_adj;         /* added to the correct total length */
+	enum pkt_csum csum;
+};
+
+struct pkt_ip6 {
+	const char *src, *dst;
+	uint8_t tclass;
+	uint32_t flow;           /* 20 bits */
+	uint8_t hlim;
+	int version;             /* 0 means 6 */
+	int plen_adj;            /* added to the correct payload length */
+};
+
+/* Upper layer of the IPv6 packet; the checksum is always correct. */
+enum pkt_l4 {
+	PKT_L4_NONE = 0,   /* next header 59, no payload */
+	PKT_L4_TCP_SYN,    /* 20-byte TCP header, SYN, seq 1000 */
+	PKT_L4_UDP,        /* 8-byte UDP header + payload_len bytes */
+	PKT_L4_ICMP6_ECHO, /* echo request (or .type), id 0x4242, seq 1, payload_len bytes */
+	PKT_L4_ICMP6_ERR,  /* type, code, 32-bit info, then the quoted packet q_ip6/q_l4,
+			    * cut so that the whole IPv6 packet fits in 1280 bytes (RFC 4443 §2.4 c) */
+};
+
+struct pkt_l4s {
+	enum pkt_l4 kind;
+	uint16_t sport, dport;
+	size_t payload_len;
+	uint8_t type, code;              /* ICMPv6 */
+	uint32_t info;                   /* ICMPv6 error: MTU (Packet Too Big), else 0 */
+	const struct pkt_ip6 *q_ip6;     /* ICMPv6 error: the invoking packet */
+	const struct pkt_l4s *q_l4;
+};
+
+struct pkt_frame {
+	enum pkt_kind kind;
+	const char *dmac, *smac; /* "02:00:00:00:00:01" */
+	uint16_t vlan_tci;       /* non-zero: insert an 802.1Q tag */
+	struct pkt_ip4 ip4;
+	struct pkt_ip6 ip6;
+	struct pkt_l4s l4;
+	size_t inner_cut;        /* non-zero: cut the IPv6 packet to this length, then encapsulate */
+	size_t pad_to;           /* non-zero: pad the frame with pad bytes up to this length */
+	uint8_t pad_byte;
+	size_t cut_to;           /* non-zero: cut the finished frame to this length */
+};
+
+/* Build f into buf (PKT_MAX bytes).  Returns the frame length. */
+size_t pkt_build(const struct pkt_frame *f, uint8_t *buf);
+
+/* Pieces, usable on their own.  Each returns the number of bytes written. */
+size_t pkt_put_eth(uint8_t *b, const char *dmac, const char *smac, uint16_t vlan_tci,
+		   uint16_t ethertype);
+size_t pkt_put_ip6(uint8_t *b, const struct pkt_ip6 *ip6, const struct pkt_l4s *l4);
+size_t pkt_put_ip4(uint8_t *b, const struct pkt_ip4 *ip4, size_t payload_len);
+
+/* Internet checksum of len bytes (RFC 1071), folded, not complemented. */
+uint16_t pkt_csum_partial(const uint8_t *b, size_t len, uint32_t sum);
+/* 1 when the IPv4 header at b (IHL from the header) has a correct checksum. */
+int pkt_ip4_csum_ok(const uint8_t *b);
+
+/* Parse helpers that abort on a bad literal. */
+void pkt_mac(const char *s, uint8_t out[6]);
+void pkt_in4(const char *s, uint8_t out[4]);
+void pkt_in6(const char *s, uint8_t out[16]);
+
+/*
+ * Print expected and actual bytes, 16 a line, marking each differing byte
+ * with ^^.  Bytes where ignore[i] is non-zero (ignore may be NULL) are not
+ * differences.  Lines far from any difference are elided.
+ */
+void pkt_hexdump_diff(FILE *out, const uint8_t *exp, size_t exp_len, const uint8_t *got,
+		      size_t got_len, const uint8_t *ignore);
+
+#endif /* IG_TEST_PKT_H */

@@ -1,0 +1,660 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_members.c - membership parser, resolution, plan (pure) and apply
+ * against a real LPM trie map created here (same key/value layout as the
+ * datapath's `members`).  Map tests need root (CAP_BPF); without it they
+ * are reported as skipped, not passed.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+
+#include "harness.h"
+#include "common.h"
+#include "commands.h"
+#include "members.h"
+
+static int skipped;
+
+#define SKIP(why)                                                         \
+	do {                                                              \
+		printf("# skip %s: %s\n", h_cur_name, why);               \
+		skipped++;                                                \
+		return;                                                   \
+	} while (0)
+
+static struct ig_v4_lpm_key K(const char *a, __u32 plen)
+{
+	struct ig_v4_lpm_key k = { .prefixlen = plen };
+
+	inet_pton(AF_INET, a, k.addr);
+	return k;
+}
+
+/* Parse a string as a whole file; returns the parser's result. */
+static int parse_str(const char *text, struct ig_msrc *src, char *err, size_t len)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = ig_msrc_parse_stream(src, f, "m.txt", err, len);
+	fclose(f);
+	return ret;
+}
+
+/* ---- parser ----------------------------------------------------------- */
+
+static void test_parse_valid(void)
+{
+	const char *text =
+		"# membership\n"
+		"\n"
+		"192.0.2.10\n"
+		"   198.51.100.0/24   # lab\n"
+		"\t203.0.113.7/32\r\n"
+		"Host1.Example.COM.\n"
+		"host-2_x.example # trailing comment\n"
+		"   # indented comment\n"
+		"203.0.113.128/25";        /* no final newline */
+	struct ig_msrc src = { 0 };
+	char err[512] = "";
+	int ret = parse_str(text, &src, err, sizeof(err));
+
+	CHECK(ret == 0, "parse failed: %d %s", ret, err);
+	CHECK(src.n == 6, "n=%zu", src.n);
+	if (src.n != 6)
+		goto out;
+	CHECK(src.items[0].kind == IG_MSRC_PREFIX && src.items[0].key.prefixlen == 32 &&
+	      !memcmp(src.items[0].key.addr, "\xc0\x00\x02\x0a", 4) && src.items[0].line == 3,
+	      "item 0");
+	CHECK(src.items[1].kind == IG_MSRC_PREFIX && src.items[1].key.prefixlen == 24 &&
+	      !memcmp(src.items[1].key.addr, "\xc6\x33\x64\x00", 4) && src.items[1].line == 4,
+	      "item 1");
+	CHECK(src.items[2].key.prefixlen == 32 && src.items[2].line == 5, "item 2 (CRLF)");
+	CHECK(src.items[3].kind == IG_MSRC_NAME &&
+	      !strcmp(src.items[3].name, "host1.example.com"), "item 3 name '%s'",
+	      src.items[3].name ? src.items[3].name : "(null)");
+	CHECK(src.items[4].kind == IG_MSRC_NAME &&
+	      !strcmp(src.items[4].name, "host-2_x.example"), "item 4");
+	CHECK(src.items[5].key.prefixlen == 25 && src.items[5].line == 9, "item 5");
+out:
+	ig_msrc_free(&src);
+}
+
+static void test_parse_empty(void)
+{
+	struct ig_msrc src = { 0 };
+	char err[512] = "";
+
+	CHECK(parse_str("", &src, err, sizeof(err)) == 0 && src.n == 0, "empty file");
+	CHECK(parse_str("# only\n\n   \n#x\n", &src, err, sizeof(err)) == 0 && src.n == 0,
+	      "comments only");
+	ig_msrc_free(&src);
+}
+
+static void test_parse_malformed(void)
+{
+	static const struct {
+		const char *line;
+		const char *msg;
+	} cases[] = {
+		{ "0.0.0.0/0", "m.txt:3: '0.0.0.0/0': a /0 would admit every IPv4 host; list the member networks explicitly" },
+		{ "192.0.2.10/24", "m.txt:3: '192.0.2.10/24': host bits set; did you mean 192.0.2.0/24?" },
+		{ "198.51.100.1/25 # x", "m.txt:3: '198.51.100.1/25': host bits set; did you mean 198.51.100.0/25?" },
+		{ "192.0.2.0/33", "m.txt:3: '192.0.2.0/33': invalid prefix length (expected /1 to /32)" },
+		{ "192.0.2.0/", "m.txt:3: '192.0.2.0/': invalid prefix length (expected /1 to /32)" },
+		{ "192.0.2.0/2x", "m.txt:3: '192.0.2.0/2x': invalid prefix length (expected /1 to /32)" },
+		{ "192.0.2.0/-1", "m.txt:3: '192.0.2.0/-1': invalid prefix length (expected /1 to /32)" },
+		{ "192.0.2.0/024", "m.txt:3: '192.0.2.0/024': invalid prefix length (expected /1 to /32)" },
+		{ "192.0.2/24", "m.txt:3: '192.0.2/24': invalid IPv4 address before '/'" },
+		{ "/24", "m.txt:3: '/24': invalid IPv4 address before '/'" },
+		{ "host.example/24", "m.txt:3: 'host.example/24': invalid IPv4 address before '/'" },
+		{ "192.0.2.256", "m.txt:3: '192.0.2.256': invalid IPv4 address (expected a.b.c.d, each 0-255, no leading zeros)" },
+		{ "192.0.2", "m.txt:3: '192.0.2': invalid IPv4 address (expected a.b.c.d, each 0-255, no leading zeros)" },
+		{ "192.0.2.010", "m.txt:3: '192.0.2.010': invalid IPv4 address (expected a.b.c.d, each 0-255, no leading zeros)" },
+		{ "1.2.3.4.5", "m.txt:3: '1.2.3.4.5': invalid IPv4 address (expected a.b.c.d, each 0-255, no leading zeros)" },
+		{ "host.123", "m.txt:3: 'host.123': invalid IPv4 address (expected a.b.c.d, each 0-255, no leading zeros)" },
+		{ "127.0.0.1", "m.txt:3: '127.0.0.1' is a loopback address (127.0.0.0/8)" },
+		{ "0.0.0.0", "m.txt:3: '0.0.0.0' is in 0.0.0.0/8 ('this network'), not a host address" },
+		{ "224.0.0.0/4", "m.txt:3: '224.0.0.0/4' is a multicast address (224.0.0.0/4)" },
+		{ "255.255.255.255", "m.txt:3: '255.255.255.255' is reserved or broadcast (240.0.0.0/4)" },
+		{ "2001:db8::1", "m.txt:3: '2001:db8::1': IPv6 is not supported here; members are the hosts' IPv4 addresses" },
+		{ "192.0.2.10 192.0.2.11", "m.txt:3: '192.0.2.10 192.0.2.11': unexpected text after the entry (one entry per line)" },
+		{ "host1 example", "m.txt:3: 'host1 example': unexpected text after the entry (one entry per line)" },
+		{ "host!.example", "m.txt:3: 'host!.example': not an IPv4 address, CIDR or host name (character '!' not allowed)" },
+		{ "h\xc3\xa9.example", "m.txt:3: 'h\\xc3\\xa9.example': not an IPv4 address, CIDR or host name (byte 0xc3 not allowed)" },
+		{ "host..example", "m.txt:3: 'host..example': invalid host name (empty label)" },
+		{ ".example", "m.txt:3: '.example': invalid host name (empty label)" },
+		{ "-host.example", "m.txt:3: '-host.example': invalid host name (a label starts or ends with '-')" },
+		{ "host-.example", "m.txt:3: 'host-.example': invalid host name (a label starts or ends with '-')" },
+		{ ".", "m.txt:3: '.': invalid host name" },
+		{ "...", "m.txt:3: '...': invalid host name (empty label)" },
+		{ "host.example/24/1", "m.txt:3: 'host.example/24/1': invalid IPv4 address before '/'" },
+		{ "192.0.2.0/24/1", "m.txt:3: '192.0.2.0/24/1': invalid prefix length (expected /1 to /32)" },
+		{ "a-really-long.entry-that-goes-on.and-on-and-on.far-past-the-quote-limit.of-the-message!",
+		  "m.txt:3: 'a-really-long.entry-that-goes-on.and-on-and-on.far-past-the-quote-limit.of-...': not an IPv4 address, CIDR or host name (character '!' not allowed)" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
+		  "m.txt:3: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example': invalid host name (label longer than 63 characters)" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[512], err[512] = "";
+		struct ig_msrc src = { 0 };
+		int ret;
+
+		snprintf(text, sizeof(text), "192.0.2.1\n# ok so far\n  %s  \n192.0.2.2\n",
+			 cases[i].line);
+		ret = parse_str(text, &src, err, sizeof(err));
+		CHECK(ret == -EINVAL, "'%s': ret %d", cases[i].line, ret);
+		CHECK(!strcmp(err, cases[i].msg), "'%s':\n     got  \"%s\"\n     want \"%s\"",
+		      cases[i].line, err, cases[i].msg);
+		ig_msrc_free(&src);
+	}
+}
+
+static void test_parse_long_name_and_nul(void)
+{
+	char text[400], err[512] = "";
+	struct ig_msrc src = { 0 };
+	size_t i, o = 0;
+
+	/* 4 labels of 63 + dots = 255 > 253 */
+	for (i = 0; i < 4; i++) {
+		memset(text + o, 'a', 63);
+		o += 63;
+		text[o++] = i < 3 ? '.' : '\n';
+	}
+	text[o] = '\0';
+	CHECK(parse_str(text, &src, err, sizeof(err)) == -EINVAL &&
+	      strstr(err, "m.txt:1: ") == err && strstr(err, "host name longer than 253 characters"),
+	      "long name: %s", err);
+	ig_msrc_free(&src);
+
+	{
+		static const char nul[] = "192.0.2.1\n19\0002.0.2.2\n";
+		FILE *f = fmemopen((void *)nul, sizeof(nul) - 1, "r");
+		int ret = ig_msrc_parse_stream(&src, f, "-", err, sizeof(err));
+
+		fclose(f);
+		CHECK(ret == -EINVAL && !strcmp(err, "-:2: NUL byte in the line (not a text file?)"),
+		      "nul: %d %s", ret, err);
+		ig_msrc_free(&src);
+	}
+}
+
+static void test_name_hash(void)
+{
+	/* FNV-1a 64 reference values */
+	CHECK(ig_name_hash("") == 0xcbf29ce484222325ull, "empty");
+	CHECK(ig_name_hash("a") == 0xaf63dc4c8601ec8cull, "a");
+	CHECK(ig_name_hash("foobar") == 0x85944171f73967e8ull, "foobar");
+}
+
+/* ---- resolution ------------------------------------------------------- */
+
+struct fake_dns {
+	const char *name;
+	const char *addrs[4];
+	int code;
+};
+
+static const struct fake_dns fake_zone[] = {
+	{ "host1.example", { "192.0.2.10" }, 0 },
+	{ "multi.example", { "192.0.2.20", "192.0.2.21", "192.0.2.20" }, 0 },
+	{ "dup.example", { "192.0.2.10", "192.0.2.30" }, 0 },
+	{ "lit.example", { "198.51.100.5" }, 0 },
+	{ "down.example", { NULL }, EAI_AGAIN },
+	{ "a-very-long-host-name-that-is-truncated-in-the-map.example", { "203.0.113.9" }, 0 },
+	{ NULL, { NULL }, 0 },
+};
+
+static int fake_resolve(void *ctx, const char *name, struct ig_addrs *out)
+{
+	const struct fake_dns *z = ctx;
+	size_t i;
+
+	for (; z->name; z++) {
+		if (strcmp(z->name, name))
+			continue;
+		if (z->code)
+			return z->code;
+		for (i = 0; i < 4 && z->addrs[i]; i++) {
+			__u8 a[4];
+
+			inet_pton(AF_INET, z->addrs[i], a);
+			if (out->n == out->cap) {
+				out->cap = out->cap ? out->cap * 2 : 4;
+				out->a = realloc(out->a, out->cap * sizeof(*out->a));
+			}
+			memcpy(out->a[out->n++], a, 4);
+		}
+		return 0;
+	}
+	return EAI_NONAME;
+}
+
+static int desired_from(const char *text, struct ig_desired *want)
+{
+	struct ig_msrc src = { 0 };
+	char err[512];
+	int ret = parse_str(text, &src, err, sizeof(err));
+
+	if (!ret)
+		ret = ig_members_resolve(&src, fake_resolve, (void *)fake_zone, want);
+	ig_msrc_free(&src);
+	return ret;
+}
+
+static void test_resolve(void)
+{
+	struct ig_desired want = { 0 };
+	const struct ig_mentry *e;
+	struct ig_v4_lpm_key k;
+	int ret;
+
+	ret = desired_from("Host1.example\nmulti.example\ndup.example\nlit.example\n"
+			   "198.51.100.5\ndown.example\nnowhere.example\ndown.example\n"
+			   "198.51.100.0/24\n"
+			   "a-very-long-host-name-that-is-truncated-in-the-map.example\n", &want);
+	CHECK(ret == 0, "resolve %d", ret);
+	/* 192.0.2.10 (host1 first), .20, .21, .30, 198.51.100.0/24, .5, 203.0.113.9 */
+	CHECK(want.set.n == 7, "n=%zu", want.set.n);
+
+	k = K("192.0.2.10", 32);
+	e = ig_mset_find(&want.set, &k);
+	CHECK(e && !strcmp(e->val.name, "host1.example") &&
+	      e->val.name_hash == ig_name_hash("host1.example") &&
+	      e->val.flags == IG_MEMBER_F_NAME && e->val.since == 0,
+	      "192.0.2.10: first name wins, lowercase hash");
+	k = K("192.0.2.30", 32);
+	e = ig_mset_find(&want.set, &k);
+	CHECK(e && !strcmp(e->val.name, "dup.example"), "192.0.2.30 from dup");
+	k = K("198.51.100.5", 32);
+	e = ig_mset_find(&want.set, &k);
+	CHECK(e && e->val.name_hash == 0 && e->val.name[0] == '\0' && e->val.flags == 0,
+	      "literal wins over lit.example, even listed after it");
+	k = K("198.51.100.0", 24);
+	e = ig_mset_find(&want.set, &k);
+	CHECK(e && e->val.flags == IG_MEMBER_F_SUBNET, "subnet flag");
+	k = K("203.0.113.9", 32);
+	e = ig_mset_find(&want.set, &k);
+	CHECK(e && strlen(e->val.name) == IG_NAME_LEN - 1 &&
+	      !strncmp(e->val.name, "a-very-long-host-name", 21) &&
+	      e->val.name_hash == ig_name_hash("a-very-long-host-name-that-is-truncated-in-the-map.example"),
+	      "long name truncated, hash of the full name");
+
+	CHECK(want.n_unres == 2, "unresolved %zu", want.n_unres);
+	if (want.n_unres == 2) {
+		CHECK(!strcmp(want.unres[0].name, "down.example") &&
+		      want.unres[0].code == EAI_AGAIN, "down.example once, EAI_AGAIN");
+		CHECK(!strcmp(want.unres[1].name, "nowhere.example") &&
+		      want.unres[1].hash == ig_name_hash("nowhere.example"), "nowhere");
+	}
+	ig_desired_free(&want);
+}
+
+static void test_resolve_system(void)
+{
+	struct ig_addrs out = { 0 };
+	int code;
+
+	/* RFC 6761: .invalid never resolves, whatever the resolver. */
+	code = ig_resolve_system(NULL, "isagate-test.invalid", &out);
+	CHECK(code != 0 && out.n == 0, "isagate-test.invalid resolved (code %d)", code);
+
+	out.n = 0;
+	code = ig_resolve_system(NULL, "localhost", &out);
+	if (code || out.n == 0 || memcmp(out.a[0], "\x7f\x00\x00\x01", 4)) {
+		free(out.a);
+		SKIP("'localhost' does not resolve to 127.0.0.1 here");
+	}
+	CHECK(out.n >= 1, "localhost");
+	free(out.a);
+}
+
+/* ---- plan ------------------------------------------------------------- */
+
+static void cur_add(struct ig_mset *cur, const char *a, __u32 plen, const char *name,
+		    __u32 since)
+{
+	struct ig_v4_lpm_key k = K(a, plen);
+	struct ig_member v = { .since = since };
+
+	if (name) {
+		v.flags = IG_MEMBER_F_NAME;
+		v.name_hash = ig_name_hash(name);
+		snprintf(v.name, sizeof(v.name), "%s", name);
+	}
+	if (plen < 32)
+		v.flags |= IG_MEMBER_F_SUBNET;
+	ig_mset_add(cur, &k, &v);
+}
+
+static bool has(const struct ig_mset *s, const char *a, __u32 plen)
+{
+	struct ig_v4_lpm_key k = K(a, plen);
+
+	return ig_mset_find(s, &k) != NULL;
+}
+
+static void test_plan(void)
+{
+	struct ig_mset cur = { 0 };
+	struct ig_desired want = { 0 };
+	struct ig_plan p = { 0 };
+	const struct ig_mentry *e;
+	struct ig_v4_lpm_key k;
+	int ret;
+
+	cur_add(&cur, "192.0.2.10", 32, "host1.example", 1000);   /* kept */
+	cur_add(&cur, "192.0.2.66", 32, NULL, 1001);              /* removed */
+	cur_add(&cur, "192.0.2.40", 32, "down.example", 1002);    /* fail-static */
+	cur_add(&cur, "192.0.2.41", 32, "down.example", 1003);    /* fail-static */
+	cur_add(&cur, "192.0.2.30", 32, "old.example", 1004);     /* updated -> dup.example */
+	cur_add(&cur, "198.51.100.5", 32, "lit.example", 1005);   /* updated -> literal */
+	cur_add(&cur, "192.0.2.50", 32, "gone.example", 1006);    /* removed (not in file) */
+	ig_mset_sort(&cur);
+
+	ret = desired_from("host1.example\ndup.example\n198.51.100.5\ndown.example\n"
+			   "203.0.113.0/24\n", &want);
+	CHECK(ret == 0, "desired");
+	ret = ig_members_plan(&cur, &want, 5000, &p);
+	CHECK(ret == 0, "plan %d", ret);
+
+	CHECK(p.add.n == 1 && has(&p.add, "203.0.113.0", 24) && p.add.e[0].val.since == 5000 &&
+	      p.add.e[0].val.flags == IG_MEMBER_F_SUBNET, "add");
+	CHECK(p.update.n == 2 && p.was.n == 2, "update %zu", p.update.n);
+	k = K("192.0.2.30", 32);
+	e = ig_mset_find(&p.update, &k);
+	CHECK(e && !strcmp(e->val.name, "dup.example") && e->val.since == 1004,
+	      "update keeps since");
+	k = K("198.51.100.5", 32);
+	e = ig_mset_find(&p.update, &k);
+	CHECK(e && e->val.name_hash == 0 && e->val.flags == 0 && e->val.since == 1005,
+	      "literal replaces name");
+	CHECK(p.remove.n == 2 && has(&p.remove, "192.0.2.66", 32) &&
+	      has(&p.remove, "192.0.2.50", 32), "remove");
+	CHECK(p.keep.n == 3 && has(&p.keep, "192.0.2.10", 32) && has(&p.keep, "192.0.2.40", 32) &&
+	      has(&p.keep, "192.0.2.41", 32), "keep %zu", p.keep.n);
+	k = K("192.0.2.10", 32);
+	e = ig_mset_find(&p.keep, &k);
+	CHECK(e && e->val.since == 1000, "kept since");
+	CHECK(p.n_unres == 1 && !strcmp(p.unres[0].name, "down.example") && p.unres[0].kept == 2,
+	      "unresolved down.example keeps 2");
+	CHECK(ig_plan_changes(&p) == 5, "changes");
+	ig_plan_free(&p);
+
+	/* Unsorted input is refused rather than producing a wrong diff. */
+	{
+		struct ig_mset bad = { 0 };
+
+		cur_add(&bad, "192.0.2.9", 32, NULL, 1);
+		cur_add(&bad, "192.0.2.1", 32, NULL, 1);
+		CHECK(ig_members_plan(&bad, &want, 1, &p) == -EINVAL, "unsorted");
+		ig_mset_free(&bad);
+	}
+	ig_desired_free(&want);
+	ig_mset_free(&cur);
+}
+
+static void test_plan_empty_and_idempotent(void)
+{
+	struct ig_mset cur = { 0 };
+	struct ig_desired want = { 0 };
+	struct ig_plan p = { 0 };
+
+	CHECK(desired_from("192.0.2.10\n192.0.2.0/28\n", &want) == 0, "desired");
+	CHECK(ig_members_plan(&cur, &want, 7, &p) == 0 && p.add.n == 2 && p.remove.n == 0 &&
+	      p.keep.n == 0, "from empty");
+	/* the map after that plan, then the same file again: all kept */
+	ig_mset_free(&cur);
+	ig_mset_add(&cur, &p.add.e[0].key, &p.add.e[0].val);
+	ig_mset_add(&cur, &p.add.e[1].key, &p.add.e[1].val);
+	ig_mset_sort(&cur);
+	ig_plan_free(&p);
+	CHECK(ig_members_plan(&cur, &want, 9, &p) == 0 && ig_plan_changes(&p) == 0 &&
+	      p.keep.n == 2 && p.keep.e[0].val.since == 7, "idempotent");
+	ig_plan_free(&p);
+	ig_desired_free(&want);
+
+	/* empty desired removes everything */
+	CHECK(ig_members_plan(&cur, &want, 9, &p) == 0 && p.remove.n == 2, "to empty");
+	ig_plan_free(&p);
+	ig_mset_free(&cur);
+}
+
+/* ---- apply against a real LPM trie ------------------------------------ */
+
+static int make_map(__u32 max)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_NO_PREALLOC);
+
+	return bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "t_members",
+			      sizeof(struct ig_v4_lpm_key), sizeof(struct ig_member), max, &o);
+}
+
+static void map_put(int fd, const char *a, __u32 plen, const char *name, __u32 since)
+{
+	struct ig_mset s = { 0 };
+
+	cur_add(&s, a, plen, name, since);
+	bpf_map_update_elem(fd, &s.e[0].key, &s.e[0].val, BPF_ANY);
+	ig_mset_free(&s);
+}
+
+/* Every key and value byte of the map, in key order. */
+static size_t snapshot(int fd, struct ig_mentry *out, size_t max)
+{
+	struct ig_mset s = { 0 };
+	size_t n;
+
+	if (ig_members_read(fd, &s))
+		return (size_t)-1;
+	n = s.n < max ? s.n : max;
+	memcpy(out, s.e, n * sizeof(*out));
+	ig_mset_free(&s);
+	return n;
+}
+
+static int sync_text(int fd, const char *text, __u32 now, struct ig_plan *p, char *err,
+		     size_t errlen)
+{
+	struct ig_desired want = { 0 };
+	struct ig_mset cur = { 0 };
+	int ret;
+
+	ret = desired_from(text, &want);
+	if (!ret)
+		ret = ig_members_read(fd, &cur);
+	if (!ret)
+		ret = ig_members_plan(&cur, &want, now, p);
+	if (!ret)
+		ret = ig_members_apply(fd, p, err, errlen);
+	ig_mset_free(&cur);
+	ig_desired_free(&want);
+	return ret;
+}
+
+static void test_apply(void)
+{
+	struct ig_plan p = { 0 };
+	struct ig_mentry snap[16];
+	struct ig_v4_lpm_key k;
+	struct ig_member v;
+	char err[512] = "";
+	size_t n;
+	int fd = make_map(64), ret;
+
+	if (fd < 0)
+		SKIP("cannot create an LPM trie map (not root?)");
+	map_put(fd, "192.0.2.10", 32, "host1.example", 1000);
+	map_put(fd, "192.0.2.66", 32, NULL, 1001);
+	map_put(fd, "192.0.2.40", 32, "down.example", 1002);
+
+	ret = sync_text(fd, "host1.example\n192.0.2.11\ndown.example\n198.51.100.0/24\n",
+			5000, &p, err, sizeof(err));
+	CHECK(ret == 0, "apply: %d %s", ret, err);
+	ig_plan_free(&p);
+	n = snapshot(fd, snap, 16);
+	CHECK(n == 4, "entries %zu", n);
+	k = K("192.0.2.10", 32);
+	CHECK(!bpf_map_lookup_elem(fd, &k, &v) && v.since == 1000 &&
+	      !strcmp(v.name, "host1.example"), "kept entry keeps since");
+	k = K("192.0.2.40", 32);
+	CHECK(!bpf_map_lookup_elem(fd, &k, &v) && v.since == 1002, "fail-static kept");
+	k = K("192.0.2.11", 32);
+	CHECK(!bpf_map_lookup_elem(fd, &k, &v) && v.since == 5000, "added since=now");
+	k = K("192.0.2.66", 32);
+	CHECK(bpf_map_lookup_elem(fd, &k, &v) && errno == ENOENT, "removed");
+	/* LPM semantics the datapath relies on: a host inside the subnet matches */
+	k = K("198.51.100.77", 32);
+	CHECK(!bpf_map_lookup_elem(fd, &k, &v) && (v.flags & IG_MEMBER_F_SUBNET), "LPM match");
+	close(fd);
+}
+
+static void test_apply_adds_before_removes(void)
+{
+	struct ig_plan p = { 0 };
+	struct ig_v4_lpm_key k;
+	struct ig_member v;
+	char err[512] = "";
+	int fd = make_map(2), ret;
+
+	if (fd < 0)
+		SKIP("cannot create an LPM trie map (not root?)");
+	/* Full map {A, B} -> {B, C}: adding C first must fail with the map full
+	 * and A must still be there (removes only after every add). */
+	map_put(fd, "192.0.2.1", 32, NULL, 1);
+	map_put(fd, "192.0.2.2", 32, NULL, 1);
+	ret = sync_text(fd, "192.0.2.2\n192.0.2.3\n", 10, &p, err, sizeof(err));
+	CHECK(ret == -ENOSPC || ret == -E2BIG, "full map: %d", ret);
+	CHECK(strstr(err, "adding 192.0.2.3/32 failed: the members map is full (2 entries at most)") &&
+	      strstr(err, "0 of 2 changes applied, nothing removed"), "message: %s", err);
+	ig_plan_free(&p);
+	k = K("192.0.2.1", 32);
+	CHECK(!bpf_map_lookup_elem(fd, &k, &v), "A still present after the failure");
+	k = K("192.0.2.2", 32);
+	CHECK(!bpf_map_lookup_elem(fd, &k, &v), "B present");
+	close(fd);
+
+	/* Room for one more: the same sync succeeds and ends as {B, C}. */
+	fd = make_map(3);
+	if (fd < 0)
+		SKIP("cannot create an LPM trie map");
+	map_put(fd, "192.0.2.1", 32, NULL, 1);
+	map_put(fd, "192.0.2.2", 32, NULL, 1);
+	ret = sync_text(fd, "192.0.2.2\n192.0.2.3\n", 10, &p, err, sizeof(err));
+	CHECK(ret == 0, "sync %d %s", ret, err);
+	ig_plan_free(&p);
+	k = K("192.0.2.1", 32);
+	CHECK(bpf_map_lookup_elem(fd, &k, &v), "A removed");
+	k = K("192.0.2.3", 32);
+	CHECK(!bpf_map_lookup_elem(fd, &k, &v) && v.since == 10, "C added");
+	close(fd);
+}
+
+/* The real command path: a malformed file leaves the pinned map exactly as
+ * it was, and a good file then applies. */
+static void test_cmd_sync_malformed_unchanged(void)
+{
+	char dir[] = "/sys/fs/bpf/ig-test-members-XXXXXX", pin[128], file[] = "/tmp/ig-members-XXXXXX";
+	struct ig_mentry before[16], after[16];
+	size_t nb, na;
+	int fd = -1, tfd = -1, rc;
+	FILE *f;
+
+	fd = make_map(64);
+	if (fd < 0)
+		SKIP("cannot create an LPM trie map (not root?)");
+	if (!mkdtemp(dir)) {
+		close(fd);
+		SKIP("no writable bpffs at /sys/fs/bpf");
+	}
+	snprintf(pin, sizeof(pin), "%s/%s", dir, IG_MAP_MEMBERS);
+	if (bpf_obj_pin(fd, pin)) {
+		rmdir(dir);
+		close(fd);
+		SKIP("cannot pin under /sys/fs/bpf");
+	}
+	map_put(fd, "192.0.2.10", 32, "host1.example", 1000);
+	map_put(fd, "192.0.2.66", 32, NULL, 1001);
+	map_put(fd, "198.51.100.0", 24, NULL, 1002);
+	nb = snapshot(fd, before, 16);
+
+	tfd = mkstemp(file);
+	f = tfd >= 0 ? fdopen(tfd, "w") : NULL;
+	CHECK(f != NULL, "temp file");
+	if (!f)
+		goto cleanup;
+	fputs("192.0.2.10\n192.0.2.99\n192.0.2.10/24\n", f);   /* line 3 bad */
+	fclose(f);
+	{
+		char *argv[] = { "members", "sync", file, "--pin-dir", dir, "--no-neigh", NULL };
+
+		rc = cmd_members(6, argv);
+	}
+	CHECK(rc == IG_EXIT_USAGE, "exit %d", rc);
+	na = snapshot(fd, after, 16);
+	CHECK(na == nb && !memcmp(before, after, nb * sizeof(before[0])),
+	      "map changed by a malformed file");
+
+	f = fopen(file, "w");
+	fputs("192.0.2.10 # literal now\n192.0.2.99\n", f);
+	fclose(f);
+	{
+		char *argv[] = { "members", "sync", file, "--pin-dir", dir, "--no-neigh", NULL };
+
+		rc = cmd_members(6, argv);
+	}
+	CHECK(rc == IG_EXIT_OK, "exit %d", rc);
+	na = snapshot(fd, after, 16);
+	CHECK(na == 2 && after[0].key.prefixlen == 32 && after[0].val.since == 1000 &&
+	      after[0].val.name_hash == 0 && !memcmp(after[1].key.addr, "\xc0\x00\x02\x63", 4),
+	      "good file applied (%zu)", na);
+	{
+		char *argv[] = { "members", "sync", file, "--pin-dir", dir, "--no-neigh",
+				 "--bogus", NULL };
+
+		CHECK(cmd_members(7, argv) == IG_EXIT_USAGE, "unknown option");
+	}
+	{
+		char nodir[160];
+		char *argv[] = { "members", "list", "--pin-dir", nodir, NULL };
+
+		snprintf(nodir, sizeof(nodir), "%s/none", dir);
+		CHECK(cmd_members(4, argv) == IG_EXIT_NOT_ATTACHED, "not attached");
+	}
+cleanup:
+	unlink(file);
+	unlink(pin);
+	rmdir(dir);
+	close(fd);
+}
+
+int main(void)
+{
+	RUN(test_parse_valid);
+	RUN(test_parse_empty);
+	RUN(test_parse_malformed);
+	RUN(test_parse_long_name_and_nul);
+	RUN(test_name_hash);
+	RUN(test_resolve);
+	RUN(test_resolve_system);
+	RUN(test_plan);
+	RUN(test_plan_empty_and_idempotent);
+	RUN(test_apply);
+	RUN(test_apply_adds_before_removes);
+	RUN(test_cmd_sync_malformed_unchanged);
+	if (skipped)
+		printf("# %d test(s) skipped (see above)\n", skipped);
+	return h_summary();
+}

@@ -1,0 +1,1182 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * loader.c - open, load, attach, pin and re-use the XDP datapath.
+ *
+ * Layout under the pin directory (a bpffs directory):
+ *   <map name>        every LIBBPF_PIN_BY_NAME map of the skeleton
+ *   link_<ifname>     one BPF_LINK_TYPE_XDP link per interface
+ *
+ * attach opens the skeleton with pin_root_path = pin dir, so maps that are
+ * already pinned are re-used (membership and counters survive a
+ * re-attach); a link that is already pinned for an interface is switched
+ * to the new program with bpf_link_update(), which is atomic.  Links are
+ * created unpinned first and only pinned when every interface attached, so
+ * a failure leaves nothing behind.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "common.h"
+#include "config.h"
+#include "loader.h"
+#include "ra.h"
+#include "isagate.skel.h"
+
+#define SYS_BPF_DIR "/sys/fs/bpf"
+
+/* ---- libbpf messages: shown with -v, or replayed when something fails ---- */
+
+static char lb_log[64 * 1024];
+static size_t lb_len;
+
+static int lb_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	if (level == LIBBPF_DEBUG && ig_verbose < 2)
+		return 0;
+	if (ig_verbose) {
+		va_copy(cp, ap);
+		vfprintf(stderr, fmt, cp);
+		va_end(cp);
+	}
+	if (lb_len < sizeof(lb_log) - 1) {
+		n = vsnprintf(lb_log + lb_len, sizeof(lb_log) - lb_len, fmt, ap);
+		if (n > 0)
+			lb_len += (size_t)n < sizeof(lb_log) - lb_len ? (size_t)n
+								     : sizeof(lb_log) - lb_len - 1;
+	}
+	return 0;
+}
+
+static void lb_capture(void)
+{
+	lb_len = 0;
+	lb_log[0] = '\0';
+	libbpf_set_print(lb_print);
+}
+
+static bool lb_has(const char *what)
+{
+	return lb_len && strstr(lb_log, what);
+}
+
+/* After a failure: replay what libbpf said (unless -v showed it already). */
+static void lb_replay(void)
+{
+	if (ig_verbose || !lb_len)
+		return;
+	if (lb_has("BEGIN PROG LOAD LOG")) {
+		ig_err("run 'isagate -v attach ...' to see the verifier log");
+		return;
+	}
+	fputs(lb_log, stderr);
+	if (lb_log[lb_len - 1] != '\n')
+		fputc('\n', stderr);
+}
+
+/* ---- pin directory ---------------------------------------------------------- */
+
+static int path_join(char *buf, size_t len, const char *dir, const char *a, const char *b)
+{
+	if (snprintf(buf, len, "%s/%s%s", dir, a, b ? b : "") >= (int)len) {
+		ig_err("path too long: %s/%s%s", dir, a, b ? b : "");
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+/* 1 bpffs, 0 other file system, -errno */
+static int is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	if (statfs(path, &st))
+		return -errno;
+	return st.f_type == BPF_FS_MAGIC;
+}
+
+static bool under_sys_bpf(const char *dir)
+{
+	size_t n = strlen(SYS_BPF_DIR);
+
+	return !strncmp(dir, SYS_BPF_DIR, n) && (dir[n] == '\0' || dir[n] == '/');
+}
+
+static void err_not_bpffs(const char *dir)
+{
+	ig_err("%s is not on a bpffs: mount -t bpf bpf /sys/fs/bpf, or choose --pin-dir on a bpffs",
+	       dir);
+}
+
+static void err_errno(const char *what, int err)
+{
+	if (err == EPERM || err == EACCES)
+		ig_err("%s: %s: run as root", what, strerror(err));
+	else
+		ig_err("%s: %s", what, strerror(err));
+}
+
+struct created_dirs {
+	int n;
+	char path[8][PATH_MAX];
+};
+
+static void created_dirs_remove(struct created_dirs *cd)
+{
+	while (cd->n > 0) {
+		cd->n--;
+		if (rmdir(cd->path[cd->n]) == 0)
+			ig_dbg("removed %s", cd->path[cd->n]);
+	}
+}
+
+static int mount_sys_bpf(void)
+{
+	if (mount("bpf", SYS_BPF_DIR, "bpf", 0, "mode=0700")) {
+		err_errno("mounting a bpffs on " SYS_BPF_DIR, errno);
+		return IG_EXIT_FAIL;
+	}
+	ig_dbg("%s was not a bpffs: mounted one there", SYS_BPF_DIR);
+	return 0;
+}
+
+static int prepare_dir(const char *dir, bool create, struct created_dirs *cd)
+{
+	char anc[PATH_MAX], *slash;
+	struct stat st;
+	size_t len;
+	int r;
+
+	if (strlen(dir) >= sizeof(anc)) {
+		ig_err("pin directory path too long");
+		return IG_EXIT_USAGE;
+	}
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			ig_err("%s exists and is not a directory", dir);
+			return create ? IG_EXIT_USAGE : IG_EXIT_NOT_ATTACHED;
+		}
+		r = is_bpffs(dir);
+		if (r == 1)
+			return 0;
+		if (r < 0) {
+			err_errno(dir, -r);
+			return IG_EXIT_FAIL;
+		}
+		if (!create) {
+			ig_err("nothing attached under %s: it is not on a bpffs", dir);
+			return IG_EXIT_NOT_ATTACHED;
+		}
+		if (!under_sys_bpf(dir) || is_bpffs(SYS_BPF_DIR) == 1) {
+			err_not_bpffs(dir);
+			return IG_EXIT_USAGE;
+		}
+		/* /sys/fs/bpf is a plain directory: mount a bpffs over it */
+		r = mount_sys_bpf();
+		if (r)
+			return r;
+		if (is_bpffs(dir) == 1)
+			return 0;
+	} else if (errno != ENOENT) {
+		err_errno(dir, errno);
+		return IG_EXIT_FAIL;
+	} else if (!create) {
+		ig_err("nothing attached under %s", dir);
+		return IG_EXIT_NOT_ATTACHED;
+	}
+
+	/* the nearest existing ancestor must be on a bpffs */
+	strcpy(anc, dir);
+	for (;;) {
+		slash = strrchr(anc, '/');
+		if (!slash || slash == anc) {
+			strcpy(anc, "/");
+			break;
+		}
+		*slash = '\0';
+		if (stat(anc, &st) == 0)
+			break;
+		if (errno != ENOENT) {
+			err_errno(anc, errno);
+			return IG_EXIT_FAIL;
+		}
+	}
+	r = is_bpffs(anc);
+	if (r < 0) {
+		err_errno(anc, -r);
+		return IG_EXIT_FAIL;
+	}
+	if (r == 0) {
+		if (!under_sys_bpf(dir) || stat(SYS_BPF_DIR, &st) || !S_ISDIR(st.st_mode) ||
+		    is_bpffs(SYS_BPF_DIR) == 1) {
+			err_not_bpffs(dir);
+			return IG_EXIT_USAGE;
+		}
+		r = mount_sys_bpf();
+		if (r)
+			return r;
+		strcpy(anc, SYS_BPF_DIR);
+	}
+
+	/* mkdir -p below the ancestor */
+	len = strlen(anc);
+	strcpy(anc, dir);
+	for (slash = anc + len + 1; slash && *slash;) {
+		slash = strchr(slash, '/');
+		if (slash)
+			*slash = '\0';
+		if (mkdir(anc, 0700) == 0) {
+			if (cd && cd->n < 8)
+				strcpy(cd->path[cd->n++], anc);
+			ig_dbg("created %s", anc);
+		} else if (errno != EEXIST) {
+			err_errno(anc, errno);
+			return errno == EACCES || errno == EPERM ? IG_EXIT_FAIL : IG_EXIT_USAGE;
+		}
+		if (slash)
+			*slash++ = '/';
+	}
+	return 0;
+}
+
+int ig_pin_dir_prepare(const char *dir, bool create)
+{
+	return prepare_dir(dir, create, NULL);
+}
+
+/*
+ * Serialise attach/detach runs on one pin directory (a cron job and an
+ * operator at the same time): flock on the directory itself.
+ */
+static int lock_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		err_errno(dir, errno);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	if (errno == EWOULDBLOCK) {
+		ig_dbg("%s: another isagate run holds the lock, waiting", dir);
+		if (flock(fd, LOCK_EX) == 0)
+			return fd;
+	}
+	err_errno(dir, errno);
+	close(fd);
+	return -1;
+}
+
+/* ---- pinned objects --------------------------------------------------------- */
+
+/* "bpf-map", "bpf-link", "bpf-prog" (from the anon inode name), or "" */
+static const char *obj_kind(int fd, char *buf, size_t len)
+{
+	char proc[64];
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, buf, len - 1);
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	if (!strncmp(buf, "anon_inode:", 11))
+		return buf + 11;
+	return buf;
+}
+
+static void err_incompatible(const char *pin_dir, const char *why)
+{
+	ig_err("pins under %s are from an incompatible isagate version (%s): "
+	       "run 'isagate detach --pin-dir %s' and attach again", pin_dir, why, pin_dir);
+}
+
+struct link_pin {
+	struct ig_link_state st;
+	int fd;
+	char path[PATH_MAX];
+	bool matched;
+};
+
+/*
+ * The XDP mode of the link, from the device with this ifindex in our
+ * network namespace; NULL when that device does not run the link's
+ * program (the link's device is gone or lives in another namespace).
+ */
+static const char *xdp_mode_of(unsigned int ifindex, unsigned int prog_id)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (!ifindex || !prog_id || bpf_xdp_query((int)ifindex, 0, &q))
+		return NULL;
+	if (q.skb_prog_id == prog_id)
+		return "generic";
+	if (q.drv_prog_id == prog_id)
+		return "native";
+	if (q.hw_prog_id == prog_id)
+		return "offload";
+	return NULL;
+}
+
+static int link_fill(int fd, const char *ifname, struct ig_link_state *st)
+{
+	struct bpf_link_info info;
+	__u32 len = sizeof(info);
+	char name[IF_NAMESIZE];
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.type != BPF_LINK_TYPE_XDP)
+		return -EPROTO;
+	memset(st, 0, sizeof(*st));
+	snprintf(st->ifname, sizeof(st->ifname), "%s", ifname);
+	st->ifindex = info.xdp.ifindex;
+	st->link_id = info.id;
+	st->prog_id = info.prog_id;
+	st->mode = xdp_mode_of(st->ifindex, st->prog_id);
+	st->here = st->mode != NULL;
+	if (!st->mode)
+		st->mode = "unknown";
+	if (st->here && if_indextoname(st->ifindex, name))
+		snprintf(st->curname, sizeof(st->curname), "%s", name);
+	return 0;
+}
+
+static void links_close(struct link_pin *l, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (l[i].fd >= 0)
+			close(l[i].fd);
+}
+
+/* Open every link_* pin under dir; count or -exit code. */
+static int links_read(const char *dir, struct link_pin *out, int max)
+{
+	char kind[64];
+	struct dirent *de;
+	DIR *d;
+	int n = 0, rc = 0, err;
+	size_t plen = strlen(IG_LINK_PREFIX);
+
+	d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		err_errno(dir, errno);
+		return -IG_EXIT_FAIL;
+	}
+	while ((de = readdir(d))) {
+		struct link_pin *l;
+
+		if (strncmp(de->d_name, IG_LINK_PREFIX, plen) || !de->d_name[plen])
+			continue;
+		if (n >= max) {
+			ig_err("%s: more than %d link pins", dir, max);
+			rc = -IG_EXIT_FAIL;
+			break;
+		}
+		l = &out[n];
+		memset(l, 0, sizeof(*l));
+		if (path_join(l->path, sizeof(l->path), dir, de->d_name, NULL)) {
+			rc = -IG_EXIT_FAIL;
+			break;
+		}
+		l->fd = bpf_obj_get(l->path);
+		if (l->fd < 0) {
+			err_errno(l->path, errno);
+			rc = -IG_EXIT_FAIL;
+			break;
+		}
+		n++;
+		if (strcmp(obj_kind(l->fd, kind, sizeof(kind)), "bpf-link")) {
+			char why[PATH_MAX + 128];
+
+			snprintf(why, sizeof(why), "%s is a %.63s, not an XDP link", l->path, kind);
+			err_incompatible(dir, why);
+			rc = -IG_EXIT_FAIL;
+			break;
+		}
+		err = link_fill(l->fd, de->d_name + plen, &l->st);
+		if (err == -EPROTO) {
+			char why[PATH_MAX + 64];
+
+			snprintf(why, sizeof(why), "%s is not an XDP link", l->path);
+			err_incompatible(dir, why);
+			rc = -IG_EXIT_FAIL;
+			break;
+		} else if (err) {
+			err_errno(l->path, -err);
+			rc = -IG_EXIT_FAIL;
+			break;
+		}
+	}
+	closedir(d);
+	if (rc) {
+		links_close(out, n);
+		return rc;
+	}
+	return n;
+}
+
+int ig_loader_links(const char *pin_dir, struct ig_link_state *out, int max)
+{
+	struct link_pin *l;
+	int n, i;
+
+	l = calloc(IG_MAX_LINK_PINS, sizeof(*l));
+	if (!l) {
+		ig_err("out of memory");
+		return -IG_EXIT_FAIL;
+	}
+	n = links_read(pin_dir, l, IG_MAX_LINK_PINS);
+	for (i = 0; i < n && i < max; i++)
+		out[i] = l[i].st;
+	if (n > 0)
+		links_close(l, n);
+	free(l);
+	return n > max ? max : n;
+}
+
+static bool map_layout_ok(const struct bpf_map_info *info, const struct bpf_map *map)
+{
+	__u32 flags = info->map_flags;
+
+	/* the kernel adds BPF_F_RDONLY_PROG to devmaps by itself */
+	if (info->type == BPF_MAP_TYPE_DEVMAP || info->type == BPF_MAP_TYPE_DEVMAP_HASH)
+		flags &= ~(__u32)BPF_F_RDONLY_PROG;
+	return info->type == bpf_map__type(map) && info->key_size == bpf_map__key_size(map) &&
+	       info->value_size == bpf_map__value_size(map) &&
+	       info->max_entries == bpf_map__max_entries(map) && flags == bpf_map__map_flags(map);
+}
+
+/*
+ * Existing pins of the skeleton's maps must match what this version
+ * creates, and an existing config must carry our ABI version.
+ */
+static int maps_check_pinned(struct isagate_bpf *skel, const char *pin_dir, bool *any)
+{
+	struct bpf_map_info info;
+	struct bpf_map *map;
+	struct ig_config cfg;
+	char kind[64], why[PATH_MAX + 128];
+	__u32 len, key = 0;
+	int fd, rc = 0;
+
+	*any = false;
+	bpf_object__for_each_map(map, skel->obj) {
+		const char *path = bpf_map__pin_path(map);
+
+		if (!path)
+			continue;
+		if (access(path, F_OK))
+			continue;
+		*any = true;
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			err_errno(path, errno);
+			return IG_EXIT_FAIL;
+		}
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (strcmp(obj_kind(fd, kind, sizeof(kind)), "bpf-map")) {
+			snprintf(why, sizeof(why), "%s is a %.63s, not a map", path, kind);
+			rc = IG_EXIT_FAIL;
+		} else if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			snprintf(why, sizeof(why), "%s: %s", path, strerror(errno));
+			rc = IG_EXIT_FAIL;
+		} else if (!map_layout_ok(&info, map)) {
+			snprintf(why, sizeof(why), "map '%s' has a different layout", bpf_map__name(map));
+			rc = IG_EXIT_FAIL;
+		} else if (map == skel->maps.config) {
+			if (bpf_map_lookup_elem(fd, &key, &cfg) == 0 && cfg.abi_version &&
+			    cfg.abi_version != ISAGATE_ABI_VERSION) {
+				snprintf(why, sizeof(why), "config abi_version %u, this isagate uses %d",
+					 cfg.abi_version, ISAGATE_ABI_VERSION);
+				rc = IG_EXIT_FAIL;
+			}
+		}
+		/*
+		 * Hand the pinned map to libbpf ourselves: its own check in
+		 * libbpf 1.1 trips over the BPF_F_RDONLY_PROG the kernel adds
+		 * to devmaps, ours above does not.
+		 */
+		if (!rc && bpf_map__reuse_fd(map, fd)) {
+			snprintf(why, sizeof(why), "re-using %s: %s", path, strerror(errno));
+			close(fd);
+			ig_err("%s", why);
+			return IG_EXIT_FAIL;
+		}
+		close(fd);
+		if (rc) {
+			err_incompatible(pin_dir, why);
+			return rc;
+		}
+		ig_dbg("re-using pinned map %s", path);
+	}
+	return 0;
+}
+
+static int load_skel(struct isagate_bpf *skel, const char *pin_dir)
+{
+	int err = isagate_bpf__load(skel);
+
+	if (!err)
+		return 0;
+	if (err == -EPERM || err == -EACCES) {
+		if (lb_has("BEGIN PROG LOAD LOG")) {
+			ig_err("the kernel verifier rejected the XDP program");
+		} else {
+			ig_err("loading the XDP program: %s: run as root (needs CAP_BPF, CAP_NET_ADMIN "
+			       "and CAP_SYS_ADMIN)", strerror(-err));
+			return IG_EXIT_FAIL;
+		}
+	} else if (lb_has("couldn't reuse pinned map")) {
+		err_incompatible(pin_dir, "a pinned map does not match");
+		lb_replay();
+		return IG_EXIT_FAIL;
+	} else if (lb_has("BEGIN PROG LOAD LOG") || lb_has("failed to load program")) {
+		ig_err("the kernel verifier rejected the XDP program");
+	} else {
+		ig_err("loading the XDP program failed: %s", strerror(-err));
+	}
+	lb_replay();
+	return IG_EXIT_FAIL;
+}
+
+/* ---- links -------------------------------------------------------------------- */
+
+static __u32 mode_flags(enum ig_xdp_mode m)
+{
+	return m == IG_MODE_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+}
+
+static int link_create(int prog_fd, const char *ifname, unsigned int ifindex,
+		       enum ig_xdp_mode mode, const char *pin_dir)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = mode_flags(mode));
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int fd, err;
+
+	fd = bpf_link_create(prog_fd, (int)ifindex, BPF_XDP, &opts);
+	if (fd >= 0)
+		return fd;
+	err = errno;
+	if (err == EPERM || err == EACCES) {
+		ig_err("%s: attaching XDP: %s: run as root", ifname, strerror(err));
+	} else if (mode == IG_MODE_NATIVE && (err == EOPNOTSUPP || err == EINVAL)) {
+		ig_err("%s: the driver does not support native XDP (%s): use --mode generic",
+		       ifname, strerror(err));
+	} else if (err == EBUSY || err == EEXIST) {
+		__u32 other = 0;
+
+		if (!bpf_xdp_query((int)ifindex, 0, &q))
+			other = q.prog_id ? q.prog_id : (q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id);
+		ig_err("%s already has an XDP program (id %u) that isagate under %s does not "
+		       "manage: remove it ('ip link set dev %s xdp off', or 'isagate detach "
+		       "--pin-dir' of the other instance) and attach again",
+		       ifname, other, pin_dir, ifname);
+	} else {
+		ig_err("%s: attaching XDP in %s mode: %s", ifname, ig_mode_name(mode), strerror(err));
+	}
+	return -1;
+}
+
+/* ---- map contents ------------------------------------------------------------- */
+
+/* Delete every key of fd for which keep(key) is false. */
+static int map_prune(int fd, __u32 key_size, bool (*keep)(const void *key, const void *arg),
+		     const void *arg, const char *name)
+{
+	unsigned char cur[64], next[64], stale[64][64];
+	int n = 0, i, err;
+	void *prev = NULL;
+
+	if (key_size > sizeof(cur))
+		return -EINVAL;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		if (!keep(next, arg) && n < 64)
+			memcpy(stale[n++], next, key_size);
+		memcpy(cur, next, key_size);
+		prev = cur;
+	}
+	for (i = 0; i < n; i++) {
+		if (bpf_map_delete_elem(fd, stale[i]) && errno != ENOENT) {
+			err = -errno;
+			ig_err("removing a stale entry from '%s': %s", name, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static bool keep_router(const void *key, const void *arg)
+{
+	const struct ig_settings *s = arg;
+	const struct ig_v4_key *k = key;
+	unsigned int i;
+
+	for (i = 0; i < s->n_routers; i++)
+		if (!memcmp(k->addr, &s->routers[i], 4))
+			return true;
+	for (i = 0; i < s->n_peers; i++)
+		if (!memcmp(k->addr, &s->peers[i], 4))
+			return true;
+	return false;
+}
+
+static bool keep_prefix(const void *key, const void *arg)
+{
+	const struct ig_settings *s = arg;
+	const struct ig_prefix_key *k = key;
+	unsigned int i;
+
+	for (i = 0; i < s->n_prefixes; i++)
+		if (!memcmp(k->prefix, &s->prefixes[i], 8))
+			return true;
+	return false;
+}
+
+static bool keep_port(const void *key, const void *arg)
+{
+	const struct ig_settings *s = arg;
+	__u32 k = *(const __u32 *)key;
+
+	return k == s->ipv4_ifindex || k == s->ipv6_ifindex;
+}
+
+static int map_put(int fd, const void *k, const void *v, const char *name)
+{
+	if (bpf_map_update_elem(fd, k, v, BPF_ANY)) {
+		ig_err("writing map '%s': %s", name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
+{
+	int rfd = bpf_map__fd(skel->maps.routers), pfd = bpf_map__fd(skel->maps.prefixes);
+	int tfd = bpf_map__fd(skel->maps.tx_ports), cfd = bpf_map__fd(skel->maps.config);
+	struct ig_prefix_key pkeys[IG_MAX_PREFIXES];
+	struct ig_prefix pvals[IG_MAX_PREFIXES];
+	struct ig_ra_template ra;
+	struct ig_config cfg;
+	unsigned int i;
+	__u32 zero = 0, ifx;
+	int err;
+
+	/* add/replace first, then remove what is no longer configured */
+	for (i = 0; i < s->n_routers; i++) {
+		struct ig_v4_key k;
+		struct ig_router v = { .flags = IG_ROUTER_F_SELF, .index = i };
+
+		memcpy(k.addr, &s->routers[i], 4);
+		if (map_put(rfd, &k, &v, IG_MAP_ROUTERS))
+			return -1;
+	}
+	for (i = 0; i < s->n_peers; i++) {
+		struct ig_v4_key k;
+		struct ig_router v = { .flags = IG_ROUTER_F_PEER, .index = s->n_routers + i };
+
+		memcpy(k.addr, &s->peers[i], 4);
+		if (map_put(rfd, &k, &v, IG_MAP_ROUTERS))
+			return -1;
+	}
+	if (map_prune(rfd, sizeof(struct ig_v4_key), keep_router, s, IG_MAP_ROUTERS))
+		return -1;
+
+	for (i = 0; i < s->n_prefixes; i++) {
+		memcpy(pkeys[i].prefix, &s->prefixes[i], 8);
+		pvals[i] = (struct ig_prefix){
+			.flags = s->onlink ? IG_PREFIX_F_ONLINK : 0,
+			.index = i,
+			.valid_lifetime = s->valid_lifetime,
+			.preferred_lifetime = s->preferred_lifetime,
+		};
+		if (map_put(pfd, &pkeys[i], &pvals[i], IG_MAP_PREFIXES))
+			return -1;
+	}
+	if (map_prune(pfd, sizeof(struct ig_prefix_key), keep_prefix, s, IG_MAP_PREFIXES))
+		return -1;
+
+	ifx = s->ipv4_ifindex;
+	if (map_put(tfd, &ifx, &ifx, IG_MAP_TX_PORTS))
+		return -1;
+	ifx = s->ipv6_ifindex;
+	if (map_put(tfd, &ifx, &ifx, IG_MAP_TX_PORTS))
+		return -1;
+	if (map_prune(tfd, sizeof(__u32), keep_port, s, IG_MAP_TX_PORTS))
+		return -1;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.abi_version = ISAGATE_ABI_VERSION;
+	cfg.flags = 0;
+	memcpy(cfg.encap_src, &s->routers[0], 4);
+	cfg.v4_ifindex = s->ipv4_ifindex;
+	cfg.v6_ifindex = s->ipv6_ifindex;
+	cfg.tunnel_mtu = s->mtu;
+	cfg.ttl = s->ttl;
+	cfg.ra_hop_limit = s->ra_hop_limit;
+	cfg.ra_router_lifetime = s->ra_lifetime;
+	cfg.ra_mtu = s->ra_mtu;
+	cfg.ra_reachable_ms = s->ra_reachable_ms;
+	cfg.ra_retrans_ms = s->ra_retrans_ms;
+	cfg.ra_min_interval_ms = s->ra_interval_ms;
+	cfg.icmp_min_interval_ms = IG_CFG_DEFAULT_ICMP_MIN_MS;
+	cfg.n_prefixes = s->n_prefixes;
+
+	/* the router advertisement the datapath answers members with */
+	err = ig_ra_build(&cfg, pkeys, pvals, s->n_prefixes, &ra);
+	if (err) {
+		ig_err("building the router advertisement: %s", strerror(-err));
+		return -1;
+	}
+	if (cfg.flags & IG_CFG_F_NO_RD)
+		ra.len = 0;
+	if (map_put(bpf_map__fd(skel->maps.ra_tmpl), &zero, &ra, IG_MAP_RA))
+		return -1;
+
+	/* last: the datapath acts only once abi_version is set */
+	if (map_put(cfd, &zero, &cfg, IG_MAP_CONFIG))
+		return -1;
+	return 0;
+}
+
+/* ---- attach --------------------------------------------------------------------- */
+
+enum plan { P_CREATE, P_UPDATE, P_REPLACE };
+
+struct want {
+	const char *ifname;
+	unsigned int ifindex;
+	enum plan plan;
+	int old;                    /* index into the old links, -1 none */
+	int fd;                     /* new link (P_CREATE, P_REPLACE) */
+	bool pinned;
+	char path[PATH_MAX];
+};
+
+static void unpin_link(struct link_pin *o)
+{
+	bpf_link_detach(o->fd);
+	if (unlink(o->path) && errno != ENOENT)
+		ig_err("removing %s: %s", o->path, strerror(errno));
+}
+
+int ig_loader_attach(const struct ig_settings *s, const char *pin_dir,
+		     struct ig_attach_report *rep)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oopts, .pin_root_path = pin_dir);
+	struct created_dirs cd = { 0 };
+	struct isagate_bpf *skel = NULL;
+	struct link_pin *old = NULL;
+	struct want want[2];
+	struct bpf_map *map;
+	int n_old = 0, n_want, i, j, prog_fd, rc, lockfd = -1;
+	bool maps_existed = false, fresh = false, altered = false;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(want, 0, sizeof(want));
+	for (i = 0; i < 2; i++)
+		want[i].fd = -1;
+
+	rc = prepare_dir(pin_dir, true, &cd);
+	if (rc)
+		return rc;
+	lb_capture();
+	rc = IG_EXIT_FAIL;
+	lockfd = lock_dir(pin_dir);
+	if (lockfd < 0)
+		goto cleanup;
+
+	old = calloc(IG_MAX_LINK_PINS, sizeof(*old));
+	if (!old) {
+		ig_err("out of memory");
+		goto cleanup;
+	}
+	n_old = links_read(pin_dir, old, IG_MAX_LINK_PINS);
+	if (n_old < 0) {
+		rc = -n_old;
+		n_old = 0;
+		goto cleanup;
+	}
+
+	skel = isagate_bpf__open_opts(&oopts);
+	if (!skel) {
+		ig_err("opening the BPF object: %s", strerror(errno));
+		lb_replay();
+		goto cleanup;
+	}
+	rc = maps_check_pinned(skel, pin_dir, &maps_existed);
+	if (rc)
+		goto cleanup;
+	fresh = !maps_existed && n_old == 0;
+
+	rc = load_skel(skel, pin_dir);
+	if (rc)
+		goto cleanup;
+	rc = IG_EXIT_FAIL;
+	prog_fd = bpf_program__fd(skel->progs.xdp_isagate);
+	rep->reused_maps = maps_existed;
+
+	/* plan: an existing link on the same device is kept (a pin of the same
+	 * name on another device is stale and replaced in step 4) */
+	want[0].ifname = s->ipv4_dev;
+	want[0].ifindex = s->ipv4_ifindex;
+	n_want = 1;
+	if (s->ipv6_ifindex != s->ipv4_ifindex) {
+		want[1].ifname = s->ipv6_dev;
+		want[1].ifindex = s->ipv6_ifindex;
+		n_want = 2;
+	}
+	for (i = 0; i < n_want; i++) {
+		struct want *w = &want[i];
+
+		if (path_join(w->path, sizeof(w->path), pin_dir, IG_LINK_PREFIX, w->ifname))
+			goto cleanup;
+		w->old = -1;
+		w->plan = P_CREATE;
+		for (j = 0; j < n_old; j++) {
+			if (!old[j].matched && old[j].st.here && old[j].st.ifindex == w->ifindex) {
+				w->old = j;
+				old[j].matched = true;
+				w->plan = strcmp(old[j].st.mode, ig_mode_name(s->mode)) ? P_REPLACE
+											  : P_UPDATE;
+				break;
+			}
+		}
+	}
+
+	/* 1. new links, unpinned: a failure here changes nothing */
+	for (i = 0; i < n_want; i++) {
+		if (want[i].plan != P_CREATE)
+			continue;
+		want[i].fd = link_create(prog_fd, want[i].ifname, want[i].ifindex, s->mode, pin_dir);
+		if (want[i].fd < 0)
+			goto cleanup;
+		ig_dbg("%s: XDP attached (%s)", want[i].ifname, ig_mode_name(s->mode));
+	}
+
+	/* 2. mode change: native and generic cannot be attached at once */
+	for (i = 0; i < n_want; i++) {
+		struct want *w = &want[i];
+		struct link_pin *o;
+		enum ig_xdp_mode prev;
+
+		if (w->plan != P_REPLACE)
+			continue;
+		o = &old[w->old];
+		prev = strcmp(o->st.mode, "generic") ? IG_MODE_NATIVE : IG_MODE_GENERIC;
+		ig_dbg("%s: switching from %s to %s XDP", w->ifname, o->st.mode, ig_mode_name(s->mode));
+		altered = true;
+		unpin_link(o);
+		w->fd = link_create(prog_fd, w->ifname, w->ifindex, s->mode, pin_dir);
+		if (w->fd < 0) {
+			w->fd = link_create(prog_fd, w->ifname, w->ifindex, prev, pin_dir);
+			if (w->fd >= 0 && bpf_obj_pin(w->fd, w->path) == 0) {
+				ig_err("%s: kept %s mode", w->ifname, o->st.mode);
+				w->pinned = true;
+			} else {
+				ig_err("%s: XDP is now detached from this interface", w->ifname);
+			}
+			goto cleanup;
+		}
+	}
+
+	/* 3. atomic program replacement on the links we keep */
+	for (i = 0; i < n_want; i++) {
+		struct want *w = &want[i];
+
+		if (w->plan != P_UPDATE)
+			continue;
+		if (bpf_link_update(old[w->old].fd, prog_fd, NULL)) {
+			err_errno(w->ifname, errno);
+			goto cleanup;
+		}
+		altered = true;
+		ig_dbg("%s: link %u now runs the new program", w->ifname, old[w->old].st.link_id);
+	}
+
+	/* 4. pin the new links (and re-pin a link whose device was renamed) */
+	for (i = 0; i < n_want; i++) {
+		struct want *w = &want[i];
+
+		if (w->plan == P_UPDATE) {
+			struct link_pin *o = &old[w->old];
+
+			if (!strcmp(o->path, w->path))
+				continue;
+			if (bpf_obj_pin(o->fd, w->path)) {
+				err_errno(w->path, errno);
+				goto cleanup;
+			}
+			unlink(o->path);
+			continue;
+		}
+		/* a stale pin of the same name (device re-created): drop it */
+		for (j = 0; j < n_old; j++)
+			if (!old[j].matched && !strcmp(old[j].path, w->path)) {
+				unpin_link(&old[j]);
+				old[j].matched = true;
+			}
+		if (bpf_obj_pin(w->fd, w->path)) {
+			err_errno(w->path, errno);
+			goto cleanup;
+		}
+		w->pinned = true;
+	}
+	altered = true;
+
+	/* 5. settings */
+	if (maps_write(skel, s))
+		goto cleanup;
+
+	/* 6. interfaces no longer configured */
+	for (j = 0; j < n_old; j++) {
+		if (old[j].matched)
+			continue;
+		unpin_link(&old[j]);
+		rep->ifs[rep->n].link = old[j].st;
+		rep->ifs[rep->n++].action = IG_LINK_REMOVED;
+	}
+
+	for (i = 0; i < n_want; i++) {
+		struct want *w = &want[i];
+		int fd = w->plan == P_UPDATE ? old[w->old].fd : w->fd;
+		struct ig_link_state *st = &rep->ifs[rep->n].link;
+
+		if (link_fill(fd, w->ifname, st))
+			snprintf(st->ifname, sizeof(st->ifname), "%s", w->ifname);
+		rep->ifs[rep->n++].action = w->plan == P_CREATE ? IG_LINK_CREATED :
+					    w->plan == P_UPDATE ? IG_LINK_UPDATED : IG_LINK_REPLACED;
+		rep->prog_id = st->prog_id;
+	}
+	rc = 0;
+
+cleanup:
+	if (rc && fresh) {
+		/* nothing was there before: leave nothing behind (links whose
+		 * pin is gone are released when their fd is closed below) */
+		for (i = 0; i < 2; i++)
+			if (want[i].pinned)
+				unlink(want[i].path);
+		bpf_object__for_each_map(map, skel->obj)
+			if (bpf_map__is_pinned(map))
+				bpf_map__unpin(map, NULL);
+	} else if (rc && altered) {
+		ig_err("settings were only partly applied under %s: fix the problem and run "
+		       "'isagate attach' again", pin_dir);
+	}
+	if (rc)
+		created_dirs_remove(&cd);  /* only empty directories we made */
+	for (i = 0; i < 2; i++)
+		if (want[i].fd >= 0)
+			close(want[i].fd);
+	if (old)
+		links_close(old, n_old);
+	free(old);
+	isagate_bpf__destroy(skel);
+	if (lockfd >= 0)
+		close(lockfd);
+	libbpf_set_print(NULL);
+	return rc;
+}
+
+/* ---- detach ----------------------------------------------------------------------- */
+
+int ig_loader_detach(const char *pin_dir, unsigned int *n_links)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oopts, .pin_root_path = pin_dir);
+	struct isagate_bpf *skel = NULL;
+	struct ig_link_state st;
+	struct dirent *de;
+	struct bpf_map *map;
+	char path[PATH_MAX], kind[64];
+	size_t plen = strlen(IG_LINK_PREFIX);
+	int rc, fd, found = 0, lockfd = -1;
+	bool failed = false;
+	DIR *d = NULL;
+
+	*n_links = 0;
+	rc = prepare_dir(pin_dir, false, NULL);
+	if (rc)
+		return rc;
+	lb_capture();
+	rc = IG_EXIT_FAIL;
+	lockfd = lock_dir(pin_dir);
+	if (lockfd < 0)
+		goto cleanup;
+
+	/* links first: detaching them takes XDP off the interfaces even if
+	 * some other process still holds a reference */
+	d = opendir(pin_dir);
+	if (!d) {
+		err_errno(pin_dir, errno);
+		goto cleanup;
+	}
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, IG_LINK_PREFIX, plen) || !de->d_name[plen])
+			continue;
+		if (path_join(path, sizeof(path), pin_dir, de->d_name, NULL))
+			goto cleanup;
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			err_errno(path, errno);
+			if (errno == EPERM || errno == EACCES)
+				goto cleanup;
+			failed = true;
+			continue;
+		}
+		if (!strcmp(obj_kind(fd, kind, sizeof(kind)), "bpf-link")) {
+			if (link_fill(fd, de->d_name + plen, &st))
+				memset(&st, 0, sizeof(st));
+			if (bpf_link_detach(fd) && errno != ENOLINK) {
+				err_errno(path, errno);
+				close(fd);
+				failed = true;
+				continue;
+			}
+			ig_dbg("%s: XDP detached (link %u, ifindex %u)", de->d_name + plen, st.link_id,
+			       st.ifindex);
+			(*n_links)++;
+		}
+		close(fd);
+		if (unlink(path)) {
+			err_errno(path, errno);
+			failed = true;
+			continue;
+		}
+		found++;
+	}
+
+	/* the skeleton (opened, not loaded) names the maps this version pins */
+	skel = isagate_bpf__open_opts(&oopts);
+	if (!skel) {
+		ig_err("opening the BPF object: %s", strerror(errno));
+		lb_replay();
+		goto cleanup;
+	}
+	bpf_object__for_each_map(map, skel->obj) {
+		const char *mpath = bpf_map__pin_path(map);
+
+		if (!mpath)
+			continue;
+		if (unlink(mpath)) {
+			if (errno != ENOENT) {
+				err_errno(mpath, errno);
+				failed = true;
+			}
+			continue;
+		}
+		ig_dbg("removed %s", mpath);
+		found++;
+	}
+	if (!found && !failed) {
+		ig_err("nothing attached under %s", pin_dir);
+		rc = IG_EXIT_NOT_ATTACHED;
+		goto cleanup;
+	}
+	if (rmdir(pin_dir)) {
+		if (errno == ENOTEMPTY || errno == EEXIST)
+			ig_err("%s still holds files isagate did not create: left it in place", pin_dir);
+		else
+			err_errno(pin_dir, errno);
+		rc = failed ? IG_EXIT_FAIL : IG_EXIT_PARTIAL;
+		goto cleanup;
+	}
+	rc = failed ? IG_EXIT_FAIL : IG_EXIT_OK;
+
+cleanup:
+	if (d)
+		closedir(d);
+	isagate_bpf__destroy(skel);
+	if (lockfd >= 0)
+		close(lockfd);
+	libbpf_set_print(NULL);
+	return rc;
+}
+
+/* ---- forwarding sysctls --------------------------------------------------------- */
+
+static int sysctl_read(const char *path)
+{
+	char buf[16];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return atoi(buf);
+}
+
+static void sysctl_add(struct ig_sysctl *out, int *n, const char *fam, const char *dev)
+{
+	char path[sizeof(out->path)];
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/forwarding", fam, dev);
+	for (i = 0; i < *n; i++)
+		if (!strcmp(out[i].path, path))
+			return;
+	memcpy(out[*n].path, path, sizeof(path));
+	snprintf(out[*n].name, sizeof(out[*n].name), "net.%s.conf.%s.forwarding", fam, dev);
+	out[*n].value = sysctl_read(path);
+	(*n)++;
+}
+
+int ig_forwarding_sysctls(const char *v4dev, const char *v6dev, struct ig_sysctl out[4])
+{
+	int n = 0;
+
+	/* decap: the IPv6 FIB lookup checks forwarding on the ingress (IPv4-side) device;
+	 * writing conf/all propagates to every device */
+	sysctl_add(out, &n, "ipv6", "all");
+	if (v4dev && *v4dev && strcmp(v4dev, "all"))
+		sysctl_add(out, &n, "ipv6", v4dev);
+	/* encap: the IPv4 FIB lookup checks forwarding on the ingress (IPv6-side) device */
+	if (v6dev && *v6dev)
+		sysctl_add(out, &n, "ipv4", v6dev);
+	if (v4dev && *v4dev)
+		sysctl_add(out, &n, "ipv4", v4dev);
+	return n;
+}
+
+int ig_sysctl_enable(const struct ig_sysctl *sc)
+{
+	int fd = open(sc->path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1\n", 2) != 2)
+		err = -errno;
+	close(fd);
+	return err;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * loader.h - open/load/attach/pin/re-use of the XDP datapath.  The only
+ * part of the tool that knows how the skeleton, the pins and the XDP links
+ * fit together; the commands call these and print.
+ *
+ * Every function returns 0 or an enum ig_exit code and has already told
+ * the operator what went wrong.
+ */
+#ifndef IG_LOADER_H
+#define IG_LOADER_H
+
+#include <net/if.h>
+#include <stdbool.h>
+
+#include "config.h"
+
+#define IG_MAX_LINK_PINS 64
+
+/* One XDP link pinned as <pin-dir>/link_<ifname>. */
+struct ig_link_state {
+	char ifname[IF_NAMESIZE];   /* from the pin name */
+	unsigned int ifindex;       /* from the link; 0 = device gone (link defunct) */
+	unsigned int link_id;
+	unsigned int prog_id;
+	const char *mode;           /* "native", "generic" or "unknown" */
+	bool here;                  /* the device with ifindex in this network namespace
+				     * runs the link's program */
+	char curname[IF_NAMESIZE];  /* that device's name now ("" when not here) */
+};
+
+enum ig_link_action {
+	IG_LINK_CREATED,            /* new XDP link */
+	IG_LINK_UPDATED,            /* bpf_link_update(): program replaced atomically */
+	IG_LINK_REPLACED,           /* mode changed or device re-created: old link detached, new one made */
+	IG_LINK_REMOVED,            /* interface no longer configured: detached */
+};
+
+struct ig_attach_report {
+	unsigned int n;
+	struct {
+		struct ig_link_state link;
+		enum ig_link_action action;
+	} ifs[IG_MAX_LINK_PINS + 2];
+	bool reused_maps;           /* maps were already pinned (membership/counters kept) */
+	unsigned int prog_id;       /* the program now running */
+};
+
+/*
+ * Make sure `dir` is (or can become) a directory on a bpffs.  With create,
+ * mounts a bpffs on /sys/fs/bpf when dir is below it and none is mounted,
+ * and creates missing directories.  Without create, IG_EXIT_NOT_ATTACHED
+ * (after saying "nothing attached under DIR") when dir does not exist or
+ * is not on a bpffs.
+ */
+int ig_pin_dir_prepare(const char *dir, bool create);
+
+/* Load the datapath and attach/update it per *s under pin_dir. */
+int ig_loader_attach(const struct ig_settings *s, const char *pin_dir,
+		     struct ig_attach_report *rep);
+
+/*
+ * Detach every link pinned under pin_dir and remove the pins and the
+ * directory.  IG_EXIT_NOT_ATTACHED when nothing of isagate is there.
+ * *n_links receives the number of XDP links detached.
+ */
+int ig_loader_detach(const char *pin_dir, unsigned int *n_links);
+
+/* The links pinned under pin_dir (at most max); count >= 0 or -exit code. */
+int ig_loader_links(const char *pin_dir, struct ig_link_state *out, int max);
+
+/* ---- forwarding sysctls the FIB lookups need --------------------------- */
+struct ig_sysctl {
+	char path[128];             /* /proc/sys/net/ipv6/conf/all/forwarding */
+	char name[128];             /* net.ipv6.conf.all.forwarding */
+	int value;                  /* current value, -1 unreadable */
+};
+
+/* The forwarding sysctls for these devices (deduplicated); returns count. */
+int ig_forwarding_sysctls(const char *v4dev, const char *v6dev, struct ig_sysctl out[4]);
+/* Write "1"; returns 0 or -errno. */
+int ig_sysctl_enable(const struct ig_sysctl *sc);
+
+#endif /* IG_LOADER_H */

@@ -1,0 +1,938 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* members.c - membership sources, resolution, diff plan and apply. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+
+#include "common.h"
+#include "members.h"
+#include "neigh.h"
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static __u32 v4_to_u32(const __u8 a[4])
+{
+	return (__u32)a[0] << 24 | (__u32)a[1] << 16 | (__u32)a[2] << 8 | a[3];
+}
+
+static void u32_to_v4(__u32 v, __u8 a[4])
+{
+	a[0] = v >> 24;
+	a[1] = v >> 16;
+	a[2] = v >> 8;
+	a[3] = v;
+}
+
+static __u32 plen_mask(__u32 plen)
+{
+	return plen ? ~0u << (32 - plen) : 0;
+}
+
+const char *ig_prefix_fmt(const struct ig_v4_lpm_key *key, char *buf, size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+
+	snprintf(buf, len, "%s/%u", ig_fmt_v4(key->addr, a, sizeof(a)), key->prefixlen);
+	return buf;
+}
+
+__u64 ig_name_hash(const char *name)
+{
+	__u64 h = 0xcbf29ce484222325ull;
+
+	for (; *name; name++) {
+		h ^= (unsigned char)*name;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* ---- entry sets ------------------------------------------------------- */
+
+int ig_mentry_cmp(const void *pa, const void *pb)
+{
+	const struct ig_mentry *a = pa, *b = pb;
+	int c = memcmp(a->key.addr, b->key.addr, 4);
+
+	if (c)
+		return c;
+	return (a->key.prefixlen > b->key.prefixlen) - (a->key.prefixlen < b->key.prefixlen);
+}
+
+int ig_mset_add(struct ig_mset *s, const struct ig_v4_lpm_key *key,
+		const struct ig_member *val)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct ig_mentry *e = realloc(s->e, cap * sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		s->e = e;
+		s->cap = cap;
+	}
+	memset(&s->e[s->n], 0, sizeof(s->e[s->n]));
+	s->e[s->n].key = *key;
+	s->e[s->n].val = *val;
+	s->n++;
+	return 0;
+}
+
+void ig_mset_sort(struct ig_mset *s)
+{
+	size_t i, o;
+
+	if (!s->n)
+		return;
+	/* qsort is not stable: callers that care about which duplicate wins
+	 * sort themselves (see ig_members_resolve). */
+	qsort(s->e, s->n, sizeof(*s->e), ig_mentry_cmp);
+	for (i = 1, o = 1; i < s->n; i++)
+		if (ig_mentry_cmp(&s->e[i], &s->e[o - 1]))
+			s->e[o++] = s->e[i];
+	s->n = o;
+}
+
+void ig_mset_free(struct ig_mset *s)
+{
+	free(s->e);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct ig_mentry *ig_mset_find(const struct ig_mset *s,
+				     const struct ig_v4_lpm_key *key)
+{
+	struct ig_mentry k = { .key = *key };
+
+	if (!s->n)
+		return NULL;
+	return bsearch(&k, s->e, s->n, sizeof(*s->e), ig_mentry_cmp);
+}
+
+static bool mset_sorted(const struct ig_mset *s)
+{
+	size_t i;
+
+	for (i = 1; i < s->n; i++)
+		if (ig_mentry_cmp(&s->e[i - 1], &s->e[i]) >= 0)
+			return false;
+	return true;
+}
+
+/* ---- sources ---------------------------------------------------------- */
+
+void ig_msrc_free(struct ig_msrc *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->n; i++)
+		free(src->items[i].name);
+	free(src->items);
+	memset(src, 0, sizeof(*src));
+}
+
+static int msrc_push(struct ig_msrc *src, const struct ig_msrc_item *it)
+{
+	if (src->n == src->cap) {
+		size_t cap = src->cap ? src->cap * 2 : 32;
+		struct ig_msrc_item *n = realloc(src->items, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		src->items = n;
+		src->cap = cap;
+	}
+	src->items[src->n++] = *it;
+	return 0;
+}
+
+int ig_msrc_add_prefix(struct ig_msrc *src, const struct ig_v4_lpm_key *key,
+		       __u32 flags, unsigned int line)
+{
+	struct ig_msrc_item it = { .kind = IG_MSRC_PREFIX, .key = *key,
+				   .flags = flags, .line = line };
+	__u32 a = v4_to_u32(key->addr) & plen_mask(key->prefixlen);
+
+	if (key->prefixlen > 32)
+		return -EINVAL;
+	u32_to_v4(a, it.key.addr);
+	return msrc_push(src, &it);
+}
+
+int ig_msrc_add_name(struct ig_msrc *src, const char *name, __u32 flags,
+		     unsigned int line, char *err, size_t errlen)
+{
+	struct ig_msrc_item it;
+	int ret;
+
+	ret = ig_member_parse_entry(name, &it, err, errlen);
+	if (ret)
+		return ret;
+	it.flags |= flags;
+	it.line = line;
+	ret = msrc_push(src, &it);
+	if (ret)
+		free(it.name);
+	return ret;
+}
+
+/* Quote an entry for a message: printable, bounded. */
+static const char *quote(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (isprint(c))
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	if (*s && o + 4 <= len) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* A literal or network that can never be an ISATAP host. */
+static const char *not_unicast(const __u8 a[4], __u32 plen)
+{
+	if (plen >= 8 && a[0] == 0)
+		return "is in 0.0.0.0/8 ('this network'), not a host address";
+	if (plen >= 8 && a[0] == 127)
+		return "is a loopback address (127.0.0.0/8)";
+	if (plen >= 4 && a[0] >= 224 && a[0] < 240)
+		return "is a multicast address (224.0.0.0/4)";
+	if (plen >= 4 && a[0] >= 240)
+		return "is reserved or broadcast (240.0.0.0/4)";
+	return NULL;
+}
+
+/* Digits and dots only, or a last label that is all digits: meant as an
+ * address (a top-level domain is never numeric, RFC 1123 2.1). */
+static bool looks_numeric(const char *s)
+{
+	const char *last = strrchr(s, '.');
+	const char *p;
+	bool only = true, any = false;
+
+	for (p = s; *p; p++) {
+		if (isdigit((unsigned char)*p))
+			any = true;
+		else if (*p != '.')
+			only = false;
+	}
+	if (only)
+		return any;
+	last = last ? last + 1 : s;
+	if (!*last)
+		return false;
+	for (p = last; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	return true;
+}
+
+static int parse_cidr(const char *text, const char *slash, struct ig_msrc_item *it,
+		      char *err, size_t errlen)
+{
+	char addr[INET_ADDRSTRLEN], q[80];
+	const char *p = slash + 1, *why;
+	__u8 a[4];
+	__u32 plen = 0, v, net;
+	size_t alen = (size_t)(slash - text);
+
+	if (alen && alen < sizeof(addr)) {
+		memcpy(addr, text, alen);
+		addr[alen] = '\0';
+	} else {
+		addr[0] = '\0';
+	}
+	if (!addr[0] || inet_pton(AF_INET, addr, a) != 1) {
+		snprintf(err, errlen, "'%s': invalid IPv4 address before '/'",
+			 quote(text, q, sizeof(q)));
+		return -EINVAL;
+	}
+	if (!*p || strlen(p) > 2) {
+		snprintf(err, errlen, "'%s': invalid prefix length (expected /1 to /32)",
+			 quote(text, q, sizeof(q)));
+		return -EINVAL;
+	}
+	for (; *p; p++) {
+		if (!isdigit((unsigned char)*p)) {
+			snprintf(err, errlen, "'%s': invalid prefix length (expected /1 to /32)",
+				 quote(text, q, sizeof(q)));
+			return -EINVAL;
+		}
+		plen = plen * 10 + (__u32)(*p - '0');
+	}
+	if (plen > 32) {
+		snprintf(err, errlen, "'%s': invalid prefix length (expected /1 to /32)",
+			 quote(text, q, sizeof(q)));
+		return -EINVAL;
+	}
+	if (plen == 0) {
+		snprintf(err, errlen, "'%s': a /0 would admit every IPv4 host; "
+			 "list the member networks explicitly", quote(text, q, sizeof(q)));
+		return -EINVAL;
+	}
+	v = v4_to_u32(a);
+	net = v & plen_mask(plen);
+	if (net != v) {
+		__u8 n[4];
+
+		u32_to_v4(net, n);
+		snprintf(err, errlen, "'%s': host bits set; did you mean %s/%u?",
+			 quote(text, q, sizeof(q)), ig_fmt_v4(n, addr, sizeof(addr)), plen);
+		return -EINVAL;
+	}
+	why = not_unicast(a, plen);
+	if (why) {
+		snprintf(err, errlen, "'%s' %s", quote(text, q, sizeof(q)), why);
+		return -EINVAL;
+	}
+	it->kind = IG_MSRC_PREFIX;
+	it->key.prefixlen = plen;
+	memcpy(it->key.addr, a, 4);
+	return 0;
+}
+
+static int parse_name(const char *text, struct ig_msrc_item *it, char *err, size_t errlen)
+{
+	size_t len = strlen(text), i, label = 0;
+	char q[80];
+	char *name;
+
+	if (len && text[len - 1] == '.')
+		len--;                   /* absolute name: same host */
+	if (len == 0) {
+		snprintf(err, errlen, "'%s': invalid host name", quote(text, q, sizeof(q)));
+		return -EINVAL;
+	}
+	if (len > IG_HOSTNAME_MAX) {
+		snprintf(err, errlen, "'%s': host name longer than %d characters",
+			 quote(text, q, sizeof(q)), IG_HOSTNAME_MAX);
+		return -EINVAL;
+	}
+	for (i = 0; i <= len; i++) {
+		unsigned char c = i < len ? (unsigned char)text[i] : '.';
+
+		if (c == '.') {
+			if (label == 0) {
+				snprintf(err, errlen, "'%s': invalid host name (empty label)",
+					 quote(text, q, sizeof(q)));
+				return -EINVAL;
+			}
+			if (text[i - 1] == '-' || text[i - label] == '-') {
+				snprintf(err, errlen, "'%s': invalid host name (a label "
+					 "starts or ends with '-')", quote(text, q, sizeof(q)));
+				return -EINVAL;
+			}
+			label = 0;
+			continue;
+		}
+		if (!isalnum(c) && c != '-' && c != '_') {
+			if (isprint(c))
+				snprintf(err, errlen, "'%s': not an IPv4 address, CIDR or "
+					 "host name (character '%c' not allowed)",
+					 quote(text, q, sizeof(q)), c);
+			else
+				snprintf(err, errlen, "'%s': not an IPv4 address, CIDR or "
+					 "host name (byte 0x%02x not allowed)",
+					 quote(text, q, sizeof(q)), c);
+			return -EINVAL;
+		}
+		if (++label > 63) {
+			snprintf(err, errlen, "'%s': invalid host name (label longer than "
+				 "63 characters)", quote(text, q, sizeof(q)));
+			return -EINVAL;
+		}
+	}
+	name = strndup(text, len);
+	if (!name)
+		return -ENOMEM;
+	for (i = 0; i < len; i++)
+		name[i] = (char)tolower((unsigned char)name[i]);
+	it->kind = IG_MSRC_NAME;
+	it->name = name;
+	return 0;
+}
+
+int ig_member_parse_entry(const char *text, struct ig_msrc_item *it,
+			  char *err, size_t errlen)
+{
+	const char *slash = strchr(text, '/'), *why;
+	char q[80];
+	__u8 a[4];
+	size_t i;
+
+	memset(it, 0, sizeof(*it));
+	for (i = 0; text[i]; i++) {
+		if (isspace((unsigned char)text[i])) {
+			snprintf(err, errlen, "'%s': unexpected text after the entry "
+				 "(one entry per line)", quote(text, q, sizeof(q)));
+			return -EINVAL;
+		}
+	}
+	if (!*text) {
+		snprintf(err, errlen, "empty entry");
+		return -EINVAL;
+	}
+	if (strchr(text, ':')) {
+		snprintf(err, errlen, "'%s': IPv6 is not supported here; members are "
+			 "the hosts' IPv4 addresses", quote(text, q, sizeof(q)));
+		return -EINVAL;
+	}
+	if (slash)
+		return parse_cidr(text, slash, it, err, errlen);
+	if (inet_pton(AF_INET, text, a) == 1) {
+		why = not_unicast(a, 32);
+		if (why) {
+			snprintf(err, errlen, "'%s' %s", quote(text, q, sizeof(q)), why);
+			return -EINVAL;
+		}
+		it->kind = IG_MSRC_PREFIX;
+		it->key.prefixlen = 32;
+		memcpy(it->key.addr, a, 4);
+		return 0;
+	}
+	if (looks_numeric(text)) {
+		snprintf(err, errlen, "'%s': invalid IPv4 address (expected a.b.c.d, "
+			 "each 0-255, no leading zeros)", quote(text, q, sizeof(q)));
+		return -EINVAL;
+	}
+	return parse_name(text, it, err, errlen);
+}
+
+int ig_msrc_parse_stream(struct ig_msrc *src, FILE *f, const char *fname,
+			 char *err, size_t errlen)
+{
+	char *line = NULL, *s, *e, *hash;
+	char why[512];
+	size_t cap = 0;
+	ssize_t len;
+	unsigned int lineno = 0;
+	struct ig_msrc_item it;
+	int ret = 0;
+
+	errno = 0;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if ((size_t)len != strlen(line)) {
+			snprintf(err, errlen, "%s:%u: NUL byte in the line (not a text file?)",
+				 fname, lineno);
+			ret = -EINVAL;
+			goto cleanup;
+		}
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		for (s = line; isspace((unsigned char)*s); s++)
+			;
+		for (e = s + strlen(s); e > s && isspace((unsigned char)e[-1]); e--)
+			;
+		*e = '\0';
+		if (!*s)
+			continue;
+		ret = ig_member_parse_entry(s, &it, why, sizeof(why));
+		if (ret) {
+			if (ret == -EINVAL)
+				snprintf(err, errlen, "%s:%u: %s", fname, lineno, why);
+			else
+				snprintf(err, errlen, "%s:%u: %s", fname, lineno, strerror(-ret));
+			goto cleanup;
+		}
+		it.line = lineno;
+		ret = msrc_push(src, &it);
+		if (ret) {
+			free(it.name);
+			snprintf(err, errlen, "%s: %s", fname, strerror(-ret));
+			goto cleanup;
+		}
+	}
+	if (ferror(f)) {
+		ret = errno ? -errno : -EIO;
+		snprintf(err, errlen, "%s: read error: %s", fname, strerror(-ret));
+	}
+cleanup:
+	free(line);
+	return ret;
+}
+
+/* ---- resolution ------------------------------------------------------- */
+
+static int addrs_push(struct ig_addrs *out, const void *a)
+{
+	if (out->n == out->cap) {
+		size_t cap = out->cap ? out->cap * 2 : 8;
+		__u8 (*n)[4] = realloc(out->a, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		out->a = n;
+		out->cap = cap;
+	}
+	memcpy(out->a[out->n++], a, 4);
+	return 0;
+}
+
+int ig_resolve_system(void *ctx, const char *name, struct ig_addrs *out)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res = NULL, *ai;
+	int ret;
+
+	(void)ctx;
+	ret = getaddrinfo(name, NULL, &hints, &res);
+	if (ret)
+		return ret;
+	for (ai = res; ai; ai = ai->ai_next) {
+		const struct sockaddr_in *sin = (const void *)ai->ai_addr;
+
+		if (ai->ai_family != AF_INET)
+			continue;
+		if (addrs_push(out, &sin->sin_addr)) {
+			ret = EAI_MEMORY;
+			break;
+		}
+	}
+	freeaddrinfo(res);
+	return ret;
+}
+
+const char *ig_resolve_strerror(int code)
+{
+	return gai_strerror(code);
+}
+
+void ig_desired_free(struct ig_desired *d)
+{
+	size_t i;
+
+	ig_mset_free(&d->set);
+	for (i = 0; i < d->n_unres; i++)
+		free(d->unres[i].name);
+	free(d->unres);
+	memset(d, 0, sizeof(*d));
+}
+
+struct cand {
+	struct ig_mentry m;
+	size_t prio;                 /* 0 literal, else 1 + source index */
+};
+
+static int cand_cmp(const void *pa, const void *pb)
+{
+	const struct cand *a = pa, *b = pb;
+	int c = ig_mentry_cmp(&a->m, &b->m);
+
+	if (c)
+		return c;
+	return (a->prio > b->prio) - (a->prio < b->prio);
+}
+
+int ig_members_resolve(const struct ig_msrc *src, ig_resolve_fn fn, void *ctx,
+		       struct ig_desired *out)
+{
+	struct cand *c = NULL, *nc;
+	size_t nc_n = 0, nc_cap = 0, i, j, k;
+	struct ig_addrs addrs = { 0 };
+	int ret = 0, code;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < src->n; i++) {
+		const struct ig_msrc_item *it = &src->items[i];
+		struct ig_member val = { 0 };
+		__u64 h = 0;
+
+		addrs.n = 0;
+		if (it->kind == IG_MSRC_PREFIX) {
+			if (addrs_push(&addrs, it->key.addr))
+				goto enomem;
+			val.flags = it->flags | (it->key.prefixlen < 32 ? IG_MEMBER_F_SUBNET : 0);
+		} else {
+			h = ig_name_hash(it->name);
+			code = fn(ctx, it->name, &addrs);
+			if (!code && !addrs.n)
+				code = EAI_NONAME;
+			if (code) {
+				struct ig_unres *u;
+
+				for (k = 0; k < out->n_unres; k++)
+					if (out->unres[k].hash == h)
+						break;
+				if (k < out->n_unres)
+					continue;        /* listed twice */
+				u = realloc(out->unres, (out->n_unres + 1) * sizeof(*u));
+				if (!u)
+					goto enomem;
+				out->unres = u;
+				u += out->n_unres;
+				memset(u, 0, sizeof(*u));
+				u->name = strdup(it->name);
+				if (!u->name)
+					goto enomem;
+				u->hash = h;
+				u->code = code;
+				out->n_unres++;
+				continue;
+			}
+			val.flags = it->flags | IG_MEMBER_F_NAME;
+			val.name_hash = h;
+			snprintf(val.name, sizeof(val.name), "%s", it->name);
+		}
+		for (j = 0; j < addrs.n; j++) {
+			if (nc_n == nc_cap) {
+				nc_cap = nc_cap ? nc_cap * 2 : 64;
+				nc = realloc(c, nc_cap * sizeof(*nc));
+				if (!nc)
+					goto enomem;
+				c = nc;
+			}
+			memset(&c[nc_n], 0, sizeof(c[nc_n]));
+			c[nc_n].m.key.prefixlen = it->kind == IG_MSRC_PREFIX ? it->key.prefixlen : 32;
+			memcpy(c[nc_n].m.key.addr, addrs.a[j], 4);
+			c[nc_n].m.val = val;
+			c[nc_n].prio = it->kind == IG_MSRC_PREFIX ? 0 : 1 + i;
+			nc_n++;
+		}
+	}
+	if (nc_n)
+		qsort(c, nc_n, sizeof(*c), cand_cmp);
+	for (i = 0; i < nc_n; i++) {
+		if (i && !ig_mentry_cmp(&c[i].m, &c[i - 1].m))
+			continue;                        /* first (literal) wins */
+		if (ig_mset_add(&out->set, &c[i].m.key, &c[i].m.val))
+			goto enomem;
+	}
+	goto cleanup;
+enomem:
+	ret = -ENOMEM;
+	ig_desired_free(out);
+cleanup:
+	free(c);
+	free(addrs.a);
+	return ret;
+}
+
+/* ---- plan ------------------------------------------------------------- */
+
+void ig_plan_free(struct ig_plan *p)
+{
+	size_t i;
+
+	ig_mset_free(&p->add);
+	ig_mset_free(&p->update);
+	ig_mset_free(&p->remove);
+	ig_mset_free(&p->keep);
+	ig_mset_free(&p->was);
+	for (i = 0; i < p->n_unres; i++)
+		free(p->unres[i].name);
+	free(p->unres);
+	memset(p, 0, sizeof(*p));
+}
+
+static bool same_value(const struct ig_member *a, const struct ig_member *b)
+{
+	return a->name_hash == b->name_hash && a->flags == b->flags &&
+	       !strncmp(a->name, b->name, sizeof(a->name));
+}
+
+int ig_members_plan(const struct ig_mset *cur, const struct ig_desired *want,
+		    __u32 now, struct ig_plan *p)
+{
+	size_t i = 0, j = 0, k;
+	int ret = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (!mset_sorted(cur) || !mset_sorted(&want->set))
+		return -EINVAL;
+	if (want->n_unres) {
+		p->unres = calloc(want->n_unres, sizeof(*p->unres));
+		if (!p->unres)
+			return -ENOMEM;
+		for (k = 0; k < want->n_unres; k++) {
+			p->unres[k] = want->unres[k];
+			p->unres[k].kept = 0;
+			p->unres[k].name = strdup(want->unres[k].name);
+			if (!p->unres[k].name)
+				goto enomem;
+			p->n_unres++;
+		}
+	}
+	while (i < cur->n || j < want->set.n) {
+		int c;
+
+		if (i == cur->n)
+			c = 1;
+		else if (j == want->set.n)
+			c = -1;
+		else
+			c = ig_mentry_cmp(&cur->e[i], &want->set.e[j]);
+
+		if (c > 0) {                             /* new */
+			struct ig_member v = want->set.e[j].val;
+
+			v.since = now;
+			if (ig_mset_add(&p->add, &want->set.e[j].key, &v))
+				goto enomem;
+			j++;
+		} else if (c == 0) {                     /* in both */
+			const struct ig_mentry *o = &cur->e[i];
+			struct ig_member v = want->set.e[j].val;
+
+			v.since = o->val.since;
+			if (same_value(&o->val, &v)) {
+				if (ig_mset_add(&p->keep, &o->key, &o->val))
+					goto enomem;
+			} else if (ig_mset_add(&p->update, &o->key, &v) ||
+				   ig_mset_add(&p->was, &o->key, &o->val)) {
+				goto enomem;
+			}
+			i++;
+			j++;
+		} else {                                 /* gone, unless fail-static */
+			const struct ig_mentry *o = &cur->e[i];
+			bool hold = false;
+
+			for (k = 0; o->val.name_hash && k < p->n_unres; k++) {
+				if (p->unres[k].hash == o->val.name_hash) {
+					p->unres[k].kept++;
+					hold = true;
+					break;
+				}
+			}
+			if (ig_mset_add(hold ? &p->keep : &p->remove, &o->key, &o->val))
+				goto enomem;
+			i++;
+		}
+	}
+	return 0;
+enomem:
+	ret = -ENOMEM;
+	ig_plan_free(p);
+	return ret;
+}
+
+/* ---- kernel ----------------------------------------------------------- */
+
+int ig_members_read(int map_fd, struct ig_mset *out)
+{
+	struct ig_v4_lpm_key key, next;
+	struct ig_member val;
+	size_t guard = 0;
+	bool first = true;
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (;;) {
+		if (bpf_map_get_next_key(map_fd, first ? NULL : &key, &next)) {
+			if (errno == ENOENT)
+				break;
+			ret = -errno;
+			goto fail;
+		}
+		first = false;
+		key = next;
+		if (++guard > 2 * (size_t)IG_MAX_MEMBERS + 16) {
+			ret = -ELOOP;                /* changing under us without end */
+			goto fail;
+		}
+		if (bpf_map_lookup_elem(map_fd, &key, &val)) {
+			if (errno == ENOENT)
+				continue;            /* removed meanwhile */
+			ret = -errno;
+			goto fail;
+		}
+		if (next.prefixlen > 32)
+			continue;
+		/* The trie only looks at prefixlen bits: compare keys the same way. */
+		u32_to_v4(v4_to_u32(next.addr) & plen_mask(next.prefixlen), next.addr);
+		if (ig_mset_add(out, &next, &val)) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+	}
+	ig_mset_sort(out);
+	return 0;
+fail:
+	ig_mset_free(out);
+	return ret;
+}
+
+static void apply_err(int map_fd, int err, const char *what,
+		      const struct ig_v4_lpm_key *key, size_t done, size_t total,
+		      const char *rest, char *buf, size_t len)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 ilen = sizeof(info);
+	char pfx[IG_PREFIX_STRLEN], hint[160] = "";
+
+	if (err == -ENOSPC || err == -E2BIG || err == -ENOMEM) {
+		if (!bpf_obj_get_info_by_fd(map_fd, &info, &ilen))
+			snprintf(hint, sizeof(hint), ": the members map is full (%u entries "
+				 "at most); remove entries or use subnet entries",
+				 info.max_entries);
+		else
+			snprintf(hint, sizeof(hint), ": the members map is full");
+	} else if (err == -EPERM || err == -EACCES) {
+		snprintf(hint, sizeof(hint), ": %s (run as root)", strerror(-err));
+	} else {
+		snprintf(hint, sizeof(hint), ": %s", strerror(-err));
+	}
+	snprintf(buf, len, "%s %s failed%s; %zu of %zu changes applied%s", what,
+		 ig_prefix_fmt(key, pfx, sizeof(pfx)), hint, done, total, rest);
+}
+
+int ig_members_apply(int map_fd, const struct ig_plan *p, char *err, size_t errlen)
+{
+	size_t total = ig_plan_changes(p), done = 0, i;
+	const struct ig_mset *phase1[2] = { &p->add, &p->update };
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < phase1[k]->n; i++) {
+			const struct ig_mentry *e = &phase1[k]->e[i];
+
+			if (bpf_map_update_elem(map_fd, &e->key, &e->val, BPF_ANY)) {
+				int ret = -errno;
+
+				apply_err(map_fd, ret, k ? "updating" : "adding", &e->key, done,
+					  total, ", nothing removed", err, errlen);
+				return ret;
+			}
+			done++;
+		}
+	}
+	for (i = 0; i < p->remove.n; i++) {
+		const struct ig_mentry *e = &p->remove.e[i];
+
+		if (bpf_map_delete_elem(map_fd, &e->key) && errno != ENOENT) {
+			int ret = -errno;
+
+			apply_err(map_fd, ret, "removing", &e->key, done, total, "", err, errlen);
+			return ret;
+		}
+		done++;
+	}
+	return 0;
+}
+
+/* ---- managed neighbours ----------------------------------------------- */
+
+static const char *neigh_strerror(int err)
+{
+	if (err == -EOPNOTSUPP)
+		return "this kernel has no managed neighbour entries (needs Linux 5.16)";
+	if (err == -ENETUNREACH)
+		return "no unicast route: unreachable, blackhole or a local address";
+	return strerror(-err);
+}
+
+size_t ig_members_neigh(const struct ig_plan *p, int map_fd, int v4_ifindex)
+{
+	char a[INET_ADDRSTRLEN], nh[INET_ADDRSTRLEN];
+	struct ig_nl *nl = NULL;
+	size_t warnings = 0, i, n_gws = 0;
+	unsigned char (*gws)[4] = NULL;
+	bool gws_read = false;
+	__u8 gw[4];
+	int oif, ret;
+
+	for (i = 0; i < p->add.n; i++)
+		if (p->add.e[i].key.prefixlen == 32)
+			break;
+	if (i == p->add.n) {
+		for (i = 0; i < p->remove.n; i++)
+			if (p->remove.e[i].key.prefixlen == 32)
+				break;
+		if (i == p->remove.n)
+			return 0;
+	}
+	nl = ig_nl_open();
+	if (!nl) {
+		ig_err("warning: managed neighbours not updated: rtnetlink: %s",
+		       strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < p->add.n; i++) {
+		const struct ig_mentry *e = &p->add.e[i];
+
+		if (e->key.prefixlen != 32)
+			continue;
+		ig_fmt_v4(e->key.addr, a, sizeof(a));
+		ret = ig_neigh_nexthop(nl, e->key.addr, &oif, gw);
+		if (ret) {
+			ig_err("warning: %s: no route to the member (%s): encapsulated "
+			       "packets to it will be dropped", a, neigh_strerror(ret));
+			warnings++;
+			continue;
+		}
+		ig_fmt_v4(gw, nh, sizeof(nh));
+		if (oif != v4_ifindex) {
+			ig_dbg("%s: route leaves through ifindex %d, not the IPv4 side "
+			       "(%d): no managed neighbour", a, oif, v4_ifindex);
+			continue;
+		}
+		ret = ig_neigh_manage(nl, oif, gw, true);
+		if (ret < 0) {
+			ig_err("warning: %s: cannot make neighbour %s managed: %s", a, nh,
+			       neigh_strerror(ret));
+			warnings++;
+			if (ret == -EOPNOTSUPP)
+				break;
+		} else {
+			ig_dbg("%s: neighbour %s %s", a, nh, ret ? "now managed" : "already managed");
+		}
+	}
+	for (i = 0; i < p->remove.n; i++) {
+		const struct ig_mentry *e = &p->remove.e[i];
+		struct ig_member v;
+		size_t g;
+
+		if (e->key.prefixlen != 32)
+			continue;
+		/* Still covered by a remaining (subnet) member: keep it. */
+		if (map_fd >= 0 && !bpf_map_lookup_elem(map_fd, &e->key, &v))
+			continue;
+		ig_fmt_v4(e->key.addr, a, sizeof(a));
+		/* A gateway other members (or anything) route through: keep it. */
+		if (!gws_read) {
+			gws_read = true;
+			ret = ig_neigh_gateways(nl, &gws, &n_gws);
+			if (ret) {
+				ig_err("warning: reading the routes: %s: managed neighbours of "
+				       "removed members kept", strerror(-ret));
+				warnings++;
+				break;
+			}
+		}
+		for (g = 0; g < n_gws; g++)
+			if (!memcmp(gws[g], e->key.addr, 4))
+				break;
+		if (g < n_gws) {
+			ig_dbg("%s: is a gateway in the routing table: managed neighbour kept", a);
+			continue;
+		}
+		ret = ig_neigh_manage(nl, v4_ifindex, e->key.addr, false);
+		if (ret < 0) {
+			ig_err("warning: %s: cannot delete its managed neighbour: %s", a,
+			       neigh_strerror(ret));
+			warnings++;
+		} else if (ret) {
+			ig_dbg("%s: managed neighbour deleted", a);
+		}
+	}
+	free(gws);
+	ig_nl_close(nl);
+	return warnings;
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * members.h - membership: sources, name resolution, the sync plan and its
+ * application to the pinned `members` LPM trie.
+ *
+ * The pipeline is split so that every source (a membership file today, the
+ * directory tomorrow) feeds the same steps:
+ *
+ *   source  -> struct ig_msrc      (literal prefixes and host names)
+ *   resolve -> struct ig_desired   (the wanted map content + names that
+ *                                   did not resolve)
+ *   read    -> struct ig_mset      (what the map holds now)
+ *   plan    -> struct ig_plan      (pure: current + desired -> changes)
+ *   apply   -> the map             (adds and updates first, then removes)
+ *
+ * Nothing before "apply" touches the kernel, so a bad source changes nothing.
+ */
+#ifndef IG_MEMBERS_H
+#define IG_MEMBERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "isagate.h"
+
+#define IG_PREFIX_STRLEN 20          /* "255.255.255.255/32" + NUL */
+#define IG_HOSTNAME_MAX  253
+
+/* ---- sources ---------------------------------------------------------- */
+
+enum ig_msrc_kind {
+	IG_MSRC_PREFIX,              /* literal address (/32) or CIDR */
+	IG_MSRC_NAME,                /* host name, resolved to its A records */
+};
+
+struct ig_msrc_item {
+	enum ig_msrc_kind kind;
+	struct ig_v4_lpm_key key;    /* IG_MSRC_PREFIX: host bits clear */
+	char *name;                  /* IG_MSRC_NAME: lowercase, no trailing dot */
+	__u32 flags;                 /* extra IG_MEMBER_F_* (e.g. DIRECTORY) */
+	unsigned int line;           /* line in the source, 0 when none */
+};
+
+struct ig_msrc {
+	struct ig_msrc_item *items;
+	size_t n, cap;
+};
+
+void ig_msrc_free(struct ig_msrc *src);
+
+/*
+ * Parse one entry (comment and surrounding whitespace already removed):
+ * an IPv4 address, an IPv4 CIDR or a host name.  Fills *item (item->name is
+ * allocated for names).  Returns 0, or -EINVAL with the reason in err, or
+ * -ENOMEM.
+ */
+int ig_member_parse_entry(const char *text, struct ig_msrc_item *item,
+			  char *err, size_t errlen);
+
+/* Append entries to a source (for sources other than files).  The name is
+ * validated like a file entry; 0, -EINVAL (reason in err) or -ENOMEM. */
+int ig_msrc_add_prefix(struct ig_msrc *src, const struct ig_v4_lpm_key *key,
+		       __u32 flags, unsigned int line);
+int ig_msrc_add_name(struct ig_msrc *src, const char *name, __u32 flags,
+		     unsigned int line, char *err, size_t errlen);
+
+/*
+ * Parse a whole membership file: one entry per line, '#' comments, blank
+ * lines.  fname is used in messages.  On a malformed line returns -EINVAL
+ * with "FNAME:LINE: reason" in err; -errno on a read error.  src is only
+ * appended to; the caller frees it in every case.
+ */
+int ig_msrc_parse_stream(struct ig_msrc *src, FILE *f, const char *fname,
+			 char *err, size_t errlen);
+
+/* ---- resolution ------------------------------------------------------- */
+
+struct ig_addrs {
+	__u8 (*a)[4];
+	size_t n, cap;
+};
+
+/* Resolve name into out->a (appending).  Returns 0 or a non-zero code for
+ * ig_resolve_strerror() (EAI_* for getaddrinfo). */
+typedef int (*ig_resolve_fn)(void *ctx, const char *name, struct ig_addrs *out);
+
+/* The system resolver: getaddrinfo(AF_INET), every A record. */
+int ig_resolve_system(void *ctx, const char *name, struct ig_addrs *out);
+const char *ig_resolve_strerror(int code);
+
+/* FNV-1a 64 of a (lowercase) name: ig_member.name_hash. */
+__u64 ig_name_hash(const char *name);
+
+/* One map entry. */
+struct ig_mentry {
+	struct ig_v4_lpm_key key;
+	struct ig_member val;
+};
+
+/* A set of entries; "sorted" means by address, then prefix length, no
+ * duplicate keys (what ig_mset_sort() produces). */
+struct ig_mset {
+	struct ig_mentry *e;
+	size_t n, cap;
+};
+
+int ig_mset_add(struct ig_mset *s, const struct ig_v4_lpm_key *key,
+		const struct ig_member *val);
+void ig_mset_sort(struct ig_mset *s);     /* sort; later duplicates dropped */
+void ig_mset_free(struct ig_mset *s);
+int ig_mentry_cmp(const void *a, const void *b);   /* key order */
+const struct ig_mentry *ig_mset_find(const struct ig_mset *s,
+				     const struct ig_v4_lpm_key *key);
+
+struct ig_unres {
+	char *name;
+	__u64 hash;
+	int code;                    /* resolver error */
+	size_t kept;                 /* filled by ig_members_plan() */
+};
+
+struct ig_desired {
+	struct ig_mset set;          /* sorted, since = 0 */
+	struct ig_unres *unres;      /* names that did not resolve */
+	size_t n_unres;
+};
+
+/*
+ * Turn a source into the wanted map content.  Literals win over names for
+ * the same prefix; among names the first in the source wins.  Names that do
+ * not resolve are listed in out->unres (fail-static is the plan's job).
+ * Returns 0 or -ENOMEM.
+ */
+int ig_members_resolve(const struct ig_msrc *src, ig_resolve_fn fn, void *ctx,
+		       struct ig_desired *out);
+void ig_desired_free(struct ig_desired *d);
+
+/* ---- plan ------------------------------------------------------------- */
+
+struct ig_plan {
+	struct ig_mset add;          /* new keys, since = now */
+	struct ig_mset update;       /* existing keys whose value changes (since kept) */
+	struct ig_mset remove;       /* keys to delete (old values, for reports) */
+	struct ig_mset keep;         /* unchanged, including fail-static ones */
+	struct ig_mset was;          /* old values of `update`, same order */
+	struct ig_unres *unres;      /* copy of desired->unres with `kept` set */
+	size_t n_unres;
+};
+
+/*
+ * The pure diff: current map content (sorted) + desired -> plan.  Entries of
+ * the current map whose name_hash belongs to a name that did not resolve
+ * are kept (fail-static).  Returns 0, -EINVAL when an input is not sorted,
+ * -ENOMEM.
+ */
+int ig_members_plan(const struct ig_mset *cur, const struct ig_desired *want,
+		    __u32 now, struct ig_plan *plan);
+void ig_plan_free(struct ig_plan *plan);
+static inline size_t ig_plan_changes(const struct ig_plan *p)
+{
+	return p->add.n + p->update.n + p->remove.n;
+}
+
+/* ---- kernel ----------------------------------------------------------- */
+
+/* Read the members map into out (sorted; host bits beyond the prefix length
+ * cleared).  0 or -errno. */
+int ig_members_read(int map_fd, struct ig_mset *out);
+
+/*
+ * Apply a plan: adds and updates first, then removes, so entries present
+ * before and after never disappear.  On failure returns -errno with what
+ * happened (and how much was applied) in err.
+ */
+int ig_members_apply(int map_fd, const struct ig_plan *plan, char *err,
+		     size_t errlen);
+
+/* Managed neighbour entries for /32 members (see neigh.h): after a
+ * successful apply, create them for the plan's added /32 entries whose route
+ * leaves through v4_ifindex, and delete ours for removed /32 entries that
+ * no remaining member covers (map_fd is looked up for that).  Problems are
+ * printed as warnings; returns how many there were. */
+size_t ig_members_neigh(const struct ig_plan *plan, int map_fd, int v4_ifindex);
+
+/* ---- formatting ------------------------------------------------------- */
+
+const char *ig_prefix_fmt(const struct ig_v4_lpm_key *key, char *buf, size_t len);
+
+#endif /* IG_MEMBERS_H */
