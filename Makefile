@@ -46,9 +46,9 @@ $(BUILD)/isagate: $(USER_SRCS) $(USER_HDRS) $(BUILD)/isagate.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(USER_SRCS) -o $@ $(LDLIBS)
 
-$(BUILD)/test_datapath: tests/unit/test_datapath.c tests/unit/pkt.c tests/unit/pkt.h tests/unit/harness.h $(BUILD)/isagate.skel.h
+$(BUILD)/test_datapath: tests/unit/test_datapath.c tests/unit/pkt.c tests/unit/pkt.h tests/unit/harness.h user/ra.c user/ra.h $(BUILD)/isagate.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/unit/test_datapath.c tests/unit/pkt.c -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/unit/test_datapath.c tests/unit/pkt.c user/ra.c -o $@ $(LDLIBS)
 
 $(BUILD)/test_members: tests/unit/test_members.c tests/unit/harness.h $(USER_LIB) $(USER_HDRS) $(BUILD)/isagate.skel.h
 	$(call msg,CC,$@)
@@ -58,7 +58,10 @@ $(BUILD)/test_members: tests/unit/test_members.c tests/unit/harness.h $(USER_LIB
 deps:
 	$(Q)./tests/deps.sh
 
-test: all
+# test and demo install what they need first, so that on a fresh Debian 12
+# machine `sudo make test` and `sudo make demo` are all it takes.
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./tests/run.sh
 
 unit: all
@@ -67,7 +70,8 @@ unit: all
 integration: all
 	$(Q)./tests/run.sh integration
 
-demo: all
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./tests/integration/demo.sh
 
 clean:

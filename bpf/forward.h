@@ -22,9 +22,78 @@
 
 #define IPV6_FLOWINFO_MASK bpf_htonl(0x0FFFFFFF)
 
-static __always_inline int fib_lookup6(struct xdp_md *ctx, struct bpf_fib_lookup *p,
-				       const struct ipv6hdr *ip6, __u16 tot_len)
+/* The forwarding cache's generation (bumped by the loader). */
+static __always_inline __u64 fwd_generation(void)
 {
+	__u32 zero = 0;
+	__u64 *g = bpf_map_lookup_elem(&fwd_gen, &zero);
+
+	return g ? *g : 0;
+}
+
+/* A cached decision for k, valid for a packet of tot_len bytes: fill the
+ * egress ifindex and MACs of p and return 1; else 0. */
+static __always_inline int fwd_cache_get(const struct ig_fwd_key *k, __u16 tot_len, __u64 now,
+					 __u64 gen, struct bpf_fib_lookup *p)
+{
+	struct ig_fwd_entry *e = bpf_map_lookup_elem(&fwd_cache, k);
+
+	if (!e || e->gen != gen || now >= e->expires_ns || tot_len > e->max_len)
+		return 0;
+	p->ifindex = e->ifindex;
+	__builtin_memcpy(p->dmac, e->dmac, ETH_ALEN);
+	__builtin_memcpy(p->smac, e->smac, ETH_ALEN);
+	return 1;
+}
+
+static __always_inline void fwd_cache_put(const struct ig_fwd_key *k, const struct bpf_fib_lookup *p,
+					  __u16 tot_len, __u64 now, __u64 gen,
+					  const struct ig_config *cfg)
+{
+	struct ig_fwd_entry e = {
+		.expires_ns = now + (__u64)cfg->fwd_cache_ms * 1000000ull,
+		.gen = gen,
+		.ifindex = p->ifindex,
+		.max_len = tot_len,
+	};
+
+	__builtin_memcpy(e.dmac, p->dmac, ETH_ALEN);
+	__builtin_memcpy(e.smac, p->smac, ETH_ALEN);
+	bpf_map_update_elem(&fwd_cache, k, &e, BPF_ANY);
+}
+
+/*
+ * The forwarding decision for dst (key k): from the cache when a fresh
+ * entry exists, else from the kernel FIB (filled in by fill_fib), cached
+ * when it succeeded.  Returns a BPF_FIB_LKUP_RET_* code; on success p holds
+ * the egress ifindex and MACs.
+ */
+static __always_inline int fwd_decide(struct xdp_md *ctx, struct bpf_fib_lookup *p,
+				      const struct ig_fwd_key *k, __u16 tot_len,
+				      const struct ig_config *cfg)
+{
+	__u64 now = 0, gen = 0;
+	int rc;
+
+	if (cfg->fwd_cache_ms) {
+		now = bpf_ktime_get_ns();
+		gen = fwd_generation();
+		if (fwd_cache_get(k, tot_len, now, gen, p))
+			return BPF_FIB_LKUP_RET_SUCCESS;
+	}
+	rc = bpf_fib_lookup(ctx, p, sizeof(*p), 0);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS && cfg->fwd_cache_ms)
+		fwd_cache_put(k, p, tot_len, now, gen, cfg);
+	return rc;
+}
+
+static __always_inline int fib_lookup6(struct xdp_md *ctx, struct bpf_fib_lookup *p,
+				       const struct ipv6hdr *ip6, __u16 tot_len,
+				       const struct ig_config *cfg)
+{
+	struct ig_fwd_key k = { .ifindex = ctx->ingress_ifindex };
+
+	__builtin_memcpy(k.addr, &ip6->daddr, 16);
 	__builtin_memset(p, 0, sizeof(*p));
 	p->family = AF_INET6;
 	p->l4_protocol = ip6->nexthdr;
@@ -33,12 +102,18 @@ static __always_inline int fib_lookup6(struct xdp_md *ctx, struct bpf_fib_lookup
 	p->flowinfo = *(const __be32 *)ip6 & IPV6_FLOWINFO_MASK;
 	__builtin_memcpy(p->ipv6_src, &ip6->saddr, 16);
 	__builtin_memcpy(p->ipv6_dst, &ip6->daddr, 16);
-	return bpf_fib_lookup(ctx, p, sizeof(*p), 0);
+	return fwd_decide(ctx, p, &k, tot_len, cfg);
 }
 
 static __always_inline int fib_lookup4(struct xdp_md *ctx, struct bpf_fib_lookup *p,
-				       __u32 src, __u32 dst, __u8 tos, __u16 tot_len)
+				       __u32 src, __u32 dst, __u8 tos, __u16 tot_len,
+				       const struct ig_config *cfg)
 {
+	struct ig_fwd_key k = { .ifindex = ctx->ingress_ifindex };
+
+	k.addr[10] = 0xff;
+	k.addr[11] = 0xff;
+	__builtin_memcpy(&k.addr[12], &dst, 4);
 	__builtin_memset(p, 0, sizeof(*p));
 	p->family = AF_INET;
 	p->l4_protocol = IPPROTO_IPV6;
@@ -47,7 +122,7 @@ static __always_inline int fib_lookup4(struct xdp_md *ctx, struct bpf_fib_lookup
 	p->tos = tos;
 	p->ipv4_src = src;
 	p->ipv4_dst = dst;
-	return bpf_fib_lookup(ctx, p, sizeof(*p), 0);
+	return fwd_decide(ctx, p, &k, tot_len, cfg);
 }
 
 /* The reason for a failed FIB lookup that is not handled specially. */

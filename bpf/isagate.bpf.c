@@ -33,8 +33,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Decapsulated packet: forward it, or hand it to the kernel deliberately. */
 static __always_inline struct verdict decap_forward(struct xdp_md *ctx, struct ethhdr *eth,
-						     struct iphdr *ip, struct ipv6hdr *ip6,
-						     __u32 hlen, __u16 inner_len)
+						     struct ipv6hdr *ip6, __u32 hlen, __u16 inner_len,
+						     const struct ig_config *cfg)
 {
 	struct bpf_fib_lookup fib;
 	__u8 our_mac[ETH_ALEN], peer_mac[ETH_ALEN];
@@ -45,7 +45,7 @@ static __always_inline struct verdict decap_forward(struct xdp_md *ctx, struct e
 
 	/* NOT_FWDED (no route, or the router's own address) is dropped: a
 	 * reply from the router's own stack could not be tunnelled back. */
-	rc = fib_lookup6(ctx, &fib, ip6, inner_len);
+	rc = fib_lookup6(ctx, &fib, ip6, inner_len, cfg);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return mk(XDP_DROP, fib_fail_reason(rc));
 
@@ -136,7 +136,7 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr
 		return mk(XDP_DROP, reason);
 	ip6->hop_limit--;
 
-	return decap_forward(ctx, eth, ip, ip6, hlen, inner_len);
+	return decap_forward(ctx, eth, ip6, hlen, inner_len, cfg);
 }
 
 /* IPv6 side: to <prefix>::[200:]5efe:a.b.c.d, a member. */
@@ -175,7 +175,7 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, struct hdr
 
 	tos = ipv6_tclass(ip6);
 	rc = fib_lookup4(ctx, &fib, *(__u32 *)cfg->encap_src, v4, tos & ~ECN_MASK,
-			 inner_len + sizeof(struct iphdr));
+			 inner_len + sizeof(struct iphdr), cfg);
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
 		return mk(XDP_DROP, IG_DROP_ENC_NO_NEIGH);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)

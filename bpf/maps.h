@@ -84,4 +84,22 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ra_tmpl SEC(".maps");
 
+/* Forwarding decisions, per CPU (see include/isagate.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, IG_FWD_CACHE_SIZE);
+	__type(key, struct ig_fwd_key);
+	__type(value, struct ig_fwd_entry);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fwd_cache SEC(".maps");
+
+/* Generation of the forwarding cache; bumping it invalidates every entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fwd_gen SEC(".maps");
+
 #endif /* IG_MAPS_H */

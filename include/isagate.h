@@ -156,6 +156,7 @@ struct ig_config {
 	__u32 ra_min_interval_ms;  /* per-host RS rate limit, default 1000 */
 	__u32 icmp_min_interval_ms;/* per-source ICMPv6 error rate limit, default 100 */
 	__u32 n_prefixes;          /* number of configured ISATAP prefixes */
+	__u32 fwd_cache_ms;        /* forwarding-cache entry lifetime, 0 = no cache */
 };
 
 #define IG_CFG_DEFAULT_TTL          64
@@ -164,6 +165,7 @@ struct ig_config {
 #define IG_CFG_DEFAULT_RA_LIFETIME  1800
 #define IG_CFG_DEFAULT_RA_MIN_MS    1000
 #define IG_CFG_DEFAULT_ICMP_MIN_MS  100
+#define IG_CFG_DEFAULT_FWD_CACHE_MS 500
 #define IG_CFG_DEFAULT_VALID_LT     86400
 #define IG_CFG_DEFAULT_PREFERRED_LT 14400
 
@@ -195,6 +197,30 @@ struct ig_ra_template {
 	__u8  body[IG_RA_MAX];
 };
 
+/*
+ * fwd_cache: per-CPU LRU of forwarding decisions (bpf_fib_lookup results),
+ * keyed by ingress interface and destination.  An entry is used only while
+ * its gen equals fwd_gen[0] and it is younger than config.fwd_cache_ms, and
+ * only for packets no longer than max_len (the MTU check stays the
+ * kernel's).  The loader bumps fwd_gen when routes or neighbours change.
+ */
+struct ig_fwd_key {
+	__u32 ifindex;             /* ingress */
+	__u8  addr[16];            /* IPv6 destination, or ::ffff:a.b.c.d */
+};
+
+struct ig_fwd_entry {
+	__u64 expires_ns;
+	__u64 gen;
+	__u32 ifindex;             /* egress */
+	__u16 max_len;             /* longest packet the FIB accepted */
+	__u8  dmac[6];
+	__u8  smac[6];
+	__u16 pad;
+};
+
+#define IG_FWD_CACHE_SIZE 65536
+
 /* Names of the pinned objects under the pin directory. */
 #define IG_MAP_CONFIG   "config"
 #define IG_MAP_MEMBERS  "members"
@@ -204,6 +230,8 @@ struct ig_ra_template {
 #define IG_MAP_TX_PORTS "tx_ports"
 #define IG_MAP_RATELIM  "ratelimit"
 #define IG_MAP_RA       "ra_tmpl"
+#define IG_MAP_FWD_CACHE "fwd_cache"
+#define IG_MAP_FWD_GEN  "fwd_gen"
 #define IG_LINK_PREFIX  "link_"      /* link_<ifname> */
 
 #endif /* ISAGATE_H */

@@ -37,6 +37,7 @@
 #include "config.h"
 #include "loader.h"
 #include "ra.h"
+#include "nexthop.h"
 #include "isagate.skel.h"
 
 #define SYS_BPF_DIR "/sys/fs/bpf"
@@ -746,6 +747,7 @@ static int maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
 	cfg.ra_retrans_ms = s->ra_retrans_ms;
 	cfg.ra_min_interval_ms = s->ra_interval_ms;
 	cfg.icmp_min_interval_ms = IG_CFG_DEFAULT_ICMP_MIN_MS;
+	cfg.fwd_cache_ms = IG_CFG_DEFAULT_FWD_CACHE_MS;
 	cfg.n_prefixes = s->n_prefixes;
 
 	/* the router advertisement the datapath answers members with */
@@ -762,6 +764,10 @@ static int maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
 	/* last: the datapath acts only once abi_version is set */
 	if (map_put(cfd, &zero, &cfg, IG_MAP_CONFIG))
 		return -1;
+	/* new interfaces or settings: forget cached forwarding decisions */
+	if (ig_fwd_cache_invalidate(bpf_map__fd(skel->maps.fwd_gen)))
+		ig_err("warning: could not invalidate the forwarding cache: %s "
+		       "(entries expire within %u ms)", strerror(errno), cfg.fwd_cache_ms);
 	return 0;
 }
 

@@ -15,6 +15,7 @@ static const struct {
 	{ "detach",  cmd_detach,  "detach [--pin-dir DIR]" },
 	{ "members", cmd_members, "members sync FILE|- | members list [-j]" },
 	{ "status",  cmd_status,  "status [-j]" },
+	{ "watch",   cmd_watch,   "watch            # keep the forwarding cache coherent (daemon)" },
 };
 
 static void usage(FILE *f)

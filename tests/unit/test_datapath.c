@@ -451,6 +451,22 @@ static int ratelimit_clear(void)
 	return 0;
 }
 
+/*
+ * What the loader does when routes or neighbours change: bump the
+ * forwarding cache's generation, so each row sees the FIB as it is now.
+ */
+static int fwd_cache_invalidate(void)
+{
+	int fd = bpf_map__fd(skel->maps.fwd_gen);
+	__u32 zero = 0;
+	__u64 gen = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &gen))
+		return -1;
+	gen++;
+	return bpf_map_update_elem(fd, &zero, &gen, BPF_ANY);
+}
+
 /* ---- hooks for rows that change state (each undone by its pair) -------- */
 
 static void h_del(const struct tcase *t)
@@ -959,6 +975,7 @@ static void run_case(const struct tcase *t)
 	CHECK(ratelimit_clear() == 0, "clearing the rate limits: %s", strerror(errno));
 	if (t->before)
 		t->before(t);
+	CHECK(fwd_cache_invalidate() == 0, "invalidating the forwarding cache: %s", strerror(errno));
 	CHECK(read_stats(pk0, by0) == 0, "reading stats: %s", strerror(errno));
 	err = run_frame(in, in_len, t->dev, out, sizeof(out), &action, &out_len);
 	CHECK(read_stats(pk1, by1) == 0, "reading stats: %s", strerror(errno));

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* nexthop.c - rtnetlink watcher that keeps the forwarding cache coherent. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <bpf/bpf.h>
+
+#include "common.h"
+#include "nexthop.h"
+
+int ig_fwd_cache_invalidate(int gen_fd)
+{
+	__u32 zero = 0;
+	__u64 gen = 0;
+
+	if (bpf_map_lookup_elem(gen_fd, &zero, &gen))
+		return -1;
+	gen++;
+	return bpf_map_update_elem(gen_fd, &zero, &gen, BPF_ANY);
+}
+
+/*
+ * Neighbours change state all the time (REACHABLE -> STALE -> DELAY ->
+ * REACHABLE) without any effect on forwarding.  Remember each entry's
+ * link-layer address and whether it is usable, and report only changes
+ * of those.
+ */
+struct nb {
+	int ifindex;
+	unsigned char family;
+	unsigned char addr[16];
+	unsigned char lladdr[8];
+	unsigned char lllen;
+	bool usable;
+};
+
+struct nb_table {
+	struct nb *v;
+	size_t n, cap;
+};
+
+static struct nb *nb_find(struct nb_table *t, const struct nb *k)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->v[i].ifindex == k->ifindex && t->v[i].family == k->family &&
+		    !memcmp(t->v[i].addr, k->addr, sizeof(k->addr)))
+			return &t->v[i];
+	return NULL;
+}
+
+/* 1 when the forwarding decision may change, 0 when not, -1 on ENOMEM. */
+static int nb_update(struct nb_table *t, const struct nb *k, bool deleted)
+{
+	struct nb *e = nb_find(t, k);
+
+	if (deleted) {
+		if (!e)
+			return 1;
+		*e = t->v[--t->n];
+		return 1;
+	}
+	if (e) {
+		int changed = e->usable != k->usable || e->lllen != k->lllen ||
+			      memcmp(e->lladdr, k->lladdr, k->lllen);
+		*e = *k;
+		return changed;
+	}
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		struct nb *v = realloc(t->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		t->v = v;
+		t->cap = cap;
+	}
+	t->v[t->n++] = *k;
+	return 1;
+}
+
+struct nb_parse {
+	struct nb *nb;
+};
+
+static int neigh_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct nb *nb = ((struct nb_parse *)data)->nb;
+	size_t len = mnl_attr_get_payload_len(attr);
+
+	switch (mnl_attr_get_type(attr)) {
+	case NDA_DST:
+		if (len <= sizeof(nb->addr))
+			memcpy(nb->addr, mnl_attr_get_payload(attr), len);
+		break;
+	case NDA_LLADDR:
+		if (len <= sizeof(nb->lladdr)) {
+			memcpy(nb->lladdr, mnl_attr_get_payload(attr), len);
+			nb->lllen = (unsigned char)len;
+		}
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+struct watch {
+	struct nb_table nbs;
+	unsigned long pending;      /* changes seen since the last invalidation */
+	const char *why;
+};
+
+static int event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct watch *w = data;
+
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWNEIGH:
+	case RTM_DELNEIGH: {
+		const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+		struct nb nb = { .ifindex = ndm->ndm_ifindex, .family = ndm->ndm_family };
+		struct nb_parse p = { .nb = &nb };
+		int r;
+
+		nb.usable = !!(ndm->ndm_state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY |
+						 NUD_PROBE | NUD_PERMANENT | NUD_NOARP));
+		mnl_attr_parse(nlh, sizeof(*ndm), neigh_attr_cb, &p);
+		r = nb_update(&w->nbs, &nb, nlh->nlmsg_type == RTM_DELNEIGH);
+		if (r < 0)
+			return MNL_CB_ERROR;
+		if (r) {
+			w->pending++;
+			w->why = "neighbour";
+		}
+		break;
+	}
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE:
+		w->pending++;
+		w->why = "route";
+		break;
+	case RTM_NEWLINK:
+	case RTM_DELLINK:
+		w->pending++;
+		w->why = "link";
+		break;
+	case RTM_NEWADDR:
+	case RTM_DELADDR:
+		w->pending++;
+		w->why = "address";
+		break;
+	case RTM_NEWNETCONF:
+	case RTM_DELNETCONF:
+		w->pending++;
+		w->why = "forwarding setting";
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
+{
+	static const unsigned int groups[] = {
+		RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEIGH, RTNLGRP_LINK,
+		RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_NETCONF,
+		RTNLGRP_IPV6_NETCONF,
+	};
+	struct watch w = { 0 };
+	struct mnl_socket *nl = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	char *buf = NULL;
+	unsigned long done = 0;
+	int gen_fd, rc = IG_EXIT_FAIL;
+	size_t i;
+
+	gen_fd = ig_map_open(pin_dir, IG_MAP_FWD_GEN);
+	if (gen_fd < 0)
+		return gen_fd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+
+	buf = malloc(MNL_SOCKET_BUFFER_SIZE);
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!buf || !nl) {
+		ig_err("opening rtnetlink: %s", strerror(errno));
+		goto cleanup;
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ig_err("binding rtnetlink: %s", strerror(errno));
+		goto cleanup;
+	}
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		if (mnl_socket_setsockopt(nl, NETLINK_ADD_MEMBERSHIP, (void *)&groups[i],
+					  sizeof(groups[i])) < 0) {
+			ig_err("subscribing to rtnetlink group %u: %s", groups[i],
+			       strerror(errno));
+			goto cleanup;
+		}
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	/* Whatever happened before we listened: start from a clean cache. */
+	if (ig_fwd_cache_invalidate(gen_fd)) {
+		ig_err("invalidating the forwarding cache: %s", strerror(errno));
+		goto cleanup;
+	}
+	ig_err("watching routes and neighbours for %s", pin_dir);
+
+	while (!stop) {
+		ssize_t len = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE);
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != ENOBUFS) {
+				ig_err("reading rtnetlink: %s", strerror(errno));
+				goto cleanup;
+			}
+			/* Events were lost: assume anything changed. */
+			w.pending++;
+			w.why = "lost events (ENOBUFS)";
+		} else if (mnl_cb_run(buf, (size_t)len, 0, 0, event_cb, &w) == MNL_CB_ERROR) {
+			ig_err("handling rtnetlink events: %s", strerror(errno));
+			goto cleanup;
+		}
+		if (!w.pending)
+			continue;
+		if (ig_fwd_cache_invalidate(gen_fd)) {
+			ig_err("invalidating the forwarding cache: %s (is isagate still attached?)",
+			       strerror(errno));
+			goto cleanup;
+		}
+		ig_dbg("%s changed: forwarding cache invalidated", w.why);
+		w.pending = 0;
+		if (max_events && ++done >= max_events)
+			break;
+	}
+	rc = IG_EXIT_OK;
+cleanup:
+	if (nl)
+		mnl_socket_close(nl);
+	free(buf);
+	free(w.nbs.v);
+	close(gen_fd);
+	return rc;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * nexthop.h - keeping the datapath's forwarding cache coherent with the
+ * kernel's routes and neighbours.
+ *
+ * The datapath caches bpf_fib_lookup results per CPU (map fwd_cache) for at
+ * most config.fwd_cache_ms (500 ms by default), so a route or neighbour
+ * change always takes effect within that time.  `isagate watch` makes it
+ * immediate: it listens to rtnetlink and bumps fwd_gen, which invalidates
+ * every cached entry, on each change that can alter a forwarding decision.
+ */
+#ifndef IG_NEXTHOP_H
+#define IG_NEXTHOP_H
+
+#include <stdbool.h>
+
+/* Bump the generation in the fwd_gen map fd.  0 or -1 with errno set. */
+int ig_fwd_cache_invalidate(int gen_fd);
+
+/*
+ * Watch rtnetlink in the current network namespace and invalidate the
+ * forwarding cache of the isagate pinned under pin_dir on every change
+ * of routes, addresses, links, forwarding settings, or a neighbour's
+ * link-layer address or reachability.  Runs until SIGINT/SIGTERM (or,
+ * with max_events > 0, until that many invalidations).  Returns an
+ * enum ig_exit value.
+ */
+int ig_nexthop_watch(const char *pin_dir, unsigned long max_events);
+
+#endif /* IG_NEXTHOP_H */
