@@ -54,12 +54,19 @@ static __always_inline struct ig_router *router_lookup(__u32 v4)
 	return bpf_map_lookup_elem(&routers, &k);
 }
 
+/* A host entry, else the longest matching subnet entry, else NULL. */
 static __always_inline struct ig_member *member_lookup(__u32 v4)
 {
-	struct ig_v4_lpm_key k = { .prefixlen = 32 };
+	struct ig_v4_lpm_key nk = { .prefixlen = 32 };
+	struct ig_member *m;
+	struct ig_v4_key hk;
 
-	__builtin_memcpy(k.addr, &v4, sizeof(k.addr));
-	return bpf_map_lookup_elem(&members, &k);
+	__builtin_memcpy(hk.addr, &v4, sizeof(hk.addr));
+	m = bpf_map_lookup_elem(&members, &hk);
+	if (m)
+		return m;
+	__builtin_memcpy(nk.addr, &v4, sizeof(nk.addr));
+	return bpf_map_lookup_elem(&member_nets, &nk);
 }
 
 /* RFC 4213 §3.6: never accept these as an inner source. */

@@ -20,15 +20,25 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } config SEC(".maps");
 
-/* Members: longest-prefix match on the IPv4 address (host or subnet). */
+/* Host members (/32): one hash lookup whatever the number of members. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, IG_MAX_MEMBERS);
-	__type(key, struct ig_v4_lpm_key);
+	__type(key, struct ig_v4_key);
 	__type(value, struct ig_member);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } members SEC(".maps");
+
+/* Subnet members: longest-prefix match. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, IG_MAX_MEMBER_NETS);
+	__type(key, struct ig_v4_lpm_key);
+	__type(value, struct ig_member);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} member_nets SEC(".maps");
 
 /* This router's IPv4 addresses and known peer routers. */
 struct {

@@ -249,14 +249,20 @@ static __always_inline struct verdict nd_handle(struct xdp_md *ctx, struct hdr_c
 						struct iphdr *ip, struct ipv6hdr *ip6,
 						const struct ig_config *cfg)
 {
+	__u8 *tp = c->pos;
 	struct icmp6hdr *icmp;
-	int type = parse_icmp6hdr(c, &icmp);
-	int reason;
+	int type, reason;
 
-	if (type == ND_RS)
-		return nd_router_solicit(ctx, ip, ip6, icmp, c->end, cfg);
-	if (type == ND_NS)
-		return nd_neigh_solicit(ctx, ip, ip6, icmp, c->end, cfg);
+	/* A solicitation too short for its ICMPv6 header is a bad RS/NS. */
+	if ((void *)(tp + 1) > c->end)
+		return mk(XDP_DROP, IG_DROP_TRUNC_INNER);
+	type = parse_icmp6hdr(c, &icmp);
+	if (*tp == ND_RS)
+		return type < 0 ? mk(XDP_DROP, IG_RD_BAD_RS)
+				: nd_router_solicit(ctx, ip, ip6, icmp, c->end, cfg);
+	if (*tp == ND_NS)
+		return type < 0 ? mk(XDP_DROP, IG_RD_BAD_NS)
+				: nd_neigh_solicit(ctx, ip, ip6, icmp, c->end, cfg);
 	if (type < 0)
 		return mk(XDP_DROP, IG_DROP_TRUNC_INNER);
 	/* Anything else on the ISATAP link (MLD, RA from a host, ...). */

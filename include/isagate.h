@@ -21,7 +21,8 @@
 
 #define IG_MAX_ROUTERS       16   /* router IPv4 addresses (own + peers) */
 #define IG_MAX_PREFIXES      16   /* ISATAP /64 prefixes */
-#define IG_MAX_MEMBERS       (1u << 20)
+#define IG_MAX_MEMBERS       (1u << 20)  /* host entries */
+#define IG_MAX_MEMBER_NETS   65536       /* subnet entries */
 #define IG_MAX_IFACES        64
 #define IG_NAME_LEN          48   /* host name kept in a member entry */
 
@@ -91,7 +92,12 @@ struct ig_counter {
 	__u64 bytes;
 };
 
-/* members: LPM trie, host (/32) or subnet entries */
+/*
+ * Membership is two maps so that admission costs one hash lookup at any
+ * scale: "members" holds host (/32) entries in a hash keyed by struct
+ * ig_v4_key, "member_nets" holds shorter prefixes in an LPM trie keyed by
+ * struct ig_v4_lpm_key.  An address is a member when either matches.
+ */
 struct ig_v4_lpm_key {
 	__u32 prefixlen;
 	__u8  addr[4];
@@ -224,6 +230,7 @@ struct ig_fwd_entry {
 /* Names of the pinned objects under the pin directory. */
 #define IG_MAP_CONFIG   "config"
 #define IG_MAP_MEMBERS  "members"
+#define IG_MAP_MEMBER_NETS "member_nets"
 #define IG_MAP_ROUTERS  "routers"
 #define IG_MAP_PREFIXES "prefixes"
 #define IG_MAP_STATS    "stats"

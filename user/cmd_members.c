@@ -200,7 +200,8 @@ static int members_sync(const struct members_opts *o)
 	struct ig_mset cur = { 0 };
 	struct ig_plan plan = { 0 };
 	char err[1024], summary[256];
-	int map_fd = -1, rc = IG_EXIT_FAIL, ret, ifindex;
+	struct ig_mmaps maps = { -1, -1 };
+	int rc = IG_EXIT_FAIL, ret, ifindex;
 	FILE *f = NULL;
 	size_t i;
 
@@ -219,18 +220,18 @@ static int members_sync(const struct members_opts *o)
 		goto cleanup;
 	}
 
-	map_fd = ig_map_open(pin_dir, IG_MAP_MEMBERS);
-	if (map_fd < 0) {
-		rc = map_fd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+	ret = ig_mmaps_open(pin_dir, &maps);
+	if (ret) {
+		rc = ret == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
 		goto cleanup;
 	}
 	if (ig_members_resolve(&src, ig_resolve_system, NULL, &want)) {
 		ig_err("out of memory");
 		goto cleanup;
 	}
-	ret = ig_members_read(map_fd, &cur);
+	ret = ig_members_read(&maps, &cur);
 	if (ret) {
-		ig_err("%s/%s: reading the members: %s", pin_dir, IG_MAP_MEMBERS, strerror(-ret));
+		ig_err("%s: reading the members: %s", pin_dir, strerror(-ret));
 		goto cleanup;
 	}
 	ret = ig_members_plan(&cur, &want, (__u32)time(NULL), &plan);
@@ -240,7 +241,7 @@ static int members_sync(const struct members_opts *o)
 	}
 
 	if (!o->dry_run && ig_plan_changes(&plan)) {
-		ret = ig_members_apply(map_fd, &plan, err, sizeof(err));
+		ret = ig_members_apply(&maps, &plan, err, sizeof(err));
 		if (ret) {
 			ig_err("%s", err);
 			ig_err("members: sync failed; run it again once the cause is fixed");
@@ -270,14 +271,13 @@ static int members_sync(const struct members_opts *o)
 	if (!o->dry_run && !o->no_neigh && (plan.add.n || plan.remove.n)) {
 		ifindex = v4_ifindex(pin_dir);
 		if (ifindex > 0)
-			ig_members_neigh(&plan, map_fd, ifindex);
+			ig_members_neigh(&plan, &maps, ifindex);
 	}
 	rc = plan.n_unres ? IG_EXIT_PARTIAL : IG_EXIT_OK;
 cleanup:
 	if (f && f != stdin)
 		fclose(f);
-	if (map_fd >= 0)
-		close(map_fd);
+	ig_mmaps_close(&maps);
 	ig_plan_free(&plan);
 	ig_mset_free(&cur);
 	ig_desired_free(&want);
@@ -303,16 +303,17 @@ static int members_list(const struct members_opts *o)
 	const char *pin_dir = ig_pin_dir(o->pin_dir);
 	struct ig_mset cur = { 0 };
 	char pfx[IG_PREFIX_STRLEN], when[32], name[IG_NAME_LEN];
-	int map_fd, ret, rc = IG_EXIT_FAIL;
+	struct ig_mmaps maps;
+	int ret, rc = IG_EXIT_FAIL;
 	json_object *arr = NULL;
 	size_t i;
 
-	map_fd = ig_map_open(pin_dir, IG_MAP_MEMBERS);
-	if (map_fd < 0)
-		return map_fd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
-	ret = ig_members_read(map_fd, &cur);
+	ret = ig_mmaps_open(pin_dir, &maps);
+	if (ret)
+		return ret == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+	ret = ig_members_read(&maps, &cur);
 	if (ret) {
-		ig_err("%s/%s: reading the members: %s", pin_dir, IG_MAP_MEMBERS, strerror(-ret));
+		ig_err("%s: reading the members: %s", pin_dir, strerror(-ret));
 		goto cleanup;
 	}
 	if (o->json)
@@ -342,7 +343,7 @@ static int members_list(const struct members_opts *o)
 	}
 	rc = IG_EXIT_OK;
 cleanup:
-	close(map_fd);
+	ig_mmaps_close(&maps);
 	ig_mset_free(&cur);
 	return rc;
 }

@@ -163,22 +163,37 @@ static int read_prefixes(struct status *st)
 	return 0;
 }
 
-static int count_members(struct status *st)
+/* Entries in one map (keys are at most an ig_v4_lpm_key). */
+static long count_keys(int fd)
 {
 	struct ig_v4_lpm_key k[2];
-	int fd = ig_map_open(st->pin_dir, IG_MAP_MEMBERS), cur = 0;
 	void *prev = NULL;
+	long n = 0;
+	int cur = 0;
 
-	st->members = -1;
-	if (fd < 0)
-		return -1;
-	st->members = 0;
 	while (bpf_map_get_next_key(fd, prev, &k[cur]) == 0) {
-		st->members++;
+		n++;
 		prev = &k[cur];
 		cur ^= 1;
 	}
-	close(fd);
+	return n;
+}
+
+static int count_members(struct status *st)
+{
+	int hfd = ig_map_open(st->pin_dir, IG_MAP_MEMBERS), nfd;
+
+	st->members = -1;
+	if (hfd < 0)
+		return -1;
+	nfd = ig_map_open(st->pin_dir, IG_MAP_MEMBER_NETS);
+	if (nfd < 0) {
+		close(hfd);
+		return -1;
+	}
+	st->members = (int)(count_keys(hfd) + count_keys(nfd));
+	close(hfd);
+	close(nfd);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "common.h"
@@ -725,48 +726,91 @@ enomem:
 
 /* ---- kernel ----------------------------------------------------------- */
 
-int ig_members_read(int map_fd, struct ig_mset *out)
+int ig_mmaps_open(const char *pin_dir, struct ig_mmaps *m)
 {
-	struct ig_v4_lpm_key key, next;
+	m->nets = -1;
+	m->hosts = ig_map_open(pin_dir, IG_MAP_MEMBERS);
+	if (m->hosts < 0)
+		return m->hosts;
+	m->nets = ig_map_open(pin_dir, IG_MAP_MEMBER_NETS);
+	if (m->nets < 0) {
+		int ret = m->nets;
+
+		close(m->hosts);
+		m->hosts = -1;
+		return ret;
+	}
+	return 0;
+}
+
+void ig_mmaps_close(struct ig_mmaps *m)
+{
+	if (m->hosts >= 0)
+		close(m->hosts);
+	if (m->nets >= 0)
+		close(m->nets);
+	m->hosts = m->nets = -1;
+}
+
+/*
+ * Walk one map's keys (host map: struct ig_v4_key, subnet map: struct
+ * ig_v4_lpm_key) and add each entry to out as an LPM key.
+ */
+static int read_one(int map_fd, bool hosts, struct ig_mset *out)
+{
+	union {
+		struct ig_v4_key h;
+		struct ig_v4_lpm_key n;
+	} key, next;
+	struct ig_v4_lpm_key k;
 	struct ig_member val;
 	size_t guard = 0;
 	bool first = true;
-	int ret = 0;
 
-	memset(out, 0, sizeof(*out));
 	for (;;) {
 		if (bpf_map_get_next_key(map_fd, first ? NULL : &key, &next)) {
 			if (errno == ENOENT)
-				break;
-			ret = -errno;
-			goto fail;
+				return 0;
+			return -errno;
 		}
 		first = false;
 		key = next;
-		if (++guard > 2 * (size_t)IG_MAX_MEMBERS + 16) {
-			ret = -ELOOP;                /* changing under us without end */
-			goto fail;
-		}
+		if (++guard > 2 * (size_t)IG_MAX_MEMBERS + 16)
+			return -ELOOP;               /* changing under us without end */
 		if (bpf_map_lookup_elem(map_fd, &key, &val)) {
 			if (errno == ENOENT)
 				continue;            /* removed meanwhile */
-			ret = -errno;
-			goto fail;
+			return -errno;
 		}
-		if (next.prefixlen > 32)
-			continue;
-		/* The trie only looks at prefixlen bits: compare keys the same way. */
-		u32_to_v4(v4_to_u32(next.addr) & plen_mask(next.prefixlen), next.addr);
-		if (ig_mset_add(out, &next, &val)) {
-			ret = -ENOMEM;
-			goto fail;
+		if (hosts) {
+			k.prefixlen = 32;
+			memcpy(k.addr, next.h.addr, sizeof(k.addr));
+		} else {
+			if (next.n.prefixlen > 32)
+				continue;
+			k = next.n;
+			/* The trie only looks at prefixlen bits: compare keys the same way. */
+			u32_to_v4(v4_to_u32(k.addr) & plen_mask(k.prefixlen), k.addr);
 		}
+		if (ig_mset_add(out, &k, &val))
+			return -ENOMEM;
+	}
+}
+
+int ig_members_read(const struct ig_mmaps *m, struct ig_mset *out)
+{
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = read_one(m->hosts, true, out);
+	if (!ret)
+		ret = read_one(m->nets, false, out);
+	if (ret) {
+		ig_mset_free(out);
+		return ret;
 	}
 	ig_mset_sort(out);
 	return 0;
-fail:
-	ig_mset_free(out);
-	return ret;
 }
 
 static void apply_err(int map_fd, int err, const char *what,
@@ -793,20 +837,37 @@ static void apply_err(int map_fd, int err, const char *what,
 		 ig_prefix_fmt(key, pfx, sizeof(pfx)), hint, done, total, rest);
 }
 
-int ig_members_apply(int map_fd, const struct ig_plan *p, char *err, size_t errlen)
+/* The map an entry belongs in, and its key there. */
+static int entry_map(const struct ig_mmaps *m, const struct ig_v4_lpm_key *k,
+		     struct ig_v4_key *hk, const void **key)
+{
+	if (k->prefixlen == 32) {
+		memcpy(hk->addr, k->addr, sizeof(hk->addr));
+		*key = hk;
+		return m->hosts;
+	}
+	*key = k;
+	return m->nets;
+}
+
+int ig_members_apply(const struct ig_mmaps *m, const struct ig_plan *p, char *err,
+		     size_t errlen)
 {
 	size_t total = ig_plan_changes(p), done = 0, i;
 	const struct ig_mset *phase1[2] = { &p->add, &p->update };
-	int k;
+	struct ig_v4_key hk;
+	const void *key;
+	int k, fd;
 
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < phase1[k]->n; i++) {
 			const struct ig_mentry *e = &phase1[k]->e[i];
 
-			if (bpf_map_update_elem(map_fd, &e->key, &e->val, BPF_ANY)) {
+			fd = entry_map(m, &e->key, &hk, &key);
+			if (bpf_map_update_elem(fd, key, &e->val, BPF_ANY)) {
 				int ret = -errno;
 
-				apply_err(map_fd, ret, k ? "updating" : "adding", &e->key, done,
+				apply_err(fd, ret, k ? "updating" : "adding", &e->key, done,
 					  total, ", nothing removed", err, errlen);
 				return ret;
 			}
@@ -816,10 +877,11 @@ int ig_members_apply(int map_fd, const struct ig_plan *p, char *err, size_t errl
 	for (i = 0; i < p->remove.n; i++) {
 		const struct ig_mentry *e = &p->remove.e[i];
 
-		if (bpf_map_delete_elem(map_fd, &e->key) && errno != ENOENT) {
+		fd = entry_map(m, &e->key, &hk, &key);
+		if (bpf_map_delete_elem(fd, key) && errno != ENOENT) {
 			int ret = -errno;
 
-			apply_err(map_fd, ret, "removing", &e->key, done, total, "", err, errlen);
+			apply_err(fd, ret, "removing", &e->key, done, total, "", err, errlen);
 			return ret;
 		}
 		done++;
@@ -838,7 +900,7 @@ static const char *neigh_strerror(int err)
 	return strerror(-err);
 }
 
-size_t ig_members_neigh(const struct ig_plan *p, int map_fd, int v4_ifindex)
+size_t ig_members_neigh(const struct ig_plan *p, const struct ig_mmaps *m, int v4_ifindex)
 {
 	char a[INET_ADDRSTRLEN], nh[INET_ADDRSTRLEN];
 	struct ig_nl *nl = NULL;
@@ -901,8 +963,8 @@ size_t ig_members_neigh(const struct ig_plan *p, int map_fd, int v4_ifindex)
 
 		if (e->key.prefixlen != 32)
 			continue;
-		/* Still covered by a remaining (subnet) member: keep it. */
-		if (map_fd >= 0 && !bpf_map_lookup_elem(map_fd, &e->key, &v))
+		/* Still covered by a remaining subnet member: keep it. */
+		if (m && m->nets >= 0 && !bpf_map_lookup_elem(m->nets, &e->key, &v))
 			continue;
 		ig_fmt_v4(e->key.addr, a, sizeof(a));
 		/* A gateway other members (or anything) route through: keep it. */

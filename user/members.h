@@ -163,24 +163,40 @@ static inline size_t ig_plan_changes(const struct ig_plan *p)
 
 /* ---- kernel ----------------------------------------------------------- */
 
-/* Read the members map into out (sorted; host bits beyond the prefix length
+/*
+ * The two member maps (see include/isagate.h): host (/32) entries in the
+ * "members" hash, subnet entries in the "member_nets" LPM trie.  Entries
+ * everywhere else in this file are struct ig_v4_lpm_key (prefixlen 32 for
+ * hosts); which map an entry lives in follows from its prefix length.
+ */
+struct ig_mmaps {
+	int hosts;                  /* fd of "members" */
+	int nets;                   /* fd of "member_nets" */
+};
+
+/* Open both maps pinned under pin_dir.  0, or -errno after printing what
+ * to do (-ENOENT: isagate is not attached there). */
+int ig_mmaps_open(const char *pin_dir, struct ig_mmaps *m);
+void ig_mmaps_close(struct ig_mmaps *m);
+
+/* Read both member maps into out (sorted; host bits beyond the prefix length
  * cleared).  0 or -errno. */
-int ig_members_read(int map_fd, struct ig_mset *out);
+int ig_members_read(const struct ig_mmaps *m, struct ig_mset *out);
 
 /*
  * Apply a plan: adds and updates first, then removes, so entries present
  * before and after never disappear.  On failure returns -errno with what
  * happened (and how much was applied) in err.
  */
-int ig_members_apply(int map_fd, const struct ig_plan *plan, char *err,
+int ig_members_apply(const struct ig_mmaps *m, const struct ig_plan *plan, char *err,
 		     size_t errlen);
 
 /* Managed neighbour entries for /32 members (see neigh.h): after a
  * successful apply, create them for the plan's added /32 entries whose route
  * leaves through v4_ifindex, and delete ours for removed /32 entries that
- * no remaining member covers (map_fd is looked up for that).  Problems are
+ * no remaining subnet member covers (m->nets is looked up for that).  Problems are
  * printed as warnings; returns how many there were. */
-size_t ig_members_neigh(const struct ig_plan *plan, int map_fd, int v4_ifindex);
+size_t ig_members_neigh(const struct ig_plan *plan, const struct ig_mmaps *m, int v4_ifindex);
 
 /* ---- formatting ------------------------------------------------------- */
 

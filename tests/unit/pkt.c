@@ -2,7 +2,8 @@
 /*
  * pkt.c - the unit tests' packet builder (see pkt.h).  Layouts from
  * IEEE 802.3/802.1Q, RFC 826 (ARP), RFC 791 (IPv4), RFC 8200 (IPv6),
- * RFC 9293 (TCP), RFC 768 (UDP), RFC 4443 (ICMPv6), RFC 1071 (checksum).
+ * RFC 9293 (TCP), RFC 768 (UDP), RFC 4443 (ICMPv6), RFC 4861 (Neighbour
+ * Discovery), RFC 1071 (checksum).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -115,6 +116,96 @@ static void fill_payload(uint8_t *b, size_t len)
 		b[i] = (uint8_t)('a' + i % 26);
 }
 
+/* ND options (RFC 4861 §4.6.1-4.6.4), until PKT_OPT_END. */
+static size_t put_nd_opts(uint8_t *b, const struct pkt_nd_opt *o)
+{
+	size_t n = 0, len;
+
+	for (; o && o->kind != PKT_OPT_END; o++) {
+		uint8_t *p = b + n;
+
+		switch (o->kind) {
+		case PKT_OPT_SLLA:
+		case PKT_OPT_TLLA:
+			p[0] = o->kind == PKT_OPT_SLLA ? 1 : 2;
+			p[1] = 1;
+			pkt_mac(o->mac, p + 2);
+			len = 8;
+			break;
+		case PKT_OPT_PIO:
+			p[0] = 3;
+			p[1] = 4;
+			p[2] = o->plen;
+			p[3] = o->flags;
+			put32(p + 4, o->valid);
+			put32(p + 8, o->preferred);
+			put32(p + 12, 0);            /* reserved2 */
+			pkt_in6(o->prefix, p + 16);
+			len = 32;
+			break;
+		case PKT_OPT_MTU:
+			p[0] = 5;
+			p[1] = 1;
+			put16(p + 2, 0);             /* reserved */
+			put32(p + 4, o->mtu);
+			len = 8;
+			break;
+		case PKT_OPT_RAW:
+			len = o->raw_bytes ? o->raw_bytes : (size_t)o->len * 8;
+			if (len < 2)
+				len = 2;
+			p[0] = o->type;
+			p[1] = o->len;
+			memset(p + 2, 0x5a, len - 2);
+			break;
+		default:
+			fprintf(stderr, "pkt: unknown ND option kind %d\n", o->kind);
+			abort();
+		}
+		n += len;
+		if (n > 1024) {
+			fprintf(stderr, "pkt: ND options longer than 1024 bytes\n");
+			abort();
+		}
+	}
+	return n;
+}
+
+/* ICMPv6 Neighbour Discovery message (RFC 4861 §4.1-4.4) at u.  Returns its length. */
+static size_t put_nd(uint8_t *u, const struct pkt_l4s *l4)
+{
+	const struct pkt_nd *nd = &l4->nd;
+	size_t ulen;
+
+	u[0] = l4->type;
+	u[1] = l4->code;
+	put16(u + 2, 0);
+	switch (l4->type) {
+	case 134: /* Router Advertisement */
+		u[4] = nd->cur_hlim;
+		u[5] = nd->ra_flags;
+		put16(u + 6, nd->router_lifetime);
+		put32(u + 8, nd->reachable);
+		put32(u + 12, nd->retrans);
+		ulen = 16;
+		break;
+	case 135: /* Neighbour Solicitation */
+	case 136: /* Neighbour Advertisement */
+		put32(u + 4, l4->type == 136 ? nd->na_flags : 0);
+		pkt_in6(nd->target, u + 8);
+		ulen = 24;
+		break;
+	default:  /* Router Solicitation and others: a 4-byte reserved field */
+		put32(u + 4, 0);
+		ulen = 8;
+		break;
+	}
+	ulen += put_nd_opts(u + ulen, nd->opts);
+	if (nd->cut && nd->cut < ulen)
+		ulen = nd->cut;
+	return ulen;
+}
+
 size_t pkt_put_ip6(uint8_t *b, const struct pkt_ip6 *ip6, const struct pkt_l4s *l4)
 {
 	uint8_t *u = b + 40;
@@ -193,6 +284,15 @@ size_t pkt_put_ip6(uint8_t *b, const struct pkt_ip6 *ip6, const struct pkt_l4s *
 		put16(u + 2, ck);
 		break;
 	}
+	case PKT_L4_ND:
+		nh = 58;
+		ulen = put_nd(u, l4);
+		ck = l4_csum6(b, u, ulen, nh);
+		if (l4->nd.bad_csum)
+			ck ^= 1;
+		if (ulen >= 4)
+			put16(u + 2, ck);
+		break;
 	}
 	b[6] = nh;
 	put16(b + 4, (uint16_t)((int)ulen + ip6->plen_adj));

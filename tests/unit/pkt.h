@@ -57,7 +57,48 @@ struct pkt_ip6 {
 	int plen_adj;            /* added to the correct payload length */
 };
 
-/* Upper layer of the IPv6 packet; the checksum is always correct. */
+/*
+ * Neighbour Discovery options (RFC 4861 §4.6), written in the order given;
+ * a list ends with a zeroed entry (kind PKT_OPT_END).
+ */
+enum pkt_opt_kind {
+	PKT_OPT_END = 0,
+	PKT_OPT_SLLA,      /* type 1, length 1, mac */
+	PKT_OPT_TLLA,      /* type 2, length 1, mac */
+	PKT_OPT_PIO,       /* type 3, length 4: prefix/plen, flags, valid, preferred */
+	PKT_OPT_MTU,       /* type 5, length 1: mtu */
+	PKT_OPT_RAW,       /* type and length field as given, raw_bytes bytes written */
+};
+
+#define PKT_PIO_L 0x80     /* on-link */
+#define PKT_PIO_A 0x40     /* autonomous address configuration */
+
+struct pkt_nd_opt {
+	enum pkt_opt_kind kind;
+	const char *mac;             /* SLLA/TLLA: "02:00:..." */
+	const char *prefix;          /* PIO: "2001:db8::" */
+	uint8_t plen, flags;         /* PIO: prefix length, PKT_PIO_* */
+	uint32_t valid, preferred;   /* PIO: lifetimes, seconds */
+	uint32_t mtu;                /* MTU */
+	uint8_t type, len;           /* RAW: type, length field (units of 8 bytes) */
+	size_t raw_bytes;            /* RAW: bytes written, type and length included;
+				      * 0 means len * 8 (at least 2) */
+};
+
+/* Message fields of PKT_L4_ND (RFC 4861 §4.1-4.4); type and code are in pkt_l4s. */
+struct pkt_nd {
+	uint8_t cur_hlim, ra_flags;  /* RA: Cur Hop Limit, M/O byte */
+	uint16_t router_lifetime;    /* RA, seconds */
+	uint32_t reachable, retrans; /* RA, milliseconds */
+	uint32_t na_flags;           /* NA: R 0x80000000, S 0x40000000, O 0x20000000 */
+	const char *target;          /* NS/NA target address */
+	const struct pkt_nd_opt *opts; /* NULL or a list ending with PKT_OPT_END */
+	size_t cut;                  /* non-zero: the ICMPv6 message is cut to this length
+				      * (payload length and checksum follow the cut) */
+	int bad_csum;                /* checksum with the low bit flipped */
+};
+
+/* Upper layer of the IPv6 packet; the checksum is correct unless nd.bad_csum. */
 enum pkt_l4 {
 	PKT_L4_NONE = 0,   /* next header 59, no payload */
 	PKT_L4_TCP_SYN,    /* 20-byte TCP header, SYN, seq 1000 */
@@ -65,6 +106,10 @@ enum pkt_l4 {
 	PKT_L4_ICMP6_ECHO, /* echo request (or .type), id 0x4242, seq 1, payload_len bytes */
 	PKT_L4_ICMP6_ERR,  /* type, code, 32-bit info, then the quoted packet q_ip6/q_l4,
 			    * cut so that the whole IPv6 packet fits in 1280 bytes (RFC 4443 §2.4 c) */
+	PKT_L4_ND,         /* ICMPv6 type/code + the body of .nd: RS 133 (reserved), RA 134,
+			    * NS 135 / NA 136 (flags or reserved, target), any other type a
+			    * 4-byte zero field (e.g. an MLDv2 report with no records); then
+			    * the options */
 };
 
 struct pkt_l4s {
@@ -75,6 +120,7 @@ struct pkt_l4s {
 	uint32_t info;                   /* ICMPv6 error: MTU (Packet Too Big), else 0 */
 	const struct pkt_ip6 *q_ip6;     /* ICMPv6 error: the invoking packet */
 	const struct pkt_l4s *q_l4;
+	struct pkt_nd nd;                /* PKT_L4_ND */
 };
 
 struct pkt_frame {

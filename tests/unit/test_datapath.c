@@ -27,6 +27,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -35,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -44,6 +47,7 @@
 #include "isagate.skel.h"
 #include "harness.h"
 #include "pkt.h"
+#include "ra.h"
 
 /* ---- the topology ------------------------------------------------------ */
 
@@ -78,6 +82,18 @@
 #define P_PEER "2001:db8:1:8000::5efe:c000:203"
 #define LL_H  "fe80::5efe:c000:20a"
 #define LL_R1 "fe80::5efe:c000:201"
+#define LL_HU "fe80::200:5efe:c000:20a"         /* H's link-local, u-bit form */
+#define LL_H11 "fe80::5efe:c000:20b"
+#define LL_R1U "fe80::200:5efe:c000:201"
+#define LL_R2 "fe80::5efe:c000:202"
+#define LL_N  "fe80::5efe:c000:242"
+#define LL_PEER "fe80::5efe:c000:203"
+#define LL_S7 "fe80::5efe:c000:207"             /* embeds 192.0.2.7, not H */
+#define ALL_ROUTERS "ff02::2"
+#define ALL_NODES   "ff02::1"
+#define SNM_R1 "ff02::1:ff00:201"               /* solicited-node multicast of ...:c000:201 */
+#define P_PFX  "2001:db8:1:8000::"              /* P */
+#define P2_PFX "2001:db8:1:8001::"              /* a second ISATAP prefix */
 #define D100  "2001:db8:dac::100"
 #define D_MTU "2001:db8:dac:1::1"   /* route with a locked MTU of 1280 */
 #define D_NN  "2001:db8:dad::1"     /* route via 2001:db8:ff::3, no neighbour */
@@ -138,6 +154,43 @@ static const uint8_t OPT_NOP40[40] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
 };
+
+/* ---- router discovery (RFC 4861 §4.1-4.4, §4.6) ------------------------ */
+
+#define ND_OPTS(...) ((const struct pkt_nd_opt[]){ __VA_ARGS__, { 0 } })
+#define OPT_SLLA(m)  { .kind = PKT_OPT_SLLA, .mac = (m) }
+#define OPT_MTU(m)   { .kind = PKT_OPT_MTU, .mtu = (m) }
+/* type t, length field l (8-byte units), n bytes actually written */
+#define OPT_RAW(t, l, n) { .kind = PKT_OPT_RAW, .type = (t), .len = (l), .raw_bytes = (n) }
+#define OPT_PIO(pfx, fl, v, pr)                                                \
+	{ .kind = PKT_OPT_PIO, .prefix = (pfx), .plen = 64, .flags = (fl),    \
+	  .valid = (v), .preferred = (pr) }
+/* The default PIO: P/64, L=0 A=1, valid 86400 s, preferred 14400 s. */
+#define PIO_P OPT_PIO(P_PFX, PKT_PIO_A, 86400, 14400)
+
+/* Router Solicitation (extra pkt_l4s designators, e.g. .code, .nd.opts). */
+#define L4_RS(...)       { .kind = PKT_L4_ND, .type = 133, __VA_ARGS__ }
+/* Any other ICMPv6 type t with a 4-byte zero field (an MLDv2 report: no records). */
+#define L4_ICMP6(t)      { .kind = PKT_L4_ND, .type = (t) }
+/* Neighbour Solicitation for target tgt. */
+#define L4_NS(tgt, ...)  { .kind = PKT_L4_ND, .type = 135, .nd.target = (tgt), __VA_ARGS__ }
+/* Neighbour Advertisement from the router: R and S set, O clear, no options. */
+#define L4_NA(tgt)       { .kind = PKT_L4_ND, .type = 136, .nd.target = (tgt),         \
+			   .nd.na_flags = 0xc0000000u }
+/* Router Advertisement: M=O=0, the given fields and options. */
+#define L4_RA(hl, life, reach, retr, opts_)                                    \
+	{ .kind = PKT_L4_ND, .type = 134, .nd.cur_hlim = (hl),                 \
+	  .nd.router_lifetime = (life), .nd.reachable = (reach),               \
+	  .nd.retrans = (retr), .nd.opts = (opts_) }
+/* The RA for the defaults: hop limit 64, lifetime 1800 s, reachable and
+ * retrans 0 (unspecified), one PIO for P, MTU option 1280, no SLLA. */
+#define RA_DEFAULT L4_RA(64, 1800, 0, 0, ND_OPTS(PIO_P, OPT_MTU(1280)))
+/* A reply tunnelled back to the soliciting host (MACs swapped): outer
+ * src4 -> dst4, IHL 5, TOS 0, TTL 64, DF clear; inner hop limit 255. */
+#define ND_REPLY(dst4, src4, src6, dst6, l4_)                                  \
+	{ .kind = PKT_ISATAP, .dmac = MAC_H, .smac = MAC_DEV4,                 \
+	  .ip4 = { .src = (src4), .dst = (dst4), .ttl = 64 },                  \
+	  .ip6 = IP6(src6, dst6, 255), .l4 = l4_ }
 
 enum dev { DEV_V4, DEV_V6 };
 
@@ -271,6 +324,8 @@ static int setup_netns(void)
 /* ---- maps -------------------------------------------------------------- */
 
 static struct ig_config base_cfg;
+static struct ig_prefix_key base_pk;   /* P */
+static struct ig_prefix base_pv;       /* P: L=0, valid 86400, preferred 14400 */
 
 static int put_router(const char *a, __u32 flags, __u32 index)
 {
@@ -281,17 +336,26 @@ static int put_router(const char *a, __u32 flags, __u32 index)
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.routers), &k, &v, BPF_ANY);
 }
 
+/* Hosts (/32) go in the members hash, subnets in the member_nets trie. */
 static int member_update(const char *a, __u32 plen, int add)
 {
 	struct ig_v4_lpm_key k = { .prefixlen = plen };
+	struct ig_v4_key hk;
 	struct ig_member v;
+	const void *key = &k;
+	int fd = bpf_map__fd(skel->maps.member_nets);
 
 	memset(&v, 0, sizeof(v));
 	v.flags = plen < 32 ? IG_MEMBER_F_SUBNET : 0;
 	pkt_in4(a, k.addr);
+	if (plen == 32) {
+		memcpy(hk.addr, k.addr, sizeof(hk.addr));
+		key = &hk;
+		fd = bpf_map__fd(skel->maps.members);
+	}
 	if (add)
-		return bpf_map_update_elem(bpf_map__fd(skel->maps.members), &k, &v, BPF_ANY);
-	return bpf_map_delete_elem(bpf_map__fd(skel->maps.members), &k);
+		return bpf_map_update_elem(fd, key, &v, BPF_ANY);
+	return bpf_map_delete_elem(fd, key);
 }
 
 static int port_update(int ifindex, int add)
@@ -310,13 +374,33 @@ static int put_config(const struct ig_config *c)
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.config), &zero, c, BPF_ANY);
 }
 
+static struct ig_prefix_key prefix_key(const char *p)
+{
+	struct ig_prefix_key k;
+	uint8_t p6[16];
+
+	pkt_in6(p, p6);
+	memcpy(k.prefix, p6, sizeof(k.prefix));
+	return k;
+}
+
+/* Fill ra_tmpl with the RA the loader would build for c and the prefixes. */
+static int put_ra_tmpl(const struct ig_config *c, const struct ig_prefix_key *k,
+		       const struct ig_prefix *v, unsigned int n)
+{
+	static struct ig_ra_template t;
+	__u32 zero = 0;
+	int err = ig_ra_build(c, k, v, n, &t);
+
+	if (err) {
+		errno = -err;
+		return -1;
+	}
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.ra_tmpl), &zero, &t, BPF_ANY);
+}
+
 static int setup_maps(void)
 {
-	struct ig_prefix_key pk;
-	struct ig_prefix pv = { .flags = IG_PREFIX_F_ONLINK, .index = 0,
-				.valid_lifetime = IG_CFG_DEFAULT_VALID_LT,
-				.preferred_lifetime = IG_CFG_DEFAULT_PREFERRED_LT };
-	uint8_t p6[16];
 	int err = 0;
 
 	memset(&base_cfg, 0, sizeof(base_cfg));
@@ -333,14 +417,20 @@ static int setup_maps(void)
 	base_cfg.icmp_min_interval_ms = IG_CFG_DEFAULT_ICMP_MIN_MS;
 	base_cfg.n_prefixes = 1;
 
-	pkt_in6("2001:db8:1:8000::", p6);
-	memcpy(pk.prefix, p6, sizeof(pk.prefix));
+	base_pk = prefix_key(P_PFX);
+	memset(&base_pv, 0, sizeof(base_pv));
+	base_pv.flags = 0;
+	base_pv.index = 0;
+	base_pv.valid_lifetime = IG_CFG_DEFAULT_VALID_LT;
+	base_pv.preferred_lifetime = IG_CFG_DEFAULT_PREFERRED_LT;
 
 	err = err ?: put_config(&base_cfg);
 	err = err ?: put_router(R1, IG_ROUTER_F_SELF, 0);
 	err = err ?: put_router(R2, IG_ROUTER_F_SELF, 1);
 	err = err ?: put_router(PEER, IG_ROUTER_F_PEER, 2);
-	err = err ?: bpf_map_update_elem(bpf_map__fd(skel->maps.prefixes), &pk, &pv, BPF_ANY);
+	err = err ?: bpf_map_update_elem(bpf_map__fd(skel->maps.prefixes), &base_pk, &base_pv,
+					 BPF_ANY);
+	err = err ?: put_ra_tmpl(&base_cfg, &base_pk, &base_pv, 1);
 	err = err ?: member_update(H, 32, 1);
 	err = err ?: member_update(H11, 32, 1);
 	err = err ?: member_update("198.51.100.0", 24, 1);
@@ -595,6 +685,117 @@ static void prime(const struct tcase *t)
 	      "priming run failed");
 }
 
+/* ---- router discovery settings (each undone by ra_restore) -------------- */
+
+/* The second prefix of ra_two_prefixes: L=1, valid 7200 s, preferred 3600 s. */
+static const struct ig_prefix p2_pv = { .flags = IG_PREFIX_F_ONLINK, .index = 1,
+					.valid_lifetime = 7200, .preferred_lifetime = 3600 };
+
+static int put_prefix(const struct ig_prefix_key *k, const struct ig_prefix *v)
+{
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.prefixes), k, v, BPF_ANY);
+}
+
+/* Back to the defaults: config, prefix P only, the template built from them. */
+static void ra_restore(const struct tcase *t)
+{
+	struct ig_prefix_key k2 = prefix_key(P2_PFX);
+
+	(void)t;
+	CHECK(bpf_map_delete_elem(bpf_map__fd(skel->maps.prefixes), &k2) == 0 || errno == ENOENT,
+	      "delete prefix P2: %s", strerror(errno));
+	CHECK(put_prefix(&base_pk, &base_pv) == 0, "restore prefix P: %s", strerror(errno));
+	CHECK(put_config(&base_cfg) == 0, "config restore: %s", strerror(errno));
+	CHECK(put_ra_tmpl(&base_cfg, &base_pk, &base_pv, 1) == 0, "ra_tmpl restore: %s",
+	      strerror(errno));
+}
+
+/* Prefixes P and P2 (in that order), as the loader would configure them. */
+static void ra_two_prefixes(const struct tcase *t)
+{
+	struct ig_prefix_key k[2] = { base_pk, prefix_key(P2_PFX) };
+	struct ig_prefix v[2] = { base_pv, p2_pv };
+	struct ig_config c = base_cfg;
+
+	(void)t;
+	c.n_prefixes = 2;
+	CHECK(put_prefix(&k[1], &v[1]) == 0, "add prefix P2: %s", strerror(errno));
+	CHECK(put_config(&c) == 0, "config update: %s", strerror(errno));
+	CHECK(put_ra_tmpl(&c, k, v, 2) == 0, "ra_tmpl update: %s", strerror(errno));
+}
+
+/* Every RA setting away from its default, P on-link with long lifetimes. */
+static void ra_custom(const struct tcase *t)
+{
+	struct ig_config c = base_cfg;
+	struct ig_prefix v = base_pv;
+
+	(void)t;
+	c.ra_hop_limit = 128;
+	c.ra_router_lifetime = 9000;
+	c.ra_reachable_ms = 30000;
+	c.ra_retrans_ms = 1000;
+	c.ra_mtu = 1480;
+	v.flags = IG_PREFIX_F_ONLINK;
+	v.valid_lifetime = 2592000;
+	v.preferred_lifetime = 604800;
+	CHECK(put_prefix(&base_pk, &v) == 0, "prefix update: %s", strerror(errno));
+	CHECK(put_config(&c) == 0, "config update: %s", strerror(errno));
+	CHECK(put_ra_tmpl(&c, &base_pk, &v, 1) == 0, "ra_tmpl update: %s", strerror(errno));
+}
+
+/* RA MTU 0: the MTU option is left out. */
+static void ra_no_mtu(const struct tcase *t)
+{
+	struct ig_config c = base_cfg;
+
+	(void)t;
+	c.ra_mtu = 0;
+	CHECK(put_config(&c) == 0, "config update: %s", strerror(errno));
+	CHECK(put_ra_tmpl(&c, &base_pk, &base_pv, 1) == 0, "ra_tmpl update: %s", strerror(errno));
+}
+
+/* An empty template (len 0): router discovery off. */
+static void ra_empty(const struct tcase *t)
+{
+	static struct ig_ra_template e;
+	__u32 zero = 0;
+
+	(void)t;
+	memset(&e, 0, sizeof(e));
+	CHECK(bpf_map_update_elem(bpf_map__fd(skel->maps.ra_tmpl), &zero, &e, BPF_ANY) == 0,
+	      "ra_tmpl update: %s", strerror(errno));
+}
+
+static void rd_off(const struct tcase *t)
+{
+	(void)t;
+	cfg_patch(IG_CFG_F_NO_RD, 0);
+}
+
+/* No per-host RA rate limit (interval 0), then the row's RS once. */
+static void rl_zero_prime(const struct tcase *t)
+{
+	struct ig_config c = base_cfg;
+
+	c.ra_min_interval_ms = 0;
+	CHECK(put_config(&c) == 0, "config update: %s", strerror(errno));
+	prime(t);
+}
+
+/* H solicits first (arming H's rate limit, not anybody else's). */
+static void prime_rs_from_h(const struct tcase *t)
+{
+	static uint8_t in[PKT_MAX], out[PKT_MAX];
+	const struct pkt_frame f = ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS());
+	size_t in_len = pkt_build(&f, in), out_len;
+	int action = -1;
+
+	(void)t;
+	CHECK(run_frame(in, in_len, DEV_V4, out, sizeof(out), &action, &out_len) == 0 &&
+	      action == XDP_TX, "priming RS from H: action %s", action_name(action));
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 /* Rows are positional: {name, dev, in, action, reason[, out, exp[, before, after]]};
@@ -602,6 +803,193 @@ static void prime(const struct tcase *t)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct tcase cases[] = {
+	/* ---- BRIEF §6 cases 1-5: router discovery (RFC 5214 §8, RFC 4861 §6) ---- */
+	{ "case 1: RS H -> R1, fe80::5efe:c000:20a -> fe80::5efe:c000:201 -> RA tunnelled back",
+	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP, ND_REPLY(H, R1, LL_R1, LL_H, RA_DEFAULT) },
+	{ "case 2: RS to ff02::2 -> RA from fe80::5efe:c000:201", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, ALL_ROUTERS, 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP, ND_REPLY(H, R1, LL_R1, LL_H, RA_DEFAULT) },
+	{ "case 2: RS to fe80::200:5efe:c000:201 (u-bit form) -> RA", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1U, 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP, ND_REPLY(H, R1, LL_R1, LL_H, RA_DEFAULT) },
+	{ "case 2: RS sent to 192.0.2.2 -> RA from 192.0.2.2 and fe80::5efe:c000:202", DEV_V4,
+	  ISATAP_IN(IP4(H, R2), IP6(LL_H, LL_R2, 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP, ND_REPLY(H, R2, LL_R2, LL_H, RA_DEFAULT) },
+	{ "case 2: RS to ff02::2 sent to 192.0.2.2 -> RA from fe80::5efe:c000:202", DEV_V4,
+	  ISATAP_IN(IP4(H, R2), IP6(LL_H, ALL_ROUTERS, 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP, ND_REPLY(H, R2, LL_R2, LL_H, RA_DEFAULT) },
+	{ "case 2: RS from fe80::200:5efe:c000:20a (u-bit form) -> RA to that address", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_HU, LL_R1, 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP, ND_REPLY(H, R1, LL_R1, LL_HU, RA_DEFAULT) },
+	{ "case 2: RS from :: -> RA to fe80::5efe:c000:20a", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6("::", ALL_ROUTERS, 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP, ND_REPLY(H, R1, LL_R1, LL_H, RA_DEFAULT) },
+	{ "case 2: RS with a source link-layer address option -> RA", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS(.nd.opts = ND_OPTS(OPT_SLLA(MAC_H)))),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP, ND_REPLY(H, R1, LL_R1, LL_H, RA_DEFAULT) },
+	{ "case 2: RS with an unknown option (type 200) ignored -> RA (RFC 4861 6.1.1)", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255),
+		    L4_RS(.nd.opts = ND_OPTS(OPT_RAW(200, 2, 0), OPT_SLLA(MAC_H)))),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP, ND_REPLY(H, R1, LL_R1, LL_H, RA_DEFAULT) },
+	{ "case 2: RS with IPv4 options (IHL 6) -> RA with a 20-byte outer header", DEV_V4,
+	  ISATAP_IN(IP4(H, R1, .opts = OPT_RTR_ALERT, .opts_len = 4), IP6(LL_H, LL_R1, 255),
+		    L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP, ND_REPLY(H, R1, LL_R1, LL_H, RA_DEFAULT) },
+	{ "case 2: RS with IHL 15 and a trailer after the IPv4 packet -> RA, exact length", DEV_V4,
+	  ISATAP_IN(IP4(H, R1, .opts = OPT_NOP40, .opts_len = 40), IP6(LL_H, LL_R1, 255), L4_RS(),
+		    .pad_to = 200, .pad_byte = 0xee),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP, ND_REPLY(H, R1, LL_R1, LL_H, RA_DEFAULT) },
+	{ "case 2: outer TTL 1, TOS 0xb8, DF on the RS not copied to the RA", DEV_V4,
+	  ISATAP_IN(IP4(H, R1, .ttl = 1, .tos = 0xb8, .frag = 0x4000), IP6(LL_H, LL_R1, 255),
+		    L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP, ND_REPLY(H, R1, LL_R1, LL_H, RA_DEFAULT) },
+	{ "case 3: RS hop limit 254 -> rd_bad_rs", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 254), L4_RS()), XDP_DROP, IG_RD_BAD_RS },
+	{ "case 3: RS hop limit 1 -> rd_bad_rs", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, ALL_ROUTERS, 1), L4_RS()), XDP_DROP, IG_RD_BAD_RS },
+	{ "case 3: RS with a wrong ICMPv6 checksum -> rd_bad_rs", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS(.nd.bad_csum = 1)),
+	  XDP_DROP, IG_RD_BAD_RS },
+	{ "case 3: RS with code 1 -> rd_bad_rs", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS(.code = 1)), XDP_DROP, IG_RD_BAD_RS },
+	{ "case 3: truncated RS (ICMPv6 length 4) -> rd_bad_rs", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS(.nd.cut = 4)),
+	  XDP_DROP, IG_RD_BAD_RS },
+	{ "case 3: truncated RS (ICMPv6 length 4) in a padded frame -> rd_bad_rs", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS(.nd.cut = 4), .pad_to = 96),
+	  XDP_DROP, IG_RD_BAD_RS },
+	{ "case 3: RS with a zero-length option -> rd_bad_rs", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255),
+		    L4_RS(.nd.opts = ND_OPTS(OPT_RAW(1, 0, 8)))),
+	  XDP_DROP, IG_RD_BAD_RS },
+	{ "case 3: RS with a zero-length option after a valid one -> rd_bad_rs", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255),
+		    L4_RS(.nd.opts = ND_OPTS(OPT_SLLA(MAC_H), OPT_RAW(200, 0, 8)))),
+	  XDP_DROP, IG_RD_BAD_RS },
+	{ "case 3: RS option running past the end (length 2, 8 bytes there) -> rd_bad_rs",
+	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255),
+			    L4_RS(.nd.opts = ND_OPTS(OPT_RAW(1, 2, 8)))),
+	  XDP_DROP, IG_RD_BAD_RS },
+	{ "case 3: RS with 4 bytes of a partial option (ICMPv6 length 12) -> rd_bad_rs", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255),
+		    L4_RS(.nd.opts = ND_OPTS(OPT_RAW(200, 1, 4)))),
+	  XDP_DROP, IG_RD_BAD_RS },
+	{ "case 3: RS from :: with a source link-layer address option -> rd_bad_rs", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6("::", ALL_ROUTERS, 255),
+		    L4_RS(.nd.opts = ND_OPTS(OPT_SLLA(MAC_H)))),
+	  XDP_DROP, IG_RD_BAD_RS },
+	{ "case 3: RS to ff02::1 (not all-routers) -> rd_bad_rs", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, ALL_NODES, 255), L4_RS()), XDP_DROP, IG_RD_BAD_RS },
+	{ "case 3: RS to the peer router's link-local -> rd_bad_rs", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_PEER, 255), L4_RS()), XDP_DROP, IG_RD_BAD_RS },
+	{ "case 4: RS from non-member N -> drop_not_member, no RA", DEV_V4,
+	  ISATAP_IN(IP4(N, R1), IP6(LL_N, LL_R1, 255), L4_RS()), XDP_DROP, IG_DROP_NOT_MEMBER },
+	{ "case 4: RS from non-member N to ff02::2 via 192.0.2.2 -> drop_not_member", DEV_V4,
+	  ISATAP_IN(IP4(N, R2), IP6(LL_N, ALL_ROUTERS, 255), L4_RS()),
+	  XDP_DROP, IG_DROP_NOT_MEMBER },
+	{ "case 5: RS from H with inner source fe80::5efe:c000:207 -> drop_spoof", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_S7, LL_R1, 255), L4_RS()), XDP_DROP, IG_DROP_SPOOF },
+	{ "case 5: RS from H with inner source fe80::1 (not ISATAP) -> drop_spoof", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6("fe80::1", LL_R1, 255), L4_RS()), XDP_DROP, IG_DROP_SPOOF },
+	{ "RS: second RS from H within ra_min_interval_ms -> rd_rate_limited", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS()), XDP_DROP, IG_RD_RATE_LIMITED,
+	  OUT_ANY, { 0 }, prime },
+	{ "RS: the rate limit is per host: 192.0.2.11 answered right after H", DEV_V4,
+	  ISATAP_IN(IP4(H11, R1), IP6(LL_H11, LL_R1, 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP, ND_REPLY(H11, R1, LL_R1, LL_H11, RA_DEFAULT),
+	  prime_rs_from_h },
+	{ "RS: ra_min_interval_ms 0 -> second RS answered", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP, ND_REPLY(H, R1, LL_R1, LL_H, RA_DEFAULT),
+	  rl_zero_prime, cfg_restore },
+	{ "RA: two prefixes -> two PIOs in configured order", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP,
+	  ND_REPLY(H, R1, LL_R1, LL_H,
+		   L4_RA(64, 1800, 0, 0,
+			 ND_OPTS(PIO_P, OPT_PIO(P2_PFX, PKT_PIO_L | PKT_PIO_A, 7200, 3600),
+				 OPT_MTU(1280)))),
+	  ra_two_prefixes, ra_restore },
+	{ "RA: hop limit 128, lifetime 9000, reachable 30000, retrans 1000, MTU 1480, L=1",
+	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP,
+	  ND_REPLY(H, R1, LL_R1, LL_H,
+		   L4_RA(128, 9000, 30000, 1000,
+			 ND_OPTS(OPT_PIO(P_PFX, PKT_PIO_L | PKT_PIO_A, 2592000, 604800),
+				 OPT_MTU(1480)))),
+	  ra_custom, ra_restore },
+	{ "RA: RA MTU 0 -> no MTU option", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP,
+	  ND_REPLY(H, R1, LL_R1, LL_H, L4_RA(64, 1800, 0, 0, ND_OPTS(PIO_P))),
+	  ra_no_mtu, ra_restore },
+	{ "RS: router discovery off (IG_CFG_F_NO_RD) -> no RA, drop_dst_local", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS()), XDP_DROP, IG_DROP_DST_LOCAL,
+	  OUT_ANY, { 0 }, rd_off, cfg_restore },
+	{ "RS: empty RA template (len 0) -> no RA, drop_dst_local", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS()), XDP_DROP, IG_DROP_DST_LOCAL,
+	  OUT_ANY, { 0 }, ra_empty, ra_restore },
+
+	/* ---- NUD: Neighbour Solicitation for the router (RFC 4861 §7.2.4) ---- */
+	{ "NS from H for fe80::5efe:c000:201 -> NA (R, S) from the target", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_NS(LL_R1)),
+	  XDP_TX, IG_RD_NA_SENT, OUT_ENCAP, ND_REPLY(H, R1, LL_R1, LL_H, L4_NA(LL_R1)) },
+	{ "NS to the solicited-node group ff02::1:ff00:201 -> NA to H's link-local", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, SNM_R1, 255), L4_NS(LL_R1)),
+	  XDP_TX, IG_RD_NA_SENT, OUT_ENCAP, ND_REPLY(H, R1, LL_R1, LL_H, L4_NA(LL_R1)) },
+	{ "NS sent to 192.0.2.2 for fe80::5efe:c000:202 -> NA from 192.0.2.2", DEV_V4,
+	  ISATAP_IN(IP4(H, R2), IP6(LL_H, LL_R2, 255), L4_NS(LL_R2)),
+	  XDP_TX, IG_RD_NA_SENT, OUT_ENCAP, ND_REPLY(H, R2, LL_R2, LL_H, L4_NA(LL_R2)) },
+	{ "NS with a source link-layer address option -> NA", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255),
+		    L4_NS(LL_R1, .nd.opts = ND_OPTS(OPT_SLLA(MAC_H)))),
+	  XDP_TX, IG_RD_NA_SENT, OUT_ENCAP, ND_REPLY(H, R1, LL_R1, LL_H, L4_NA(LL_R1)) },
+	{ "NS hop limit 254 -> rd_bad_ns", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 254), L4_NS(LL_R1)), XDP_DROP, IG_RD_BAD_NS },
+	{ "NS with a wrong ICMPv6 checksum -> rd_bad_ns", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_NS(LL_R1, .nd.bad_csum = 1)),
+	  XDP_DROP, IG_RD_BAD_NS },
+	{ "NS with code 1 -> rd_bad_ns", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_NS(LL_R1, .code = 1)),
+	  XDP_DROP, IG_RD_BAD_NS },
+	{ "NS truncated to 8 bytes (no target) -> rd_bad_ns", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_NS(LL_R1, .nd.cut = 8)),
+	  XDP_DROP, IG_RD_BAD_NS },
+	{ "NS with a zero-length option -> rd_bad_ns", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255),
+		    L4_NS(LL_R1, .nd.opts = ND_OPTS(OPT_RAW(1, 0, 8)))),
+	  XDP_DROP, IG_RD_BAD_NS },
+	{ "NS for a multicast target -> rd_bad_ns", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, SNM_R1, 255), L4_NS(SNM_R1)), XDP_DROP, IG_RD_BAD_NS },
+	{ "NS for another host's address fe80::5efe:c000:20b -> drop_dst_local", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_H11, 255), L4_NS(LL_H11)),
+	  XDP_DROP, IG_DROP_DST_LOCAL },
+	{ "NS for the peer router's link-local -> drop_dst_local", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_PEER, 255), L4_NS(LL_PEER)),
+	  XDP_DROP, IG_DROP_DST_LOCAL },
+	{ "NS from :: (duplicate address detection) -> drop_dst_local, no NA", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6("::", SNM_R1, 255), L4_NS(LL_R1)),
+	  XDP_DROP, IG_DROP_DST_LOCAL },
+	{ "NS from H with inner source fe80::5efe:c000:207 -> drop_spoof", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_S7, LL_R1, 255), L4_NS(LL_R1)), XDP_DROP, IG_DROP_SPOOF },
+	{ "NS from non-member N -> drop_not_member", DEV_V4,
+	  ISATAP_IN(IP4(N, R1), IP6(LL_N, LL_R1, 255), L4_NS(LL_R1)),
+	  XDP_DROP, IG_DROP_NOT_MEMBER },
+
+	/* ---- other ICMPv6 on the ISATAP link ---- */
+	{ "MLDv2 report from H to ff02::16 -> drop_dst_local", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, "ff02::16", 1), L4_ICMP6(143)),
+	  XDP_DROP, IG_DROP_DST_LOCAL },
+	{ "echo request from H to ff02::1 -> drop_dst_local", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, ALL_NODES, 64), ECHO), XDP_DROP, IG_DROP_DST_LOCAL },
+	{ "RA from H to ff02::1 -> drop_dst_local (hosts do not advertise)", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, ALL_NODES, 255),
+		    L4_RA(64, 1800, 0, 0, ND_OPTS(PIO_P))),
+	  XDP_DROP, IG_DROP_DST_LOCAL },
+	{ "echo request from H to fe80::5efe:c000:201 -> drop_dst_local", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 64), ECHO), XDP_DROP, IG_DROP_DST_LOCAL },
+
 	/* ---- BRIEF §6 case 6/7: decapsulate and forward ---- */
 	{ "case 6: TCP SYN H -> D::100 decapsulated, redirected, hop limit 64 -> 63", DEV_V4,
 	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP),
@@ -949,6 +1337,129 @@ static const struct tcase cases[] = {
 };
 #pragma GCC diagnostic pop
 
+/* ---- replies for the independent decoder (tests/unit/check_ra.py) ------ */
+
+/*
+ * Every RA and NA the datapath produced is appended to <out>/nd-replies.pcap
+ * (Ethernet, in row order) and described, from the row's *expected* frame,
+ * by one line of <out>/nd-replies.expect: key=value words (values in double
+ * quotes when they hold spaces; pio= may repeat):
+ *   frame=N kind=ra|na name="row" smac= dmac= outer_src= outer_dst= ttl= df=0|1
+ *   src= dst= hlim=  then for an RA: chlim= raflags= rlife= reach= retrans=
+ *   mtu=N|none pio=prefix/len,L,A,valid,preferred ...; for an NA: target= naflags=
+ * <out> is $IG_TEST_OUT, or test-out/ next to this binary (build/test-out/).
+ */
+static char out_dir[PATH_MAX];
+static FILE *pcap_f, *expect_f;
+static int nd_frames, nd_frames_want, nd_write_err;
+
+static void nd_out_open(void)
+{
+	static const uint32_t hdr[6] = { 0xa1b2c3d4u, 2u | 4u << 16, 0, 0, 65535, 1 };
+	char exe[PATH_MAX], path[PATH_MAX + 32];
+	const char *env = getenv("IG_TEST_OUT");
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(out_dir, sizeof(out_dir), "%s", env);
+	} else {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n <= 0) {
+			fprintf(stderr, "test_datapath: /proc/self/exe: %s\n", strerror(errno));
+			nd_write_err = 1;
+			return;
+		}
+		exe[n] = 0;
+		snprintf(out_dir, sizeof(out_dir), "%s/test-out", dirname(exe));
+	}
+	if (mkdir(out_dir, 0755) && errno != EEXIST) {
+		fprintf(stderr, "test_datapath: mkdir %s: %s\n", out_dir, strerror(errno));
+		nd_write_err = 1;
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/nd-replies.pcap", out_dir);
+	pcap_f = fopen(path, "wb");
+	if (pcap_f && fwrite(hdr, sizeof(hdr), 1, pcap_f) != 1)
+		nd_write_err = 1;
+	snprintf(path, sizeof(path), "%s/nd-replies.expect", out_dir);
+	expect_f = fopen(path, "w");
+	if (!pcap_f || !expect_f) {
+		fprintf(stderr, "test_datapath: cannot write under %s: %s\n", out_dir,
+			strerror(errno));
+		nd_write_err = 1;
+	}
+}
+
+static void nd_out_close(void)
+{
+	if (pcap_f && fclose(pcap_f))
+		nd_write_err = 1;
+	if (expect_f && fclose(expect_f))
+		nd_write_err = 1;
+	pcap_f = expect_f = NULL;
+}
+
+/* Append one produced reply and what the row expects of it. */
+static void nd_out_record(const struct tcase *t, const uint8_t *frame, size_t len)
+{
+	const struct pkt_frame *e = &t->exp;
+	const struct pkt_nd *nd = &e->l4.nd;
+	const struct pkt_nd_opt *o;
+	uint32_t rec[4] = { (uint32_t)nd_frames + 1, 0, (uint32_t)len, (uint32_t)len };
+	const char *mtu = "none";
+	char mtu_buf[16], name[256];
+	size_t i;
+
+	if (!pcap_f || !expect_f)
+		return;
+	if (fwrite(rec, sizeof(rec), 1, pcap_f) != 1 || fwrite(frame, len, 1, pcap_f) != 1)
+		nd_write_err = 1;
+	nd_frames++;
+
+	snprintf(name, sizeof(name), "%s", t->name);
+	for (i = 0; name[i]; i++)
+		if (name[i] == '"' || name[i] == '\\')
+			name[i] = '\'';
+	fprintf(expect_f, "frame=%d kind=%s name=\"%s\" smac=%s dmac=%s outer_src=%s "
+		"outer_dst=%s ttl=%u df=%d src=%s dst=%s hlim=%u",
+		nd_frames, e->l4.type == 134 ? "ra" : "na", name, e->smac, e->dmac,
+		e->ip4.src, e->ip4.dst, e->ip4.ttl ? e->ip4.ttl : 64,
+		(e->ip4.frag & 0x4000) ? 1 : 0, e->ip6.src, e->ip6.dst, e->ip6.hlim);
+	if (e->l4.type == 134) {
+		for (o = nd->opts; o && o->kind != PKT_OPT_END; o++)
+			if (o->kind == PKT_OPT_MTU) {
+				snprintf(mtu_buf, sizeof(mtu_buf), "%u", o->mtu);
+				mtu = mtu_buf;
+			}
+		fprintf(expect_f, " chlim=%u raflags=%u rlife=%u reach=%u retrans=%u mtu=%s",
+			nd->cur_hlim, nd->ra_flags, nd->router_lifetime, nd->reachable,
+			nd->retrans, mtu);
+		for (o = nd->opts; o && o->kind != PKT_OPT_END; o++)
+			if (o->kind == PKT_OPT_PIO)
+				fprintf(expect_f, " pio=%s/%u,%d,%d,%u,%u", o->prefix, o->plen,
+					(o->flags & PKT_PIO_L) ? 1 : 0, (o->flags & PKT_PIO_A) ? 1 : 0,
+					o->valid, o->preferred);
+	} else {
+		fprintf(expect_f, " target=%s naflags=0x%08x", nd->target, nd->na_flags);
+	}
+	if (fprintf(expect_f, "\n") < 0)
+		nd_write_err = 1;
+}
+
+/* The files are complete: one frame for every RA/NA row. */
+static void test_nd_out_written(void)
+{
+	h_begin("RA/NA frames written for tests/unit/check_ra.py");
+	nd_out_close();
+	CHECK(!nd_write_err, "writing under '%s' failed", out_dir);
+	CHECK(nd_frames == nd_frames_want, "%d frames written, %d rows expect a reply",
+	      nd_frames, nd_frames_want);
+	if (!nd_write_err)
+		printf("# %d RA/NA frames in %s/nd-replies.pcap, check with: "
+		       "/usr/bin/python3 tests/unit/check_ra.py %s\n", nd_frames, out_dir, out_dir);
+	h_end();
+}
+
 /* ---- running one row --------------------------------------------------- */
 
 static void run_case(const struct tcase *t)
@@ -1017,6 +1528,11 @@ static void run_case(const struct tcase *t)
 	if (t->out == OUT_ENCAP)
 		CHECK(out_len >= 14 + 20 && pkt_ip4_csum_ok(out + 14),
 		      "outer IPv4 header checksum invalid");
+	if ((t->reason == IG_RD_RA_SENT || t->reason == IG_RD_NA_SENT) && t->action == XDP_TX) {
+		nd_frames_want++;
+		if (action == XDP_TX)
+			nd_out_record(t, out, out_len);
+	}
 	h_end();
 }
 
@@ -1064,9 +1580,11 @@ int main(void)
 			isagate_bpf__destroy(skel);
 		return 1;
 	}
+	nd_out_open();
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
 	test_encap_id_varies();
+	test_nd_out_written();
 
 	rc = h_summary();
 	isagate_bpf__destroy(skel);

@@ -432,32 +432,58 @@ static void test_plan_empty_and_idempotent(void)
 	ig_mset_free(&cur);
 }
 
-/* ---- apply against a real LPM trie ------------------------------------ */
+/* ---- apply against real maps (host hash + subnet LPM trie) ---------- */
 
-static int make_map(__u32 max)
+static int make_maps(__u32 max, struct ig_mmaps *m)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_NO_PREALLOC);
 
-	return bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "t_members",
-			      sizeof(struct ig_v4_lpm_key), sizeof(struct ig_member), max, &o);
+	m->hosts = bpf_map_create(BPF_MAP_TYPE_HASH, "t_members", sizeof(struct ig_v4_key),
+				  sizeof(struct ig_member), max, &o);
+	m->nets = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "t_member_nets",
+				 sizeof(struct ig_v4_lpm_key), sizeof(struct ig_member), max, &o);
+	if (m->hosts < 0 || m->nets < 0) {
+		ig_mmaps_close(m);
+		return -1;
+	}
+	return 0;
 }
 
-static void map_put(int fd, const char *a, __u32 plen, const char *name, __u32 since)
+static void map_put(const struct ig_mmaps *m, const char *a, __u32 plen, const char *name,
+		    __u32 since)
 {
 	struct ig_mset s = { 0 };
+	struct ig_v4_key hk;
 
 	cur_add(&s, a, plen, name, since);
-	bpf_map_update_elem(fd, &s.e[0].key, &s.e[0].val, BPF_ANY);
+	if (plen == 32) {
+		memcpy(hk.addr, s.e[0].key.addr, 4);
+		bpf_map_update_elem(m->hosts, &hk, &s.e[0].val, BPF_ANY);
+	} else {
+		bpf_map_update_elem(m->nets, &s.e[0].key, &s.e[0].val, BPF_ANY);
+	}
 	ig_mset_free(&s);
 }
 
-/* Every key and value byte of the map, in key order. */
-static size_t snapshot(int fd, struct ig_mentry *out, size_t max)
+/* What the datapath does: the host entry, else the longest subnet. */
+static int map_get(const struct ig_mmaps *m, const char *a, struct ig_member *v)
+{
+	struct ig_v4_lpm_key k = K(a, 32);
+	struct ig_v4_key hk;
+
+	memcpy(hk.addr, k.addr, 4);
+	if (!bpf_map_lookup_elem(m->hosts, &hk, v))
+		return 0;
+	return bpf_map_lookup_elem(m->nets, &k, v);
+}
+
+/* Every key and value byte of the maps, in key order. */
+static size_t snapshot(const struct ig_mmaps *m, struct ig_mentry *out, size_t max)
 {
 	struct ig_mset s = { 0 };
 	size_t n;
 
-	if (ig_members_read(fd, &s))
+	if (ig_members_read(m, &s))
 		return (size_t)-1;
 	n = s.n < max ? s.n : max;
 	memcpy(out, s.e, n * sizeof(*out));
@@ -465,8 +491,8 @@ static size_t snapshot(int fd, struct ig_mentry *out, size_t max)
 	return n;
 }
 
-static int sync_text(int fd, const char *text, __u32 now, struct ig_plan *p, char *err,
-		     size_t errlen)
+static int sync_text(const struct ig_mmaps *m, const char *text, __u32 now, struct ig_plan *p,
+		     char *err, size_t errlen)
 {
 	struct ig_desired want = { 0 };
 	struct ig_mset cur = { 0 };
@@ -474,11 +500,11 @@ static int sync_text(int fd, const char *text, __u32 now, struct ig_plan *p, cha
 
 	ret = desired_from(text, &want);
 	if (!ret)
-		ret = ig_members_read(fd, &cur);
+		ret = ig_members_read(m, &cur);
 	if (!ret)
 		ret = ig_members_plan(&cur, &want, now, p);
 	if (!ret)
-		ret = ig_members_apply(fd, p, err, errlen);
+		ret = ig_members_apply(m, p, err, errlen);
 	ig_mset_free(&cur);
 	ig_desired_free(&want);
 	return ret;
@@ -488,107 +514,100 @@ static void test_apply(void)
 {
 	struct ig_plan p = { 0 };
 	struct ig_mentry snap[16];
-	struct ig_v4_lpm_key k;
+	struct ig_mmaps m;
 	struct ig_member v;
 	char err[512] = "";
 	size_t n;
-	int fd = make_map(64), ret;
+	int ret;
 
-	if (fd < 0)
-		SKIP("cannot create an LPM trie map (not root?)");
-	map_put(fd, "192.0.2.10", 32, "host1.example", 1000);
-	map_put(fd, "192.0.2.66", 32, NULL, 1001);
-	map_put(fd, "192.0.2.40", 32, "down.example", 1002);
+	if (make_maps(64, &m))
+		SKIP("cannot create BPF maps (not root?)");
+	map_put(&m, "192.0.2.10", 32, "host1.example", 1000);
+	map_put(&m, "192.0.2.66", 32, NULL, 1001);
+	map_put(&m, "192.0.2.40", 32, "down.example", 1002);
 
-	ret = sync_text(fd, "host1.example\n192.0.2.11\ndown.example\n198.51.100.0/24\n",
+	ret = sync_text(&m, "host1.example\n192.0.2.11\ndown.example\n198.51.100.0/24\n",
 			5000, &p, err, sizeof(err));
 	CHECK(ret == 0, "apply: %d %s", ret, err);
 	ig_plan_free(&p);
-	n = snapshot(fd, snap, 16);
+	n = snapshot(&m, snap, 16);
 	CHECK(n == 4, "entries %zu", n);
-	k = K("192.0.2.10", 32);
-	CHECK(!bpf_map_lookup_elem(fd, &k, &v) && v.since == 1000 &&
+	CHECK(!map_get(&m, "192.0.2.10", &v) && v.since == 1000 &&
 	      !strcmp(v.name, "host1.example"), "kept entry keeps since");
-	k = K("192.0.2.40", 32);
-	CHECK(!bpf_map_lookup_elem(fd, &k, &v) && v.since == 1002, "fail-static kept");
-	k = K("192.0.2.11", 32);
-	CHECK(!bpf_map_lookup_elem(fd, &k, &v) && v.since == 5000, "added since=now");
-	k = K("192.0.2.66", 32);
-	CHECK(bpf_map_lookup_elem(fd, &k, &v) && errno == ENOENT, "removed");
-	/* LPM semantics the datapath relies on: a host inside the subnet matches */
-	k = K("198.51.100.77", 32);
-	CHECK(!bpf_map_lookup_elem(fd, &k, &v) && (v.flags & IG_MEMBER_F_SUBNET), "LPM match");
-	close(fd);
+	CHECK(!map_get(&m, "192.0.2.40", &v) && v.since == 1002, "fail-static kept");
+	CHECK(!map_get(&m, "192.0.2.11", &v) && v.since == 5000, "added since=now");
+	CHECK(map_get(&m, "192.0.2.66", &v) && errno == ENOENT, "removed");
+	/* the subnet entry went to the trie: a host inside it matches */
+	CHECK(!map_get(&m, "198.51.100.77", &v) && (v.flags & IG_MEMBER_F_SUBNET), "LPM match");
+	ig_mmaps_close(&m);
 }
 
 static void test_apply_adds_before_removes(void)
 {
 	struct ig_plan p = { 0 };
-	struct ig_v4_lpm_key k;
 	struct ig_member v;
+	struct ig_mmaps m;
 	char err[512] = "";
-	int fd = make_map(2), ret;
+	int ret;
 
-	if (fd < 0)
-		SKIP("cannot create an LPM trie map (not root?)");
+	if (make_maps(2, &m))
+		SKIP("cannot create BPF maps (not root?)");
 	/* Full map {A, B} -> {B, C}: adding C first must fail with the map full
 	 * and A must still be there (removes only after every add). */
-	map_put(fd, "192.0.2.1", 32, NULL, 1);
-	map_put(fd, "192.0.2.2", 32, NULL, 1);
-	ret = sync_text(fd, "192.0.2.2\n192.0.2.3\n", 10, &p, err, sizeof(err));
+	map_put(&m, "192.0.2.1", 32, NULL, 1);
+	map_put(&m, "192.0.2.2", 32, NULL, 1);
+	ret = sync_text(&m, "192.0.2.2\n192.0.2.3\n", 10, &p, err, sizeof(err));
 	CHECK(ret == -ENOSPC || ret == -E2BIG, "full map: %d", ret);
 	CHECK(strstr(err, "adding 192.0.2.3/32 failed: the members map is full (2 entries at most)") &&
 	      strstr(err, "0 of 2 changes applied, nothing removed"), "message: %s", err);
 	ig_plan_free(&p);
-	k = K("192.0.2.1", 32);
-	CHECK(!bpf_map_lookup_elem(fd, &k, &v), "A still present after the failure");
-	k = K("192.0.2.2", 32);
-	CHECK(!bpf_map_lookup_elem(fd, &k, &v), "B present");
-	close(fd);
+	CHECK(!map_get(&m, "192.0.2.1", &v), "A still present after the failure");
+	CHECK(!map_get(&m, "192.0.2.2", &v), "B present");
+	ig_mmaps_close(&m);
 
 	/* Room for one more: the same sync succeeds and ends as {B, C}. */
-	fd = make_map(3);
-	if (fd < 0)
-		SKIP("cannot create an LPM trie map");
-	map_put(fd, "192.0.2.1", 32, NULL, 1);
-	map_put(fd, "192.0.2.2", 32, NULL, 1);
-	ret = sync_text(fd, "192.0.2.2\n192.0.2.3\n", 10, &p, err, sizeof(err));
+	if (make_maps(3, &m))
+		SKIP("cannot create BPF maps");
+	map_put(&m, "192.0.2.1", 32, NULL, 1);
+	map_put(&m, "192.0.2.2", 32, NULL, 1);
+	ret = sync_text(&m, "192.0.2.2\n192.0.2.3\n", 10, &p, err, sizeof(err));
 	CHECK(ret == 0, "sync %d %s", ret, err);
 	ig_plan_free(&p);
-	k = K("192.0.2.1", 32);
-	CHECK(bpf_map_lookup_elem(fd, &k, &v), "A removed");
-	k = K("192.0.2.3", 32);
-	CHECK(!bpf_map_lookup_elem(fd, &k, &v) && v.since == 10, "C added");
-	close(fd);
+	CHECK(map_get(&m, "192.0.2.1", &v), "A removed");
+	CHECK(!map_get(&m, "192.0.2.3", &v) && v.since == 10, "C added");
+	ig_mmaps_close(&m);
 }
 
 /* The real command path: a malformed file leaves the pinned map exactly as
  * it was, and a good file then applies. */
 static void test_cmd_sync_malformed_unchanged(void)
 {
-	char dir[] = "/sys/fs/bpf/ig-test-members-XXXXXX", pin[128], file[] = "/tmp/ig-members-XXXXXX";
+	char dir[] = "/sys/fs/bpf/ig-test-members-XXXXXX", pin[128], pin2[128];
+	char file[] = "/tmp/ig-members-XXXXXX";
 	struct ig_mentry before[16], after[16];
+	struct ig_mmaps m;
 	size_t nb, na;
-	int fd = -1, tfd = -1, rc;
+	int tfd = -1, rc;
 	FILE *f;
 
-	fd = make_map(64);
-	if (fd < 0)
-		SKIP("cannot create an LPM trie map (not root?)");
+	if (make_maps(64, &m))
+		SKIP("cannot create BPF maps (not root?)");
 	if (!mkdtemp(dir)) {
-		close(fd);
+		ig_mmaps_close(&m);
 		SKIP("no writable bpffs at /sys/fs/bpf");
 	}
 	snprintf(pin, sizeof(pin), "%s/%s", dir, IG_MAP_MEMBERS);
-	if (bpf_obj_pin(fd, pin)) {
+	snprintf(pin2, sizeof(pin2), "%s/%s", dir, IG_MAP_MEMBER_NETS);
+	if (bpf_obj_pin(m.hosts, pin) || bpf_obj_pin(m.nets, pin2)) {
+		unlink(pin);
 		rmdir(dir);
-		close(fd);
+		ig_mmaps_close(&m);
 		SKIP("cannot pin under /sys/fs/bpf");
 	}
-	map_put(fd, "192.0.2.10", 32, "host1.example", 1000);
-	map_put(fd, "192.0.2.66", 32, NULL, 1001);
-	map_put(fd, "198.51.100.0", 24, NULL, 1002);
-	nb = snapshot(fd, before, 16);
+	map_put(&m, "192.0.2.10", 32, "host1.example", 1000);
+	map_put(&m, "192.0.2.66", 32, NULL, 1001);
+	map_put(&m, "198.51.100.0", 24, NULL, 1002);
+	nb = snapshot(&m, before, 16);
 
 	tfd = mkstemp(file);
 	f = tfd >= 0 ? fdopen(tfd, "w") : NULL;
@@ -603,7 +622,7 @@ static void test_cmd_sync_malformed_unchanged(void)
 		rc = cmd_members(6, argv);
 	}
 	CHECK(rc == IG_EXIT_USAGE, "exit %d", rc);
-	na = snapshot(fd, after, 16);
+	na = snapshot(&m, after, 16);
 	CHECK(na == nb && !memcmp(before, after, nb * sizeof(before[0])),
 	      "map changed by a malformed file");
 
@@ -616,7 +635,7 @@ static void test_cmd_sync_malformed_unchanged(void)
 		rc = cmd_members(6, argv);
 	}
 	CHECK(rc == IG_EXIT_OK, "exit %d", rc);
-	na = snapshot(fd, after, 16);
+	na = snapshot(&m, after, 16);
 	CHECK(na == 2 && after[0].key.prefixlen == 32 && after[0].val.since == 1000 &&
 	      after[0].val.name_hash == 0 && !memcmp(after[1].key.addr, "\xc0\x00\x02\x63", 4),
 	      "good file applied (%zu)", na);
@@ -636,8 +655,9 @@ static void test_cmd_sync_malformed_unchanged(void)
 cleanup:
 	unlink(file);
 	unlink(pin);
+	unlink(pin2);
 	rmdir(dir);
-	close(fd);
+	ig_mmaps_close(&m);
 }
 
 int main(void)
