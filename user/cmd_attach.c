@@ -38,6 +38,9 @@ static void usage(FILE *f)
 "  --ttl N                 outer IPv4 TTL (default %d)\n"
 "  --mtu N                 tunnel MTU for inner IPv6 packets (default %d)\n"
 "  --no-sysctl             do not enable IPv4/IPv6 forwarding\n"
+"  --fwd-cache-ms MS       reuse a forwarding decision for at most MS (default %d,\n"
+"                          0 = a FIB lookup per packet); 'isagate watch' makes\n"
+"                          route/neighbour changes apply at once\n"
 "  --config FILE           read settings from an INI file; flags given here\n"
 "                          override it (see deploy/isagate.conf)\n"
 "router advertisement settings:\n"
@@ -55,7 +58,7 @@ static void usage(FILE *f)
 "Exit codes: 0 ok, 1 failed, 2 bad usage or input (nothing changed),\n"
 "3 attached with warnings (e.g. a sysctl could not be set).\n",
 		IG_DEFAULT_PIN_DIR, IG_CFG_DEFAULT_TTL, IG_CFG_DEFAULT_MTU,
-		IG_CFG_DEFAULT_RA_LIFETIME, IG_CFG_DEFAULT_RA_HOPLIMIT, IG_CFG_DEFAULT_MTU,
+		IG_CFG_DEFAULT_FWD_CACHE_MS, IG_CFG_DEFAULT_RA_LIFETIME, IG_CFG_DEFAULT_RA_HOPLIMIT, IG_CFG_DEFAULT_MTU,
 		IG_CFG_DEFAULT_RA_MIN_MS, IG_CFG_DEFAULT_VALID_LT, IG_CFG_DEFAULT_PREFERRED_LT);
 }
 
@@ -83,6 +86,7 @@ static const struct option options[] = {
 	{ "ra-reachable",       required_argument, NULL, OPT_SETTING },
 	{ "ra-retrans",         required_argument, NULL, OPT_SETTING },
 	{ "ra-interval",        required_argument, NULL, OPT_SETTING },
+	{ "fwd-cache-ms",       required_argument, NULL, OPT_SETTING },
 	{ "valid-lifetime",     required_argument, NULL, OPT_SETTING },
 	{ "preferred-lifetime", required_argument, NULL, OPT_SETTING },
 	{ "config",             required_argument, NULL, OPT_CONFIG },

@@ -377,6 +377,8 @@ static void print_text(const struct status *st, bool all)
 		       c->ra_hop_limit, c->ra_mtu, c->ra_reachable_ms, c->ra_retrans_ms,
 		       c->ra_min_interval_ms, c->flags & IG_CFG_F_NO_RD ? " (router discovery off)" : "");
 		printf("  icmp            min interval %u ms\n", c->icmp_min_interval_ms);
+		printf("  forwarding      cache %u ms%s\n", c->fwd_cache_ms,
+		       c->fwd_cache_ms ? "" : " (off: a FIB lookup per packet)");
 	}
 	printf("members: %lld\n", st->members);
 	printf("counters:%s\n", all ? "" : " (non-zero; --all shows every reason)");
@@ -476,6 +478,7 @@ static int print_json(const struct status *st)
 		jadd(set, "dynamic_mtu", json_object_new_boolean(c->flags & IG_CFG_F_DYNAMIC_MTU));
 		jadd(set, "allow_6to4", json_object_new_boolean(c->flags & IG_CFG_F_ALLOW_6TO4));
 		jadd(set, "icmp_min_interval_ms", jint(c->icmp_min_interval_ms));
+		jadd(set, "fwd_cache_ms", jint(c->fwd_cache_ms));
 		ra = json_object_new_object();
 		jadd(ra, "enabled", json_object_new_boolean(!(c->flags & IG_CFG_F_NO_RD)));
 		jadd(ra, "router_lifetime", jint(c->ra_router_lifetime));

@@ -39,6 +39,7 @@ void ig_settings_init(struct ig_settings *s)
 	s->valid_lifetime = IG_CFG_DEFAULT_VALID_LT;
 	s->preferred_lifetime = IG_CFG_DEFAULT_PREFERRED_LT;
 	s->onlink = false;
+	s->fwd_cache_ms = IG_CFG_DEFAULT_FWD_CACHE_MS;
 }
 
 const char *ig_mode_name(enum ig_xdp_mode mode)
@@ -358,6 +359,11 @@ int ig_settings_set(struct ig_settings *s, const char *key, const char *value,
 			return -1;
 		s->ra_retrans_ms = (uint32_t)v;
 		SET(s, IG_SET_RA_RETRANS);
+	} else if (!strcmp(key, "fwd-cache-ms")) {
+		if (parse_uint(value, 0, 60000, false, &v, err, errlen))
+			return -1;
+		s->fwd_cache_ms = (uint32_t)v;
+		SET(s, IG_SET_FWD_CACHE);
 	} else if (!strcmp(key, "ra-interval")) {
 		if (parse_uint(value, 0, 3600000, false, &v, err, errlen))
 			return -1;
@@ -415,6 +421,7 @@ void ig_settings_merge(struct ig_settings *base, const struct ig_settings *o)
 	TAKE(IG_SET_VALID_LT, base->valid_lifetime = o->valid_lifetime);
 	TAKE(IG_SET_PREFERRED_LT, base->preferred_lifetime = o->preferred_lifetime);
 	TAKE(IG_SET_ONLINK, base->onlink = o->onlink);
+	TAKE(IG_SET_FWD_CACHE, base->fwd_cache_ms = o->fwd_cache_ms);
 #undef TAKE
 }
 
@@ -434,6 +441,7 @@ static const struct {
 	{ "router", "ttl",                "ttl" },
 	{ "router", "mtu",                "mtu" },
 	{ "router", "sysctl",             "sysctl" },
+	{ "router", "fwd-cache-ms",       "fwd-cache-ms" },
 	{ "ra",     "router-lifetime",    "ra-lifetime" },
 	{ "ra",     "hop-limit",          "ra-hop-limit" },
 	{ "ra",     "mtu",                "ra-mtu" },

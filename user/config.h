@@ -42,6 +42,7 @@ enum ig_set_bit {
 	IG_SET_VALID_LT,
 	IG_SET_PREFERRED_LT,
 	IG_SET_ONLINK,
+	IG_SET_FWD_CACHE,
 	IG_SET_MAX
 };
 
@@ -78,6 +79,7 @@ struct ig_settings {
 	uint32_t valid_lifetime;               /* s, PIO */
 	uint32_t preferred_lifetime;           /* s, PIO */
 	bool onlink;                           /* PIO L flag */
+	uint32_t fwd_cache_ms;                 /* forwarding-cache lifetime, 0 = off */
 };
 
 /* Defaults (IG_CFG_DEFAULT_*), nothing marked as set. */

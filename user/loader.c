@@ -747,7 +747,7 @@ static int maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
 	cfg.ra_retrans_ms = s->ra_retrans_ms;
 	cfg.ra_min_interval_ms = s->ra_interval_ms;
 	cfg.icmp_min_interval_ms = IG_CFG_DEFAULT_ICMP_MIN_MS;
-	cfg.fwd_cache_ms = IG_CFG_DEFAULT_FWD_CACHE_MS;
+	cfg.fwd_cache_ms = s->fwd_cache_ms;
 	cfg.n_prefixes = s->n_prefixes;
 
 	/* the router advertisement the datapath answers members with */
