@@ -17,10 +17,17 @@
  * Each row of the table below is one test: an input frame, the interface it
  * arrives on, the expected XDP action, the one counter (enum ig_reason) that
  * must move by exactly one packet, and the expected output frame (ICMPv6
- * errors the router generates included).  Rows that change state
- * (membership, config, sysctls, redirect ports) restore it afterwards and the
- * ICMPv6 rate limits are cleared before every row, so every row is
- * independent of the others.
+ * errors, Router and Neighbour Advertisements the router generates
+ * included).  Rows that change state (membership, config, prefixes, the RA
+ * template, sysctls, redirect ports) restore it afterwards and the RA/ICMPv6
+ * rate limits are cleared before every row, so every row is independent of
+ * the others.
+ *
+ * The ra_tmpl map is filled with ig_ra_build() (user/ra.c) from the test's
+ * settings, as the loader does; the RAs the rows expect are written field by
+ * field from RFC 4861 by pkt.c, never by ig_ra_build().  Every RA/NA produced
+ * is also saved for an independent decoder, tests/unit/check_ra.py (scapy):
+ * see nd_out_record().
  *
  * Run as root: build/test_datapath.  Prints "ok - name" / "not ok - name"
  * per row, failures with a hex diff, and ends with "N passed, N failed".
@@ -955,6 +962,9 @@ static const struct tcase cases[] = {
 	  XDP_DROP, IG_RD_BAD_NS },
 	{ "NS truncated to 8 bytes (no target) -> rd_bad_ns", DEV_V4,
 	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_NS(LL_R1, .nd.cut = 8)),
+	  XDP_DROP, IG_RD_BAD_NS },
+	{ "NS truncated to 4 bytes (shorter than an ICMPv6 header) -> rd_bad_ns", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_NS(LL_R1, .nd.cut = 4)),
 	  XDP_DROP, IG_RD_BAD_NS },
 	{ "NS with a zero-length option -> rd_bad_ns", DEV_V4,
 	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255),
