@@ -3,7 +3,7 @@
 #
 # tests/run.sh [unit|integration|all] - run isagate's test suites.
 #
-# unit:        build/test_datapath, build/test_members
+# unit:        build/test_datapath, tests/unit/check_ra.py, build/test_members
 # integration: every tests/integration/test_*.sh (needs root)
 #
 # Each suite's output is streamed.  A suite reports with a last
@@ -32,7 +32,8 @@ esac
 
 suites=()
 if [[ $what == unit || $what == all ]]; then
-	suites+=("$ROOT/$BUILD/test_datapath" "$ROOT/$BUILD/test_members")
+	# check_ra.py decodes the RAs/NAs test_datapath wrote: keep it after it.
+	suites+=("$ROOT/$BUILD/test_datapath" "$ROOT/tests/unit/check_ra.py" "$ROOT/$BUILD/test_members")
 fi
 if [[ $what == integration || $what == all ]]; then
 	for t in "$ROOT"/tests/integration/test_*.sh; do

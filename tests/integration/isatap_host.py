@@ -19,7 +19,6 @@ tunnelled replies to it instead of answering with ICMP protocol-unreachable.
 import argparse
 import ipaddress
 import json
-import os
 import random
 import select
 import signal
@@ -55,6 +54,14 @@ def build_inner(args, ident, seq, sport):
         pkt = ip6 / TCP(sport=sport, dport=args.dport, flags="S", seq=random.getrandbits(32),
                         window=64240, options=[("MSS", 1220)])
     return bytes(pkt)
+
+
+def build_rst(args, sport, seq):
+    from scapy.layers.inet6 import IPv6
+    from scapy.layers.inet import TCP
+
+    return bytes(IPv6(src=args.inner_src, dst=args.dst, hlim=args.hlim, tc=args.tclass) /
+                 TCP(sport=sport, dport=args.dport, flags="R", seq=seq, window=0))
 
 
 def l4_csum_ok(ip6):
@@ -109,6 +116,7 @@ def parse_reply(data, args, ident, seq, sport):
         flags = int(t.flags)
         out["kind"] = "tcp"
         out["tcp_flags"] = str(t.flags)
+        out["tcp_ack"] = t.ack
         out["match"] = (args.kind == "syn" and t.sport == args.dport and t.dport == sport
                         and flags & 0x12 == 0x12)
         if out["match"]:
@@ -151,6 +159,10 @@ def cmd_send(args):
             continue
         if info["match"]:
             result["reply"] = info
+            if args.kind == "syn":
+                # Like a host whose SYN was a probe: reset, so the remote
+                # stops retransmitting its SYN-ACK.
+                s.sendto(build_rst(args, sport, info["tcp_ack"]), (args.router, 0))
             break
         if len(result["other"]) < 8:
             result["other"].append(info)

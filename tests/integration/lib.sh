@@ -27,6 +27,7 @@ PY=/usr/bin/python3
 ISATAP_HOST=$IG_ROOT/tests/integration/isatap_host.py
 
 LIB_ID=
+NS_LAN='' NS_H='' NS_N='' NS_R='' NS_D=''
 PIN_DIR=
 LIB_TMP=
 LIB_NS=()
@@ -156,11 +157,18 @@ lib_init() {
 
 	# The SIGPIPE guard keeps cleanup running if our reader (tee) went away.
 	trap lib_cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	trap 'exit 129' HUP
+	trap 'lib_interrupted INT 130' INT
+	trap 'lib_interrupted TERM 143' TERM
+	trap 'lib_interrupted HUP 129' HUP
 	trap '' PIPE
 	LIB_TMP=$(mktemp -d "/tmp/$LIB_ID.XXXXXX") || die "mktemp failed"
+}
+
+lib_interrupted() { # SIGNAL STATUS
+	trap - INT TERM HUP
+	fail "interrupted by SIG$1"
+	lib_summary
+	exit "$2"
 }
 
 lib_cleanup() {

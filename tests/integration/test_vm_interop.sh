@@ -31,7 +31,7 @@ trap 'rc=$?; igvm_stop; (exit $rc); lib_cleanup' EXIT
 
 T_START=$SECONDS
 VM_MAC=52:54:00:c0:00:0a
-VM_TAP=tap-vm
+VM_TAP="tap-vm"
 VM_ADDR=2001:db8:1:8000:0:5efe:c000:20a/64   # as iproute2 prints it
 R_LL=fe80::5efe:c000:201
 BOOT_TIMEOUT=${IGVM_TIMEOUT:-150}   # seconds for one whole VM run (TCG is slow)
@@ -88,16 +88,20 @@ vm_run() {
 	check_rc "members sync ($name)" 0 ig members sync "$mf"
 	CONSOLE=$LIB_TMP/console.$name.log
 	PCAP=$LIB_TMP/tap.$name.pcap
-	nsx "$NS_LAN" tcpdump -n -U -i "$VM_TAP" -w "$PCAP" 'ip proto 41' >"$LIB_TMP/tcpdump.$name.out" 2>&1 &
+	# nsenter itself, not the nsx function: $! must be tcpdump's pid.
+	nsenter --net="/run/netns/$NS_LAN" -- tcpdump -n -U -i "$VM_TAP" -w "$PCAP" 'ip proto 41' \
+		>"$LIB_TMP/tcpdump.$name.out" 2>&1 &
 	cap=$!
+	LIB_PIDS+=("$cap")   # killed at cleanup if we never get to stop it
 	wait_for 5 grep -q 'listening on' "$LIB_TMP/tcpdump.$name.out" || info "tcpdump on $VM_TAP did not say it listens"
 	T_VM0=$(now)
 	igvm_start "$NS_LAN" "$VM_TAP" "$CONSOLE" "$VM_MAC" igvm.ip="$H_V4/24" igvm.prl="$R_V4" \
 		igvm.peer="$D_V6" igvm.port="$D_PORT" "$@" ||
 		die "cannot start the VM"
 	T_ADDR=
-	if igvm_wait_line "$CONSOLE" '^IGVM ADDR ' "$BOOT_TIMEOUT"; then
-		T_ADDR=$(now)
+	if igvm_wait_line "$CONSOLE" '^IGVM ADDR ' "$BOOT_TIMEOUT" &&
+		! tr -d '\r' <"$CONSOLE" | grep -q '^IGVM ADDR none'; then
+		T_ADDR=$(now)   # host time the VM reported an address from an RA
 	fi
 	igvm_wait_line "$CONSOLE" '^IGVM DONE' "$BOOT_TIMEOUT"
 	rc=$?
@@ -109,6 +113,11 @@ vm_run() {
 	igvm_wait_exit 15 || info "VM did not power off; killed"
 	kill "$cap" 2>/dev/null
 	wait "$cap" 2>/dev/null
+	local keep=() p
+	for p in "${LIB_PIDS[@]}"; do
+		[[ $p == "$cap" ]] || keep+=("$p")
+	done
+	LIB_PIDS=("${keep[@]}")
 	if ((rc != 0)) || [[ $(igvm_result "$CONSOLE" MODULES) != ok ]]; then
 		info "VM console ($CONSOLE):"
 		tr -d '\r' <"$CONSOLE" | tail -n 40 | sed 's/^/     | /'
@@ -131,7 +140,9 @@ pcap_times() {
 # The address the VM reported first (from an RA, or "none").
 first_addr() { tr -d '\r' <"$CONSOLE" | sed -n 's/^IGVM ADDR \([^ ]*\).*/\1/p' | head -n1; }
 
-d_hits() { grep -c -- "\"$1\": \"$H_V6\"" "$D_LOG" 2>/dev/null; }
+# D's log spells addresses as Python's ipaddress does.
+H_V6_LOG=$("$PY" -c 'import ipaddress, sys; print(ipaddress.IPv6Address(sys.argv[1]))' "$H_V6")
+d_hits() { grep -c -- "\"$1\": \"$H_V6_LOG\"" "$D_LOG" 2>/dev/null; }
 
 # --- run 1: the VM is a member ------------------------------------------------
 step "run 1: the VM ($H_V4) is a member"
@@ -151,8 +162,9 @@ check_contains "VM: isatapd saw the RA with prefix ${ISATAP_PREFIX}" "$c" \
 	"isatapd.*Prefix ${ISATAP_PREFIX%::/64}::/64"
 check_eq "VM pinged D ($D_V6) through isagate" "$(igvm_result "$CONSOLE" PING | awk '{print $1}')" ok
 check_eq "VM opened a TCP connection to D port $D_PORT" "$(igvm_result "$CONSOLE" TCP | awk '{print $1}')" ok
-check_ge "D received the VM's echo requests from $H_V6" "$(d_hits echo_request)" 1
-req=$(grep -F "\"echo_request\": \"$H_V6\"" "$D_LOG" | tail -n 1)
+check_ge "D received the VM's echo requests from $H_V6" "$(d_hits echo_request)" 1 ||
+	info "D's log ($D_LOG): $(tail -n 5 "$D_LOG" | tr '\n' ' ')"
+req=$(grep -F "\"echo_request\": \"$H_V6_LOG\"" "$D_LOG" | tail -n 1)
 check_eq "D: echo request hop limit 63 (VM's 64, decremented once by R)" "$(jget "$req" hlim)" 63
 check_ge "D accepted the VM's TCP connection from $H_V6" "$(d_hits tcp_accept)" 1
 check_ge "capture: the VM's RS tunnelled to $R_V4" "$RS_N" 1
