@@ -106,7 +106,7 @@ static __always_inline int nd_reply_frame(struct xdp_md *ctx, __u32 hlen, __u32 
 	struct iphdr *ip;
 	struct ipv6hdr *ip6;
 	__u8 mac_us[ETH_ALEN], mac_peer[ETH_ALEN];
-	__u32 v4_us, v4_peer, have;
+	__u32 v4_us, v4_peer;
 	struct in6_addr s = *src, d = *dst;
 
 	ip = (void *)(eth + 1);
@@ -122,8 +122,7 @@ static __always_inline int nd_reply_frame(struct xdp_md *ctx, __u32 hlen, __u32 
 	if (hlen > sizeof(struct iphdr) &&
 	    bpf_xdp_adjust_head(ctx, (int)(hlen - sizeof(struct iphdr))))
 		return -1;
-	have = ctx->data_end - ctx->data;
-	if (bpf_xdp_adjust_tail(ctx, (int)(head + body_len) - (int)have))
+	if (resize_frame(ctx, head + body_len))
 		return -1;
 
 	data = (void *)(long)ctx->data;

@@ -57,6 +57,23 @@ static __always_inline int trim_frame(struct xdp_md *ctx, __u32 want)
 }
 
 /*
+ * Make the frame exactly want bytes long for a reply that the caller then
+ * writes from the first byte: grow at the head (XDP guarantees 256 bytes
+ * of headroom; tailroom depends on the driver, and a veth has none), at the
+ * tail only when the head cannot give enough, shrink at the tail.
+ */
+static __always_inline int resize_frame(struct xdp_md *ctx, __u32 want)
+{
+	int delta = (int)want - (int)(ctx->data_end - ctx->data);
+
+	if (delta <= 0)
+		return delta ? bpf_xdp_adjust_tail(ctx, delta) : 0;
+	if (!bpf_xdp_adjust_head(ctx, -delta))
+		return 0;
+	return bpf_xdp_adjust_tail(ctx, delta);
+}
+
+/*
  * Remove the Ethernet + outer IPv4 header (hlen bytes of IPv4) and write a
  * new Ethernet header for IPv6.  Returns the new Ethernet header or NULL.
  */

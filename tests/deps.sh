@@ -13,6 +13,9 @@ PACKAGES=(
 	libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libinih-dev libmnl-dev
 	# tests and demo: namespaces, packet crafting, captures
 	iproute2 util-linux procps python3 python3-scapy tcpdump iputils-ping ethtool
+	# the Linux ISATAP host VM (tests/vm: Debian's kernel, isatapd and busybox
+	# are fetched with apt-get download, not installed)
+	qemu-system-x86
 )
 
 die() { echo "deps: $*" >&2; exit 1; }

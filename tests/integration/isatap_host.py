@@ -5,7 +5,10 @@ integration tests (this kernel has no `sit`, so the member's ISATAP side is
 played by this script).
 
   send    run on an ISATAP host: send one IPv6 packet tunnelled in IPv4
-          (protocol 41) to the router and wait for the tunnelled reply.
+          (protocol 41) to the router and wait for the tunnelled reply:
+          echo -> echo reply (or, with --expect time-exceeded, an ICMPv6
+          Time Exceeded), syn -> SYN-ACK, rs (router solicitation) -> router
+          advertisement, ns (NUD for --dst) -> neighbour advertisement.
           Prints one JSON object; exits 0 when the expected reply came back,
           1 when none did before --timeout, 2 on bad usage.
   remote  run on the remote IPv6 host: listen on a TCP port (the kernel
@@ -47,8 +50,14 @@ def build_inner(args, ident, seq, sport):
     from scapy.layers.inet6 import IPv6, ICMPv6EchoRequest
     from scapy.layers.inet import TCP
 
+    from scapy.layers.inet6 import ICMPv6ND_RS, ICMPv6ND_NS
+
     ip6 = IPv6(src=args.inner_src, dst=args.dst, hlim=args.hlim, tc=args.tclass)
-    if args.kind == "echo":
+    if args.kind == "rs":
+        pkt = ip6 / ICMPv6ND_RS()
+    elif args.kind == "ns":
+        pkt = ip6 / ICMPv6ND_NS(tgt=args.dst)
+    elif args.kind == "echo":
         pkt = ip6 / ICMPv6EchoRequest(id=ident, seq=seq, data=b"isagate-test" * 4)
     else:
         pkt = ip6 / TCP(sport=sport, dport=args.dport, flags="S", seq=random.getrandbits(32),
@@ -75,7 +84,8 @@ def l4_csum_ok(ip6):
 def parse_reply(data, args, ident, seq, sport):
     """Return a dict describing a protocol-41 packet, with 'match' set when
     it is the reply we wait for."""
-    from scapy.layers.inet6 import IPv6, ICMPv6EchoReply
+    from scapy.layers.inet6 import (IPv6, ICMPv6EchoReply, ICMPv6TimeExceeded, ICMPv6ND_RA,
+                                    ICMPv6ND_NA, ICMPv6NDOptPrefixInfo, ICMPv6NDOptMTU)
     from scapy.layers.inet import TCP
 
     if len(data) < 20:
@@ -107,10 +117,32 @@ def parse_reply(data, args, ident, seq, sport):
         "nh": ip6.nh,
         "l4_csum_ok": l4_csum_ok(ip6),
     })
-    if ip6.haslayer(ICMPv6EchoReply):
+    if ip6.haslayer(ICMPv6ND_RA):
+        ra = ip6[ICMPv6ND_RA]
+        out["kind"] = "ra"
+        out["router_lifetime"] = ra.routerlifetime
+        out["prefixes"] = []
+        opt = ra.payload
+        while opt and not isinstance(opt, bytes) and opt.__class__.__name__ != "NoPayload":
+            if isinstance(opt, ICMPv6NDOptPrefixInfo):
+                out["prefixes"].append("%s/%d" % (norm6(opt.prefix), opt.prefixlen))
+            elif isinstance(opt, ICMPv6NDOptMTU):
+                out["mtu"] = opt.mtu
+            opt = opt.payload
+        out["match"] = args.kind == "rs"
+    elif ip6.haslayer(ICMPv6ND_NA):
+        na = ip6[ICMPv6ND_NA]
+        out["kind"] = "na"
+        out["na_router"], out["na_solicited"] = bool(na.R), bool(na.S)
+        out["match"] = args.kind == "ns" and norm6(na.tgt) == norm6(args.dst)
+    elif ip6.haslayer(ICMPv6TimeExceeded):
+        out["kind"] = "time-exceeded"
+        out["match"] = args.expect == "time-exceeded"
+    elif ip6.haslayer(ICMPv6EchoReply):
         e = ip6[ICMPv6EchoReply]
         out["kind"] = "echo-reply"
-        out["match"] = (args.kind == "echo" and e.id == ident and e.seq == seq)
+        out["match"] = (args.kind == "echo" and args.expect == "reply" and e.id == ident
+                        and e.seq == seq)
     elif ip6.haslayer(TCP):
         t = ip6[TCP]
         flags = int(t.flags)
@@ -222,7 +254,9 @@ def main():
     s.add_argument("--router", required=True, help="router IPv4 address (outer destination)")
     s.add_argument("--inner-src", required=True, help="inner IPv6 source")
     s.add_argument("--dst", required=True, help="inner IPv6 destination")
-    s.add_argument("--kind", choices=("echo", "syn"), default="echo")
+    s.add_argument("--kind", choices=("echo", "syn", "rs", "ns"), default="echo")
+    s.add_argument("--expect", choices=("reply", "time-exceeded"), default="reply",
+                   help="for echo: wait for the echo reply or for a Time Exceeded")
     s.add_argument("--dport", type=int, default=5985, help="TCP port for --kind syn")
     s.add_argument("--hlim", type=int, default=64, help="inner hop limit")
     s.add_argument("--tclass", type=int, default=0, help="inner traffic class")

@@ -53,6 +53,49 @@ check_contains "bpftool map dump members shows H's address readably" "$dump" '"a
 list=$(ig members list -j 2>&1)
 check_contains "members list -j shows H" "$list" "\"$H_V4(/32)?\""
 
+# --- BRIEF §6 cases 1-4: router discovery over the real (native XDP) veth ----------
+step "case 1/2: router solicitations from H get a router advertisement"
+snap; s0=$STATUS_JSON
+H_LL=fe80::5efe:c000:20a
+for dst in fe80::5efe:c000:201 ff02::2; do
+	if isatap "$NS_H" --router "$R_V4" --inner-src "$H_LL" --dst "$dst" --kind rs --hlim 255; then
+		pass "RS to $dst answered with an RA"
+		check_eq "RA inner source is the router's ISATAP link-local" "$(jget "$REPLY" reply.inner_src)" fe80::5efe:c000:201
+		check_eq "RA advertises the ISATAP prefix" "$(jget "$REPLY" reply.prefixes.0)" 2001:db8:1:8000::/64
+		check_eq "RA carries the MTU option" "$(jget "$REPLY" reply.mtu)" 1280
+		check_eq "RA hop limit 255" "$(jget "$REPLY" reply.hlim)" 255
+		check_eq "RA outer checksum valid" "$(jget "$REPLY" reply.outer_csum_ok)" true
+		check_eq "RA ICMPv6 checksum valid" "$(jget "$REPLY" reply.l4_csum_ok)" true
+	else
+		fail "RS to $dst got no RA: $REPLY"
+	fi
+	sleep 1.1   # the per-host RA rate limit (1 s)
+done
+if isatap "$NS_H" --router "$R_V4B" --inner-src "$H_LL" --dst ff02::2 --kind rs --hlim 255; then
+	check_eq "RS to the second cluster address: RA from its own link-local" \
+		"$(jget "$REPLY" reply.inner_src)" fe80::5efe:c000:202
+else
+	fail "RS to $R_V4B got no RA: $REPLY"
+fi
+if isatap "$NS_H" --router "$R_V4" --inner-src "$H_LL" --dst fe80::5efe:c000:201 --kind ns --hlim 255; then
+	check_eq "NUD: NA with the router flag" "$(jget "$REPLY" reply.na_router)" true
+else
+	fail "NS for the router's link-local got no NA: $REPLY"
+fi
+snap
+check_delta "RAs counted" rd_ra_sent 3 "$s0"
+check_delta "NA counted" rd_na_sent 1 "$s0"
+sleep 1.1
+snap; s0=$STATUS_JSON
+isatap "$NS_H" --router "$R_V4" --inner-src "$H_LL" --dst ff02::2 --kind rs --hlim 254 --timeout 1 &&
+	fail "RS with hop limit 254 was answered" || pass "case 3: RS with hop limit 254 not answered"
+N_LL=fe80::5efe:c000:242
+isatap "$NS_N" --router "$R_V4" --inner-src "$N_LL" --dst ff02::2 --kind rs --hlim 255 --timeout 1 &&
+	fail "non-member N got an RA" || pass "case 4: non-member N gets no RA"
+snap
+check_delta "malformed RS counted" rd_bad_rs 1 "$s0"
+check_delta "non-member RS counted" drop_not_member 1 "$s0"
+
 # --- BRIEF §6 case 6: member's ICMPv6 echo to D -----------------------------------
 step "case 6/14: H pings D through the tunnel"
 snap; s0=$STATUS_JSON
@@ -139,12 +182,18 @@ check_delta "spoofed packets counted" drop_spoof 2 "$s0"
 
 step "case 11: inner hop limit 1"
 snap; s0=$STATUS_JSON
-isatap "$NS_H" --router "$R_V4" --inner-src "$H_V6" --dst "$D_V6" --hlim 1 --timeout 1.5 &&
-	fail "hop limit 1 was forwarded and answered" || pass "hop limit 1 not forwarded"
+if isatap "$NS_H" --router "$R_V4" --inner-src "$H_V6" --dst "$D_V6" --hlim 1 --expect time-exceeded; then
+	pass "hop limit 1: ICMPv6 Time Exceeded tunnelled back to H"
+	check_eq "Time Exceeded from the router's ISATAP address" "$(jget "$REPLY" reply.inner_src)" \
+		"$(norm6 2001:db8:1:8000::5efe:c000:201)"
+	check_eq "Time Exceeded ICMPv6 checksum valid" "$(jget "$REPLY" reply.l4_csum_ok)" true
+else
+	fail "hop limit 1 got no Time Exceeded: $REPLY"
+fi
+d_saw_hlim0=$(grep -c '"hlim": 0' "$D_LOG" || true)
+check_eq "D never saw a packet with hop limit 0" "$d_saw_hlim0" 0
 snap
-hl0=$(($(ctr drop_hoplimit "$s0") + $(ctr icmp_time_exceeded "$s0")))
-hl1=$(($(ctr drop_hoplimit) + $(ctr icmp_time_exceeded)))
-check_ge "hop limit exhaustion counted (drop_hoplimit or icmp_time_exceeded)" $((hl1 - hl0)) 1
+check_delta "Time Exceeded counted" icmp_time_exceeded 1 "$s0"
 
 step "case 12: plain IPv4 to the router passes to the kernel"
 snap; s0=$STATUS_JSON

@@ -49,25 +49,49 @@ WORK=$(mktemp -d "$OUT/work.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
 # --- 1. packages -----------------------------------------------------------
+# Stale or missing package lists: refresh them once (as root), else say how.
+LISTS_REFRESHED=0
+refresh_lists() {
+	[ "$LISTS_REFRESHED" = 0 ] || return 0
+	LISTS_REFRESHED=1
+	if [ "$(id -u)" = 0 ]; then
+		log "refreshing the package lists (apt-get update)"
+		apt-get update -q >&2 || log "apt-get update failed"
+	fi
+}
+
+# newest FILE...: the existing file with the highest version in its name.
+newest() {
+	local f
+	for f in "$@"; do [ -e "$f" ] && echo "$f"; done | sort -V | tail -n1
+}
+
 # Download into debs/ unless a .deb of that package is already there.
 fetch() {	# fetch PACKAGE -> prints path of the .deb
 	local pkg=$1 f
-	f=$(ls "$OUT/debs/${pkg}"_*.deb 2>/dev/null | sort -V | tail -n1 || true)
+	f=$(newest "$OUT/debs/${pkg}"_*.deb)
 	if [ -z "$f" ]; then
 		log "downloading $pkg"
-		(cd "$OUT/debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2) ||
-			die "apt-get download $pkg failed (run 'apt-get update' first; network to the Debian mirror needed once)"
-		f=$(ls "$OUT/debs/${pkg}"_*.deb 2>/dev/null | sort -V | tail -n1 || true)
+		if ! (cd "$OUT/debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2); then
+			refresh_lists
+			(cd "$OUT/debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2) ||
+				die "apt-get download $pkg failed (run 'apt-get update'; the Debian mirror is needed once, then build/vm/debs is reused)"
+		fi
+		f=$(newest "$OUT/debs/${pkg}"_*.deb)
 		[ -n "$f" ] || die "apt-get download $pkg produced no .deb"
 	fi
 	echo "$f"
 }
 
-KDEB=$(ls "$OUT"/debs/linux-image-[0-9]*-amd64_*.deb 2>/dev/null | sort -V | tail -n1 || true)
+KDEB=$(newest "$OUT"/debs/linux-image-[0-9]*-amd64_*.deb)
 if [ -z "$KDEB" ]; then
 	# linux-image-amd64 is a metapackage: find the versioned image it depends on.
-	KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null |
-		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-amd64$/ {print $2; exit}')
+	kpkg() {
+		apt-cache depends linux-image-amd64 2>/dev/null |
+			awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-amd64$/ {print $2; exit}'
+	}
+	KPKG=$(kpkg)
+	[ -n "$KPKG" ] || { refresh_lists; KPKG=$(kpkg); }
 	[ -n "$KPKG" ] || die "cannot resolve linux-image-amd64 (run 'apt-get update')"
 	KDEB=$(fetch "$KPKG")
 fi
@@ -78,8 +102,9 @@ BDEB=$(fetch busybox-static)
 log "extracting $(basename "$KDEB")"
 mkdir -p "$WORK/k"
 dpkg-deb --fsys-tarfile "$KDEB" | tar -x -C "$WORK/k" --wildcards './boot/*' './lib/modules/*'
-VMLINUZ=$(ls "$WORK"/k/boot/vmlinuz-* | head -n1)
-KCONFIG=$(ls "$WORK"/k/boot/config-* | head -n1)
+VMLINUZ=$(newest "$WORK"/k/boot/vmlinuz-*)
+KCONFIG=$(newest "$WORK"/k/boot/config-*)
+[ -n "$VMLINUZ" ] && [ -n "$KCONFIG" ] || die "no /boot/vmlinuz-* or config-* in $KDEB"
 KVER=${VMLINUZ##*/vmlinuz-}
 MODDIR="$WORK/k/lib/modules/$KVER"
 [ -d "$MODDIR/kernel" ] || die "no modules for $KVER in $KDEB"

@@ -107,12 +107,11 @@ igvm_wait_exit() {
 }
 
 igvm_stop() {
-	local i
+	local n=0
 	[ -n "$IGVM_PID" ] || return 0
 	if kill -0 "$IGVM_PID" 2>/dev/null; then
 		kill "$IGVM_PID" 2>/dev/null
-		for i in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$IGVM_PID" 2>/dev/null || break
+		while ((n++ < 10)) && kill -0 "$IGVM_PID" 2>/dev/null; do
 			sleep 0.2
 		done
 		kill -9 "$IGVM_PID" 2>/dev/null
