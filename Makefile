@@ -9,7 +9,7 @@ BPF_CFLAGS := -O2 -g -Wall -Werror -target bpf -D__bpf__ \
 	-Iinclude -Ibpf -idirafter $(ARCH_INC)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -I$(BUILD) -Iuser
-LDLIBS   := -lbpf -lelf -lz -ljson-c -linih -lmnl
+LDLIBS   := -lbpf -lelf -lz -ljson-c -linih -lmnl -lldap -llber
 
 ifeq ($(V),1)
 Q :=

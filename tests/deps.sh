@@ -10,7 +10,7 @@ set -euo pipefail
 PACKAGES=(
 	# build: BPF objects, skeleton, loader
 	make gcc libc6-dev pkg-config clang llvm bpftool
-	libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libinih-dev libmnl-dev
+	libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libinih-dev libmnl-dev libldap-dev
 	# tests and demo: namespaces, packet crafting, captures
 	iproute2 util-linux procps python3 python3-scapy tcpdump iputils-ping ethtool
 	# the Linux ISATAP host VM (tests/vm: Debian's kernel, isatapd and busybox
