@@ -63,7 +63,7 @@ refresh_lists() {
 # newest FILE...: the existing file with the highest version in its name.
 newest() {
 	local f
-	for f in "$@"; do [ -e "$f" ] && echo "$f"; done | sort -V | tail -n1
+	for f in "$@"; do if [ -e "$f" ]; then echo "$f"; fi; done | sort -V | tail -n1
 }
 
 # Download into debs/ unless a .deb of that package is already there.
