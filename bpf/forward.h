@@ -76,7 +76,7 @@ static __always_inline int fwd_decide(struct xdp_md *ctx, struct bpf_fib_lookup 
 	int rc;
 
 	if (cfg->fwd_cache_ms) {
-		now = bpf_ktime_get_ns();
+		now = bpf_ktime_get_coarse_ns();
 		gen = fwd_generation();
 		if (fwd_cache_get(k, tot_len, now, gen, p))
 			return BPF_FIB_LKUP_RET_SUCCESS;

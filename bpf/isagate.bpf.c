@@ -8,7 +8,9 @@
  *  - IPv6 to <ISATAP prefix>::[200:]5efe:a.b.c.d: admission of a.b.c.d,
  *    encapsulation, forwarding to the IPv4 side;
  *  - everything else goes to the kernel untouched.
- * Every packet is counted under exactly one enum ig_reason.
+ * Every packet is counted under exactly one enum ig_reason; forwarded
+ * packets are also accounted in their flow (flow.h), refusals reported as
+ * events (events.h).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -28,6 +30,8 @@
 #include "forward.h"
 #include "icmp6.h"
 #include "nd.h"
+#include "flow.h"
+#include "events.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -72,7 +76,8 @@ static __always_inline struct verdict decap_forward(struct xdp_md *ctx, struct e
 
 /* IPv4 side: protocol 41 to one of our addresses. */
 static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr_cursor *c,
-						  struct ethhdr *eth, const struct ig_config *cfg)
+						  struct ethhdr *eth, const struct ig_config *cfg,
+						  struct flow_meta *fm)
 {
 	struct iphdr *ip = c->pos;
 	struct ipv6hdr *ip6;
@@ -124,6 +129,7 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr
 	reason = isatap_check_dst_loop(&ip6->daddr, cfg->flags);
 	if (reason)
 		return mk(XDP_DROP, reason);
+	flow_meta_fill(fm, ip6, c->pos, c->end, ip->saddr, IG_FLOW_FROM_MEMBER, inner_len, cfg);
 	if (ip6->hop_limit <= 1) {
 		struct in6_addr me;
 
@@ -141,7 +147,7 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr
 
 /* IPv6 side: to <prefix>::[200:]5efe:a.b.c.d, a member. */
 static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, struct hdr_cursor *c,
-						  const struct ig_config *cfg)
+						  const struct ig_config *cfg, struct flow_meta *fm)
 {
 	struct bpf_fib_lookup fib;
 	struct ipv6hdr *ip6;
@@ -162,6 +168,7 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, struct hdr
 	inner_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
 	if ((void *)ip6 + inner_len > c->end)
 		return mk(XDP_DROP, IG_DROP_TRUNC_INNER);
+	flow_meta_fill(fm, ip6, c->pos, c->end, v4, IG_FLOW_TO_MEMBER, inner_len, cfg);
 	if (ip6->hop_limit <= 1 || inner_len > cfg->tunnel_mtu) {
 		struct in6_addr me;
 
@@ -198,12 +205,14 @@ int xdp_isagate(struct xdp_md *ctx)
 {
 	__u32 len = ctx->data_end - ctx->data;
 	const struct ig_config *cfg;
+	struct flow_meta fm;
 	struct hdr_cursor c;
 	struct ethhdr *eth;
 	struct verdict v;
 	__u32 zero = 0;
 	int proto;
 
+	fm.valid = 0;
 	cursor_init(&c, ctx);
 	proto = parse_ethhdr(&c, &eth);
 	cfg = bpf_map_lookup_elem(&config, &zero);
@@ -211,14 +220,18 @@ int xdp_isagate(struct xdp_md *ctx)
 	if (proto < 0 || !cfg || cfg->abi_version != ISAGATE_ABI_VERSION)
 		v = mk(XDP_PASS, IG_PASS_NOT_IP);
 	else if (proto == bpf_htons(ETH_P_IP))
-		v = handle_ipv4(ctx, &c, eth, cfg);
+		v = handle_ipv4(ctx, &c, eth, cfg, &fm);
 	else if (proto == bpf_htons(ETH_P_IPV6))
-		v = handle_ipv6(ctx, &c, cfg);
+		v = handle_ipv6(ctx, &c, cfg, &fm);
 	else if (is_vlan_proto(proto))
 		v = mk(XDP_PASS, IG_PASS_VLAN);
 	else
 		v = mk(XDP_PASS, IG_PASS_NOT_IP);
 
 	count(v.reason, len);
+	if (fm.valid)
+		flow_account(&fm, v.reason);
+	if (cfg)
+		event_emit(ctx, cfg, v.reason, len);
 	return v.action;
 }

@@ -112,4 +112,30 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fwd_gen SEC(".maps");
 
+/* Inner flows, per CPU, LRU (see include/isagate.h).  max_entries is set by
+ * the loader before load (attach --flows N). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, IG_CFG_DEFAULT_FLOWS);
+	__type(key, struct ig_flow_key);
+	__type(value, struct ig_flow);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} flows SEC(".maps");
+
+/* Refused admissions, read by 'isagate events'. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, IG_EVENTS_RING_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} events SEC(".maps");
+
+/* Flow-table and event counters (struct ig_vis_stats), per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ig_vis_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vis_stats SEC(".maps");
+
 #endif /* IG_MAPS_H */

@@ -145,6 +145,7 @@ struct ig_prefix {
 #define IG_CFG_F_DYNAMIC_MTU (1u << 0)  /* DF set, tunnel MTU from path MTU */
 #define IG_CFG_F_ALLOW_6TO4  (1u << 1)  /* forward inner 2002::/16 destinations */
 #define IG_CFG_F_NO_RD       (1u << 2)  /* do not answer router discovery */
+#define IG_CFG_F_NO_FLOWS    (1u << 3)  /* no per-flow accounting (attach --flows 0) */
 
 struct ig_config {
 	__u32 abi_version;         /* ISAGATE_ABI_VERSION */
@@ -163,6 +164,8 @@ struct ig_config {
 	__u32 icmp_min_interval_ms;/* per-source ICMPv6 error rate limit, default 100 */
 	__u32 n_prefixes;          /* number of configured ISATAP prefixes */
 	__u32 fwd_cache_ms;        /* forwarding-cache entry lifetime, 0 = no cache */
+	__u32 event_min_interval_ms; /* at most one refusal event per source per interval,
+				      * 0 = no per-source limit (the ring still bounds them) */
 };
 
 #define IG_CFG_DEFAULT_TTL          64
@@ -174,10 +177,14 @@ struct ig_config {
 #define IG_CFG_DEFAULT_FWD_CACHE_MS 500
 #define IG_CFG_DEFAULT_VALID_LT     86400
 #define IG_CFG_DEFAULT_PREFERRED_LT 14400
+#define IG_CFG_DEFAULT_EVENT_MIN_MS 1000
+#define IG_CFG_DEFAULT_FLOWS        65536   /* flow table entries */
+#define IG_FLOWS_MAX                (1u << 24)
 
 /* ratelimit: LRU hash, last time (ns) something was sent to a host */
 #define IG_RL_RA         1
 #define IG_RL_ICMP       2
+#define IG_RL_EVENT      3             /* refusal events, per source */
 
 struct ig_ratelimit_key {
 	__u8  addr[16];            /* IPv4-mapped (::ffff:a.b.c.d) or IPv6 */
@@ -227,6 +234,108 @@ struct ig_fwd_entry {
 
 #define IG_FWD_CACHE_SIZE 65536
 
+/*
+ * flows: per-CPU LRU hash of the inner conversations the router forwarded,
+ * in one canonical orientation so that both directions of a conversation
+ * share one entry.  Only forwarded packets (and packets answered with an
+ * ICMPv6 error) are accounted: refusals never create entries, so a flood of
+ * refused packets cannot evict real flows.
+ *
+ * Ports are in host order.  ICMPv6: echo request and reply (128/129) are one
+ * conversation: member_port = echo identifier, remote_port = 0x8000 (type
+ * 128 << 8); any other ICMPv6 message: member_port = 0, remote_port =
+ * type << 8 | code (the NetFlow convention).  Other protocols without ports
+ * (and packets whose first next header is an extension header): both 0.
+ */
+struct ig_flow_key {
+	__u8  member[4];           /* the member's IPv4 address (tunnel endpoint) */
+	__u8  member_addr[16];     /* inner address on the member's side */
+	__u8  remote_addr[16];     /* inner address on the IPv6 side */
+	__u16 member_port;
+	__u16 remote_port;
+	__u8  proto;               /* inner next header */
+	__u8  pad[3];
+};
+
+#define IG_FLOW_ICMP_ECHO_PORT 0x8000
+
+/* One direction of a flow (on one CPU). */
+struct ig_flow_dir {
+	__u64 packets;
+	__u64 bytes;               /* inner IPv6 packet length (IPv6 header included) */
+	__u8  tcp_flags;           /* OR of the TCP flags seen */
+	__u8  icmp_type;           /* last ICMPv6 type seen, 0 = none */
+	__u8  pad[6];
+};
+
+/* Value, per CPU: userspace sums the directions, takes the smallest non-zero
+ * first_ns and the largest last_ns (bpf_ktime_get_ns, CLOCK_MONOTONIC). */
+struct ig_flow {
+	struct ig_flow_dir from_member;  /* member -> remote: decapsulated */
+	struct ig_flow_dir to_member;    /* remote -> member: encapsulated */
+	__u64 first_ns;
+	__u64 last_ns;
+	__u32 last_verdict;        /* enum ig_reason of the last packet */
+	__u32 pad;
+};
+
+/* Reasons accounted in the flow table. */
+#define IG_FLOW_REASON_MASK                                                    \
+	((1ull << IG_FWD_DECAP) | (1ull << IG_KERNEL_DECAP_NEIGH) |            \
+	 (1ull << IG_KERNEL_DECAP_DEV) | (1ull << IG_FWD_ENCAP) |              \
+	 (1ull << IG_ICMP_TIME_EXCEEDED) | (1ull << IG_ICMP_TOO_BIG))
+
+/*
+ * events: ring buffer of refused admissions, one record per refused packet
+ * that passed the per-source rate limit (config.event_min_interval_ms).
+ */
+#define IG_EVENT_REASON_MASK                                                   \
+	((1ull << IG_DROP_TRUNC_OUTER) | (1ull << IG_DROP_BAD_CSUM4) |         \
+	 (1ull << IG_DROP_FRAGMENT) | (1ull << IG_DROP_TRUNC_INNER) |          \
+	 (1ull << IG_DROP_NOT_MEMBER) | (1ull << IG_DROP_SPOOF) |              \
+	 (1ull << IG_DROP_BAD_SRC) | (1ull << IG_DROP_LOOP) |                  \
+	 (1ull << IG_DROP_DST_LOCAL) | (1ull << IG_DROP_ECN) |                 \
+	 (1ull << IG_DROP_SCOPE) | (1ull << IG_DROP_ENC_NOT_MEMBER) |          \
+	 (1ull << IG_DROP_ENC_LOOP) | (1ull << IG_RD_BAD_RS) |                 \
+	 (1ull << IG_RD_BAD_NS))
+
+#define IG_EV_F_OUTER4   (1u << 0)  /* arrived as IPv4 protocol 41: outer_* valid */
+#define IG_EV_F_INNER    (1u << 1)  /* the (inner) IPv6 header was parsed: inner_* valid */
+
+struct ig_event {
+	__u64 ts_ns;               /* bpf_ktime_get_ns */
+	__u32 reason;              /* enum ig_reason */
+	__u32 ifindex;             /* ingress interface */
+	__u8  outer_src[4];
+	__u8  outer_dst[4];
+	__u8  inner_src[16];
+	__u8  inner_dst[16];
+	__u8  proto;               /* inner next header */
+	__u8  flags;               /* IG_EV_F_* */
+	__u16 len;                 /* frame length */
+	__u32 pad;
+};
+
+#define IG_EVENTS_RING_BYTES (256 * 1024)
+
+/* vis_stats: per-CPU array of one, counters of the visibility machinery.
+ * Flow evictions = flow_inserts - entries in "flows" (userspace never
+ * deletes flows; the loader zeroes flow_inserts when it replaces the
+ * table with one of another size). */
+struct ig_vis_stats {
+	__u64 flow_inserts;        /* new flow entries created */
+	__u64 flow_insert_fail;    /* entries that could not be created */
+	__u64 events_sent;         /* refusal events written to the ring */
+	__u64 events_suppressed;   /* refusals over the per-source event rate limit */
+	__u64 events_lost;         /* refusals with the ring full */
+	__u64 ev_window_ns;        /* internal: start of this CPU's event budget second */
+	__u64 ev_window_used;      /* internal: events this CPU sent in that second */
+};
+
+/* Refusal events one CPU may send per second, before any per-source limit:
+ * a flood from many sources then costs no hash insert per packet. */
+#define IG_EVENT_BUDGET_PER_CPU 100
+
 /* Names of the pinned objects under the pin directory. */
 #define IG_MAP_CONFIG   "config"
 #define IG_MAP_MEMBERS  "members"
@@ -239,6 +348,9 @@ struct ig_fwd_entry {
 #define IG_MAP_RA       "ra_tmpl"
 #define IG_MAP_FWD_CACHE "fwd_cache"
 #define IG_MAP_FWD_GEN  "fwd_gen"
+#define IG_MAP_FLOWS    "flows"
+#define IG_MAP_EVENTS   "events"
+#define IG_MAP_VIS_STATS "vis_stats"
 #define IG_LINK_PREFIX  "link_"      /* link_<ifname> */
 
 #endif /* ISAGATE_H */

@@ -16,6 +16,8 @@ PACKAGES=(
 	# the Linux ISATAP host VM (tests/vm: Debian's kernel, isatapd and busybox
 	# are fetched with apt-get download, not installed)
 	qemu-system-x86
+	# visibility: a real IPFIX collector (nfcapd) and reader (nfdump)
+	nfdump
 )
 
 die() { echo "deps: $*" >&2; exit 1; }

@@ -41,10 +41,14 @@ static void usage(FILE *f)
 "  --fwd-cache-ms MS       reuse a forwarding decision for at most MS (default %d,\n"
 "                          0 = a FIB lookup per packet); 'isagate watch' makes\n"
 "                          route/neighbour changes apply at once\n"
+"  --flows N               flow table entries for 'isagate flows' (default 65536;\n"
+"                          0 = no per-flow accounting); changing it replaces the\n"
+"                          table (its flows start again)\n"
 "  --config FILE           read settings from an INI file; flags given here\n"
 "                          override it (see deploy/isagate.conf)\n"
 "router advertisement settings:\n"
-"  --ra-lifetime S         router lifetime, 0..9000 s (default %d)\n"
+"  --ra-lifetime S         router lifetime, 0..9000 s (default %d); 0: not a\n"
+"                          default router (hosts use it only for --route)\n"
 "  --ra-hop-limit N        current hop limit, 0 = unspecified (default %d)\n"
 "  --ra-mtu N              MTU option, 0 = omit (default %d)\n"
 "  --ra-reachable MS       reachable time, 0 = unspecified (default 0)\n"
@@ -53,13 +57,21 @@ static void usage(FILE *f)
 "  --valid-lifetime S      prefix valid lifetime, or 'infinity' (default %d)\n"
 "  --preferred-lifetime S  prefix preferred lifetime, or 'infinity' (default %d)\n"
 "  --onlink | --no-onlink  set the prefix on-link (L) flag (default off)\n"
+"  --route PREFIX/LEN      a remote IPv6 prefix this router serves, advertised as\n"
+"                          an RFC 4191 route information option; repeatable (at\n"
+"                          most %d).  Hosts need accept_ra_rt_info_max_plen >= LEN\n"
+"  --route-preference P    high, medium or low (default medium)\n"
+"  --route-lifetime S      route lifetime, or 'infinity' (default %d); when a\n"
+"                          router goes down its routes expire on the hosts after\n"
+"                          at most this long (see docs/multisite.md)\n"
 "  -v, --verbose           show what is done, and libbpf's messages\n"
 "\n"
 "Exit codes: 0 ok, 1 failed, 2 bad usage or input (nothing changed),\n"
 "3 attached with warnings (e.g. a sysctl could not be set).\n",
 		IG_DEFAULT_PIN_DIR, IG_CFG_DEFAULT_TTL, IG_CFG_DEFAULT_MTU,
 		IG_CFG_DEFAULT_FWD_CACHE_MS, IG_CFG_DEFAULT_RA_LIFETIME, IG_CFG_DEFAULT_RA_HOPLIMIT, IG_CFG_DEFAULT_MTU,
-		IG_CFG_DEFAULT_RA_MIN_MS, IG_CFG_DEFAULT_VALID_LT, IG_CFG_DEFAULT_PREFERRED_LT);
+		IG_CFG_DEFAULT_RA_MIN_MS, IG_CFG_DEFAULT_VALID_LT, IG_CFG_DEFAULT_PREFERRED_LT,
+		IG_RA_MAX_ROUTES, IG_RA_DEFAULT_ROUTE_LT);
 }
 
 enum {
@@ -87,8 +99,12 @@ static const struct option options[] = {
 	{ "ra-retrans",         required_argument, NULL, OPT_SETTING },
 	{ "ra-interval",        required_argument, NULL, OPT_SETTING },
 	{ "fwd-cache-ms",       required_argument, NULL, OPT_SETTING },
+	{ "flows",              required_argument, NULL, OPT_SETTING },
 	{ "valid-lifetime",     required_argument, NULL, OPT_SETTING },
 	{ "preferred-lifetime", required_argument, NULL, OPT_SETTING },
+	{ "route",              required_argument, NULL, OPT_SETTING },
+	{ "route-preference",   required_argument, NULL, OPT_SETTING },
+	{ "route-lifetime",     required_argument, NULL, OPT_SETTING },
 	{ "config",             required_argument, NULL, OPT_CONFIG },
 	{ "no-sysctl",          no_argument,       NULL, OPT_NO_SYSCTL },
 	{ "onlink",             no_argument,       NULL, OPT_ONLINK },

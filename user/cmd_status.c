@@ -23,6 +23,7 @@
 #include "common.h"
 #include "commands.h"
 #include "loader.h"
+#include "ra.h"
 
 static const struct {
 	const char *key, *text;
@@ -53,6 +54,9 @@ struct status {
 	int n_routers;
 	struct prefix_row prefixes[IG_MAX_PREFIXES * 2];
 	int n_prefixes;
+	int n_routes;               /* advertised routes (RFC 4191), -1 unknown */
+	struct ig_ra_route routes[IG_RA_MAX_ROUTES];
+	__u32 ra_len;               /* bytes of the RA template, 0 = none */
 	long long members;          /* -1 unknown */
 	bool have_stats;
 	struct ig_counter counters[IG_REASON_MAX];
@@ -160,6 +164,36 @@ static int read_prefixes(struct status *st)
 	}
 	close(fd);
 	qsort(st->prefixes, (size_t)st->n_prefixes, sizeof(st->prefixes[0]), cmp_prefix);
+	return 0;
+}
+
+/* The routes really advertised: decoded from the RA template the datapath sends. */
+static int read_routes(struct status *st)
+{
+	struct ig_ra_template *t;
+	__u32 zero = 0;
+	int fd, n;
+
+	st->n_routes = -1;
+	fd = ig_map_open(st->pin_dir, IG_MAP_RA);
+	if (fd < 0)
+		return -1;
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		close(fd);
+		return -1;
+	}
+	if (bpf_map_lookup_elem(fd, &zero, t) == 0) {
+		st->ra_len = t->len;
+		n = t->len ? ig_ra_routes(t, st->routes, IG_RA_MAX_ROUTES) : 0;
+		if (n < 0)
+			warn(st, "the router advertisement template in %s/%s is malformed: "
+			     "run 'isagate attach' again", st->pin_dir, IG_MAP_RA);
+		else
+			st->n_routes = n > IG_RA_MAX_ROUTES ? IG_RA_MAX_ROUTES : n;
+	}
+	free(t);
+	close(fd);
 	return 0;
 }
 
@@ -292,7 +326,8 @@ static int gather(struct status *st)
 	check_sysctls(st);
 	sort_st = st;
 	qsort(st->links, (size_t)st->n_links, sizeof(st->links[0]), cmp_link);
-	if (read_routers(st) || read_prefixes(st) || count_members(st) || read_counters(st))
+	if (read_routers(st) || read_prefixes(st) || read_routes(st) || count_members(st) ||
+	    read_counters(st))
 		return IG_EXIT_FAIL;
 	return 0;
 }
@@ -317,6 +352,23 @@ static const char *fmt_prefix(const struct ig_prefix_key *k, char *buf, size_t l
 	n = strlen(buf);
 	snprintf(buf + n, len - n, "/64");
 	return buf;
+}
+
+static const char *fmt_route(const struct ig_ra_route *r, char *buf, size_t len)
+{
+	size_t n;
+
+	ig_fmt_v6(&r->prefix, buf, len - 5);
+	n = strlen(buf);
+	snprintf(buf + n, len - n, "/%u", r->plen);
+	return buf;
+}
+
+static const char *pref_name(const struct ig_ra_route *r)
+{
+	const char *n = ig_route_pref_name(r->pref);
+
+	return n ? n : "reserved";
 }
 
 static const char *fmt_lifetime(__u32 v, char *buf, size_t len)
@@ -369,6 +421,12 @@ static void print_text(const struct status *st, bool all)
 		       fmt_lifetime(p->v.preferred_lifetime, d, sizeof(d)),
 		       p->v.flags & IG_PREFIX_F_ONLINK ? ", on-link" : "");
 	}
+	for (i = 0; i < st->n_routes; i++) {
+		const struct ig_ra_route *r = &st->routes[i];
+
+		printf("  route           %s (preference %s, lifetime %s)\n",
+		       fmt_route(r, a, sizeof(a)), pref_name(r), fmt_lifetime(r->lifetime, b, sizeof(b)));
+	}
 	if (st->have_cfg) {
 		printf("  tunnel          ttl %u, mtu %u (%s)\n", c->ttl, c->tunnel_mtu,
 		       c->flags & IG_CFG_F_DYNAMIC_MTU ? "dynamic, DF set" : "static, DF clear");
@@ -376,6 +434,9 @@ static void print_text(const struct status *st, bool all)
 		       "retrans %u ms, min interval %u ms%s\n", c->ra_router_lifetime,
 		       c->ra_hop_limit, c->ra_mtu, c->ra_reachable_ms, c->ra_retrans_ms,
 		       c->ra_min_interval_ms, c->flags & IG_CFG_F_NO_RD ? " (router discovery off)" : "");
+		if (!c->ra_router_lifetime)
+			printf("                  not a default router (lifetime 0): hosts use it for "
+			       "the routes above only\n");
 		printf("  icmp            min interval %u ms\n", c->icmp_min_interval_ms);
 		printf("  forwarding      cache %u ms%s\n", c->fwd_cache_ms,
 		       c->fwd_cache_ms ? "" : " (off: a FIB lookup per packet)");
@@ -487,6 +548,21 @@ static int print_json(const struct status *st)
 		jadd(ra, "reachable_ms", jint(c->ra_reachable_ms));
 		jadd(ra, "retrans_ms", jint(c->ra_retrans_ms));
 		jadd(ra, "min_interval_ms", jint(c->ra_min_interval_ms));
+		jadd(ra, "default_router", json_object_new_boolean(c->ra_router_lifetime != 0));
+		jadd(ra, "length", jint(st->ra_len));
+		if (st->n_routes >= 0) {
+			arr = json_object_new_array();
+			for (i = 0; i < st->n_routes; i++) {
+				const struct ig_ra_route *r = &st->routes[i];
+
+				o = json_object_new_object();
+				jadd(o, "prefix", jstr(fmt_route(r, a, sizeof(a))));
+				jadd(o, "preference", jstr(pref_name(r)));
+				jadd(o, "lifetime", jint(r->lifetime));
+				json_object_array_add(arr, o);
+			}
+			jadd(ra, "routes", arr);
+		}
 		jadd(set, "ra", ra);
 	}
 	jadd(root, "settings", set);

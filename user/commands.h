@@ -10,5 +10,8 @@ int cmd_detach(int argc, char **argv);
 int cmd_members(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_flows(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 
 #endif /* IG_COMMANDS_H */

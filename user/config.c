@@ -4,8 +4,8 @@
  *
  * Both sources go through ig_settings_set() with the command-line option
  * name as key, so a setting means the same thing wherever it comes from.
- * The INI file is read with inih; list keys (router, peer-router, prefix)
- * may repeat and may hold comma-separated values.
+ * The INI file is read with inih; list keys (router, peer-router, prefix,
+ * route) may repeat and may hold comma-separated values.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -40,6 +40,9 @@ void ig_settings_init(struct ig_settings *s)
 	s->preferred_lifetime = IG_CFG_DEFAULT_PREFERRED_LT;
 	s->onlink = false;
 	s->fwd_cache_ms = IG_CFG_DEFAULT_FWD_CACHE_MS;
+	s->flows = IG_CFG_DEFAULT_FLOWS;
+	s->route_pref = IG_ROUTE_PREF_MEDIUM;
+	s->route_lifetime = IG_RA_DEFAULT_ROUTE_LT;
 }
 
 const char *ig_mode_name(enum ig_xdp_mode mode)
@@ -168,6 +171,55 @@ int ig_parse_prefix64(const char *txt, struct in6_addr *out, char *err, size_t e
 	return 0;
 }
 
+int ig_parse_prefix6(const char *txt, struct in6_addr *out, uint8_t *plen, char *err,
+		     size_t errlen)
+{
+	char buf[INET6_ADDRSTRLEN + 8], fixed[INET6_ADDRSTRLEN];
+	const char *slash = strchr(txt, '/');
+	struct in6_addr a, m;
+	uint64_t len;
+	size_t n;
+	int i;
+
+	if (!slash) {
+		snprintf(err, errlen, "'%s' has no prefix length (e.g. 2001:db8:da1::/48)", txt);
+		return -1;
+	}
+	n = (size_t)(slash - txt);
+	if (n >= sizeof(buf)) {
+		snprintf(err, errlen, "'%s' is not an IPv6 prefix", txt);
+		return -1;
+	}
+	memcpy(buf, txt, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET6, buf, &a) != 1) {
+		snprintf(err, errlen, "'%s' is not an IPv6 prefix (PREFIX/LEN)", txt);
+		return -1;
+	}
+	if (parse_uint(slash + 1, 0, 128, false, &len, err, errlen)) {
+		snprintf(err, errlen, "'%s': prefix length must be 0..128", txt);
+		return -1;
+	}
+	m = a;
+	for (i = 0; i < 16; i++) {
+		int bits = (int)len - i * 8;
+
+		if (bits <= 0)
+			m.s6_addr[i] = 0;
+		else if (bits < 8)
+			m.s6_addr[i] &= (uint8_t)(0xff00 >> bits);
+	}
+	if (memcmp(&m, &a, sizeof(a))) {
+		inet_ntop(AF_INET6, &m, fixed, sizeof(fixed));
+		snprintf(err, errlen, "'%s' has bits set past /%u (did you mean %s/%u?)", txt,
+			 (unsigned int)len, fixed, (unsigned int)len);
+		return -1;
+	}
+	*out = a;
+	*plen = (uint8_t)len;
+	return 0;
+}
+
 /* ---- one setting -------------------------------------------------------- */
 
 static char *trim(char *p)
@@ -225,6 +277,53 @@ static int add_prefix(struct ig_settings *s, const char *txt, char *err, size_t 
 	return 0;
 }
 
+/* Does a/alen lie inside (or equal) b/blen? */
+static bool prefix_within(const struct in6_addr *a, unsigned int alen,
+			  const struct in6_addr *b, unsigned int blen)
+{
+	unsigned int i;
+
+	if (alen < blen)
+		return false;
+	for (i = 0; i < blen; i++)
+		if (((a->s6_addr[i / 8] ^ b->s6_addr[i / 8]) >> (7 - i % 8)) & 1)
+			return false;
+	return true;
+}
+
+static int add_route(struct ig_settings *s, const char *txt, char *err, size_t errlen)
+{
+	static const struct in6_addr ll = { .s6_addr = { 0xfe, 0x80 } };
+	static const struct in6_addr mc = { .s6_addr = { 0xff } };
+	struct ig_ra_route r;
+	unsigned int i;
+
+	memset(&r, 0, sizeof(r));
+	if (ig_parse_prefix6(txt, &r.prefix, &r.plen, err, errlen))
+		return -1;
+	if ((r.plen >= 10 && prefix_within(&r.prefix, r.plen, &ll, 10)) ||
+	    (r.plen >= 8 && prefix_within(&r.prefix, r.plen, &mc, 8))) {
+		snprintf(err, errlen, "route %s is link-local or multicast: hosts cannot be routed "
+			 "there", txt);
+		return -1;
+	}
+	for (i = 0; i < s->n_routes; i++) {
+		if (s->routes[i].plen == r.plen &&
+		    !memcmp(&s->routes[i].prefix, &r.prefix, sizeof(r.prefix))) {
+			snprintf(err, errlen, "route %s given twice", txt);
+			return -1;
+		}
+	}
+	if (s->n_routes >= IG_RA_MAX_ROUTES) {
+		snprintf(err, errlen, "too many routes (at most %d: RFC 4191 4 limits a router to "
+			 "17 route information options; advertise a shorter covering prefix)",
+			 IG_RA_MAX_ROUTES);
+		return -1;
+	}
+	s->routes[s->n_routes++] = r;
+	return 0;
+}
+
 /* Call add() for each comma-separated element of value. */
 static int set_list(struct ig_settings *s, int bit, const char *value, char *err, size_t errlen)
 {
@@ -245,6 +344,8 @@ static int set_list(struct ig_settings *s, int bit, const char *value, char *err
 			rc = add_v4(s->routers, &s->n_routers, "router", item, err, errlen);
 		else if (bit == IG_SET_PEERS)
 			rc = add_v4(s->peers, &s->n_peers, "peer router", item, err, errlen);
+		else if (bit == IG_SET_ROUTES)
+			rc = add_route(s, item, err, errlen);
 		else
 			rc = add_prefix(s, item, err, errlen);
 		if (rc)
@@ -290,6 +391,22 @@ int ig_settings_set(struct ig_settings *s, const char *key, const char *value,
 		return set_list(s, IG_SET_PEERS, value, err, errlen);
 	} else if (!strcmp(key, "prefix")) {
 		return set_list(s, IG_SET_PREFIXES, value, err, errlen);
+	} else if (!strcmp(key, "route")) {
+		return set_list(s, IG_SET_ROUTES, value, err, errlen);
+	} else if (!strcmp(key, "route-preference")) {
+		int pref = ig_route_pref_parse(value);
+
+		if (pref < 0) {
+			snprintf(err, errlen, "route preference '%s' is not high, medium or low", value);
+			return -1;
+		}
+		s->route_pref = (uint8_t)pref;
+		SET(s, IG_SET_ROUTE_PREF);
+	} else if (!strcmp(key, "route-lifetime")) {
+		if (parse_uint(value, 0, 0xffffffffu, true, &v, err, errlen))
+			return -1;
+		s->route_lifetime = (uint32_t)v;
+		SET(s, IG_SET_ROUTE_LT);
 	} else if (!strcmp(key, "pin-dir")) {
 		n = strlen(value);
 		if (!n || n >= sizeof(s->pin_dir) - 64) {
@@ -359,6 +476,11 @@ int ig_settings_set(struct ig_settings *s, const char *key, const char *value,
 			return -1;
 		s->ra_retrans_ms = (uint32_t)v;
 		SET(s, IG_SET_RA_RETRANS);
+	} else if (!strcmp(key, "flows")) {
+		if (parse_uint(value, 0, IG_FLOWS_MAX, false, &v, err, errlen))
+			return -1;
+		s->flows = (uint32_t)v;
+		SET(s, IG_SET_FLOWS);
 	} else if (!strcmp(key, "fwd-cache-ms")) {
 		if (parse_uint(value, 0, 60000, false, &v, err, errlen))
 			return -1;
@@ -422,6 +544,11 @@ void ig_settings_merge(struct ig_settings *base, const struct ig_settings *o)
 	TAKE(IG_SET_PREFERRED_LT, base->preferred_lifetime = o->preferred_lifetime);
 	TAKE(IG_SET_ONLINK, base->onlink = o->onlink);
 	TAKE(IG_SET_FWD_CACHE, base->fwd_cache_ms = o->fwd_cache_ms);
+	TAKE(IG_SET_FLOWS, base->flows = o->flows);
+	TAKE(IG_SET_ROUTES, (memcpy(base->routes, o->routes, sizeof(o->routes)),
+			     base->n_routes = o->n_routes));
+	TAKE(IG_SET_ROUTE_PREF, base->route_pref = o->route_pref);
+	TAKE(IG_SET_ROUTE_LT, base->route_lifetime = o->route_lifetime);
 #undef TAKE
 }
 
@@ -442,6 +569,7 @@ static const struct {
 	{ "router", "mtu",                "mtu" },
 	{ "router", "sysctl",             "sysctl" },
 	{ "router", "fwd-cache-ms",       "fwd-cache-ms" },
+	{ "router", "flows",              "flows" },
 	{ "ra",     "router-lifetime",    "ra-lifetime" },
 	{ "ra",     "hop-limit",          "ra-hop-limit" },
 	{ "ra",     "mtu",                "ra-mtu" },
@@ -451,6 +579,9 @@ static const struct {
 	{ "ra",     "valid-lifetime",     "valid-lifetime" },
 	{ "ra",     "preferred-lifetime", "preferred-lifetime" },
 	{ "ra",     "onlink",             "onlink" },
+	{ "ra",     "route",              "route" },
+	{ "ra",     "route-preference",   "route-preference" },
+	{ "ra",     "route-lifetime",     "route-lifetime" },
 };
 
 struct ini_ctx {
@@ -488,6 +619,10 @@ static int ini_on_key(void *user, const char *section, const char *name, const c
 	size_t i;
 	bool known_section = false;
 
+	/* [directory] is read (and checked) by `members sync --ldap`
+	 * (user/directory.c), never by attach. */
+	if (!strcmp(section, "directory"))
+		return 1;
 	for (i = 0; i < sizeof(ini_keys) / sizeof(ini_keys[0]); i++) {
 		if (strcmp(section, ini_keys[i].section))
 			continue;
@@ -563,9 +698,61 @@ static int resolve_dev(const char *name, const char *opt, unsigned int *ifindex)
 	return 0;
 }
 
+/* Build the RA once now, so that one that cannot be sent fails before any
+ * map is touched (the limits make this impossible today: belt and braces). */
+/*
+ * An RS without options is 8 bytes of ICMPv6; the RA replaces it in the same
+ * frame.  XDP gives 256 bytes of headroom, part of which the kernel keeps for
+ * its frame metadata; without tailroom (veth) the frame grows by at most
+ * that.  Measured on veth (Linux 6.x, native mode): a 232-byte RA is sent,
+ * a 240-byte one is dropped as drop_internal.
+ */
+#define IG_RA_SAFE_LEN 232
+
+static int check_ra_fits(const struct ig_settings *s)
+{
+	struct ig_prefix_key keys[IG_MAX_PREFIXES];
+	struct ig_prefix vals[IG_MAX_PREFIXES];
+	struct ig_ra_template *t;
+	struct ig_config cfg;
+	unsigned int i;
+	__u32 len;
+	int err;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(vals, 0, sizeof(vals));
+	cfg.ra_mtu = s->ra_mtu;
+	for (i = 0; i < s->n_prefixes; i++)
+		memcpy(keys[i].prefix, &s->prefixes[i], sizeof(keys[i].prefix));
+	t = malloc(sizeof(*t));
+	if (!t) {
+		ig_err("out of memory");
+		return IG_EXIT_FAIL;
+	}
+	err = ig_ra_build(&cfg, keys, vals, s->n_prefixes, s->routes, s->n_routes, t);
+	len = t->len;
+	free(t);
+	if (err == -E2BIG) {
+		ig_err("the router advertisement for %u prefixes and %u routes is longer than "
+		       "%d bytes: advertise fewer routes", s->n_prefixes, s->n_routes, IG_RA_MAX);
+		return IG_EXIT_USAGE;
+	}
+	if (err) {
+		ig_err("cannot build the router advertisement: %s", strerror(-err));
+		return IG_EXIT_USAGE;
+	}
+	if (len > IG_RA_SAFE_LEN)
+		ig_err("warning: the router advertisement is %u bytes (%u prefixes, %u routes): the "
+		       "datapath builds it in the solicitation's frame, which XDP can only grow by "
+		       "its headroom on drivers without tailroom (veth); above %d bytes watch "
+		       "'isagate status' for drop_internal instead of rd_ra_sent",
+		       len, s->n_prefixes, s->n_routes, IG_RA_SAFE_LEN);
+	return 0;
+}
+
 int ig_settings_resolve(struct ig_settings *s)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
 	unsigned int i, j;
 	int rc;
 
@@ -602,5 +789,21 @@ int ig_settings_resolve(struct ig_settings *s)
 		       s->preferred_lifetime, s->valid_lifetime);
 		return IG_EXIT_USAGE;
 	}
-	return 0;
+	for (i = 0; i < s->n_routes; i++) {
+		struct ig_ra_route *r = &s->routes[i];
+		char p[INET6_ADDRSTRLEN];
+
+		for (j = 0; j < s->n_prefixes; j++)
+			if (prefix_within(&r->prefix, r->plen, &s->prefixes[j], 64)) {
+				ig_err("route %s/%u lies inside the ISATAP prefix %s/64: hosts would "
+				       "send traffic for other ISATAP hosts through the router, which "
+				       "drops it (RFC 6324)",
+				       inet_ntop(AF_INET6, &r->prefix, p, sizeof(p)), r->plen,
+				       ig_fmt_v6(&s->prefixes[j], a6, sizeof(a6)));
+				return IG_EXIT_USAGE;
+			}
+		r->pref = s->route_pref;
+		r->lifetime = s->route_lifetime;
+	}
+	return check_ra_fits(s);
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "isagate.h"
+#include "ra.h"
 
 enum ig_xdp_mode {
 	IG_MODE_NATIVE = 0,       /* XDP_FLAGS_DRV_MODE (default) */
@@ -43,6 +44,10 @@ enum ig_set_bit {
 	IG_SET_PREFERRED_LT,
 	IG_SET_ONLINK,
 	IG_SET_FWD_CACHE,
+	IG_SET_FLOWS,
+	IG_SET_ROUTES,
+	IG_SET_ROUTE_PREF,
+	IG_SET_ROUTE_LT,
 	IG_SET_MAX
 };
 
@@ -80,6 +85,15 @@ struct ig_settings {
 	uint32_t preferred_lifetime;           /* s, PIO */
 	bool onlink;                           /* PIO L flag */
 	uint32_t fwd_cache_ms;                 /* forwarding-cache lifetime, 0 = off */
+	uint32_t flows;                        /* flow table entries, 0 = no flow accounting */
+
+	/* routes advertised as RFC 4191 Route Information options; their
+	 * pref and lifetime are filled from route_pref/route_lifetime by
+	 * ig_settings_resolve() */
+	struct ig_ra_route routes[IG_RA_MAX_ROUTES];
+	unsigned int n_routes;
+	uint8_t route_pref;                    /* enum ig_route_pref */
+	uint32_t route_lifetime;               /* s, IG_LIFETIME_INFINITY */
 };
 
 /* Defaults (IG_CFG_DEFAULT_*), nothing marked as set. */
@@ -112,6 +126,9 @@ int ig_settings_resolve(struct ig_settings *s);
 /* Address helpers shared with the commands. */
 int ig_parse_v4(const char *txt, struct in_addr *out, char *err, size_t errlen);
 int ig_parse_prefix64(const char *txt, struct in6_addr *out, char *err, size_t errlen);
+/* Any IPv6 prefix PREFIX/LEN, 0..128, bits past LEN clear. */
+int ig_parse_prefix6(const char *txt, struct in6_addr *out, uint8_t *plen, char *err,
+		     size_t errlen);
 const char *ig_mode_name(enum ig_xdp_mode mode);
 
 #endif /* IG_CONFIG_H */

@@ -508,6 +508,20 @@ static int maps_check_pinned(struct isagate_bpf *skel, const char *pin_dir, bool
 		} else if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
 			snprintf(why, sizeof(why), "%s: %s", path, strerror(errno));
 			rc = IG_EXIT_FAIL;
+		} else if (map == skel->maps.flows && info.type == bpf_map__type(map) &&
+			   info.key_size == bpf_map__key_size(map) &&
+			   info.value_size == bpf_map__value_size(map) &&
+			   info.max_entries != bpf_map__max_entries(map)) {
+			/* attach --flows N changed the size: a new table replaces
+			 * the pinned one once everything else worked (flows_replace) */
+			ig_dbg("flow table: %u -> %u entries (its flows start again)",
+			       info.max_entries, bpf_map__max_entries(map));
+			close(fd);
+			if (bpf_map__set_pin_path(map, NULL)) {
+				ig_err("flow table: %s", strerror(errno));
+				return IG_EXIT_FAIL;
+			}
+			continue;
 		} else if (!map_layout_ok(&info, map)) {
 			snprintf(why, sizeof(why), "map '%s' has a different layout", bpf_map__name(map));
 			rc = IG_EXIT_FAIL;
@@ -748,12 +762,16 @@ static int maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
 	cfg.ra_min_interval_ms = s->ra_interval_ms;
 	cfg.icmp_min_interval_ms = IG_CFG_DEFAULT_ICMP_MIN_MS;
 	cfg.fwd_cache_ms = s->fwd_cache_ms;
+	cfg.event_min_interval_ms = IG_CFG_DEFAULT_EVENT_MIN_MS;
+	if (!s->flows)
+		cfg.flags |= IG_CFG_F_NO_FLOWS;
 	cfg.n_prefixes = s->n_prefixes;
 
 	/* the router advertisement the datapath answers members with */
-	err = ig_ra_build(&cfg, pkeys, pvals, s->n_prefixes, &ra);
+	err = ig_ra_build(&cfg, pkeys, pvals, s->n_prefixes, s->routes, s->n_routes, &ra);
 	if (err) {
-		ig_err("building the router advertisement: %s", strerror(-err));
+		ig_err("building the router advertisement: %s (%u prefixes, %u routes)",
+		       strerror(-err), s->n_prefixes, s->n_routes);
 		return -1;
 	}
 	if (cfg.flags & IG_CFG_F_NO_RD)
@@ -768,6 +786,41 @@ static int maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
 	if (ig_fwd_cache_invalidate(bpf_map__fd(skel->maps.fwd_gen)))
 		ig_err("warning: could not invalidate the forwarding cache: %s "
 		       "(entries expire within %u ms)", strerror(errno), cfg.fwd_cache_ms);
+	return 0;
+}
+
+/*
+ * A flow table of a new size (attach --flows N) is loaded unpinned; once
+ * the new program runs, it takes the pinned one's place and the insert
+ * counter restarts with it (evictions = inserts - entries).
+ */
+static int flows_replace(struct isagate_bpf *skel, const char *pin_dir)
+{
+	struct ig_vis_stats *pc = NULL;
+	int ncpu = libbpf_num_possible_cpus(), i, vfd = bpf_map__fd(skel->maps.vis_stats);
+	char path[PATH_MAX];
+	__u32 zero = 0;
+
+	if (bpf_map__is_pinned(skel->maps.flows))
+		return 0;
+	if (path_join(path, sizeof(path), pin_dir, "", IG_MAP_FLOWS))
+		return -1;
+	if (unlink(path) && errno != ENOENT) {
+		err_errno(path, errno);
+		return -1;
+	}
+	if (bpf_map__pin(skel->maps.flows, path)) {
+		err_errno(path, errno);
+		return -1;
+	}
+	if (ncpu > 0 && (pc = calloc((size_t)ncpu, sizeof(*pc))) &&
+	    !bpf_map_lookup_elem(vfd, &zero, pc)) {
+		for (i = 0; i < ncpu; i++)
+			pc[i].flow_inserts = pc[i].flow_insert_fail = 0;
+		bpf_map_update_elem(vfd, &zero, pc, BPF_ANY);
+	}
+	free(pc);
+	ig_dbg("flow table replaced (%u entries)", bpf_map__max_entries(skel->maps.flows));
 	return 0;
 }
 
@@ -834,6 +887,11 @@ int ig_loader_attach(const struct ig_settings *s, const char *pin_dir,
 	if (!skel) {
 		ig_err("opening the BPF object: %s", strerror(errno));
 		lb_replay();
+		goto cleanup;
+	}
+	/* the flow table's size is a setting (0: accounting off, a minimal table) */
+	if (bpf_map__set_max_entries(skel->maps.flows, s->flows ? s->flows : 1)) {
+		ig_err("flow table size %u: %s", s->flows, strerror(errno));
 		goto cleanup;
 	}
 	rc = maps_check_pinned(skel, pin_dir, &maps_existed);
@@ -957,7 +1015,7 @@ int ig_loader_attach(const struct ig_settings *s, const char *pin_dir,
 	altered = true;
 
 	/* 5. settings */
-	if (maps_write(skel, s))
+	if (maps_write(skel, s) || flows_replace(skel, pin_dir))
 		goto cleanup;
 
 	/* 6. interfaces no longer configured */

@@ -16,6 +16,9 @@ static const struct {
 	{ "members", cmd_members, "members sync FILE|- | members list [-j]" },
 	{ "status",  cmd_status,  "status [-j]" },
 	{ "watch",   cmd_watch,   "watch            # keep the forwarding cache coherent (daemon)" },
+	{ "flows",   cmd_flows,   "flows [-j] [--follow [--interval S]] [--member A.B.C.D] [--top N] [--ipfix HOST:PORT] [--idle-timeout S]" },
+	{ "stats",   cmd_stats,   "stats [-j] [--follow [--interval S]] [--prometheus FILE]" },
+	{ "events",  cmd_events,  "events [-j] [--follow]   # refused admissions" },
 };
 
 static void usage(FILE *f)

@@ -23,8 +23,14 @@ ICMPv6NDOptPrefixInfo and ICMPv6NDOptMTU options, or ICMPv6ND_NA) and checks:
     router lifetime, reachable time, retrans timer; options: one Prefix
     Information option per expected prefix in order (length 4, /len, L, A,
     R clear, lifetimes, valid >= preferred, reserved zero), the MTU option
-    when expected (length 1, reserved zero), no source link-layer address
-    option, nothing else, nothing after the options;
+    when expected (length 1, reserved zero), one Route Information option
+    (RFC 4191 §2.3, ICMPv6NDOptRouteInfo) per expected route in order, after
+    every PIO: type 24, Length 1 for /0, 2 up to /64, 3 beyond (checked
+    against the prefix length here), prefix length 0..128, Prf not the
+    reserved 10, reserved bits zero, route lifetime, prefix bytes with
+    nothing set past the prefix length; no source link-layer address
+    option, nothing else, nothing after the options; a router lifetime of 0
+    with the default router preference 00 (RFC 4191 §2.2);
   - NA (RFC 4861 §4.4): type 136 code 0, R/S/O flags, target, no options;
   - the RA of BRIEF §6 case 1 also against the defaults written here
     (hop limit 64, lifetime 1800, reachable 0, retrans 0, MTU 1280,
@@ -52,6 +58,7 @@ from scapy.layers.inet6 import (  # noqa: E402
     ICMPv6ND_RA,
     ICMPv6NDOptMTU,
     ICMPv6NDOptPrefixInfo,
+    ICMPv6NDOptRouteInfo,
     ICMPv6NDOptSrcLLAddr,
 )
 from scapy.layers.l2 import Ether  # noqa: E402
@@ -78,14 +85,15 @@ def default_dir():
 
 
 def parse_expect(path):
-    """One dict per line; 'pio' is a list of (prefix, len, L, A, valid, preferred)."""
+    """One dict per line; 'pio' is a list of (prefix, len, L, A, valid, preferred),
+    'rio' a list of (prefix, len, option length, prf, lifetime)."""
     rows = []
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
-            row = {"pio": [], "line": lineno}
+            row = {"pio": [], "rio": [], "line": lineno}
             for word in shlex.split(line):
                 key, sep, val = word.partition("=")
                 if not sep:
@@ -94,6 +102,10 @@ def parse_expect(path):
                     pfx, rest = val.split("/", 1)
                     plen, l_flag, a_flag, valid, pref = (int(x) for x in rest.split(","))
                     row["pio"].append((pfx, plen, l_flag, a_flag, valid, pref))
+                elif key == "rio":
+                    pfx, rest = val.split("/", 1)
+                    plen, olen, prf, life = (int(x) for x in rest.split(","))
+                    row["rio"].append((pfx, plen, olen, prf, life))
                 else:
                     row[key] = val
             rows.append(row)
@@ -211,10 +223,12 @@ def check_ra(fr, pkt, exp):
     fr.eq("RA reachable time", ra.reachabletime, int(exp["reach"]))
     fr.eq("RA retrans timer", ra.retranstimer, int(exp["retrans"]))
 
-    pios, mtus = [], []
+    pios, mtus, rios = [], [], []
     opt = ra.payload
     while opt and not isinstance(opt, (Raw, Padding)):
         if isinstance(opt, ICMPv6NDOptPrefixInfo):
+            if rios:
+                fr.errors.append("Prefix Information option after a Route Information option")
             fr.eq("PIO length", opt.len, 4)
             fr.eq("PIO R flag", opt.R, 0)
             fr.eq("PIO reserved1", opt.res1, 0)
@@ -227,6 +241,8 @@ def check_ra(fr, pkt, exp):
             fr.eq("MTU option length", opt.len, 1)
             fr.eq("MTU option reserved", opt.res, 0)
             mtus.append(opt.mtu)
+        elif isinstance(opt, ICMPv6NDOptRouteInfo):
+            rios.append(check_rio(fr, opt))
         elif isinstance(opt, ICMPv6NDOptSrcLLAddr):
             fr.errors.append("source link-layer address option present (RFC 5214 8.2: none)")
         else:
@@ -244,6 +260,11 @@ def check_ra(fr, pkt, exp):
         fr.eq(f"PIO {p[0]} A flag", p[3], 1)
     want_mtu = [] if exp["mtu"] == "none" else [int(exp["mtu"])]
     fr.eq("MTU options", mtus, want_mtu)
+    want_rios = [(addr6(p), ln, ol, prf, lt) for (p, ln, ol, prf, lt) in exp["rio"]]
+    fr.eq("Route Information options (prefix, len, length, prf, lifetime), in order",
+          rios, want_rios)
+    if ra.routerlifetime == 0:
+        fr.eq("RA default router preference with router lifetime 0 (RFC 4191 2.2)", ra.prf, 0)
 
     if exp["name"].startswith("case 1:"):
         d = CASE1_DEFAULTS
@@ -257,6 +278,34 @@ def check_ra(fr, pkt, exp):
         fr.eq("case 1 outer destination", pkt[IP].dst, d["outer_dst"])
         fr.eq("case 1 inner source", addr6(pkt[IPv6].src), d["src"])
         fr.eq("case 1 inner destination", addr6(pkt[IPv6].dst), d["dst"])
+
+
+def rio_length(plen):
+    """RFC 4191 §2.3: the smallest Length (8-byte units) that holds the prefix."""
+    return 1 if plen == 0 else 2 if plen <= 64 else 3
+
+
+def check_rio(fr, opt):
+    """One Route Information option, field by field; returns its tuple."""
+    data = raw(opt)[: opt.len * 8]
+    fr.eq("RIO type", opt.type, 24)
+    fr.ok("RIO prefix length 0..128", 0 <= opt.plen <= 128, str(opt.plen))
+    where = f"RIO /{opt.plen}"
+    fr.eq(f"{where} Length (RFC 4191 2.3: 1 for /0, 2 up to /64, else 3)", opt.len,
+          rio_length(opt.plen))
+    fr.eq(f"{where} option bytes", len(data), opt.len * 8)
+    fr.ok(f"{where} Prf is not the reserved value 10", opt.prf != 2)
+    fr.eq(f"{where} reserved bits before Prf", opt.res1, 0)
+    fr.eq(f"{where} reserved bits after Prf", opt.res2, 0)
+    # The prefix bytes, from the wire: 0, 8 or 16 of them.
+    pbytes = data[8:] + bytes(16 - len(data[8:]))
+    as_int = int.from_bytes(pbytes, "big")
+    host_bits = as_int & ((1 << (128 - opt.plen)) - 1) if opt.plen < 128 else 0
+    fr.eq(f"{where} bits past the prefix length", host_bits, 0)
+    prefix = str(ipaddress.IPv6Address(pbytes))
+    if opt.len > 1:
+        fr.eq(f"{where} prefix (scapy)", addr6(opt.prefix), prefix)
+    return (prefix, opt.plen, opt.len, opt.prf, opt.rtlifetime)
 
 
 def check_na(fr, pkt, exp):

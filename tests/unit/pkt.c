@@ -150,6 +150,23 @@ static size_t put_nd_opts(uint8_t *b, const struct pkt_nd_opt *o)
 			put32(p + 4, o->mtu);
 			len = 8;
 			break;
+		case PKT_OPT_RIO: {
+			uint8_t a[16];
+
+			p[0] = 24;
+			p[1] = o->len;
+			p[2] = o->plen;
+			p[3] = o->flags;
+			put32(p + 4, o->valid);
+			len = (size_t)o->len * 8;
+			if (len < 8 || len > 24) {
+				fprintf(stderr, "pkt: route information option length %u\n", o->len);
+				abort();
+			}
+			pkt_in6(o->prefix, a);
+			memcpy(p + 8, a, len - 8);
+			break;
+		}
 		case PKT_OPT_RAW:
 			len = o->raw_bytes ? o->raw_bytes : (size_t)o->len * 8;
 			if (len < 2)

@@ -68,6 +68,9 @@ enum pkt_opt_kind {
 	PKT_OPT_PIO,       /* type 3, length 4: prefix/plen, flags, valid, preferred */
 	PKT_OPT_MTU,       /* type 5, length 1: mtu */
 	PKT_OPT_RAW,       /* type and length field as given, raw_bytes bytes written */
+	PKT_OPT_RIO,       /* type 24, length field len (1, 2 or 3): prefix length plen,
+			    * flags byte flags (Prf in bits 0x18), route lifetime valid,
+			    * then the first (len - 1) * 8 bytes of prefix (RFC 4191 2.3) */
 };
 
 #define PKT_PIO_L 0x80     /* on-link */

@@ -25,7 +25,7 @@
  *
  * The ra_tmpl map is filled with ig_ra_build() (user/ra.c) from the test's
  * settings, as the loader does; the RAs the rows expect are written field by
- * field from RFC 4861 by pkt.c, never by ig_ra_build().  Every RA/NA produced
+ * field from RFC 4861 / RFC 4191 by pkt.c, never by ig_ra_build().  Every RA/NA produced
  * is also saved for an independent decoder, tests/unit/check_ra.py (scapy):
  * see nd_out_record().
  *
@@ -172,6 +172,19 @@ static const uint8_t OPT_NOP40[40] = {
 #define OPT_PIO(pfx, fl, v, pr)                                                \
 	{ .kind = PKT_OPT_PIO, .prefix = (pfx), .plen = 64, .flags = (fl),    \
 	  .valid = (v), .preferred = (pr) }
+/* Route Information option (RFC 4191 §2.3): prefix/plen, Length field l
+ * (1: /0, 2: up to /64, 3: longer), flags byte fl (Prf in bits 3-4: high
+ * 0x08, medium 0x00, low 0x18), route lifetime lt. */
+#define OPT_RIO(pfx, plen_, l, fl, lt)                                         \
+	{ .kind = PKT_OPT_RIO, .prefix = (pfx), .plen = (plen_), .len = (l),  \
+	  .flags = (fl), .valid = (lt) }
+#define RIO_HIGH   0x08
+#define RIO_MEDIUM 0x00
+#define RIO_LOW    0x18
+/* ra_routes_max's options, written out: 2001:db8:1:80NN::/64 with the default
+ * PIO settings, 2001:db8:daN::1/128 low for 20 s. */
+#define PIO_N(nn)  OPT_PIO("2001:db8:1:80" nn "::", PKT_PIO_A, 86400, 14400)
+#define RIO_N(n)   OPT_RIO("2001:db8:da" n "::1", 128, 3, RIO_LOW, 20)
 /* The default PIO: P/64, L=0 A=1, valid 86400 s, preferred 14400 s. */
 #define PIO_P OPT_PIO(P_PFX, PKT_PIO_A, 86400, 14400)
 
@@ -391,19 +404,27 @@ static struct ig_prefix_key prefix_key(const char *p)
 	return k;
 }
 
-/* Fill ra_tmpl with the RA the loader would build for c and the prefixes. */
-static int put_ra_tmpl(const struct ig_config *c, const struct ig_prefix_key *k,
-		       const struct ig_prefix *v, unsigned int n)
+/* Fill ra_tmpl with the RA the loader would build for c, the prefixes and
+ * the routes (RFC 4191). */
+static int put_ra_tmpl_routes(const struct ig_config *c, const struct ig_prefix_key *k,
+			      const struct ig_prefix *v, unsigned int n,
+			      const struct ig_ra_route *r, unsigned int nr)
 {
 	static struct ig_ra_template t;
 	__u32 zero = 0;
-	int err = ig_ra_build(c, k, v, n, &t);
+	int err = ig_ra_build(c, k, v, n, r, nr, &t);
 
 	if (err) {
 		errno = -err;
 		return -1;
 	}
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.ra_tmpl), &zero, &t, BPF_ANY);
+}
+
+static int put_ra_tmpl(const struct ig_config *c, const struct ig_prefix_key *k,
+		       const struct ig_prefix *v, unsigned int n)
+{
+	return put_ra_tmpl_routes(c, k, v, n, NULL, 0);
 }
 
 static int setup_maps(void)
@@ -762,6 +783,83 @@ static void ra_no_mtu(const struct tcase *t)
 	CHECK(put_ra_tmpl(&c, &base_pk, &base_pv, 1) == 0, "ra_tmpl update: %s", strerror(errno));
 }
 
+/* A route for the template: prefix text, length, enum ig_route_pref, lifetime. */
+static struct ig_ra_route mk_route(const char *pfx, __u8 plen, __u8 pref, __u32 lifetime)
+{
+	struct ig_ra_route r;
+
+	memset(&r, 0, sizeof(r));
+	pkt_in6(pfx, r.prefix.s6_addr);
+	r.plen = plen;
+	r.pref = pref;
+	r.lifetime = lifetime;
+	return r;
+}
+
+/* One site route, the defaults otherwise. */
+static void ra_route_one(const struct tcase *t)
+{
+	struct ig_ra_route r = mk_route("2001:db8:da1::", 64, IG_ROUTE_PREF_MEDIUM, 1800);
+
+	(void)t;
+	CHECK(put_ra_tmpl_routes(&base_cfg, &base_pk, &base_pv, 1, &r, 1) == 0,
+	      "ra_tmpl update: %s", strerror(errno));
+}
+
+/* Every RIO length and preference, in this order. */
+static void ra_routes_many(const struct tcase *t)
+{
+	struct ig_ra_route r[4] = {
+		mk_route("2001:db8:da1::", 48, IG_ROUTE_PREF_HIGH, 600),
+		mk_route("::", 0, IG_ROUTE_PREF_LOW, 300),
+		mk_route("2001:db8:da2::100", 128, IG_ROUTE_PREF_MEDIUM, 0xffffffffu),
+		mk_route("2001:db8:da3:0:8000::", 65, IG_ROUTE_PREF_MEDIUM, 1800),
+	};
+
+	(void)t;
+	CHECK(put_ra_tmpl_routes(&base_cfg, &base_pk, &base_pv, 1, r, 4) == 0,
+	      "ra_tmpl update: %s", strerror(errno));
+}
+
+/* A multisite router: not a default router (lifetime 0), its site's
+ * prefix with a short route lifetime. */
+static void ra_routes_site(const struct tcase *t)
+{
+	struct ig_ra_route r = mk_route("2001:db8:da1::", 64, IG_ROUTE_PREF_MEDIUM, 20);
+	struct ig_config c = base_cfg;
+
+	(void)t;
+	c.ra_router_lifetime = 0;
+	CHECK(put_config(&c) == 0, "config update: %s", strerror(errno));
+	CHECK(put_ra_tmpl_routes(&c, &base_pk, &base_pv, 1, &r, 1) == 0,
+	      "ra_tmpl update: %s", strerror(errno));
+}
+
+/* The largest RA: IG_MAX_PREFIXES PIOs (P, then 2001:db8:1:8001:: ...), the
+ * MTU option and IG_RA_MAX_ROUTES /128 routes 2001:db8:da0::1 ... (944 bytes). */
+static void ra_routes_max(const struct tcase *t)
+{
+	struct ig_prefix_key k[IG_MAX_PREFIXES];
+	struct ig_prefix v[IG_MAX_PREFIXES];
+	struct ig_ra_route r[IG_RA_MAX_ROUTES];
+	char txt[64];
+	int i;
+
+	(void)t;
+	for (i = 0; i < IG_MAX_PREFIXES; i++) {
+		snprintf(txt, sizeof(txt), "2001:db8:1:80%02x::", i);
+		k[i] = prefix_key(txt);
+		v[i] = base_pv;
+		v[i].index = (__u32)i;
+	}
+	for (i = 0; i < IG_RA_MAX_ROUTES; i++) {
+		snprintf(txt, sizeof(txt), "2001:db8:da%x::1", i);
+		r[i] = mk_route(txt, 128, IG_ROUTE_PREF_LOW, 20);
+	}
+	CHECK(put_ra_tmpl_routes(&base_cfg, k, v, IG_MAX_PREFIXES, r, IG_RA_MAX_ROUTES) == 0,
+	      "ra_tmpl update: %s", strerror(errno));
+}
+
 /* An empty template (len 0): router discovery off. */
 static void ra_empty(const struct tcase *t)
 {
@@ -931,6 +1029,50 @@ static const struct tcase cases[] = {
 	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP,
 	  ND_REPLY(H, R1, LL_R1, LL_H, L4_RA(64, 1800, 0, 0, ND_OPTS(PIO_P))),
 	  ra_no_mtu, ra_restore },
+
+	/* ---- RFC 4191 route information options (multisite) -------------- */
+	{ "RA: route 2001:db8:da1::/64 -> one RIO after the MTU option (length 2, Prf medium, 1800 s)",
+	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP,
+	  ND_REPLY(H, R1, LL_R1, LL_H,
+		   L4_RA(64, 1800, 0, 0,
+			 ND_OPTS(PIO_P, OPT_MTU(1280),
+				 OPT_RIO("2001:db8:da1::", 64, 2, RIO_MEDIUM, 1800)))),
+	  ra_route_one, ra_restore },
+	{ "RA: routes /48 high 600 s, ::/0 low 300 s, /128 medium infinity, /65 -> RIO lengths 2, 1, 3, 3",
+	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP,
+	  ND_REPLY(H, R1, LL_R1, LL_H,
+		   L4_RA(64, 1800, 0, 0,
+			 ND_OPTS(PIO_P, OPT_MTU(1280),
+				 OPT_RIO("2001:db8:da1::", 48, 2, RIO_HIGH, 600),
+				 OPT_RIO("::", 0, 1, RIO_LOW, 300),
+				 OPT_RIO("2001:db8:da2::100", 128, 3, RIO_MEDIUM, 0xffffffffu),
+				 OPT_RIO("2001:db8:da3:0:8000::", 65, 3, RIO_MEDIUM, 1800)))),
+	  ra_routes_many, ra_restore },
+	{ "RA: multisite router: router lifetime 0 (not a default router), route da1::/64 for 20 s",
+	  DEV_V4, ISATAP_IN(IP4(H, R2), IP6(LL_H, "ff02::2", 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP,
+	  ND_REPLY(H, R2, LL_R2, LL_H,
+		   L4_RA(64, 0, 0, 0,
+			 ND_OPTS(PIO_P, OPT_MTU(1280),
+				 OPT_RIO("2001:db8:da1::", 64, 2, RIO_MEDIUM, 20)))),
+	  ra_routes_site, ra_restore },
+	{ "RA: the largest template: 16 PIOs, MTU, 17 RIOs of length 3 (944 bytes; test runs have tailroom)",
+	  DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP,
+	  ND_REPLY(H, R1, LL_R1, LL_H,
+		   L4_RA(64, 1800, 0, 0,
+			 ND_OPTS(PIO_N("00"), PIO_N("01"), PIO_N("02"), PIO_N("03"), PIO_N("04"),
+				 PIO_N("05"), PIO_N("06"), PIO_N("07"), PIO_N("08"), PIO_N("09"),
+				 PIO_N("0a"), PIO_N("0b"), PIO_N("0c"), PIO_N("0d"), PIO_N("0e"),
+				 PIO_N("0f"), OPT_MTU(1280),
+				 RIO_N("0"), RIO_N("1"), RIO_N("2"), RIO_N("3"), RIO_N("4"),
+				 RIO_N("5"), RIO_N("6"), RIO_N("7"), RIO_N("8"), RIO_N("9"),
+				 RIO_N("a"), RIO_N("b"), RIO_N("c"), RIO_N("d"), RIO_N("e"),
+				 RIO_N("f"), RIO_N("10")))),
+	  ra_routes_max, ra_restore },
 	{ "RS: router discovery off (IG_CFG_F_NO_RD) -> no RA, drop_dst_local", DEV_V4,
 	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS()), XDP_DROP, IG_DROP_DST_LOCAL,
 	  OUT_ANY, { 0 }, rd_off, cfg_restore },
@@ -1356,7 +1498,8 @@ static const struct tcase cases[] = {
  * quotes when they hold spaces; pio= may repeat):
  *   frame=N kind=ra|na name="row" smac= dmac= outer_src= outer_dst= ttl= df=0|1
  *   src= dst= hlim=  then for an RA: chlim= raflags= rlife= reach= retrans=
- *   mtu=N|none pio=prefix/len,L,A,valid,preferred ...; for an NA: target= naflags=
+ *   mtu=N|none pio=prefix/len,L,A,valid,preferred ... rio=prefix/len,length,prf,lifetime ...
+ *   (RFC 4191: length in units of 8 bytes, prf the 2-bit field); for an NA: target= naflags=
  * <out> is $IG_TEST_OUT, or test-out/ next to this binary (build/test-out/).
  */
 static char out_dir[PATH_MAX];
@@ -1449,6 +1592,10 @@ static void nd_out_record(const struct tcase *t, const uint8_t *frame, size_t le
 				fprintf(expect_f, " pio=%s/%u,%d,%d,%u,%u", o->prefix, o->plen,
 					(o->flags & PKT_PIO_L) ? 1 : 0, (o->flags & PKT_PIO_A) ? 1 : 0,
 					o->valid, o->preferred);
+		for (o = nd->opts; o && o->kind != PKT_OPT_END; o++)
+			if (o->kind == PKT_OPT_RIO)
+				fprintf(expect_f, " rio=%s/%u,%u,%u,%u", o->prefix, o->plen, o->len,
+					(o->flags >> 3) & 3, o->valid);
 	} else {
 		fprintf(expect_f, " target=%s naflags=0x%08x", nd->target, nd->na_flags);
 	}
@@ -1575,6 +1722,181 @@ static void test_encap_id_varies(void)
 	h_end();
 }
 
+/* ---- flow accounting and refusal events (bpf/flow.h, bpf/events.h) ------ */
+
+/* Sum of the per-CPU values of one flow entry; 0 when found. */
+static int flow_lookup(const struct ig_flow_key *k, struct ig_flow *sum)
+{
+	struct ig_flow *pc = calloc((size_t)ncpus, sizeof(*pc));
+	int c, err;
+
+	if (!pc)
+		return -1;
+	memset(sum, 0, sizeof(*sum));
+	err = bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows), k, pc);
+	for (c = 0; !err && c < ncpus; c++) {
+		sum->from_member.packets += pc[c].from_member.packets;
+		sum->from_member.bytes += pc[c].from_member.bytes;
+		sum->to_member.packets += pc[c].to_member.packets;
+		sum->to_member.bytes += pc[c].to_member.bytes;
+		sum->to_member.icmp_type |= pc[c].to_member.icmp_type;
+		sum->from_member.icmp_type |= pc[c].from_member.icmp_type;
+		if (pc[c].last_verdict)
+			sum->last_verdict = pc[c].last_verdict;
+		if (pc[c].first_ns)
+			sum->first_ns = pc[c].first_ns;
+	}
+	free(pc);
+	return err;
+}
+
+static long flows_count(void)
+{
+	int fd = bpf_map__fd(skel->maps.flows);
+	struct ig_flow_key k[2];
+	void *prev = NULL;
+	long n = 0;
+	int cur = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &k[cur]) == 0) {
+		n++;
+		prev = &k[cur];
+		cur ^= 1;
+	}
+	return n;
+}
+
+static void flows_clear(void)
+{
+	int fd = bpf_map__fd(skel->maps.flows);
+	struct ig_flow_key k;
+
+	while (bpf_map_get_next_key(fd, NULL, &k) == 0)
+		if (bpf_map_delete_elem(fd, &k))
+			break;
+}
+
+/* A decapsulated echo request and the encapsulated reply of the same
+ * conversation land in one entry, one packet counted in each direction. */
+static void test_flow_both_directions(void)
+{
+	static uint8_t in[PKT_MAX], out[PKT_MAX];
+	const struct pkt_frame req = ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), ECHO);
+	const struct pkt_frame rep = NATIVE_IN(IP6(D100, P_H, 64),
+					       { .kind = PKT_L4_ICMP6_ECHO, .type = 129, .payload_len = 56 });
+	const struct pkt_frame bad = ISATAP_IN(IP4(N, R1), IP6(P_N, D100, 64), ECHO);
+	struct ig_flow_key k;
+	struct ig_flow f;
+	size_t in_len, out_len;
+	int a1 = -1, a2 = -1, a3 = -1;
+	const __u32 inner = 40 + 8 + 56;
+
+	h_begin("flow: decap request + encap reply -> one entry, both directions counted");
+	ratelimit_clear();
+	fwd_cache_invalidate();
+	flows_clear();
+	in_len = pkt_build(&req, in);
+	CHECK(run_frame(in, in_len, DEV_V4, out, sizeof(out), &a1, &out_len) == 0, "run request");
+	in_len = pkt_build(&rep, in);
+	CHECK(run_frame(in, in_len, DEV_V6, out, sizeof(out), &a2, &out_len) == 0, "run reply");
+	in_len = pkt_build(&bad, in);
+	CHECK(run_frame(in, in_len, DEV_V4, out, sizeof(out), &a3, &out_len) == 0, "run refusal");
+	CHECK(a1 == XDP_REDIRECT && a2 == XDP_REDIRECT && a3 == XDP_DROP,
+	      "actions %s/%s/%s", action_name(a1), action_name(a2), action_name(a3));
+	CHECK(flows_count() == 1, "%ld flow entries, expected 1 (refusals never create one)",
+	      flows_count());
+	memset(&k, 0, sizeof(k));
+	pkt_in4(H, k.member);
+	inet_pton(AF_INET6, P_H, k.member_addr);
+	inet_pton(AF_INET6, D100, k.remote_addr);
+	k.proto = 58;
+	k.member_port = 0x4242;                  /* pkt.c's echo identifier */
+	k.remote_port = IG_FLOW_ICMP_ECHO_PORT;
+	CHECK(flow_lookup(&k, &f) == 0, "no flow entry for H <-> D echo id 0x4242");
+	CHECK(f.from_member.packets == 1 && f.from_member.bytes == inner,
+	      "from member: %llu pkts %llu bytes, expected 1/%u",
+	      (unsigned long long)f.from_member.packets, (unsigned long long)f.from_member.bytes,
+	      inner);
+	CHECK(f.to_member.packets == 1 && f.to_member.bytes == inner,
+	      "to member: %llu pkts %llu bytes, expected 1/%u",
+	      (unsigned long long)f.to_member.packets, (unsigned long long)f.to_member.bytes, inner);
+	CHECK(f.from_member.icmp_type == 128 && f.to_member.icmp_type == 129,
+	      "icmp types %u/%u", f.from_member.icmp_type, f.to_member.icmp_type);
+	CHECK(f.last_verdict == IG_FWD_ENCAP, "last verdict %u", f.last_verdict);
+	CHECK(f.first_ns != 0, "first_ns not set");
+	flows_clear();
+	h_end();
+}
+
+static int ev_seen(void *ctx, void *data, size_t size)
+{
+	struct ig_event *last = ctx;
+
+	if (size >= sizeof(*last))
+		memcpy(last, data, sizeof(*last));
+	return 0;
+}
+
+/* A refusal writes one event; a second one from the same source within the
+ * rate-limit interval is suppressed and counted. */
+static void test_refusal_event(void)
+{
+	static uint8_t in[PKT_MAX], out[PKT_MAX];
+	const struct pkt_frame bad = ISATAP_IN(IP4(N, R1), IP6(P_N, D100, 64), ECHO);
+	struct ig_config cfg = base_cfg;
+	struct ig_vis_stats *vs = calloc((size_t)ncpus, sizeof(*vs));
+	struct ig_event ev, drained;
+	struct ring_buffer *rb;
+	unsigned char n4[4], p_n[16], d[16];
+	__u64 supp0 = 0, supp1 = 0;
+	__u32 zero = 0;
+	size_t in_len, out_len;
+	int act, c, got;
+
+	h_begin("event: non-member refused -> one ring-buffer event, then rate limited");
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), ev_seen, &drained, NULL);
+	CHECK(rb != NULL && vs != NULL, "ring_buffer__new: %s", strerror(errno));
+	if (!rb || !vs) {
+		free(vs);
+		h_end();
+		return;
+	}
+	ring_buffer__consume(rb);                /* events of the rows before */
+	ring_buffer__free(rb);
+	ratelimit_clear();
+	cfg.event_min_interval_ms = 60000;
+	put_config(&cfg);
+	if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.vis_stats), &zero, vs))
+		for (c = 0; c < ncpus; c++)
+			supp0 += vs[c].events_suppressed;
+	in_len = pkt_build(&bad, in);
+	run_frame(in, in_len, DEV_V4, out, sizeof(out), &act, &out_len);
+	run_frame(in, in_len, DEV_V4, out, sizeof(out), &act, &out_len);
+	put_config(&base_cfg);
+	if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.vis_stats), &zero, vs))
+		for (c = 0; c < ncpus; c++)
+			supp1 += vs[c].events_suppressed;
+
+	memset(&ev, 0, sizeof(ev));
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), ev_seen, &ev, NULL);
+	got = rb ? ring_buffer__consume(rb) : -1;
+	ring_buffer__free(rb);
+	pkt_in4(N, n4);
+	inet_pton(AF_INET6, P_N, p_n);
+	inet_pton(AF_INET6, D100, d);
+	CHECK(got == 1, "%d events in the ring, expected 1", got);
+	CHECK(ev.reason == IG_DROP_NOT_MEMBER, "reason %u, expected drop_not_member", ev.reason);
+	CHECK(!memcmp(ev.outer_src, n4, 4), "outer source is not N");
+	CHECK(ev.flags == (IG_EV_F_OUTER4 | IG_EV_F_INNER), "flags 0x%x", ev.flags);
+	CHECK(!memcmp(ev.inner_src, p_n, 16) && !memcmp(ev.inner_dst, d, 16),
+	      "inner addresses differ");
+	CHECK(ev.proto == 58 && ev.len == in_len, "proto %u len %u", ev.proto, ev.len);
+	CHECK(supp1 - supp0 == 1, "suppressed moved by %llu, expected 1",
+	      (unsigned long long)(supp1 - supp0));
+	free(vs);
+	h_end();
+}
+
 int main(void)
 {
 	size_t i;
@@ -1594,6 +1916,8 @@ int main(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
 	test_encap_id_varies();
+	test_flow_both_directions();
+	test_refusal_event();
 	test_nd_out_written();
 
 	rc = h_summary();

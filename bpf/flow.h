@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * flow.h - per-flow accounting of forwarded packets.
+ *
+ * The handlers describe the inner packet (flow_meta_fill) at the point where
+ * it is about to be forwarded, while its headers are still in place; the
+ * entry point accounts it once the verdict is known (flow_account), only for
+ * the reasons in IG_FLOW_REASON_MASK.  The table is a per-CPU LRU hash: no
+ * locks or atomics, one lookup per packet, one insert per new flow per CPU.
+ */
+#ifndef IG_FLOW_H
+#define IG_FLOW_H
+
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <linux/ipv6.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "isagate.h"
+#include "maps.h"
+
+#define IG_FLOW_FROM_MEMBER 0   /* decapsulated */
+#define IG_FLOW_TO_MEMBER   1   /* encapsulated */
+
+#ifndef IPPROTO_ICMPV6
+#define IPPROTO_ICMPV6 58
+#endif
+
+/* What the entry point needs to account one packet. */
+struct flow_meta {
+	struct ig_flow_key key;
+	__u32 len;                 /* inner IPv6 packet length */
+	__u8  valid;               /* key filled */
+	__u8  dir;                 /* IG_FLOW_* */
+	__u8  tcp_flags;
+	__u8  icmp_type;
+};
+
+static __always_inline struct ig_vis_stats *vis_counters(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&vis_stats, &zero);
+}
+
+/*
+ * Describe the IPv6 packet ip6 (its L4 header at l4, the frame ending at
+ * end) travelling in direction dir for the member member_v4.
+ */
+static __always_inline void flow_meta_fill(struct flow_meta *m, const struct ipv6hdr *ip6,
+					   const void *l4, const void *end, __u32 member_v4,
+					   int dir, __u32 len, const struct ig_config *cfg)
+{
+	const __u8 *p = l4;
+	__u16 sport = 0, dport = 0;
+
+	if (cfg->flags & IG_CFG_F_NO_FLOWS)
+		return;
+	__builtin_memcpy(m->key.member, &member_v4, 4);
+	if (dir == IG_FLOW_FROM_MEMBER) {
+		__builtin_memcpy(m->key.member_addr, &ip6->saddr, 16);
+		__builtin_memcpy(m->key.remote_addr, &ip6->daddr, 16);
+	} else {
+		__builtin_memcpy(m->key.member_addr, &ip6->daddr, 16);
+		__builtin_memcpy(m->key.remote_addr, &ip6->saddr, 16);
+	}
+	m->key.proto = ip6->nexthdr;
+	m->key.pad[0] = m->key.pad[1] = m->key.pad[2] = 0;
+	m->tcp_flags = 0;
+	m->icmp_type = 0;
+
+	switch (ip6->nexthdr) {
+	case IPPROTO_TCP:
+		if ((const void *)(p + 14) <= end)
+			m->tcp_flags = p[13];
+		/* fall through */
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+		if ((const void *)(p + 4) <= end) {
+			sport = (__u16)(p[0] << 8 | p[1]);
+			dport = (__u16)(p[2] << 8 | p[3]);
+		}
+		break;
+	case IPPROTO_ICMPV6:
+		if ((const void *)(p + 8) > end)
+			break;
+		m->icmp_type = p[0];
+		if (p[0] == 128 || p[0] == 129) {
+			/* member side: the identifier; remote side: "echo" */
+			sport = dport = (__u16)(p[4] << 8 | p[5]);
+			if (dir == IG_FLOW_FROM_MEMBER)
+				dport = IG_FLOW_ICMP_ECHO_PORT;
+			else
+				sport = IG_FLOW_ICMP_ECHO_PORT;
+		} else {
+			/* from the member: remote_port = type/code; to it: the same */
+			if (dir == IG_FLOW_FROM_MEMBER)
+				dport = (__u16)(p[0] << 8 | p[1]);
+			else
+				sport = (__u16)(p[0] << 8 | p[1]);
+		}
+		break;
+	}
+	if (dir == IG_FLOW_FROM_MEMBER) {
+		m->key.member_port = sport;
+		m->key.remote_port = dport;
+	} else {
+		m->key.member_port = dport;
+		m->key.remote_port = sport;
+	}
+	m->len = len;
+	m->dir = (__u8)dir;
+	m->valid = 1;
+}
+
+static __always_inline void flow_dir_add(struct ig_flow_dir *d, const struct flow_meta *m)
+{
+	d->packets++;
+	d->bytes += m->len;
+	d->tcp_flags |= m->tcp_flags;
+	if (m->icmp_type)
+		d->icmp_type = m->icmp_type;
+}
+
+/* Account the packet described by m, whose verdict is reason. */
+static __always_inline void flow_account(const struct flow_meta *m, __u32 reason)
+{
+	struct ig_vis_stats *vs;
+	struct ig_flow *f;
+	__u64 now;
+
+	if (reason >= 64 || !((IG_FLOW_REASON_MASK >> reason) & 1))
+		return;
+	now = bpf_ktime_get_coarse_ns();
+	f = bpf_map_lookup_elem(&flows, &m->key);
+	if (!f) {
+		struct ig_flow nf = { .first_ns = now, .last_ns = now, .last_verdict = reason };
+
+		if (m->dir == IG_FLOW_FROM_MEMBER)
+			flow_dir_add(&nf.from_member, m);
+		else
+			flow_dir_add(&nf.to_member, m);
+		vs = vis_counters();
+		if (!bpf_map_update_elem(&flows, &m->key, &nf, BPF_NOEXIST)) {
+			if (vs)
+				vs->flow_inserts++;
+			return;
+		}
+		/* another CPU created it first: add to ours */
+		f = bpf_map_lookup_elem(&flows, &m->key);
+		if (!f) {
+			if (vs)
+				vs->flow_insert_fail++;
+			return;
+		}
+	}
+	if (m->dir == IG_FLOW_FROM_MEMBER)
+		flow_dir_add(&f->from_member, m);
+	else
+		flow_dir_add(&f->to_member, m);
+	if (!f->first_ns)
+		f->first_ns = now;
+	f->last_ns = now;
+	f->last_verdict = reason;
+}
+
+#endif /* IG_FLOW_H */

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * cmd_events.c - `isagate events [-j] [--follow]`: the refused admissions
+ * the datapath reported through the "events" ring buffer, one line each
+ * (text or JSON), suitable for journald/syslog under systemd.  Without
+ * --follow, prints what is waiting in the ring and exits.
+ *
+ * The ring has one read position: events read here are gone for any other
+ * reader, so run one `events --follow` (the service) per router.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+
+#include "common.h"
+#include "commands.h"
+#include "events.h"
+#include "flows.h"
+#include "loader.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: isagate events [-j] [--follow] [--pin-dir DIR]\n"
+"\n"
+"Print the refused admissions reported by the datapath (non-member, spoofed or\n"
+"invalid source, loop, malformed), one line each: reason, outer IPv4 source\n"
+"and destination, inner IPv6 addresses and protocol.  Each source reports at\n"
+"most one event per interval (attach's event rate limit); what was held back is\n"
+"counted ('isagate stats').\n"
+"\n"
+"  -j, --json       one JSON object per line (stable snake_case keys)\n"
+"  -f, --follow     keep reading until interrupted (for a systemd service)\n"
+"  --pin-dir DIR    pin directory (default $ISAGATE_PIN_DIR, else %s)\n"
+"\n"
+"Events are consumed: a second reader does not see what the first one read.\n"
+"Exit codes: 0 ok, 1 failed, 2 bad usage, 4 nothing attached under DIR.\n",
+		IG_DEFAULT_PIN_DIR);
+}
+
+struct ev_ctx {
+	bool json;
+	unsigned long n;
+};
+
+static int on_event(void *arg, void *data, size_t size)
+{
+	struct ev_ctx *c = arg;
+	struct ig_event ev;
+	char line[512];
+
+	if (size < sizeof(ev))
+		return 0;
+	memcpy(&ev, data, sizeof(ev));
+	if (c->json) {
+		json_object *o = ig_event_json(&ev);
+
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		ig_event_text(&ev, line, sizeof(line));
+		puts(line);
+	}
+	c->n++;
+	return 0;
+}
+
+int cmd_events(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json",    no_argument,       NULL, 'j' },
+		{ "follow",  no_argument,       NULL, 'f' },
+		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "verbose", no_argument,       NULL, 'v' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ev_ctx c = { 0 };
+	struct ring_buffer *rb = NULL;
+	const char *opt_dir = NULL, *pin_dir;
+	bool follow = false;
+	int opt, fd = -1, rc, err;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "jfvh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'j': c.json = true; break;
+		case 'f': follow = true; break;
+		case 'p': opt_dir = optarg; break;
+		case 'v': ig_verbose = 1; break;
+		case 'h': usage(stdout); return IG_EXIT_OK;
+		default:
+			fprintf(stderr, "see 'isagate events --help'\n");
+			return IG_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		ig_err("unexpected argument '%s' (see 'isagate events --help')", argv[optind]);
+		return IG_EXIT_USAGE;
+	}
+	pin_dir = ig_pin_dir(opt_dir);
+	rc = ig_pin_dir_prepare(pin_dir, false);
+	if (rc)
+		return rc;
+	fd = ig_map_open(pin_dir, IG_MAP_EVENTS);
+	if (fd < 0)
+		return fd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+	rc = IG_EXIT_FAIL;
+	rb = ring_buffer__new(fd, on_event, &c, NULL);
+	if (!rb) {
+		ig_err("opening the event ring buffer: %s", strerror(errno));
+		goto cleanup;
+	}
+	if (!follow) {
+		err = ring_buffer__consume(rb);
+		if (err < 0) {
+			ig_err("reading events: %s", strerror(-err));
+			goto cleanup;
+		}
+		rc = IG_EXIT_OK;
+		goto cleanup;
+	}
+	ig_stop_on_signals();
+	setvbuf(stdout, NULL, _IOLBF, 0);   /* one line at a time to journald */
+	while (!ig_stop) {
+		err = ring_buffer__poll(rb, 500);
+		if (err < 0 && err != -EINTR) {
+			ig_err("reading events: %s", strerror(-err));
+			goto cleanup;
+		}
+		fflush(stdout);
+	}
+	rc = IG_EXIT_OK;
+cleanup:
+	ig_dbg("%lu events", c.n);
+	ring_buffer__free(rb);
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * cmd_flows.c - `isagate flows`: the inner conversations the router
+ * forwards, from the datapath's flow table.  Once, or with --follow one
+ * record per active flow per interval carrying the deltas since its last
+ * record (JSON lines or a table), optionally exported as IPFIX.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <json-c/json.h>
+
+#include "common.h"
+#include "commands.h"
+#include "flows.h"
+#include "ipfix.h"
+#include "loader.h"
+#include "metrics.h"
+
+#define DEFAULT_IDLE_S 60
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: isagate flows [-j] [--member A.B.C.D] [--top N] [--pin-dir DIR]\n"
+"       isagate flows --follow [--interval S] [--idle-timeout S] [--ipfix HOST:PORT]\n"
+"                     [--state FILE] [-j] [--member A.B.C.D] [--top N] [--pin-dir DIR]\n"
+"\n"
+"The tunnelled conversations the router forwarded: one entry per inner flow\n"
+"(member IPv4 address, inner addresses, protocol, ports; ICMPv6 echo by\n"
+"identifier), both directions counted: 'from member' = decapsulated,\n"
+"'to member' = encapsulated.  Bytes are inner IPv6 packet bytes.\n"
+"\n"
+"  -j, --json              JSON (stable snake_case keys); JSON lines with --follow\n"
+"  -m, --member A.B.C.D    only the flows of this member\n"
+"  -t, --top N             only the N flows with the most bytes (of the interval\n"
+"                          with --follow)\n"
+"  -f, --follow            every interval, one record per flow that moved with the\n"
+"                          deltas since its last record; a final record (\"end\")\n"
+"                          when a flow has been idle for the idle timeout or left\n"
+"                          the table.  Only reads the maps: stop and restart it\n"
+"                          at will\n"
+"  -i, --interval S        interval for --follow (default 1 s)\n"
+"  -I, --idle-timeout S    end a flow after S seconds without packets (default %d)\n"
+"  -x, --ipfix HOST:PORT   also export every record as IPFIX (RFC 7011, UDP) to a\n"
+"                          collector (nfcapd, ...); needs --follow\n"
+"  -s, --state FILE        remember what was reported in FILE (read at start, written\n"
+"                          each interval and at exit), so a restart neither repeats\n"
+"                          nor loses deltas\n"
+"  --pin-dir DIR           pin directory (default $ISAGATE_PIN_DIR, else %s)\n"
+"\n"
+"Exit codes: 0 ok, 1 failed, 2 bad usage, 4 nothing attached under DIR.\n",
+		DEFAULT_IDLE_S, IG_DEFAULT_PIN_DIR);
+}
+
+struct opts {
+	bool json, follow, have_member;
+	unsigned char member[4];
+	long top;
+	uint64_t interval_ns, idle_ns;
+	const char *ipfix, *state;
+};
+
+static void fmt_port(const struct ig_flow_key *k, int remote, char *buf, size_t len)
+{
+	uint16_t p = remote ? k->remote_port : k->member_port;
+
+	if (k->proto == 58) {
+		if (k->remote_port == IG_FLOW_ICMP_ECHO_PORT)
+			snprintf(buf, len, remote ? "echo" : "id %u", p);
+		else
+			snprintf(buf, len, remote ? "t%u/c%u" : "-", p >> 8, p & 0xff);
+	} else if (k->proto == 6 || k->proto == 17 || k->proto == 132 || k->proto == 136) {
+		snprintf(buf, len, "%u", p);
+	} else {
+		snprintf(buf, len, "-");
+	}
+}
+
+static const char *end_name(enum ig_flow_end e)
+{
+	return e == IG_FLOW_END_IDLE ? "idle" : e == IG_FLOW_END_EVICTED ? "evicted" : NULL;
+}
+
+static json_object *jint(int64_t v)
+{
+	return json_object_new_int64(v);
+}
+
+static json_object *record_json(const struct ig_flow_delta *d, bool follow)
+{
+	const struct ig_flow_key *k = &d->key;
+	json_object *o = json_object_new_object();
+	char a[INET6_ADDRSTRLEN], pn[16], fl[16];
+
+	json_object_object_add(o, "member", json_object_new_string(ig_fmt_v4(k->member, a, sizeof(a))));
+	json_object_object_add(o, "member_addr",
+			       json_object_new_string(ig_fmt_v6(k->member_addr, a, sizeof(a))));
+	json_object_object_add(o, "member_port", jint(k->member_port));
+	json_object_object_add(o, "remote_addr",
+			       json_object_new_string(ig_fmt_v6(k->remote_addr, a, sizeof(a))));
+	json_object_object_add(o, "remote_port", jint(k->remote_port));
+	json_object_object_add(o, "proto", jint(k->proto));
+	json_object_object_add(o, "proto_name",
+			       json_object_new_string(ig_proto_name(k->proto, pn, sizeof(pn))));
+	json_object_object_add(o, "packets_from_member", jint((int64_t)d->packets[0]));
+	json_object_object_add(o, "bytes_from_member", jint((int64_t)d->bytes[0]));
+	json_object_object_add(o, "packets_to_member", jint((int64_t)d->packets[1]));
+	json_object_object_add(o, "bytes_to_member", jint((int64_t)d->bytes[1]));
+	if (follow) {
+		json_object_object_add(o, "total_packets_from_member", jint((int64_t)d->tot_packets[0]));
+		json_object_object_add(o, "total_bytes_from_member", jint((int64_t)d->tot_bytes[0]));
+		json_object_object_add(o, "total_packets_to_member", jint((int64_t)d->tot_packets[1]));
+		json_object_object_add(o, "total_bytes_to_member", jint((int64_t)d->tot_bytes[1]));
+	}
+	json_object_object_add(o, "tcp_flags_from_member",
+			       json_object_new_string(ig_tcp_flags_str(d->tcp_flags[0], fl, sizeof(fl))));
+	json_object_object_add(o, "tcp_flags_to_member",
+			       json_object_new_string(ig_tcp_flags_str(d->tcp_flags[1], fl, sizeof(fl))));
+	json_object_object_add(o, "first_ms", jint((int64_t)ig_mono_to_wall_ms(d->first_ns)));
+	json_object_object_add(o, "last_ms", jint((int64_t)ig_mono_to_wall_ms(d->last_ns)));
+	json_object_object_add(o, "last_verdict",
+			       d->last_verdict < IG_REASON_MAX
+				       ? json_object_new_string(ig_reason_key[d->last_verdict])
+				       : NULL);
+	if (follow) {
+		const char *e = end_name(d->end);
+
+		json_object_object_add(o, "end", e ? json_object_new_string(e) : NULL);
+	}
+	return o;
+}
+
+static void print_header(void)
+{
+	printf("%-15s %-7s %-39s %-8s %-39s %-7s %9s %11s %9s %11s %-5s %6s %s\n", "MEMBER",
+	       "PROTO", "MEMBER-SIDE", "PORT", "REMOTE", "PORT", "PKTS>", "BYTES>", "PKTS<",
+	       "BYTES<", "FLAGS", "IDLE", "VERDICT");
+}
+
+static void print_row(const struct ig_flow_delta *d, uint64_t now_ns, bool follow)
+{
+	const struct ig_flow_key *k = &d->key;
+	char m[16], ma[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN], mp[16], rp[16], pn[16], fl[16];
+	char idle[16];
+
+	fmt_port(k, 0, mp, sizeof(mp));
+	fmt_port(k, 1, rp, sizeof(rp));
+	ig_tcp_flags_str(d->tcp_flags[0] | d->tcp_flags[1], fl, sizeof(fl));
+	snprintf(idle, sizeof(idle), "%.0fs",
+		 now_ns > d->last_ns ? (double)(now_ns - d->last_ns) / 1e9 : 0.0);
+	printf("%-15s %-7s %-39s %-8s %-39s %-7s %9llu %11llu %9llu %11llu %-5s %6s %s%s%s\n",
+	       ig_fmt_v4(k->member, m, sizeof(m)), ig_proto_name(k->proto, pn, sizeof(pn)),
+	       ig_fmt_v6(k->member_addr, ma, sizeof(ma)), mp,
+	       ig_fmt_v6(k->remote_addr, ra, sizeof(ra)), rp,
+	       (unsigned long long)d->packets[0], (unsigned long long)d->bytes[0],
+	       (unsigned long long)d->packets[1], (unsigned long long)d->bytes[1],
+	       fl[0] ? fl : "-", idle,
+	       d->last_verdict < IG_REASON_MAX ? ig_reason_key[d->last_verdict] : "?",
+	       follow && d->end ? "  END " : "", follow && d->end ? end_name(d->end) : "");
+}
+
+static int cmp_bytes_desc(const void *a, const void *b)
+{
+	const struct ig_flow_delta *x = a, *y = b;
+	uint64_t bx = x->bytes[0] + x->bytes[1], by = y->bytes[0] + y->bytes[1];
+
+	if (bx != by)
+		return bx < by ? 1 : -1;
+	return ig_flow_key_cmp(&x->key, &y->key);
+}
+
+/* Apply --member and --top to d[0..n); returns the new count. */
+static size_t select_records(struct ig_flow_delta *d, size_t n, const struct opts *o)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < n; i++)
+		if (!o->have_member || !memcmp(d[i].key.member, o->member, 4))
+			d[j++] = d[i];
+	n = j;
+	qsort(d, n, sizeof(*d), cmp_bytes_desc);
+	if (o->top > 0 && (size_t)o->top < n)
+		n = (size_t)o->top;
+	return n;
+}
+
+static int open_flows(const char *pin_dir)
+{
+	int fd = ig_map_open(pin_dir, IG_MAP_FLOWS);
+
+	if (fd == -ENOENT)
+		ig_err("(a router attached by an isagate without flow accounting: attach again)");
+	return fd;
+}
+
+static int show_once(const char *pin_dir, const struct opts *o)
+{
+	struct ig_flow_delta *d = NULL;
+	struct ig_flow_rec *recs = NULL;
+	struct ig_vis_stats vs;
+	long n, i;
+	size_t shown;
+	int fd, vfd, rc = IG_EXIT_FAIL;
+	uint64_t now = ig_mono_now_ns();
+
+	fd = open_flows(pin_dir);
+	if (fd < 0)
+		return fd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+	n = ig_flows_read(fd, &recs);
+	close(fd);
+	if (n < 0)
+		return IG_EXIT_FAIL;
+	memset(&vs, 0, sizeof(vs));
+	vfd = ig_map_open(pin_dir, IG_MAP_VIS_STATS);
+	if (vfd >= 0) {
+		ig_vis_read(vfd, &vs);
+		close(vfd);
+	}
+	d = calloc((size_t)n + 1, sizeof(*d));
+	if (!d) {
+		ig_err("out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < n; i++) {
+		d[i].key = recs[i].key;
+		d[i].packets[0] = d[i].tot_packets[0] = recs[i].v.from_member.packets;
+		d[i].bytes[0] = d[i].tot_bytes[0] = recs[i].v.from_member.bytes;
+		d[i].packets[1] = d[i].tot_packets[1] = recs[i].v.to_member.packets;
+		d[i].bytes[1] = d[i].tot_bytes[1] = recs[i].v.to_member.bytes;
+		d[i].tcp_flags[0] = recs[i].v.from_member.tcp_flags;
+		d[i].tcp_flags[1] = recs[i].v.to_member.tcp_flags;
+		d[i].icmp_type[0] = recs[i].v.from_member.icmp_type;
+		d[i].icmp_type[1] = recs[i].v.to_member.icmp_type;
+		d[i].first_ns = recs[i].v.first_ns;
+		d[i].last_ns = recs[i].v.last_ns;
+		d[i].last_verdict = recs[i].v.last_verdict;
+	}
+	shown = select_records(d, (size_t)n, o);
+	if (o->json) {
+		json_object *root = json_object_new_object(), *arr = json_object_new_array();
+
+		for (i = 0; i < (long)shown; i++)
+			json_object_array_add(arr, record_json(&d[i], false));
+		json_object_object_add(root, "flows", arr);
+		json_object_object_add(root, "entries", jint(n));
+		json_object_object_add(root, "flow_inserts", jint((int64_t)vs.flow_inserts));
+		json_object_object_add(root, "flow_evictions",
+				       jint((int64_t)ig_flow_evictions(&vs, n)));
+		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+							  JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
+	} else {
+		print_header();
+		for (i = 0; i < (long)shown; i++)
+			print_row(&d[i], now, false);
+		printf("%ld flows in the table (%zu shown), %llu evicted so far\n", n, shown,
+		       (unsigned long long)ig_flow_evictions(&vs, n));
+	}
+	rc = IG_EXIT_OK;
+cleanup:
+	free(d);
+	free(recs);
+	return rc;
+}
+
+static int follow(const char *pin_dir, const struct opts *o)
+{
+	struct ig_flow_tracker tr;
+	struct ig_ipfix *x = NULL;
+	uint64_t next;
+	int fd = -1, rc = IG_EXIT_OK, intervals = 0;
+	__u32 map_id = 0;
+
+	ig_tracker_init(&tr, o->idle_ns);
+	if (o->state && ig_tracker_load(&tr, o->state) < 0) {
+		rc = IG_EXIT_FAIL;
+		goto cleanup;
+	}
+	if (o->ipfix) {
+		x = calloc(1, sizeof(*x));
+		if (!x) {
+			ig_err("out of memory");
+			rc = IG_EXIT_FAIL;
+			goto cleanup;
+		}
+		rc = ig_ipfix_open(x, o->ipfix, (uint32_t)getpid());
+		if (rc) {
+			free(x);
+			x = NULL;
+			goto cleanup;
+		}
+	}
+	ig_stop_on_signals();
+	if (!o->json)
+		print_header();
+	next = ig_mono_now_ns();
+	for (;;) {
+		struct ig_flow_delta *d = NULL;
+		struct ig_flow_rec *recs = NULL;
+		struct bpf_map_info info;
+		__u32 ilen = sizeof(info);
+		long n, nd;
+		size_t i, shown;
+		uint64_t now;
+		int nfd;
+
+		/* re-open each interval: follows a re-attach that replaced the table */
+		nfd = open_flows(pin_dir);
+		if (nfd < 0) {
+			rc = nfd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+			break;
+		}
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(nfd, &info, &ilen) && map_id && info.id != map_id)
+			ig_err("the flow table was replaced (re-attach): flows start again");
+		map_id = info.id;
+		if (fd >= 0)
+			close(fd);
+		fd = nfd;
+
+		now = ig_mono_now_ns();
+		n = ig_flows_read(fd, &recs);
+		if (n < 0) {
+			rc = IG_EXIT_FAIL;
+			break;
+		}
+		nd = ig_tracker_step(&tr, recs, (size_t)n, now, &d);
+		free(recs);
+		if (nd < 0) {
+			ig_err("out of memory");
+			rc = IG_EXIT_FAIL;
+			break;
+		}
+		/* IPFIX gets every record; --member/--top shape what is printed */
+		for (i = 0; x && i < (size_t)nd; i++)
+			if (!o->have_member || !memcmp(d[i].key.member, o->member, 4))
+				ig_ipfix_add(x, &d[i]);
+		if (x && ig_ipfix_flush(x) && x->send_errors == 1)
+			ig_err("warning: sending IPFIX to %s failed (%s); going on", o->ipfix,
+			       strerror(errno));
+		shown = select_records(d, (size_t)nd, o);
+		for (i = 0; i < shown; i++) {
+			if (o->json) {
+				json_object *r = record_json(&d[i], true);
+
+				json_object_object_add(r, "ts_ms", jint((int64_t)ig_mono_to_wall_ms(now)));
+				puts(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN |
+								       JSON_C_TO_STRING_NOSLASHESCAPE));
+				json_object_put(r);
+			} else {
+				print_row(&d[i], now, true);
+			}
+		}
+		fflush(stdout);
+		free(d);
+		if (o->state)
+			ig_tracker_save(&tr, o->state);
+		intervals++;
+		if (ig_stop)
+			break;
+		next += o->interval_ns;
+		if (next < now)
+			next = now + o->interval_ns;
+		if (ig_sleep_until(next))
+			break;
+	}
+	ig_dbg("%d intervals%s", intervals, x ? ", IPFIX sent" : "");
+	if (x)
+		ig_dbg("IPFIX: %llu records in %llu messages, %llu send errors",
+		       (unsigned long long)x->sent_records, (unsigned long long)x->sent_msgs,
+		       (unsigned long long)x->send_errors);
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (x) {
+		ig_ipfix_close(x);
+		free(x);
+	}
+	ig_tracker_free(&tr);
+	return rc;
+}
+
+int cmd_flows(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json",         no_argument,       NULL, 'j' },
+		{ "follow",       no_argument,       NULL, 'f' },
+		{ "interval",     required_argument, NULL, 'i' },
+		{ "idle-timeout", required_argument, NULL, 'I' },
+		{ "member",       required_argument, NULL, 'm' },
+		{ "top",          required_argument, NULL, 't' },
+		{ "ipfix",        required_argument, NULL, 'x' },
+		{ "state",        required_argument, NULL, 's' },
+		{ "pin-dir",      required_argument, NULL, 'p' },
+		{ "verbose",      no_argument,       NULL, 'v' },
+		{ "help",         no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .interval_ns = 1000000000ull, .idle_ns = DEFAULT_IDLE_S * 1000000000ull };
+	const char *opt_dir = NULL, *pin_dir;
+	char *end;
+	int opt, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "jfi:I:m:t:x:s:vh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'j': o.json = true; break;
+		case 'f': o.follow = true; break;
+		case 'i':
+			if (ig_parse_seconds(optarg, &o.interval_ns)) {
+				ig_err("--interval %s: expected a positive number of seconds", optarg);
+				return IG_EXIT_USAGE;
+			}
+			break;
+		case 'I':
+			if (ig_parse_seconds(optarg, &o.idle_ns)) {
+				ig_err("--idle-timeout %s: expected a positive number of seconds", optarg);
+				return IG_EXIT_USAGE;
+			}
+			break;
+		case 'm':
+			if (inet_pton(AF_INET, optarg, o.member) != 1) {
+				ig_err("--member %s: expected an IPv4 address", optarg);
+				return IG_EXIT_USAGE;
+			}
+			o.have_member = true;
+			break;
+		case 't':
+			errno = 0;
+			o.top = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || o.top <= 0) {
+				ig_err("--top %s: expected a positive number", optarg);
+				return IG_EXIT_USAGE;
+			}
+			break;
+		case 'x': o.ipfix = optarg; break;
+		case 's': o.state = optarg; break;
+		case 'p': opt_dir = optarg; break;
+		case 'v': ig_verbose = 1; break;
+		case 'h': usage(stdout); return IG_EXIT_OK;
+		default:
+			fprintf(stderr, "see 'isagate flows --help'\n");
+			return IG_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		ig_err("unexpected argument '%s' (see 'isagate flows --help')", argv[optind]);
+		return IG_EXIT_USAGE;
+	}
+	if ((o.ipfix || o.state) && !o.follow) {
+		ig_err("--ipfix and --state need --follow");
+		return IG_EXIT_USAGE;
+	}
+	pin_dir = ig_pin_dir(opt_dir);
+	rc = ig_pin_dir_prepare(pin_dir, false);
+	if (rc)
+		return rc;
+	return o.follow ? follow(pin_dir, &o) : show_once(pin_dir, &o);
+}

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * cmd_stats.c - `isagate stats [-j] [--follow [--interval S]] [--prometheus FILE]`:
+ * the verdict counters by reason (summed over CPUs), members, flows, flow
+ * evictions and refusal events; per-interval rates with --follow; the
+ * node_exporter textfile format with --prometheus (written atomically,
+ * every interval with --follow).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "common.h"
+#include "commands.h"
+#include "flows.h"
+#include "loader.h"
+#include "metrics.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: isagate stats [-j] [--all] [--follow [--interval SECONDS]] [--prometheus FILE]\n"
+"                     [--pin-dir DIR]\n"
+"\n"
+"The datapath's packet/byte counters by verdict reason (summed over CPUs), the\n"
+"number of members and flows, flow-table evictions and refusal events.\n"
+"\n"
+"  -j, --json             JSON (stable snake_case keys); one JSON line per\n"
+"                         interval with --follow\n"
+"  -a, --all              text: also show reasons that are zero\n"
+"  -f, --follow           every interval, print the rates since the last one\n"
+"  -i, --interval S       interval for --follow (default 1 s; fractions allowed)\n"
+"  -P, --prometheus FILE  write the node_exporter textfile-collector format to FILE\n"
+"                         (temporary file + rename); with --follow every interval,\n"
+"                         otherwise once, and nothing is printed\n"
+"  --pin-dir DIR          pin directory (default $ISAGATE_PIN_DIR, else %s)\n"
+"\n"
+"Exit codes: 0 ok, 1 failed, 2 bad usage, 4 nothing attached under DIR.\n",
+		IG_DEFAULT_PIN_DIR);
+}
+
+static json_object *jint(int64_t v)
+{
+	return json_object_new_int64(v);
+}
+
+static void add_common_json(json_object *root, const struct ig_metrics *m)
+{
+	json_object *ev;
+
+	json_object_object_add(root, "members", jint(m->members));
+	json_object_object_add(root, "flows", jint(m->flows));
+	json_object_object_add(root, "flow_evictions", jint((int64_t)m->flow_evictions));
+	json_object_object_add(root, "flow_inserts", jint((int64_t)m->vis.flow_inserts));
+	ev = json_object_new_object();
+	json_object_object_add(ev, "sent", jint((int64_t)m->vis.events_sent));
+	json_object_object_add(ev, "suppressed", jint((int64_t)m->vis.events_suppressed));
+	json_object_object_add(ev, "lost", jint((int64_t)m->vis.events_lost));
+	json_object_object_add(root, "events", ev);
+}
+
+static void print_once(const struct ig_metrics *m, bool json, bool all)
+{
+	int i, shown = 0;
+
+	if (json) {
+		json_object *root = json_object_new_object(), *cnt = json_object_new_object();
+
+		for (i = 0; i < IG_REASON_MAX; i++) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "packets", jint((int64_t)m->counters[i].packets));
+			json_object_object_add(o, "bytes", jint((int64_t)m->counters[i].bytes));
+			json_object_object_add(cnt, ig_reason_key[i], o);
+		}
+		json_object_object_add(root, "counters", cnt);
+		add_common_json(root, m);
+		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
+		json_object_put(root);
+		return;
+	}
+	printf("members %ld, flows %ld, flow evictions %llu; events sent %llu, suppressed %llu, "
+	       "lost %llu\n", m->members, m->flows, (unsigned long long)m->flow_evictions,
+	       (unsigned long long)m->vis.events_sent,
+	       (unsigned long long)m->vis.events_suppressed, (unsigned long long)m->vis.events_lost);
+	printf("counters:%s\n", all ? "" : " (non-zero; --all shows every reason)");
+	for (i = 0; i < IG_REASON_MAX; i++) {
+		if (!all && !m->counters[i].packets)
+			continue;
+		printf("  %-20s %12llu pkts %14llu bytes  %s\n", ig_reason_key[i],
+		       (unsigned long long)m->counters[i].packets,
+		       (unsigned long long)m->counters[i].bytes, ig_reason_text[i]);
+		shown++;
+	}
+	if (!shown)
+		printf("  (all zero)\n");
+}
+
+static void print_rates(const struct ig_metrics *a, const struct ig_metrics *b, double secs,
+			bool json, bool all)
+{
+	uint64_t now_ms = ig_mono_to_wall_ms(ig_mono_now_ns());
+	int i, shown = 0;
+
+	if (json) {
+		json_object *root = json_object_new_object(), *r = json_object_new_object();
+
+		json_object_object_add(root, "ts_ms", jint((int64_t)now_ms));
+		json_object_object_add(root, "interval_s", json_object_new_double(secs));
+		for (i = 0; i < IG_REASON_MAX; i++) {
+			uint64_t dp = b->counters[i].packets - a->counters[i].packets;
+			uint64_t db = b->counters[i].bytes - a->counters[i].bytes;
+			json_object *o;
+
+			if (!all && !dp)
+				continue;
+			o = json_object_new_object();
+			json_object_object_add(o, "packets", jint((int64_t)dp));
+			json_object_object_add(o, "bytes", jint((int64_t)db));
+			json_object_object_add(o, "pps", json_object_new_double(dp / secs));
+			json_object_object_add(o, "bps", json_object_new_double(db * 8.0 / secs));
+			json_object_object_add(r, ig_reason_key[i], o);
+		}
+		json_object_object_add(root, "rates", r);
+		add_common_json(root, b);
+		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+		json_object_put(root);
+		fflush(stdout);
+		return;
+	}
+	{
+		time_t t = (time_t)(now_ms / 1000);
+		struct tm tm;
+		char ts[32];
+
+		localtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+		printf("%s  members %ld  flows %ld  evictions %llu\n", ts, b->members, b->flows,
+		       (unsigned long long)b->flow_evictions);
+	}
+	for (i = 0; i < IG_REASON_MAX; i++) {
+		uint64_t dp = b->counters[i].packets - a->counters[i].packets;
+		uint64_t db = b->counters[i].bytes - a->counters[i].bytes;
+
+		if (!all && !dp)
+			continue;
+		printf("  %-20s %12.1f pkt/s %14.1f bit/s\n", ig_reason_key[i], dp / secs,
+		       db * 8.0 / secs);
+		shown++;
+	}
+	if (!shown)
+		printf("  (no packets)\n");
+	fflush(stdout);
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json",       no_argument,       NULL, 'j' },
+		{ "all",        no_argument,       NULL, 'a' },
+		{ "follow",     no_argument,       NULL, 'f' },
+		{ "interval",   required_argument, NULL, 'i' },
+		{ "prometheus", required_argument, NULL, 'P' },
+		{ "pin-dir",    required_argument, NULL, 'p' },
+		{ "verbose",    no_argument,       NULL, 'v' },
+		{ "help",       no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *opt_dir = NULL, *prom = NULL, *pin_dir;
+	bool json = false, all = false, follow = false;
+	uint64_t interval = 1000000000ull, t0, next;
+	struct ig_metrics *m = NULL;
+	int opt, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "jafi:P:vh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'j': json = true; break;
+		case 'a': all = true; break;
+		case 'f': follow = true; break;
+		case 'i':
+			if (ig_parse_seconds(optarg, &interval)) {
+				ig_err("--interval %s: expected a positive number of seconds", optarg);
+				return IG_EXIT_USAGE;
+			}
+			break;
+		case 'P': prom = optarg; break;
+		case 'p': opt_dir = optarg; break;
+		case 'v': ig_verbose = 1; break;
+		case 'h': usage(stdout); return IG_EXIT_OK;
+		default:
+			fprintf(stderr, "see 'isagate stats --help'\n");
+			return IG_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		ig_err("unexpected argument '%s' (see 'isagate stats --help')", argv[optind]);
+		return IG_EXIT_USAGE;
+	}
+	pin_dir = ig_pin_dir(opt_dir);
+	rc = ig_pin_dir_prepare(pin_dir, false);
+	if (rc)
+		return rc;
+	m = calloc(2, sizeof(*m));
+	if (!m) {
+		ig_err("out of memory");
+		return IG_EXIT_FAIL;
+	}
+	rc = ig_metrics_read(pin_dir, &m[0]);
+	if (rc)
+		goto cleanup;
+	if (prom && ig_metrics_write_prometheus(&m[0], prom)) {
+		rc = IG_EXIT_FAIL;
+		goto cleanup;
+	}
+	if (!follow) {
+		if (!prom)
+			print_once(&m[0], json, all);
+		goto cleanup;
+	}
+
+	ig_stop_on_signals();
+	t0 = ig_mono_now_ns();
+	next = t0 + interval;
+	while (!ig_sleep_until(next)) {
+		uint64_t now = ig_mono_now_ns();
+
+		rc = ig_metrics_read(pin_dir, &m[1]);
+		if (rc)
+			break;
+		print_rates(&m[0], &m[1], (double)(now - t0) / 1e9, json, all);
+		if (prom)
+			ig_metrics_write_prometheus(&m[1], prom);  /* said why; try again next time */
+		m[0] = m[1];
+		t0 = now;
+		next += interval;
+		if (next < now)
+			next = now + interval;
+	}
+cleanup:
+	free(m);
+	return rc;
+}

@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * flows.c - reading the flow table and the per-interval delta tracker
+ * (see flows.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "common.h"
+#include "flows.h"
+
+int ig_flow_key_cmp(const struct ig_flow_key *a, const struct ig_flow_key *b)
+{
+	return memcmp(a, b, sizeof(*a));
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+	return ig_flow_key_cmp(&((const struct ig_flow_rec *)a)->key,
+			       &((const struct ig_flow_rec *)b)->key);
+}
+
+static void dir_add(struct ig_flow_dir *d, const struct ig_flow_dir *s)
+{
+	d->packets += s->packets;
+	d->bytes += s->bytes;
+	d->tcp_flags |= s->tcp_flags;
+	if (s->icmp_type)
+		d->icmp_type = s->icmp_type;
+}
+
+/* Combine the per-CPU values of one entry. */
+static void percpu_sum(const struct ig_flow *pc, int ncpu, struct ig_flow *sum)
+{
+	int i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < ncpu; i++) {
+		const struct ig_flow *v = &pc[i];
+
+		if (!v->first_ns && !v->from_member.packets && !v->to_member.packets)
+			continue;
+		dir_add(&sum->from_member, &v->from_member);
+		dir_add(&sum->to_member, &v->to_member);
+		if (v->first_ns && (!sum->first_ns || v->first_ns < sum->first_ns))
+			sum->first_ns = v->first_ns;
+		if (v->last_ns >= sum->last_ns) {
+			sum->last_ns = v->last_ns;
+			sum->last_verdict = v->last_verdict;
+		}
+	}
+}
+
+long ig_flows_read(int fd, struct ig_flow_rec **out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ig_flow_key key, next, *prev = NULL;
+	struct ig_flow_rec *recs = NULL, *tmp;
+	struct ig_flow *pc = NULL;
+	size_t n = 0, cap = 0;
+	long rc;
+
+	*out = NULL;
+	if (ncpu <= 0) {
+		ig_err("cannot count the possible CPUs: %s", strerror(-ncpu));
+		return ncpu ? ncpu : -EINVAL;
+	}
+	pc = calloc((size_t)ncpu, sizeof(*pc));
+	if (!pc)
+		goto nomem;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, pc)) {
+			if (errno == ENOENT)   /* evicted meanwhile */
+				continue;
+			rc = -errno;
+			ig_err("reading the flow table: %s", strerror(errno));
+			goto fail;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			tmp = realloc(recs, cap * sizeof(*recs));
+			if (!tmp)
+				goto nomem;
+			recs = tmp;
+		}
+		recs[n].key = key;
+		percpu_sum(pc, ncpu, &recs[n].v);
+		n++;
+	}
+	/*
+	 * An LRU may drop the entry get_next_key stood on, which restarts the
+	 * walk from the first key: the same key can then be read twice.
+	 */
+	if (n)
+		qsort(recs, n, sizeof(*recs), rec_cmp);
+	if (n > 1) {
+		size_t i, j = 0;
+
+		for (i = 1; i < n; i++)
+			if (rec_cmp(&recs[j], &recs[i]))
+				recs[++j] = recs[i];
+		n = j + 1;
+	}
+	free(pc);
+	*out = recs;
+	return (long)n;
+nomem:
+	ig_err("out of memory reading the flow table");
+	rc = -ENOMEM;
+fail:
+	free(pc);
+	free(recs);
+	return rc;
+}
+
+int ig_vis_read(int fd, struct ig_vis_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	struct ig_vis_stats *pc;
+	__u32 zero = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (ncpu <= 0)
+		return -EINVAL;
+	pc = calloc((size_t)ncpu, sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &zero, pc)) {
+		int err = -errno;
+
+		ig_err("reading vis_stats: %s", strerror(errno));
+		free(pc);
+		return err;
+	}
+	for (i = 0; i < ncpu; i++) {
+		out->flow_inserts += pc[i].flow_inserts;
+		out->flow_insert_fail += pc[i].flow_insert_fail;
+		out->events_sent += pc[i].events_sent;
+		out->events_suppressed += pc[i].events_suppressed;
+		out->events_lost += pc[i].events_lost;
+	}
+	free(pc);
+	return 0;
+}
+
+uint64_t ig_flow_evictions(const struct ig_vis_stats *vs, long entries)
+{
+	if (entries < 0 || vs->flow_inserts < (uint64_t)entries)
+		return 0;
+	return vs->flow_inserts - (uint64_t)entries;
+}
+
+uint64_t ig_mono_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t ig_mono_to_wall_ms(uint64_t mono_ns)
+{
+	struct timespec rt, mo;
+	int64_t off;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mo);
+	off = ((int64_t)rt.tv_sec - (int64_t)mo.tv_sec) * 1000000000ll +
+	      ((int64_t)rt.tv_nsec - (int64_t)mo.tv_nsec);
+	return (uint64_t)(((int64_t)mono_ns + off) / 1000000ll);
+}
+
+const char *ig_proto_name(uint8_t proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case 6:   return "tcp";
+	case 17:  return "udp";
+	case 58:  return "icmpv6";
+	case 132: return "sctp";
+	case 136: return "udplite";
+	case 50:  return "esp";
+	case 47:  return "gre";
+	default:
+		snprintf(buf, len, "%u", proto);
+		return buf;
+	}
+}
+
+const char *ig_tcp_flags_str(uint8_t flags, char *buf, size_t len)
+{
+	static const char letters[] = "FSRPAUEC";
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 8 && n + 1 < len; i++)
+		if (flags & (1u << i))
+			buf[n++] = letters[i];
+	buf[n] = '\0';
+	return buf;
+}
+
+/* ---- tracker -------------------------------------------------------------------- */
+
+void ig_tracker_init(struct ig_flow_tracker *t, uint64_t idle_ns)
+{
+	memset(t, 0, sizeof(*t));
+	t->idle_ns = idle_ns;
+}
+
+void ig_tracker_free(struct ig_flow_tracker *t)
+{
+	free(t->seen);
+	memset(t, 0, sizeof(*t));
+}
+
+static const struct ig_flow_dir *dir_of(const struct ig_flow *v, int d)
+{
+	return d ? &v->to_member : &v->from_member;
+}
+
+long ig_tracker_step(struct ig_flow_tracker *t, const struct ig_flow_rec *cur, size_t n,
+		     uint64_t now_ns, struct ig_flow_delta **out)
+{
+	struct ig_flow_seen *seen = NULL;
+	struct ig_flow_delta *d = NULL;
+	size_t i = 0, j = 0, nd = 0, ns = 0;
+	int k;
+
+	*out = NULL;
+	/* every current flow plus every vanished one can make a record */
+	d = calloc(n + t->n + 1, sizeof(*d));
+	seen = calloc(n + 1, sizeof(*seen));
+	if (!d || !seen) {
+		free(d);
+		free(seen);
+		return -ENOMEM;
+	}
+	while (i < n || j < t->n) {
+		int c = i >= n ? 1 : j >= t->n ? -1 : ig_flow_key_cmp(&cur[i].key, &t->seen[j].key);
+		const struct ig_flow_seen *old = c == 0 ? &t->seen[j] : NULL;
+		struct ig_flow_seen *s;
+		struct ig_flow_delta *r;
+		bool moved = false, restart = false;
+
+		if (c > 0) {
+			/* gone from the table: its last interval (if any) is lost
+			 * with it; say that it ended unless we already did */
+			if (!t->seen[j].ended) {
+				r = &d[nd++];
+				r->key = t->seen[j].key;
+				for (k = 0; k < 2; k++) {
+					r->tot_packets[k] = t->seen[j].packets[k];
+					r->tot_bytes[k] = t->seen[j].bytes[k];
+				}
+				r->first_ns = t->seen[j].first_ns;
+				r->last_ns = t->seen[j].last_ns;
+				r->end = IG_FLOW_END_EVICTED;
+			}
+			j++;
+			continue;
+		}
+		s = &seen[ns++];
+		s->key = cur[i].key;
+		s->first_ns = cur[i].v.first_ns;
+		s->last_ns = cur[i].v.last_ns;
+		if (old) {
+			restart = old->first_ns != cur[i].v.first_ns;
+			for (k = 0; k < 2; k++)
+				if (dir_of(&cur[i].v, k)->packets < old->packets[k] ||
+				    dir_of(&cur[i].v, k)->bytes < old->bytes[k])
+					restart = true;
+		}
+		r = &d[nd];
+		r->key = cur[i].key;
+		for (k = 0; k < 2; k++) {
+			const struct ig_flow_dir *cd = dir_of(&cur[i].v, k);
+			uint64_t bp = old && !restart ? old->packets[k] : 0;
+			uint64_t bb = old && !restart ? old->bytes[k] : 0;
+
+			r->packets[k] = cd->packets - bp;
+			r->bytes[k] = cd->bytes - bb;
+			r->tot_packets[k] = cd->packets;
+			r->tot_bytes[k] = cd->bytes;
+			r->tcp_flags[k] = cd->tcp_flags;
+			r->icmp_type[k] = cd->icmp_type;
+			s->packets[k] = cd->packets;
+			s->bytes[k] = cd->bytes;
+			if (r->packets[k] || r->bytes[k])
+				moved = true;
+		}
+		r->first_ns = cur[i].v.first_ns;
+		r->last_ns = cur[i].v.last_ns;
+		r->last_verdict = cur[i].v.last_verdict;
+		s->ended = old && !restart && !moved ? old->ended : 0;
+		if (!s->ended && t->idle_ns && now_ns > cur[i].v.last_ns &&
+		    now_ns - cur[i].v.last_ns >= t->idle_ns) {
+			r->end = IG_FLOW_END_IDLE;
+			s->ended = 1;
+			nd++;
+		} else if (moved) {
+			nd++;
+		}
+		i++;
+		if (c == 0)
+			j++;
+	}
+	free(t->seen);
+	t->seen = seen;
+	t->n = ns;
+	t->cap = n + 1;
+	if (!nd) {
+		free(d);
+		d = NULL;
+	}
+	*out = d;
+	return (long)nd;
+}
+
+/* ---- state file ------------------------------------------------------------------ */
+
+#define IG_STATE_MAGIC "isagate-flows-state-1\n"
+
+int ig_tracker_save(const struct ig_flow_tracker *t, const char *path)
+{
+	char tmp[4096];
+	FILE *f = NULL;
+	int err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
+		ig_err("%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	f = fopen(tmp, "w");
+	if (!f) {
+		err = -errno;
+		ig_err("%s: %s (state not saved)", tmp, strerror(errno));
+		return err;
+	}
+	if (fwrite(IG_STATE_MAGIC, 1, sizeof(IG_STATE_MAGIC) - 1, f) != sizeof(IG_STATE_MAGIC) - 1 ||
+	    (t->n && fwrite(t->seen, sizeof(*t->seen), t->n, f) != t->n) || fflush(f) ||
+	    fsync(fileno(f)))
+		err = -errno ? -errno : -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err) {
+		ig_err("%s: %s (state not saved)", path, strerror(-err));
+		unlink(tmp);
+	}
+	return err;
+}
+
+int ig_tracker_load(struct ig_flow_tracker *t, const char *path)
+{
+	char magic[sizeof(IG_STATE_MAGIC) - 1];
+	struct ig_flow_seen s, *tmp;
+	FILE *f = fopen(path, "r");
+	int err = 0;
+
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		err = -errno;
+		ig_err("%s: %s", path, strerror(errno));
+		return err;
+	}
+	if (fread(magic, 1, sizeof(magic), f) != sizeof(magic) ||
+	    memcmp(magic, IG_STATE_MAGIC, sizeof(magic))) {
+		ig_err("%s: not an isagate flow state file (ignored: flows start from their "
+		       "totals)", path);
+		fclose(f);
+		return 0;
+	}
+	while (fread(&s, sizeof(s), 1, f) == 1) {
+		if (t->n == t->cap) {
+			size_t cap = t->cap ? t->cap * 2 : 256;
+
+			tmp = realloc(t->seen, cap * sizeof(*tmp));
+			if (!tmp) {
+				err = -ENOMEM;
+				ig_err("out of memory reading %s", path);
+				break;
+			}
+			t->seen = tmp;
+			t->cap = cap;
+		}
+		/* keep the order the tracker needs even for a hand-edited file */
+		if (t->n && ig_flow_key_cmp(&t->seen[t->n - 1].key, &s.key) >= 0)
+			continue;
+		t->seen[t->n++] = s;
+	}
+	fclose(f);
+	return err;
+}
+
+/* ---- --follow loops -------------------------------------------------------------- */
+
+volatile sig_atomic_t ig_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	ig_stop = 1;
+}
+
+void ig_stop_on_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int ig_sleep_until(uint64_t deadline_ns)
+{
+	while (!ig_stop) {
+		uint64_t now = ig_mono_now_ns();
+		struct timespec ts;
+
+		if (now >= deadline_ns)
+			return 0;
+		ts.tv_sec = (time_t)((deadline_ns - now) / 1000000000ull);
+		ts.tv_nsec = (long)((deadline_ns - now) % 1000000000ull);
+		nanosleep(&ts, NULL);   /* EINTR: loop and look at ig_stop */
+	}
+	return 1;
+}
+
+int ig_parse_seconds(const char *s, uint64_t *ns)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > 86400.0 * 365)
+		return -1;
+	*ns = (uint64_t)(v * 1e9);
+	return *ns ? 0 : -1;
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * flows.h - reading the datapath's flow table ("flows", per-CPU LRU hash)
+ * and turning successive reads into per-interval deltas (flows --follow,
+ * IPFIX).  Everything here only reads the maps: a reader can be killed and
+ * restarted at any time without the datapath losing anything.
+ */
+#ifndef IG_FLOWS_H
+#define IG_FLOWS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "isagate.h"
+
+/* One flow, per-CPU values combined. */
+struct ig_flow_rec {
+	struct ig_flow_key key;
+	struct ig_flow v;          /* sums; first_ns = min, last_ns = max over CPUs */
+};
+
+/*
+ * Read every entry of the flow table (fd) into *out (malloc'd, sorted by
+ * key).  Returns the number of flows or -errno (message printed).
+ */
+long ig_flows_read(int fd, struct ig_flow_rec **out);
+
+/* Sum of vis_stats over CPUs; 0 or -errno. */
+int ig_vis_read(int fd, struct ig_vis_stats *out);
+
+/* Evictions so far: inserts minus entries present, never negative. */
+uint64_t ig_flow_evictions(const struct ig_vis_stats *vs, long entries);
+
+/* CLOCK_MONOTONIC ns (bpf_ktime_get_ns) -> wall-clock ms since the epoch. */
+uint64_t ig_mono_to_wall_ms(uint64_t mono_ns);
+uint64_t ig_mono_now_ns(void);
+
+/* "tcp", "udp", "icmpv6", ... or the number. */
+const char *ig_proto_name(uint8_t proto, char *buf, size_t len);
+/* TCP flags as letters "FSRPAUEC" (those set), "" when none. */
+const char *ig_tcp_flags_str(uint8_t flags, char *buf, size_t len);
+
+int ig_flow_key_cmp(const struct ig_flow_key *a, const struct ig_flow_key *b);
+
+/* ---- deltas between reads --------------------------------------------------- */
+
+enum ig_flow_end {
+	IG_FLOW_ACTIVE = 0,        /* record of an interval, flow goes on */
+	IG_FLOW_END_IDLE,          /* no packet for the idle timeout: final record */
+	IG_FLOW_END_EVICTED,       /* the entry left the table (LRU) or the table was replaced */
+};
+
+/* One record of an interval: the deltas since the flow's previous record. */
+struct ig_flow_delta {
+	struct ig_flow_key key;
+	uint64_t packets[2], bytes[2];   /* [0] from the member, [1] to the member */
+	uint64_t tot_packets[2], tot_bytes[2];
+	uint8_t tcp_flags[2], icmp_type[2];
+	uint64_t first_ns, last_ns;      /* monotonic, of the flow */
+	uint32_t last_verdict;
+	enum ig_flow_end end;
+};
+
+/* Per-flow memory of what was already reported. */
+struct ig_flow_seen {
+	struct ig_flow_key key;
+	uint64_t first_ns;               /* identifies this incarnation of the entry */
+	uint64_t packets[2], bytes[2];   /* totals already reported */
+	uint64_t last_ns;
+	uint8_t ended;                   /* a final (idle) record was sent */
+	uint8_t pad[7];
+};
+
+struct ig_flow_tracker {
+	struct ig_flow_seen *seen;       /* sorted by key */
+	size_t n, cap;
+	uint64_t idle_ns;                /* idle timeout */
+};
+
+void ig_tracker_init(struct ig_flow_tracker *t, uint64_t idle_ns);
+void ig_tracker_free(struct ig_flow_tracker *t);
+
+/*
+ * Compare a fresh read (cur, n sorted) with what was reported before and
+ * produce the records of this interval into *out (malloc'd): one per flow
+ * that moved, one final record per flow idle longer than the timeout or
+ * gone from the table.  now_ns is the monotonic time of the read.  A flow
+ * whose entry was evicted and re-created (its first_ns changed, or its
+ * counters went down) starts again from zero: deltas are never negative.
+ * Returns the number of records or -ENOMEM.
+ */
+long ig_tracker_step(struct ig_flow_tracker *t, const struct ig_flow_rec *cur, size_t n,
+		     uint64_t now_ns, struct ig_flow_delta **out);
+
+/*
+ * Keep what was reported across restarts: save writes FILE atomically (temp
+ * file + rename); load reads it (a missing file is not an error).  0 or
+ * -errno (message printed).
+ */
+int ig_tracker_save(const struct ig_flow_tracker *t, const char *path);
+int ig_tracker_load(struct ig_flow_tracker *t, const char *path);
+
+/* ---- --follow loops --------------------------------------------------------------- */
+
+#include <signal.h>
+
+/* Set by SIGINT/SIGTERM/SIGHUP once ig_stop_on_signals() ran. */
+extern volatile sig_atomic_t ig_stop;
+void ig_stop_on_signals(void);
+/* Sleep until the monotonic time deadline_ns (or a signal): 0, or 1 when
+ * asked to stop. */
+int ig_sleep_until(uint64_t deadline_ns);
+/* Parse a positive number of seconds (fractions allowed) into ns; -1 if bad. */
+int ig_parse_seconds(const char *s, uint64_t *ns);
+
+#endif /* IG_FLOWS_H */

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * ipfix.h - a small IPFIX (RFC 7011) exporter over UDP for isagate's flow
+ * records: one template, one data record per flow direction per interval.
+ *
+ * Template 256 (all standard IANA information elements):
+ *    27 sourceIPv6Address          16     28 destinationIPv6Address   16
+ *     7 sourceTransportPort         2     11 destinationTransportPort  2
+ *     4 protocolIdentifier          1      6 tcpControlBits            2
+ *   139 icmpTypeCodeIPv6            2     61 flowDirection             1
+ *     1 octetDeltaCount             8      2 packetDeltaCount          8
+ *   152 flowStartMilliseconds       8    153 flowEndMilliseconds       8
+ *    15 ipNextHopIPv4Address        4   (the member's IPv4 address: the
+ *                                         ISATAP tunnel endpoint)
+ * Source and destination are those of the direction: member -> remote
+ * (flowDirection 0, ingress: decapsulated) or remote -> member
+ * (flowDirection 1, egress: encapsulated).  The template is sent with the
+ * first message and again every IG_IPFIX_TEMPLATE_EVERY seconds (UDP:
+ * RFC 7011 §8.4).
+ */
+#ifndef IG_IPFIX_H
+#define IG_IPFIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "flows.h"
+
+#define IG_IPFIX_TEMPLATE_ID     256
+#define IG_IPFIX_TEMPLATE_EVERY  60     /* seconds */
+#define IG_IPFIX_MAX_MSG         1400   /* bytes: fits a 1500-byte path */
+
+struct ig_ipfix {
+	int fd;                    /* connected UDP socket */
+	uint32_t domain;           /* observation domain ID */
+	uint32_t seq;              /* data records sent (RFC 7011 §3.1) */
+	time_t tmpl_sent;          /* when the template was last sent, 0 never */
+	uint8_t buf[IG_IPFIX_MAX_MSG];
+	size_t len;                /* bytes in buf (0 = no message open) */
+	size_t set_off;            /* offset of the open data set header */
+	uint32_t msg_records;      /* data records in the open message */
+	uint64_t sent_records, sent_msgs, send_errors;
+};
+
+/* Connect to HOST:PORT ([v6]:port accepted).  0 or an exit code (printed). */
+int ig_ipfix_open(struct ig_ipfix *x, const char *hostport, uint32_t domain);
+
+/* Add the records of one flow delta (one per direction that moved, or one
+ * with zero counts for a flow that ended idle without moving).  0 or -errno. */
+int ig_ipfix_add(struct ig_ipfix *x, const struct ig_flow_delta *d);
+
+/* Send what is buffered (and the template when due).  0 or -errno. */
+int ig_ipfix_flush(struct ig_ipfix *x);
+
+void ig_ipfix_close(struct ig_ipfix *x);
+
+/* Encode one message's template set into buf (for tests); returns bytes. */
+size_t ig_ipfix_template_set(uint8_t *buf, size_t len);
+
+#endif /* IG_IPFIX_H */

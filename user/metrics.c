@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* metrics.c - counter snapshot and Prometheus textfile output (metrics.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "common.h"
+#include "flows.h"
+#include "metrics.h"
+
+const char *const ig_reason_key[IG_REASON_MAX] = {
+#define IG_X_KEY(name, key, text) [IG_##name] = key,
+	IG_REASONS(IG_X_KEY)
+#undef IG_X_KEY
+};
+
+const char *const ig_reason_text[IG_REASON_MAX] = {
+#define IG_X_TEXT(name, key, text) [IG_##name] = text,
+	IG_REASONS(IG_X_TEXT)
+#undef IG_X_TEXT
+};
+
+long ig_map_count(int fd)
+{
+	unsigned char k[2][64];
+	void *prev = NULL;
+	long n = 0;
+	int cur = 0;
+
+	while (bpf_map_get_next_key(fd, prev, k[cur]) == 0) {
+		n++;
+		prev = k[cur];
+		cur ^= 1;
+	}
+	return n;
+}
+
+static int read_counters(int fd, struct ig_metrics *m)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	struct ig_counter *pc;
+	__u32 key;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	pc = calloc((size_t)ncpu, sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+	for (key = 0; key < IG_REASON_MAX; key++) {
+		if (bpf_map_lookup_elem(fd, &key, pc))
+			continue;
+		for (i = 0; i < ncpu; i++) {
+			m->counters[key].packets += pc[i].packets;
+			m->counters[key].bytes += pc[i].bytes;
+		}
+	}
+	free(pc);
+	return 0;
+}
+
+int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
+{
+	int sfd = -1, hfd = -1, nfd = -1, ffd = -1, vfd = -1, rc = IG_EXIT_FAIL;
+
+	memset(m, 0, sizeof(*m));
+	m->flows = -1;
+	sfd = ig_map_open(pin_dir, IG_MAP_STATS);
+	if (sfd < 0) {
+		rc = sfd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+		goto cleanup;
+	}
+	hfd = ig_map_open(pin_dir, IG_MAP_MEMBERS);
+	nfd = ig_map_open(pin_dir, IG_MAP_MEMBER_NETS);
+	if (hfd < 0 || nfd < 0)
+		goto cleanup;
+	if (read_counters(sfd, m)) {
+		ig_err("reading the counters: %s", strerror(errno));
+		goto cleanup;
+	}
+	m->members = ig_map_count(hfd) + ig_map_count(nfd);
+	ffd = ig_map_open(pin_dir, IG_MAP_FLOWS);
+	vfd = ig_map_open(pin_dir, IG_MAP_VIS_STATS);
+	if (ffd >= 0)
+		m->flows = ig_map_count(ffd);
+	if (vfd >= 0 && ig_vis_read(vfd, &m->vis) == 0) {
+		m->have_vis = true;
+		m->flow_evictions = ig_flow_evictions(&m->vis, m->flows);
+	}
+	rc = 0;
+cleanup:
+	if (sfd >= 0)
+		close(sfd);
+	if (hfd >= 0)
+		close(hfd);
+	if (nfd >= 0)
+		close(nfd);
+	if (ffd >= 0)
+		close(ffd);
+	if (vfd >= 0)
+		close(vfd);
+	return rc;
+}
+
+static void prom_counter_family(FILE *f, const char *name, const char *help,
+				const struct ig_metrics *m, int bytes)
+{
+	int i;
+
+	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	for (i = 0; i < IG_REASON_MAX; i++)
+		fprintf(f, "%s{reason=\"%s\"} %llu\n", name, ig_reason_key[i],
+			(unsigned long long)(bytes ? m->counters[i].bytes : m->counters[i].packets));
+}
+
+int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+	int err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
+		ig_err("%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	f = fopen(tmp, "w");
+	if (!f) {
+		err = -errno;
+		ig_err("%s: %s (the directory must exist and be writable)", tmp, strerror(errno));
+		return err;
+	}
+	prom_counter_family(f, "isagate_packets_total",
+			    "Packets seen by the isagate XDP datapath, by verdict reason.", m, 0);
+	prom_counter_family(f, "isagate_bytes_total",
+			    "Bytes (whole frames) seen by the isagate XDP datapath, by verdict reason.",
+			    m, 1);
+	fprintf(f, "# HELP isagate_members Membership entries (hosts and subnets).\n"
+		   "# TYPE isagate_members gauge\nisagate_members %ld\n", m->members);
+	if (m->flows >= 0)
+		fprintf(f, "# HELP isagate_flows Entries in the flow table.\n"
+			   "# TYPE isagate_flows gauge\nisagate_flows %ld\n", m->flows);
+	if (m->have_vis) {
+		fprintf(f, "# HELP isagate_flow_evictions_total Flows evicted from the full flow "
+			   "table (inserts minus entries).\n"
+			   "# TYPE isagate_flow_evictions_total counter\n"
+			   "isagate_flow_evictions_total %llu\n",
+			(unsigned long long)m->flow_evictions);
+		fprintf(f, "# HELP isagate_flow_inserts_total Flows created in the flow table.\n"
+			   "# TYPE isagate_flow_inserts_total counter\n"
+			   "isagate_flow_inserts_total %llu\n",
+			(unsigned long long)m->vis.flow_inserts);
+		fprintf(f, "# HELP isagate_events_total Refusal events, by outcome (sent to the "
+			   "ring, suppressed by the per-source rate limit, lost with the ring full).\n"
+			   "# TYPE isagate_events_total counter\n"
+			   "isagate_events_total{result=\"sent\"} %llu\n"
+			   "isagate_events_total{result=\"suppressed\"} %llu\n"
+			   "isagate_events_total{result=\"lost\"} %llu\n",
+			(unsigned long long)m->vis.events_sent,
+			(unsigned long long)m->vis.events_suppressed,
+			(unsigned long long)m->vis.events_lost);
+	}
+	if (fflush(f) || fsync(fileno(f)))
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && chmod(tmp, 0644))
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err) {
+		ig_err("%s: %s (metrics not written)", path, strerror(-err));
+		unlink(tmp);
+	}
+	return err;
+}
