@@ -18,6 +18,8 @@ PACKAGES=(
 	qemu-system-x86
 	# visibility: a real IPFIX collector (nfcapd) and reader (nfdump)
 	nfdump
+	# make bench: the plot
+	gnuplot-nox jq
 )
 
 die() { echo "deps: $*" >&2; exit 1; }

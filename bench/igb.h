@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * igb.h - layouts shared by the benchmark's BPF programs (bench/NAME.bpf.c)
+ * and its driver (bench/gen.c).  Nothing here is part of isagate itself.
+ */
+#ifndef IGB_H
+#define IGB_H
+
+#include <linux/types.h>
+
+/* What the generator sends (struct igb_gen_cfg.mix). */
+enum igb_mix {
+	IGB_MIX_DECAP = 1,  /* (a) ISATAP member -> remote: IPv4 proto 41, inner IPv6/UDP */
+	IGB_MIX_ENCAP,      /* (b) remote -> <prefix>::5efe:<member>: IPv6/UDP */
+	IGB_MIX_NONMEMBER,  /* (c) like (a) from addresses that are not members */
+	IGB_MIX_NATIVE6,    /* (d) (a) already decapsulated: IPv6/UDP for the kernel */
+};
+
+#define IGB_PAYLOAD   18                            /* UDP payload bytes */
+#define IGB_LEN6      (14 + 40 + 8 + IGB_PAYLOAD)   /* Ethernet + IPv6 + UDP: 80 */
+#define IGB_LEN4      (IGB_LEN6 + 20)               /* + outer IPv4: 100 */
+#define IGB_TMPL_MAX  128
+#define IGB_MAX_SRC   1024                          /* IPv4 addresses cycled through */
+
+/*
+ * The generator's settings (array of one).  tmpl holds a complete frame
+ * (len bytes); every field that varies is rewritten from it on every run,
+ * because live-frame pages are recycled with whatever the router left in
+ * them (BRIEF §8).  For run number i of this CPU:
+ *   flow = i % n_flows, addr = src[flow % n_src]
+ * (a)/(c): outer IPv4 source = addr, inner source low 32 bits = addr,
+ *          inner destination low 32 bits = flow + 1, outer checksum redone;
+ * (b):     source low 32 bits = flow + 1, destination low 32 bits = addr;
+ * (d):     as (a) without the outer header.
+ * UDP source port = 49152 + flow % 16384 in every mix.
+ */
+struct igb_gen_cfg {
+	__u32 mix;             /* enum igb_mix */
+	__u32 len;             /* IGB_LEN4 or IGB_LEN6 */
+	__u32 n_src;           /* 1..IGB_MAX_SRC */
+	__u32 n_flows;         /* >= 1 */
+	__u8  tmpl[IGB_TMPL_MAX];
+	__u32 src[IGB_MAX_SRC]; /* IPv4, network order */
+};
+
+/* Reference forwarder's MAC rewrite (ref_fwd.bpf.c), array of one. */
+struct igb_fwd_cfg {
+	__u8 dmac[6];
+	__u8 smac[6];
+};
+
+#endif /* IGB_H */

@@ -1,0 +1,369 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""bench/report.py RAW.jsonl RESULTS.md DATADIR
+
+Turns the raw results of bench/run.sh into the Markdown report and the data
+files bench/plot.gp draws (DATADIR/main.dat, members.dat, flows.dat).
+Medians and min-max spreads are over the rounds; every ratio is computed
+within one round (isagate and the reference measured minutes apart on a
+shared machine would compare noise) and then summarised the same way.
+"""
+import json
+import statistics
+import sys
+
+SCENARIOS = [
+    # key, label, what is counted
+    ("ceiling", "1. ceiling: MAC rewrite + redirect (ref_fwd)", "sink"),
+    ("route", "2. minimal routing forwarder: parse + bpf_fib_lookup + redirect (ref_route)", "sink"),
+    ("kernel", "3. kernel: Linux IPv6 forwarding of decapsulated traffic", "sink"),
+    ("decap", "4. isagate decapsulation (member -> remote)", "sink"),
+    ("encap", "5. isagate encapsulation (remote -> member)", "sink"),
+    ("drop", "6a. isagate refusing a non-member flood", "drop_not_member"),
+    ("refdrop", "6b. plain XDP_DROP + counter (ref_drop)", "its counter"),
+]
+NS_LABEL = {
+    "ceiling": "ref_fwd", "route": "ref_route", "baseline": "trivial XDP_PASS (xdp_pass)",
+    "decap": "isagate decap", "encap": "isagate encap", "drop": "isagate non-member drop",
+    "refdrop": "XDP_DROP + counter (ref_drop)",
+}
+ORIENTATION = {"ceiling": 2.2, "route": 1.1, "kernel": 0.7}
+
+
+def load(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                rows.append(json.loads(line))
+    return rows
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def fmt_mpps(x):
+    return "–" if x is None else f"{x / 1e6:.3f}"
+
+
+def fmt(x, nd=2):
+    return "–" if x is None else f"{x:.{nd}f}"
+
+
+def spread(xs, scale=1.0, nd=3):
+    if not xs:
+        return "–"
+    return f"{min(xs) / scale:.{nd}f}–{max(xs) / scale:.{nd}f}"
+
+
+def rate(row):
+    live = row.get("live") or {}
+    return live.get("rate_pps")
+
+
+def ns_of(row):
+    """Per-packet ns of one measurement: the best of its repetitions (on a
+    shared machine, interference only ever adds time)."""
+    ns = row.get("ns") or {}
+    return ns.get("ns_min")
+
+
+def main():
+    raw, md_path, datadir = sys.argv[1], sys.argv[2], sys.argv[3]
+    rows = load(raw)
+    meta = next((r for r in rows if r.get("phase") == "meta"), {})
+    end = next((r for r in rows if r.get("phase") == "end"), {})
+    main_rows = [r for r in rows if r.get("phase") == "main"]
+    rounds = sorted({r["round"] for r in main_rows})
+    by = {(r["round"], r["scen"]): r for r in main_rows}
+    errors = [r for r in rows if r.get("error")]
+
+    def series(scen, f):
+        out = []
+        for rd in rounds:
+            r = by.get((rd, scen))
+            v = f(r) if r else None
+            if v is not None:
+                out.append(v)
+        return out
+
+    def ratio_series(a, b, f=rate):
+        out = []
+        for rd in rounds:
+            ra, rb = by.get((rd, a)), by.get((rd, b))
+            va, vb = (f(ra) if ra else None), (f(rb) if rb else None)
+            if va is not None and vb:
+                out.append(va / vb)
+        return out
+
+    def net_ns(row_round, scen):
+        r, base = by.get((row_round, scen)), by.get((row_round, "baseline"))
+        a, b = (ns_of(r) if r else None), (ns_of(base) if base else None)
+        return None if a is None or b is None else a - b
+
+    L = []
+    L.append("# isagate benchmark results")
+    L.append("")
+    L.append("Produced by `make bench` (bench/run.sh → bench/report.py → bench/plot.gp); raw "
+             "numbers in `build/bench/results.jsonl`. ![plot](results.png)")
+    L.append("")
+    L.append("## Machine and run")
+    L.append("")
+    L.append(f"- CPU: {meta.get('cpu', '?')}, {meta.get('cores', '?')} cores, "
+             f"{meta.get('mem_gb', '?')} GB RAM; kernel {meta.get('kernel', '?')}")
+    L.append(f"- Date (UTC): {meta.get('date', '?')}; commit {meta.get('commit', '?')}, "
+             f"build/isagate.bpf.o sha256 {meta.get('isagate_obj', '?')}…; {meta.get('clang', '')}")
+    L.append(f"- {meta.get('rounds', '?')} interleaved rounds × 7 scenarios × "
+             f"{meta.get('secs', '?')} s; {meta.get('flows', '?')} flows (distinct inner "
+             f"destination + UDP source port), 508 active members, 62 non-member sources; "
+             f"100-byte ISATAP frames (80-byte native IPv6 frames for the kernel and encap mixes)")
+    L.append(f"- Generator pinned to CPU {meta.get('gen_cpu', '?')} with taskset; the router's and "
+             f"the sink's XDP (and the kernel's forwarding) run in softirq on the same CPU, because a "
+             f"veth schedules its peer's NAPI on the transmitting CPU: generator, router and sink "
+             f"share one core.")
+    L.append(f"- Load average at start {meta.get('load_start', '?')}, at end "
+             f"{end.get('load_end', '?')}; processes above 10 % CPU at the start: "
+             f"{meta.get('busy') or 'none'}.  The machine is shared with other jobs, so absolute "
+             f"figures carry that noise; the ratios below pair measurements from the same round.")
+    L.append(f"- `make bench` measurement time: {end.get('run_secs', '?')} s (plus the build).")
+    L.append("")
+
+    # ---- main table ---------------------------------------------------------------
+    L.append("## Scenarios (delivered packets per second at the sink)")
+    L.append("")
+    L.append("Drop scenarios count packets processed by the router (isagate's `drop_not_member`, "
+             "ref_drop's counter).  The generator waits for nothing: it hands each batch to the "
+             "router's veth and the whole chain runs to completion on the same core, so the rate is "
+             "the capacity of generator + router + sink on one core (delivered/offered shows any "
+             "loss on the way).")
+    L.append("")
+    L.append("| scenario | median Mpps | spread (min–max) | offered Mpps | delivered/offered | orientation |")
+    L.append("|---|---:|---:|---:|---:|---:|")
+    main_dat = []
+    for i, (key, label, _) in enumerate(SCENARIOS):
+        rs = series(key, rate)
+        offered = series(key, lambda r: (r.get("live") or {}).get("offered_pps"))
+        frac = [a / b for a, b in zip(rs, offered) if b]
+        orient = ORIENTATION.get(key)
+        L.append(f"| {label} | **{fmt_mpps(med(rs))}** | {spread(rs, 1e6)} | "
+                 f"{fmt_mpps(med(offered))} | {fmt(med(frac) * 100 if frac else None, 1)} % | "
+                 f"{'≈ %.1f' % orient if orient else ''} |")
+        if rs:
+            main_dat.append((i, key, med(rs) / 1e6, min(rs) / 1e6, max(rs) / 1e6))
+    L.append("")
+
+    L.append("## Per-packet cost (BPF_PROG_TEST_RUN repeat, not live)")
+    L.append("")
+    L.append("Each program runs behind `xdp_wrap` (bench/gen.bpf.c), which puts the frame back, "
+             "rewrites it (same mix and flows as the live run) and tail-calls the program; the "
+             "trivial XDP_PASS program measured the same way in the same round gives the wrapper's "
+             "cost, subtracted in \"net\".  Per measurement the best of 3 repetitions of "
+             f"{next((r['ns']['repeat'] for r in main_rows if r.get('ns')), '?'):,} runs; median and "
+             "spread over the rounds.  The programs are the ones attached in the live run "
+             "(isagate's with its pinned maps and 508 members), the router namespace's FIB.")
+    L.append("")
+    L.append("| program | ns/pkt | spread | net ns/pkt | net ÷ net of ref_route |")
+    L.append("|---|---:|---:|---:|---:|")
+    route_net = [v for v in (net_ns(rd, "route") for rd in rounds) if v is not None]
+    for key in ("baseline", "refdrop", "ceiling", "route", "decap", "encap", "drop"):
+        nss = series(key, ns_of)
+        nets = [v for v in (net_ns(rd, key) for rd in rounds) if v is not None]
+        rel = ""
+        if key in ("decap", "encap") and nets and route_net and med(route_net) > 0:
+            rel = fmt(med(nets) / med(route_net))
+        L.append(f"| {NS_LABEL[key]} | {fmt(med(nss), 0)} | {spread(nss, 1, 0)} | "
+                 f"{'(baseline)' if key == 'baseline' else fmt(med(nets), 0)} | {rel} |")
+    L.append("")
+
+    # ---- ratios -------------------------------------------------------------------------
+    L.append("## Ratios (isagate ÷ reference, each from the same round)")
+    L.append("")
+    L.append("| ratio | median | spread (min–max) |")
+    L.append("|---|---:|---:|")
+    ratios = {}
+    for a in ("decap", "encap"):
+        for b in ("ceiling", "route", "kernel"):
+            s = ratio_series(a, b)
+            ratios[(a, b)] = s
+            L.append(f"| {a} ÷ {b} | {fmt(med(s))} | {spread(s, 1, 2)} |")
+    s = ratio_series("drop", "refdrop")
+    ratios[("drop", "refdrop")] = s
+    L.append(f"| non-member drop ÷ XDP_DROP | {fmt(med(s))} | {spread(s, 1, 2)} |")
+    s = ratio_series("route", "ceiling")
+    L.append(f"| (reference) route ÷ ceiling | {fmt(med(s))} | {spread(s, 1, 2)} |")
+    s = ratio_series("kernel", "ceiling")
+    L.append(f"| (reference) kernel ÷ ceiling | {fmt(med(s))} | {spread(s, 1, 2)} |")
+    L.append("")
+
+    # ---- scaling --------------------------------------------------------------------------
+    scale_rows = [r for r in rows if r.get("phase") in ("members", "flows")]
+    syncs = [r for r in rows if r.get("phase") == "sync"]
+    mem = [r for r in rows if r.get("phase") == "memlock"]
+    scale_checks = []
+    if scale_rows:
+        L.append("## Scaling")
+        L.append("")
+        L.append("Per-packet cost (net ns: test_run repeat minus the wrapper + trivial program "
+                 "median of the main rounds) and live Mpps per path (flows: best ns and median Mpps of two interleaved passes; members: best of the ns taken before and after the live run, after a 1 s settle following the sync).  Member scales: the table holds "
+                 "N entries, traffic comes from 10 of them (198.51.100.1–10) and the flood from "
+                 "62 non-members; the filler entries are 10.0.0.0/12 host addresses used only as map "
+                 "data (the documentation ranges hold 768 addresses).  Flow scales: 508 active "
+                 "members, N distinct (inner destination, UDP source port) pairs per path.")
+        L.append("")
+        base = med(series("baseline", ns_of)) or 0.0
+        for dim, xs, paths in (("members", [10, 10000, 100000, 1000000], ("decap", "encap", "drop")),
+                               ("flows", [1000, 100000, 1000000], ("decap", "encap", "drop", "route"))):
+            L.append(f"| {dim} | " + " | ".join(f"{p} ns" for p in paths) + " | " +
+                     " | ".join(f"{p} Mpps" for p in paths) + " |")
+            L.append("|---:|" + "---:|" * (2 * len(paths)))
+            dat = []
+            per_path = {p: [] for p in paths}
+            for x in xs:
+                cells, lives, line = [], [], [x]
+                for p in paths:
+                    rs = [q for q in scale_rows if q["phase"] == dim and q["scen"] == p and
+                          q.get(dim) == x]
+                    nss = [v for v in (ns_of(q) for q in rs) if v is not None]
+                    n = min(nss) if nss else None      # best over passes
+                    net = None if n is None else n - base
+                    if net is not None:
+                        per_path[p].append(net)
+                    cells.append(fmt(net, 0))
+                    lv = [v for v in (rate(q) for q in rs) if v is not None]
+                    lives.append(fmt_mpps(med(lv)))
+                    line.append(net if net is not None else "NaN")
+                L.append(f"| {x:,} | " + " | ".join(cells) + " | " + " | ".join(lives) + " |")
+                dat.append(line)
+            L.append("")
+            with open(f"{datadir}/{dim}.dat", "w") as f:
+                f.write(f"# {dim} " + " ".join(f"{p}_ns" for p in paths) + " (net)\n")
+                for line in dat:
+                    f.write(" ".join(str(v) for v in line) + "\n")
+            for p, v in per_path.items():
+                if p != "route" and len(v) >= 2 and v[0] > 0:
+                    scale_checks.append((dim, p, v[0], v[-1], v[-1] / v[0]))
+
+        if syncs:
+            L.append("`isagate members sync` wall time (includes reading the current map and "
+                     "computing the diff; `--no-neigh`):")
+            L.append("")
+            L.append("| sync | entries in file | ms |")
+            L.append("|---|---:|---:|")
+            for s in syncs:
+                L.append(f"| {s['label']} | {s.get('entries', '–')} | "
+                         f"{s.get('ms', 'failed: ' + str(s.get('error', ''))[:80])} |")
+            L.append("")
+        mm = {r["members"]: r["mem"] for r in mem if r.get("label") == "members"}
+        mf = {r["flows"]: r["mem"] for r in mem if r.get("label") == "flows"}
+        if mm:
+            L.append("Memory (sum of `bytes_memlock` of the maps the attached program uses, from "
+                     "`bpftool map show`):")
+            L.append("")
+            L.append("| state | total memlock | per map |")
+            L.append("|---|---:|---|")
+            for n, m in sorted(mm.items()):
+                L.append(f"| {n:,} members | {m.get('total', 0):,} B | " +
+                         ", ".join(f"{k} {v:,}" for k, v in sorted((m.get('maps') or {}).items())) + " |")
+            for n, m in sorted(mf.items()):
+                L.append(f"| after {n:,} flows | {m.get('total', 0):,} B | " +
+                         ", ".join(f"{k} {v:,}" for k, v in sorted((m.get('maps') or {}).items())) + " |")
+            L.append("")
+            if 10 in mm and 1000000 in mm:
+                per = (mm[1000000]["total"] - mm[10]["total"]) / (1000000 - 10)
+                L.append(f"- Memory per member: **{per:.1f} B** "
+                         f"(({mm[1000000]['total']:,} − {mm[10]['total']:,}) B / 999,990 entries).")
+            last = mf.get(1000000) or {}
+            for name in ("flows", "fwd_cache"):
+                mem_b, mx = (last.get("maps") or {}).get(name), (last.get("max") or {}).get(name)
+                if mem_b and mx:
+                    L.append(f"- `{name}`: {mem_b:,} B for {mx:,} entries = **{mem_b / mx:.0f} B per "
+                             f"entry**, allocated up front (LRU), whatever the number of flows.")
+            if 1000 in mf and 1000000 in mf:
+                per = (mf[1000000]["total"] - mf[1000]["total"]) / (1000000 - 1000)
+                L.append(f"- Memory per flow: **{per:.1f} B** (memlock after 1M flows minus after 1k"
+                         f" flows; 0 means the datapath keeps no per-flow state, or preallocates it: "
+                         f"see the per-map column).")
+            L.append("")
+
+    # ---- targets ----------------------------------------------------------------------
+    L.append("## Targets (issue 4)")
+    L.append("")
+    L.append("| target | measured (median, min–max) | |")
+    L.append("|---|---|---|")
+
+    def target(name, s, thr):
+        if not s:
+            L.append(f"| {name} | not measured | **missed** |")
+            return
+        ok = med(s) >= thr
+        L.append(f"| {name} | {med(s):.3f} ({min(s):.2f}–{max(s):.2f}) | "
+                 f"{'**met**' if ok else '**missed**'} |")
+
+    target("decap ≥ minimal routing forwarder (÷ route ≥ 1.00)", ratios[("decap", "route")], 1.0)
+    target("encap ≥ minimal routing forwarder (÷ route ≥ 1.00)", ratios[("encap", "route")], 1.0)
+    target("decap ≥ 70 % of the ceiling (÷ ceiling ≥ 0.70)", ratios[("decap", "ceiling")], 0.70)
+    target("encap ≥ 70 % of the ceiling (÷ ceiling ≥ 0.70)", ratios[("encap", "ceiling")], 0.70)
+    target("decap ≥ 2× the kernel (÷ kernel ≥ 2.00)", ratios[("decap", "kernel")], 2.0)
+    target("encap ≥ 2× the kernel (÷ kernel ≥ 2.00)", ratios[("encap", "kernel")], 2.0)
+    target("non-member refusal ≥ 90 % of XDP_DROP (÷ ≥ 0.90)", ratios[("drop", "refdrop")], 0.90)
+    for dim, p, a, b, q in scale_checks:
+        ok = abs(q - 1.0) <= 0.10
+        L.append(f"| {p} per-packet cost flat over {dim} (largest ÷ smallest within ±10 %) | "
+                 f"{b:.0f} ns ÷ {a:.0f} ns = {q:.2f} | {'**met**' if ok else '**missed**'} |")
+    for s in syncs:
+        lab, ms = s.get("label", ""), s.get("ms")
+        if lab == "load 1000000":
+            L.append(f"| 1M-member first load < 10 s | {ms} ms | "
+                     f"{'**met**' if ms is not None and ms < 10000 else '**missed**'} |")
+        if lab == "churn 1% of 100000":
+            L.append(f"| 100k members, 1 % churn < 1 s | {ms} ms | "
+                     f"{'**met**' if ms is not None and ms < 1000 else '**missed**'} |")
+    L.append("")
+
+    # ---- path checks -------------------------------------------------------------------------
+    L.append("## Checks")
+    L.append("")
+    chk = []
+    for key in ("decap", "encap"):
+        for r in (x for x in rows if x.get("scen") == key and x.get("live")):
+            lv = r["live"]
+            if lv.get("router") is not None and lv.get("rate"):
+                chk.append((key, lv["router"] / max(lv.get("sent", 1), 1), lv["rate"] / max(lv["router"], 1)))
+    if chk:
+        worst_fwd = min(c[1] for c in chk)
+        L.append(f"- isagate forwarded (fwd_decap/fwd_encap) ÷ frames sent by the generator, worst "
+                 f"run: {worst_fwd:.3f}; sink ÷ forwarded, worst run: {min(c[2] for c in chk):.3f}.")
+    oks = []
+    for r in rows:
+        ns = r.get("ns") or {}
+        if r.get("scen") in ("decap", "encap", "drop") and "ok" in ns:
+            oks.append(ns["ok"] / (ns["repeat"] * ns["reps"]))
+    if oks:
+        L.append(f"- test_run packets counted under the expected isagate reason (fwd_decap, fwd_encap, "
+                 f"drop_not_member), worst run: {min(oks) * 100:.2f} %.")
+    st = next((r.get("status") for r in rows if r.get("phase") == "final_status"), None)
+    if isinstance(st, dict):
+        ctr = st.get("counters") or st.get("stats") or {}
+        if isinstance(ctr, dict):
+            nz = {k: v for k, v in ctr.items() if (v.get("packets") if isinstance(v, dict) else v)}
+            if nz:
+                L.append("- isagate counters at the end of the run (non-zero): " + ", ".join(
+                    f"{k} {(v.get('packets') if isinstance(v, dict) else v):,}" for k, v in sorted(nz.items())))
+    if errors:
+        L.append(f"- **{len(errors)} measurement(s) failed**: " + "; ".join(
+            f"{e.get('phase')}/{e.get('scen', e.get('label', ''))}: {str(e.get('error'))[:120]}"
+            for e in errors[:5]))
+    L.append("")
+
+    with open(md_path, "w") as f:
+        f.write("\n".join(L) + "\n")
+    with open(f"{datadir}/main.dat", "w") as f:
+        f.write("# idx key median min max (Mpps)\n")
+        for line in main_dat:
+            f.write("%d %s %.4f %.4f %.4f\n" % line)
+
+
+if __name__ == "__main__":
+    main()
