@@ -31,69 +31,110 @@ static __always_inline __u64 fwd_generation(void)
 	return g ? *g : 0;
 }
 
-/* A cached decision for k, valid for a packet of tot_len bytes: fill the
- * egress ifindex and MACs of p and return 1; else 0. */
-static __always_inline int fwd_cache_get(const struct ig_fwd_key *k, __u16 tot_len, __u64 now,
-					 __u64 gen, struct bpf_fib_lookup *p)
+/* The slot of k: a multiplicative hash of its words. */
+static __always_inline struct ig_fwd_slot *fwd_slot(const struct ig_fwd_key *k)
 {
-	struct ig_fwd_entry *e = bpf_map_lookup_elem(&fwd_cache, k);
+	const __u32 *w = (const __u32 *)k->addr;
+	__u32 h = (k->ifindex ^ w[0] ^ w[1] ^ w[2] ^ w[3]) * 0x9E3779B1u;
+	__u32 idx = h >> 18;       /* top 14 bits: IG_FWD_SLOTS = 16384 */
 
-	if (!e || e->gen != gen || now >= e->expires_ns || tot_len > e->max_len)
+	return bpf_map_lookup_elem(&fwd_cache, &idx);
+}
+
+static __always_inline int fwd_key_eq(const struct ig_fwd_key *a, const struct ig_fwd_key *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
+}
+
+/* A cached decision for k in slot s, valid for a packet of tot_len bytes:
+ * fill the egress ifindex and MACs of p and return 1; else 0. */
+static __always_inline int fwd_cache_get(const struct ig_fwd_slot *s, const struct ig_fwd_key *k,
+					 __u16 tot_len, __u64 now, __u64 gen,
+					 struct bpf_fib_lookup *p)
+{
+	if (!fwd_key_eq(&s->key, k) || s->e.gen != gen || now >= s->e.expires_ns ||
+	    tot_len > s->e.max_len)
 		return 0;
-	p->ifindex = e->ifindex;
-	__builtin_memcpy(p->dmac, e->dmac, ETH_ALEN);
-	__builtin_memcpy(p->smac, e->smac, ETH_ALEN);
+	p->ifindex = s->e.ifindex;
+	__builtin_memcpy(p->dmac, s->e.dmac, ETH_ALEN);
+	__builtin_memcpy(p->smac, s->e.smac, ETH_ALEN);
 	return 1;
 }
 
-static __always_inline void fwd_cache_put(const struct ig_fwd_key *k, const struct bpf_fib_lookup *p,
-					  __u16 tot_len, __u64 now, __u64 gen,
-					  const struct ig_config *cfg)
+/* Overwrite slot s with the decision p for k. */
+static __always_inline void fwd_cache_put(struct ig_fwd_slot *s, const struct ig_fwd_key *k,
+					  const struct bpf_fib_lookup *p, __u16 tot_len,
+					  __u64 now, __u64 gen, const struct ig_config *cfg)
 {
-	struct ig_fwd_entry e = {
-		.expires_ns = now + (__u64)cfg->fwd_cache_ms * 1000000ull,
-		.gen = gen,
-		.ifindex = p->ifindex,
-		.max_len = tot_len,
-	};
+	__u16 max_len = tot_len;
 
-	__builtin_memcpy(e.dmac, p->dmac, ETH_ALEN);
-	__builtin_memcpy(e.smac, p->smac, ETH_ALEN);
-	bpf_map_update_elem(&fwd_cache, k, &e, BPF_ANY);
+	/* Same destination still valid: keep the longest length seen. */
+	if (fwd_key_eq(&s->key, k) && s->e.gen == gen && now < s->e.expires_ns &&
+	    s->e.ifindex == p->ifindex && s->e.max_len > max_len)
+		max_len = s->e.max_len;
+	s->key = *k;
+	s->e.expires_ns = now + (__u64)cfg->fwd_cache_ms * 1000000ull;
+	s->e.gen = gen;
+	s->e.ifindex = p->ifindex;
+	s->e.max_len = max_len;
+	__builtin_memcpy(s->e.dmac, p->dmac, ETH_ALEN);
+	__builtin_memcpy(s->e.smac, p->smac, ETH_ALEN);
 }
 
-/*
- * The forwarding decision for dst (key k): from the cache when a fresh
- * entry exists, else from the kernel FIB (filled in by fill_fib), cached
- * when it succeeded.  Returns a BPF_FIB_LKUP_RET_* code; on success p holds
- * the egress ifindex and MACs.
- */
-static __always_inline int fwd_decide(struct xdp_md *ctx, struct bpf_fib_lookup *p,
-				      const struct ig_fwd_key *k, __u16 tot_len,
-				      const struct ig_config *cfg)
-{
-	__u64 now = 0, gen = 0;
-	int rc;
+/* Where a lookup's result goes in the cache. */
+struct fwd_state {
+	struct ig_fwd_slot *slot;
+	__u64 now;
+	__u64 gen;
+};
 
-	if (cfg->fwd_cache_ms) {
-		now = bpf_ktime_get_coarse_ns();
-		gen = fwd_generation();
-		if (fwd_cache_get(k, tot_len, now, gen, p))
-			return BPF_FIB_LKUP_RET_SUCCESS;
-	}
-	rc = bpf_fib_lookup(ctx, p, sizeof(*p), 0);
-	if (rc == BPF_FIB_LKUP_RET_SUCCESS && cfg->fwd_cache_ms)
-		fwd_cache_put(k, p, tot_len, now, gen, cfg);
+/*
+ * The cached decision for k, when a fresh one exists: fills p's egress
+ * ifindex and MACs and returns 1.  Else 0, with st telling fwd_cache_store()
+ * where the FIB's answer goes.
+ */
+static __always_inline int fwd_cache_try(struct fwd_state *st, const struct ig_fwd_key *k,
+					 __u16 tot_len, const struct ig_config *cfg,
+					 struct bpf_fib_lookup *p)
+{
+	st->slot = NULL;
+	if (!cfg->fwd_cache_ms)
+		return 0;
+	st->slot = fwd_slot(k);
+	if (!st->slot)
+		return 0;
+	st->now = bpf_ktime_get_coarse_ns();
+	st->gen = fwd_generation();
+	return fwd_cache_get(st->slot, k, tot_len, st->now, st->gen, p);
+}
+
+static __always_inline int fwd_cache_store(const struct fwd_state *st, const struct ig_fwd_key *k,
+					   const struct bpf_fib_lookup *p, int rc, __u16 tot_len,
+					   const struct ig_config *cfg)
+{
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS && st->slot)
+		fwd_cache_put(st->slot, k, p, tot_len, st->now, st->gen, cfg);
 	return rc;
 }
 
+/*
+ * The forwarding decision for an IPv6 packet (decapsulated) or an IPv4
+ * destination (encapsulated): from the cache when a fresh entry exists, else
+ * from the kernel FIB.  Returns a BPF_FIB_LKUP_RET_* code; on success p holds
+ * the egress ifindex and MACs (and only those, on a cache hit).
+ */
 static __always_inline int fib_lookup6(struct xdp_md *ctx, struct bpf_fib_lookup *p,
 				       const struct ipv6hdr *ip6, __u16 tot_len,
 				       const struct ig_config *cfg)
 {
 	struct ig_fwd_key k = { .ifindex = ctx->ingress_ifindex };
+	struct fwd_state st;
 
 	__builtin_memcpy(k.addr, &ip6->daddr, 16);
+	if (fwd_cache_try(&st, &k, tot_len, cfg, p))
+		return BPF_FIB_LKUP_RET_SUCCESS;
 	__builtin_memset(p, 0, sizeof(*p));
 	p->family = AF_INET6;
 	p->l4_protocol = ip6->nexthdr;
@@ -102,7 +143,7 @@ static __always_inline int fib_lookup6(struct xdp_md *ctx, struct bpf_fib_lookup
 	p->flowinfo = *(const __be32 *)ip6 & IPV6_FLOWINFO_MASK;
 	__builtin_memcpy(p->ipv6_src, &ip6->saddr, 16);
 	__builtin_memcpy(p->ipv6_dst, &ip6->daddr, 16);
-	return fwd_decide(ctx, p, &k, tot_len, cfg);
+	return fwd_cache_store(&st, &k, p, bpf_fib_lookup(ctx, p, sizeof(*p), 0), tot_len, cfg);
 }
 
 static __always_inline int fib_lookup4(struct xdp_md *ctx, struct bpf_fib_lookup *p,
@@ -110,10 +151,13 @@ static __always_inline int fib_lookup4(struct xdp_md *ctx, struct bpf_fib_lookup
 				       const struct ig_config *cfg)
 {
 	struct ig_fwd_key k = { .ifindex = ctx->ingress_ifindex };
+	struct fwd_state st;
 
 	k.addr[10] = 0xff;
 	k.addr[11] = 0xff;
 	__builtin_memcpy(&k.addr[12], &dst, 4);
+	if (fwd_cache_try(&st, &k, tot_len, cfg, p))
+		return BPF_FIB_LKUP_RET_SUCCESS;
 	__builtin_memset(p, 0, sizeof(*p));
 	p->family = AF_INET;
 	p->l4_protocol = IPPROTO_IPV6;
@@ -122,7 +166,7 @@ static __always_inline int fib_lookup4(struct xdp_md *ctx, struct bpf_fib_lookup
 	p->tos = tos;
 	p->ipv4_src = src;
 	p->ipv4_dst = dst;
-	return fwd_decide(ctx, p, &k, tot_len, cfg);
+	return fwd_cache_store(&st, &k, p, bpf_fib_lookup(ctx, p, sizeof(*p), 0), tot_len, cfg);
 }
 
 /* The reason for a failed FIB lookup that is not handled specially. */

@@ -93,6 +93,8 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr
 
 	/* Admission first: a non-member flood costs one trie lookup. */
 	if (!member_lookup(ip->saddr)) {
+		if (!(cfg->flags & IG_CFG_F_HAS_PEERS))
+			return mk(XDP_DROP, IG_DROP_NOT_MEMBER);
 		rtr = router_lookup(ip->saddr);
 		if (!rtr || !(rtr->flags & IG_ROUTER_F_PEER))
 			return mk(XDP_DROP, IG_DROP_NOT_MEMBER);
@@ -119,7 +121,7 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr
 	    (ipv6_is_linklocal(&ip6->daddr) || ipv6_is_multicast(&ip6->daddr)))
 		return nd_handle(ctx, c, ip, ip6, cfg);
 
-	reason = isatap_check_src(&ip6->saddr, ip->saddr);
+	reason = isatap_check_src(&ip6->saddr, ip->saddr, cfg);
 	if (reason)
 		return mk(XDP_DROP, reason);
 	if (ipv6_is_linklocal(&ip6->daddr) || ipv6_is_multicast(&ip6->daddr))

@@ -88,7 +88,8 @@ static __always_inline int ipv6_src_invalid(const struct in6_addr *a)
  * outer source, under fe80::/64 or a configured prefix.  Configured peer
  * routers may forward anything.  Returns 0 or the drop reason.
  */
-static __always_inline int isatap_check_src(const struct in6_addr *src, __u32 outer_src)
+static __always_inline int isatap_check_src(const struct in6_addr *src, __u32 outer_src,
+					    const struct ig_config *cfg)
 {
 	struct ig_router *rtr;
 
@@ -97,6 +98,8 @@ static __always_inline int isatap_check_src(const struct in6_addr *src, __u32 ou
 	if (ipv6_is_isatap(src) && ipv6_isatap_v4(src) == outer_src &&
 	    (ipv6_is_linklocal64(src) || isatap_prefix(src)))
 		return 0;
+	if (!(cfg->flags & IG_CFG_F_HAS_PEERS))
+		return IG_DROP_SPOOF;
 	rtr = router_lookup(outer_src);
 	if (rtr && (rtr->flags & IG_ROUTER_F_PEER))
 		return 0;

@@ -94,12 +94,12 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ra_tmpl SEC(".maps");
 
-/* Forwarding decisions, per CPU (see include/isagate.h). */
+/* Forwarding decisions, per CPU, direct-mapped (see include/isagate.h). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
-	__uint(max_entries, IG_FWD_CACHE_SIZE);
-	__type(key, struct ig_fwd_key);
-	__type(value, struct ig_fwd_entry);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IG_FWD_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ig_fwd_slot);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fwd_cache SEC(".maps");
 

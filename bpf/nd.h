@@ -163,7 +163,7 @@ static __always_inline struct verdict nd_router_solicit(struct xdp_md *ctx, stru
 
 		isatap_addr(&ll, ip->saddr, &dst);
 	} else {
-		reason = isatap_check_src(&ip6->saddr, ip->saddr);
+		reason = isatap_check_src(&ip6->saddr, ip->saddr, cfg);
 		if (reason)
 			return mk(XDP_DROP, reason);
 		dst = ip6->saddr;
@@ -221,7 +221,7 @@ static __always_inline struct verdict nd_neigh_solicit(struct xdp_md *ctx, struc
 		return mk(XDP_DROP, IG_RD_BAD_NS);
 	if (!is_router_isatap(tgt) || ipv6_is_unspecified(&ip6->saddr))
 		return mk(XDP_DROP, IG_DROP_DST_LOCAL);   /* not for us, or DAD */
-	reason = isatap_check_src(&ip6->saddr, ip->saddr);
+	reason = isatap_check_src(&ip6->saddr, ip->saddr, cfg);
 	if (reason)
 		return mk(XDP_DROP, reason);
 
@@ -265,7 +265,7 @@ static __always_inline struct verdict nd_handle(struct xdp_md *ctx, struct hdr_c
 	if (type < 0)
 		return mk(XDP_DROP, IG_DROP_TRUNC_INNER);
 	/* Anything else on the ISATAP link (MLD, RA from a host, ...). */
-	reason = isatap_check_src(&ip6->saddr, ip->saddr);
+	reason = isatap_check_src(&ip6->saddr, ip->saddr, cfg);
 	if (reason)
 		return mk(XDP_DROP, reason);
 	return mk(XDP_DROP, IG_DROP_DST_LOCAL);

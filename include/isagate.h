@@ -145,6 +145,7 @@ struct ig_prefix {
 #define IG_CFG_F_DYNAMIC_MTU (1u << 0)  /* DF set, tunnel MTU from path MTU */
 #define IG_CFG_F_ALLOW_6TO4  (1u << 1)  /* forward inner 2002::/16 destinations */
 #define IG_CFG_F_NO_RD       (1u << 2)  /* do not answer router discovery */
+#define IG_CFG_F_HAS_PEERS   (1u << 4)  /* peer routers configured (else no peer lookups) */
 #define IG_CFG_F_NO_FLOWS    (1u << 3)  /* no per-flow accounting (attach --flows 0) */
 
 struct ig_config {
@@ -211,11 +212,15 @@ struct ig_ra_template {
 };
 
 /*
- * fwd_cache: per-CPU LRU of forwarding decisions (bpf_fib_lookup results),
- * keyed by ingress interface and destination.  An entry is used only while
- * its gen equals fwd_gen[0] and it is younger than config.fwd_cache_ms, and
- * only for packets no longer than max_len (the MTU check stays the
- * kernel's).  The loader bumps fwd_gen when routes or neighbours change.
+ * fwd_cache: per-CPU direct-mapped cache of forwarding decisions
+ * (bpf_fib_lookup results): an array of IG_FWD_SLOTS slots per CPU, the slot
+ * chosen by a hash of the key (ingress interface, destination).  A hit costs
+ * an array index and a compare; a miss costs the FIB lookup it replaces and
+ * overwrites the slot, so many destinations never make it thrash the way an
+ * LRU hash does.  An entry is used only while its gen equals fwd_gen[0] and
+ * it is younger than config.fwd_cache_ms, and only for packets no longer than
+ * max_len (the MTU check stays the kernel's).  The loader and `isagate
+ * watch` bump fwd_gen when settings, routes or neighbours change.
  */
 struct ig_fwd_key {
 	__u32 ifindex;             /* ingress */
@@ -232,7 +237,14 @@ struct ig_fwd_entry {
 	__u16 pad;
 };
 
-#define IG_FWD_CACHE_SIZE 65536
+struct ig_fwd_slot {
+	struct ig_fwd_key   key;
+	__u32               pad;
+	struct ig_fwd_entry e;
+};
+
+#define IG_FWD_SLOTS 16384         /* per CPU, a power of two */
+
 
 /*
  * flows: per-CPU LRU hash of the inner conversations the router forwarded,

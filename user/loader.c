@@ -761,6 +761,8 @@ static int maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
 	cfg.ra_retrans_ms = s->ra_retrans_ms;
 	cfg.ra_min_interval_ms = s->ra_interval_ms;
 	cfg.icmp_min_interval_ms = IG_CFG_DEFAULT_ICMP_MIN_MS;
+	if (s->n_peers)
+		cfg.flags |= IG_CFG_F_HAS_PEERS;
 	cfg.fwd_cache_ms = s->fwd_cache_ms;
 	cfg.event_min_interval_ms = IG_CFG_DEFAULT_EVENT_MIN_MS;
 	if (!s->flows)

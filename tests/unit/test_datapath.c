@@ -433,6 +433,7 @@ static int setup_maps(void)
 
 	memset(&base_cfg, 0, sizeof(base_cfg));
 	base_cfg.abi_version = ISAGATE_ABI_VERSION;
+	base_cfg.flags = IG_CFG_F_HAS_PEERS;       /* 192.0.2.3 is a peer router */
 	pkt_in4(R1, base_cfg.encap_src);
 	base_cfg.v4_ifindex = (__u32)ifindex4;
 	base_cfg.v6_ifindex = (__u32)ifindex6;
