@@ -187,7 +187,8 @@ setup() {
 		die "attaching the sink to s0 failed"
 	ref_attach kernel
 	local out
-	out=$(ig attach --ipv4-dev r0 --ipv6-dev r1 --router $ROUTER_V4 --prefix ${PREFIX}/64 2>&1) ||
+	# shellcheck disable=SC2086 # IG_BENCH_ATTACH_ARGS: extra attach options, word-split on purpose
+	out=$(ig attach --ipv4-dev r0 --ipv6-dev r1 --router $ROUTER_V4 --prefix ${PREFIX}/64 ${IG_BENCH_ATTACH_ARGS:-} 2>&1) ||
 		die "isagate attach failed: $out"
 	log "isagate: $(tr '\n' ' ' <<<"$out")"
 }
