@@ -3,7 +3,7 @@
 #
 # bench/run.sh - the isagate benchmark (issue 4), run by `make bench`.
 #
-#   bench/run.sh [--quick] [--rounds N] [--secs S] [--cpu N] [--no-scale]
+#   bench/run.sh [--quick] [--rounds N] [--secs S] [--cpu N] [--no-scale] [--flows N]
 #                [--out DIR] [--perf SCEN:FLOWS]
 #
 # --perf decap:1000000 also records a cpu-clock profile (perf, Debian
@@ -80,6 +80,7 @@ while (($#)); do
 	--secs) SECS=${2:?}; shift ;;
 	--cpu) CPU=${2:?}; shift ;;
 	--no-scale) SCALE=0 ;;
+	--flows) MAIN_FLOWS=${2:?}; shift ;;
 	--out) OUT=${2:?}; shift ;;
 	--perf) PERF_SPEC=${2:?}; shift ;;
 	-h | --help) usage ;;

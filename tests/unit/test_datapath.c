@@ -434,6 +434,7 @@ static int setup_maps(void)
 	memset(&base_cfg, 0, sizeof(base_cfg));
 	base_cfg.abi_version = ISAGATE_ABI_VERSION;
 	base_cfg.flags = IG_CFG_F_HAS_PEERS;       /* 192.0.2.3 is a peer router */
+	base_cfg.fwd_cache_ms = IG_CFG_DEFAULT_FWD_CACHE_MS;
 	pkt_in4(R1, base_cfg.encap_src);
 	base_cfg.v4_ifindex = (__u32)ifindex4;
 	base_cfg.v6_ifindex = (__u32)ifindex6;
@@ -1723,6 +1724,75 @@ static void test_encap_id_varies(void)
 	h_end();
 }
 
+/* ---- forwarding cache (bpf/forward.h) ------------------------------------ */
+
+/* The destination MAC of a decapsulated packet to D::100, or NULL. */
+static const uint8_t *decap_dmac(uint8_t *in, size_t in_len, uint8_t *out)
+{
+	size_t out_len;
+	int action;
+
+	if (run_frame(in, in_len, DEV_V4, out, PKT_MAX, &action, &out_len) ||
+	    action != XDP_REDIRECT || out_len < 14)
+		return NULL;
+	return out;
+}
+
+static void set_cache_ms(__u32 ms)
+{
+	struct ig_config c = base_cfg;
+
+	c.fwd_cache_ms = ms;
+	put_config(&c);
+}
+
+/*
+ * A neighbour's new MAC: used at once after the generation bump (what the
+ * loader and `isagate watch` do), while a stale decision may live at most
+ * fwd_cache_ms without one; with the cache off, at once.
+ */
+static void test_fwd_cache_coherence(void)
+{
+	static uint8_t in[PKT_MAX], out[PKT_MAX];
+	const struct pkt_frame f = ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), UDP(8));
+	uint8_t old_mac[6], new_mac[6];
+	const uint8_t *d;
+	size_t in_len = pkt_build(&f, in);
+
+	h_begin("forwarding cache: stale at most fwd_cache_ms, fresh after a generation bump");
+	pkt_mac(MAC_NH6, old_mac);
+	pkt_mac("02:00:00:00:ff:99", new_mac);
+	set_cache_ms(300);
+	CHECK(fwd_cache_invalidate() == 0, "invalidate");
+	d = decap_dmac(in, in_len, out);
+	CHECK(d && !memcmp(d, old_mac, 6), "first packet to the old MAC");
+
+	CHECK(sh("ip -6 neigh replace 2001:db8:ff::2 lladdr 02:00:00:00:ff:99 dev " DEV6
+		 " nud permanent") == 0, "neigh replace");
+	d = decap_dmac(in, in_len, out);
+	CHECK(d && !memcmp(d, old_mac, 6), "within fwd_cache_ms the cached decision is used");
+	usleep(400 * 1000);
+	d = decap_dmac(in, in_len, out);
+	CHECK(d && !memcmp(d, new_mac, 6), "after fwd_cache_ms the new MAC is used");
+
+	CHECK(sh("ip -6 neigh replace 2001:db8:ff::2 lladdr " MAC_NH6 " dev " DEV6
+		 " nud permanent") == 0, "neigh restore");
+	CHECK(fwd_cache_invalidate() == 0, "invalidate");
+	d = decap_dmac(in, in_len, out);
+	CHECK(d && !memcmp(d, old_mac, 6), "after a generation bump the change applies at once");
+
+	set_cache_ms(0);
+	CHECK(sh("ip -6 neigh replace 2001:db8:ff::2 lladdr 02:00:00:00:ff:99 dev " DEV6
+		 " nud permanent") == 0, "neigh replace");
+	d = decap_dmac(in, in_len, out);
+	CHECK(d && !memcmp(d, new_mac, 6), "cache off: a FIB lookup per packet");
+	CHECK(sh("ip -6 neigh replace 2001:db8:ff::2 lladdr " MAC_NH6 " dev " DEV6
+		 " nud permanent") == 0, "neigh restore");
+	put_config(&base_cfg);
+	fwd_cache_invalidate();
+	h_end();
+}
+
 /* ---- flow accounting and refusal events (bpf/flow.h, bpf/events.h) ------ */
 
 /* Sum of the per-CPU values of one flow entry; 0 when found. */
@@ -1917,6 +1987,7 @@ int main(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
 	test_encap_id_varies();
+	test_fwd_cache_coherence();
 	test_flow_both_directions();
 	test_refusal_event();
 	test_nd_out_written();
