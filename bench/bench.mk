@@ -15,6 +15,9 @@ BENCH_ARGS  ?=
 
 bench-build: $(BENCH_BPF) $(BENCH_BIN)
 
+# The hitless and coherence tests drive traffic with the bench generator.
+all: bench-build
+
 bench: all bench-build
 	$(Q)./bench/run.sh $(BENCH_ARGS)
 
