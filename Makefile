@@ -26,7 +26,7 @@ USER_SRCS := $(wildcard user/*.c)
 USER_HDRS := $(wildcard user/*.h) include/isagate.h
 USER_LIB  := $(filter-out user/main.c,$(USER_SRCS))
 
-TEST_BINS := $(BUILD)/test_datapath $(BUILD)/test_members
+TEST_BINS := $(BUILD)/test_datapath $(BUILD)/test_members $(BUILD)/test_directory
 
 .PHONY: all deps test unit integration demo bench clean
 all: $(BUILD)/isagate $(BPF_OBJS) $(TEST_BINS)
@@ -53,6 +53,10 @@ $(BUILD)/test_datapath: tests/unit/test_datapath.c tests/unit/pkt.c tests/unit/p
 $(BUILD)/test_members: tests/unit/test_members.c tests/unit/harness.h $(USER_LIB) $(USER_HDRS) $(BUILD)/isagate.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/unit/test_members.c $(USER_LIB) -o $@ $(LDLIBS)
+
+$(BUILD)/test_directory: tests/unit/test_directory.c tests/unit/harness.h $(USER_LIB) $(USER_HDRS) $(BUILD)/isagate.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/unit/test_directory.c $(USER_LIB) -o $@ $(LDLIBS)
 
 # Install the Debian packages that building and testing need (idempotent).
 deps:

@@ -10,7 +10,7 @@ set -euo pipefail
 PACKAGES=(
 	# build: BPF objects, skeleton, loader
 	make gcc libc6-dev pkg-config clang llvm bpftool
-	libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libinih-dev libmnl-dev libldap-dev
+	libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libinih-dev libmnl-dev libldap-dev libsasl2-dev
 	# tests and demo: namespaces, packet crafting, captures
 	iproute2 util-linux procps python3 python3-scapy tcpdump iputils-ping ethtool
 	# the Linux ISATAP host VM (tests/vm: Debian's kernel, isatapd and busybox
@@ -18,6 +18,8 @@ PACKAGES=(
 	qemu-system-x86
 	# visibility: a real IPFIX collector (nfcapd) and reader (nfdump)
 	nfdump
+	# the directory tests: a real Active Directory (Samba AD DC), its tools
+	samba-ad-dc samba-ad-provision ldap-utils libsasl2-modules-gssapi-mit
 	# make bench: the plot
 	gnuplot-nox jq
 )

@@ -3,7 +3,8 @@
 #
 # tests/run.sh [unit|integration|all] - run isagate's test suites.
 #
-# unit:        build/test_datapath, tests/unit/check_ra.py, build/test_members
+# unit:        build/test_datapath, tests/unit/check_ra.py, build/test_members,
+#              build/test_directory
 # integration: every tests/integration/test_*.sh (needs root)
 #
 # Each suite's output is streamed.  A suite reports with a last
@@ -33,7 +34,8 @@ esac
 suites=()
 if [[ $what == unit || $what == all ]]; then
 	# check_ra.py decodes the RAs/NAs test_datapath wrote: keep it after it.
-	suites+=("$ROOT/$BUILD/test_datapath" "$ROOT/tests/unit/check_ra.py" "$ROOT/$BUILD/test_members")
+	suites+=("$ROOT/$BUILD/test_datapath" "$ROOT/tests/unit/check_ra.py" "$ROOT/$BUILD/test_members"
+		"$ROOT/$BUILD/test_directory")
 fi
 if [[ $what == integration || $what == all ]]; then
 	for t in "$ROOT"/tests/integration/test_*.sh; do

@@ -18,7 +18,11 @@
 
 #include "common.h"
 #include "commands.h"
+#include "config.h"
+#include "directory.h"
 #include "members.h"
+
+#define MAX_DIR_FLAGS 32
 
 struct members_opts {
 	const char *pin_dir;
@@ -27,12 +31,28 @@ struct members_opts {
 	bool dry_run;
 	bool no_neigh;
 	bool syslog;
+	bool ldap;                  /* membership from the directory */
+	bool force;                 /* past the mass-removal guard */
+	int max_removal;            /* -1: default */
+	const char *config;         /* --config FILE ([directory], [router] pin-dir) */
+	struct {
+		char key[32];
+		const char *value;
+	} dir[MAX_DIR_FLAGS];       /* --uri, --base, ...: [directory] keys */
+	unsigned int n_dir;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: isagate members sync FILE|- [--pin-dir DIR] [-j] [--dry-run] [--no-neigh] [--syslog]\n"
+		"                                   [--max-removal PCT] [--force]\n"
+		"       isagate members sync --ldap [--config FILE] [--uri URI ...] [--base DN] [--group DN]\n"
+		"                                   [--bind simple|gssapi] [--bind-dn DN] [--password-file F]\n"
+		"                                   [--keytab F] [--ca-file F] [--starttls yes|no]\n"
+		"                                   [--nesting auto|in-chain|client] [--page-size N]\n"
+		"                                   [--timeout S] [--extra FILE] [--max-removal PCT]\n"
+		"                                   [--force] [-j] [--dry-run] [--no-neigh] [--syslog]\n"
 		"       isagate members list [-j] [--pin-dir DIR]\n"
 		"\n"
 		"sync makes the member set exactly the file's ('-' reads stdin) and prints\n"
@@ -43,7 +63,30 @@ static void usage(FILE *f)
 		"  -j, --json   machine-readable output\n"
 		"  --dry-run    show the changes without making them\n"
 		"  --no-neigh   do not create managed IPv4 neighbour entries for new members\n"
-		"  --syslog     also send the summary line to syslog (for cron jobs)\n");
+		"  --syslog     also send the summary line to syslog (for cron jobs)\n"
+		"  --max-removal PCT  refuse a sync that would remove more than PCT %% of the\n"
+		"               entries (default: 20 with --ldap, no limit for a file); exit 6\n"
+		"  --force      apply such a sync anyway\n"
+		"\n"
+		"--ldap takes the members from the directory instead of a file: the enabled\n"
+		"computer objects of a group (nested groups included), each dNSHostName\n"
+		"resolved to its A records, plus the entries of the 'extra' file.  Settings\n"
+		"come from the [directory] section of --config FILE; each key is also a flag\n"
+		"(--uri, --base, --group, ...) that overrides it.  Directory unreachable or\n"
+		"bind refused: nothing changes, exit 5.  See docs/directory.md.\n");
+}
+
+/* A [directory] key given as --KEY or --KEY=VALUE. */
+static bool dir_flag(const char *arg)
+{
+	char key[32];
+	const char *eq = strchr(arg, '=');
+	size_t kl = eq ? (size_t)(eq - arg) : strlen(arg);
+
+	if (kl >= sizeof(key))
+		return false;
+	snprintf(key, sizeof(key), "%.*s", (int)kl, arg);
+	return ig_dir_is_key(key);
 }
 
 static int parse_opts(int argc, char **argv, bool is_sync, struct members_opts *o)
@@ -60,6 +103,51 @@ static int parse_opts(int argc, char **argv, bool is_sync, struct members_opts *
 				return IG_EXIT_USAGE;
 			}
 			o->file = a;
+		} else if (is_sync && !strcmp(a, "--ldap")) {
+			o->ldap = true;
+		} else if (is_sync && !strcmp(a, "--force")) {
+			o->force = true;
+		} else if (is_sync && (!strcmp(a, "--config") || !strncmp(a, "--config=", 9))) {
+			if (a[8] == '=') {
+				o->config = a + 9;
+			} else if (++i >= argc) {
+				ig_err("--config needs a file");
+				return IG_EXIT_USAGE;
+			} else {
+				o->config = argv[i];
+			}
+		} else if (is_sync && (!strcmp(a, "--max-removal") || !strncmp(a, "--max-removal=", 14))) {
+			const char *v = a[13] == '=' ? a + 14 : (++i < argc ? argv[i] : NULL);
+			char *end;
+			long pct;
+
+			if (!v) {
+				ig_err("--max-removal needs a percentage (0-100)");
+				return IG_EXIT_USAGE;
+			}
+			pct = strtol(v, &end, 10);
+			if (!*v || *end || pct < 0 || pct > 100) {
+				ig_err("--max-removal: '%s' is not a percentage from 0 to 100", v);
+				return IG_EXIT_USAGE;
+			}
+			o->max_removal = (int)pct;
+		} else if (is_sync && !strncmp(a, "--", 2) && a[2] && dir_flag(a + 2)) {
+			char key[32];
+			const char *eq = strchr(a + 2, '=');
+			size_t kl = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+
+			snprintf(key, sizeof(key), "%.*s", (int)kl, a + 2);
+			if (o->n_dir == MAX_DIR_FLAGS) {
+				ig_err("too many directory flags");
+				return IG_EXIT_USAGE;
+			}
+			if (!eq && ++i >= argc) {
+				ig_err("%s needs a value", a);
+				return IG_EXIT_USAGE;
+			}
+			memcpy(o->dir[o->n_dir].key, key, sizeof(key));
+			o->dir[o->n_dir].value = eq ? eq + 1 : argv[i];
+			o->n_dir++;
 		} else if (!strcmp(a, "--")) {
 			opts_done = true;
 		} else if (!strcmp(a, "--pin-dir")) {
@@ -87,8 +175,18 @@ static int parse_opts(int argc, char **argv, bool is_sync, struct members_opts *
 			return IG_EXIT_USAGE;
 		}
 	}
-	if (is_sync && !o->file) {
-		ig_err("members sync: which file? ('-' for stdin)");
+	if (is_sync && o->ldap && o->file) {
+		ig_err("members sync --ldap: unexpected file '%s' (merge fixed entries with "
+		       "--extra FILE or 'extra' in [directory])", o->file);
+		return IG_EXIT_USAGE;
+	}
+	if (is_sync && !o->ldap && (o->n_dir || o->config)) {
+		ig_err("members sync: --%s is a directory setting: add --ldap",
+		       o->config ? "config" : o->dir[0].key);
+		return IG_EXIT_USAGE;
+	}
+	if (is_sync && !o->file && !o->ldap) {
+		ig_err("members sync: which file? ('-' for stdin, or --ldap for the directory)");
 		return IG_EXIT_USAGE;
 	}
 	return 0;
@@ -132,7 +230,8 @@ static void print_json(json_object *o)
 	json_object_put(o);
 }
 
-static void print_plan(const struct ig_plan *p, bool dry_run, bool json)
+/* extra: added to the JSON object as "directory" (taken), or NULL. */
+static void print_plan(const struct ig_plan *p, bool dry_run, bool json, json_object *extra)
 {
 	char pfx[IG_PREFIX_STRLEN];
 	size_t i;
@@ -150,9 +249,12 @@ static void print_plan(const struct ig_plan *p, bool dry_run, bool json)
 			json_object_array_add(un, json_object_new_string(p->unres[i].name));
 		json_object_object_add(o, "unresolved", un);
 		json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
+		if (extra)
+			json_object_object_add(o, "directory", extra);
 		print_json(o);
 		return;
 	}
+	json_object_put(extra);
 	for (i = 0; i < p->add.n; i++)
 		printf("+ %s%s%s\n", ig_prefix_fmt(&p->add.e[i].key, pfx, sizeof(pfx)),
 		       p->add.e[i].val.name[0] ? " " : "", p->add.e[i].val.name);
@@ -190,42 +292,171 @@ static int v4_ifindex(const char *pin_dir)
 	return ret;
 }
 
-static int members_sync(const struct members_opts *o)
+/* Directory settings: [directory] of --config, then the flags over it. */
+static int dir_settings(const struct members_opts *o, struct ig_dir_settings *ds,
+			char *cfg_pin, size_t cfg_pin_len)
 {
-	const char *pin_dir = ig_pin_dir(o->pin_dir);
-	bool is_stdin = !strcmp(o->file, "-");
-	const char *fname = is_stdin ? "<stdin>" : o->file;
-	struct ig_msrc src = { 0 };
-	struct ig_desired want = { 0 };
-	struct ig_mset cur = { 0 };
-	struct ig_plan plan = { 0 };
-	char err[1024], summary[256];
-	struct ig_mmaps maps = { -1, -1 };
-	int rc = IG_EXIT_FAIL, ret, ifindex;
-	FILE *f = NULL;
-	size_t i;
+	char err[512];
+	unsigned int i;
+	int rc;
 
-	f = is_stdin ? stdin : fopen(o->file, "r");
-	if (!f) {
-		ig_err("%s: %s", o->file, strerror(errno));
-		rc = IG_EXIT_USAGE;
-		goto cleanup;
+	if (o->config) {
+		struct ig_settings rs;
+
+		rc = ig_dir_load_ini(ds, o->config);
+		if (rc)
+			return rc;
+		/* The router's pin-dir from the same file, unless --pin-dir. */
+		ig_settings_init(&rs);
+		rc = ig_settings_load_ini(&rs, o->config);
+		if (rc)
+			return rc;
+		snprintf(cfg_pin, cfg_pin_len, "%s", rs.pin_dir);
 	}
-	ret = ig_msrc_parse_stream(&src, f, fname, err, sizeof(err));
+	for (i = 0; i < o->n_dir; i++) {
+		if (ig_dir_set(ds, o->dir[i].key, o->dir[i].value, true, err, sizeof(err))) {
+			ig_err("--%s", err);
+			return IG_EXIT_USAGE;
+		}
+	}
+	if (o->max_removal >= 0)
+		ds->max_removal = (unsigned int)o->max_removal;
+	return ig_dir_check(ds);
+}
+
+static void log_line(const struct members_opts *o, int prio, const char *line)
+{
+	if (!o->syslog)
+		return;
+	openlog("isagate", LOG_PID, LOG_DAEMON);
+	syslog(prio, "%s", line);
+	closelog();
+}
+
+/* Append the entries of a membership file to src.  0 or an exit code. */
+static int read_file(const char *path, struct ig_msrc *src)
+{
+	bool is_stdin = !strcmp(path, "-");
+	const char *fname = is_stdin ? "<stdin>" : path;
+	char err[1024];
+	FILE *f;
+	int ret;
+
+	f = is_stdin ? stdin : fopen(path, "r");
+	if (!f) {
+		ig_err("%s: %s", path, strerror(errno));
+		return IG_EXIT_USAGE;
+	}
+	ret = ig_msrc_parse_stream(src, f, fname, err, sizeof(err));
+	if (f != stdin)
+		fclose(f);
 	if (ret) {
 		fprintf(stderr, "%s\n", err);
 		if (ret == -EINVAL)
 			fprintf(stderr, "isagate: nothing changed\n");
-		rc = ret == -EINVAL ? IG_EXIT_USAGE : IG_EXIT_FAIL;
-		goto cleanup;
+		return ret == -EINVAL ? IG_EXIT_USAGE : IG_EXIT_FAIL;
 	}
+	return 0;
+}
+
+static json_object *dir_json(const struct ig_dir_result *r, long skipped)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "server", json_object_new_string(r->server));
+	json_object_object_add(o, "nesting", json_object_new_string(r->nesting ? r->nesting : ""));
+	json_object_object_add(o, "computers", json_object_new_int64((int64_t)r->n));
+	json_object_object_add(o, "disabled", json_object_new_int64((int64_t)r->n_disabled));
+	json_object_object_add(o, "skipped", json_object_new_int64(skipped));
+	json_object_object_add(o, "pages", json_object_new_int64(r->pages));
+	json_object_object_add(o, "groups", json_object_new_int64((int64_t)r->groups));
+	json_object_object_add(o, "max_page", json_object_new_int64((int64_t)r->max_page));
+	return o;
+}
+
+static int members_sync(const struct members_opts *o)
+{
+	struct ig_msrc src = { 0 };
+	struct ig_desired want = { 0 };
+	struct ig_mset cur = { 0 };
+	struct ig_plan plan = { 0 };
+	struct ig_dir_settings ds;
+	struct ig_dir_result dr = { 0 };
+	struct ig_rcache rcache = { 0 };
+	char err[1024], summary[1600], dirsum[384] = "", cfg_pin[PATH_MAX] = "", unit[32];
+	struct ig_mmaps maps = { -1, -1 };
+	int rc = IG_EXIT_FAIL, ret, ifindex;
+	unsigned int max_removal = 100;
+	const char *pin_dir;
+	enum ig_dir_err dret;
+	long skipped = 0;
+	size_t i;
+
+	ig_dir_settings_init(&ds);
+	if (o->ldap) {
+		rc = dir_settings(o, &ds, cfg_pin, sizeof(cfg_pin));
+		if (rc)
+			goto cleanup;
+		rc = IG_EXIT_FAIL;
+		max_removal = ds.max_removal;
+	} else {
+		if (o->max_removal >= 0)
+			max_removal = (unsigned int)o->max_removal;
+		ret = read_file(o->file, &src);
+		if (ret) {
+			rc = ret;
+			goto cleanup;
+		}
+	}
+	pin_dir = ig_pin_dir(o->pin_dir ? o->pin_dir : cfg_pin[0] ? cfg_pin : NULL);
 
 	ret = ig_mmaps_open(pin_dir, &maps);
 	if (ret) {
 		rc = ret == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
 		goto cleanup;
 	}
-	if (ig_members_resolve(&src, ig_resolve_system, NULL, &want)) {
+
+	if (o->ldap) {
+		dret = ig_dir_fetch(&ds, &dr, err, sizeof(err));
+		if (dret != IG_DIR_OK) {
+			ig_err("directory: %s", err);
+			snprintf(summary, sizeof(summary), "members: directory sync failed, nothing "
+				 "changed: %s", err);
+			fprintf(o->json ? stderr : stdout, "%s\n", summary);
+			log_line(o, LOG_ERR, summary);
+			rc = dret == IG_DIR_ERR_CONFIG ? IG_EXIT_USAGE :
+			     dret == IG_DIR_ERR_NOMEM ? IG_EXIT_FAIL : IG_EXIT_DIRECTORY;
+			goto cleanup;
+		}
+		skipped = ig_dir_to_source(&dr, &src);
+		if (skipped < 0) {
+			ig_err("out of memory");
+			goto cleanup;
+		}
+		if (dr.groups)          /* client-side nesting: groups read one by one */
+			snprintf(unit, sizeof(unit), "%zu group%s", dr.groups,
+				 dr.groups == 1 ? "" : "s");
+		else
+			snprintf(unit, sizeof(unit), "%u page%s", dr.pages,
+				 dr.pages == 1 ? "" : "s");
+		snprintf(dirsum, sizeof(dirsum), "; directory %s: %zu computers, %zu disabled, "
+			 "%ld skipped, %s nesting, %s", dr.server, dr.n, dr.n_disabled,
+			 skipped, dr.nesting, unit);
+		if (ds.extra) {
+			ret = read_file(ds.extra, &src);
+			if (ret) {
+				rc = ret;
+				goto cleanup;
+			}
+		}
+	}
+
+	/* Every name once, in parallel, then the pipeline reads the answers. */
+	if (ig_rcache_fill(&rcache, &src, ig_resolve_system, NULL, 16)) {
+		ig_err("out of memory");
+		goto cleanup;
+	}
+	if (ig_members_resolve(&src, ig_resolve_cached, &rcache, &want)) {
 		ig_err("out of memory");
 		goto cleanup;
 	}
@@ -240,48 +471,63 @@ static int members_sync(const struct members_opts *o)
 		goto cleanup;
 	}
 
+	if (!o->force && ig_plan_exceeds(&plan, cur.n, max_removal)) {
+		ig_err("refusing: this sync would remove %zu of the %zu entries (%zu%%), more "
+		       "than max-removal %u%%%s", plan.remove.n, cur.n,
+		       plan.remove.n * 100 / cur.n, max_removal,
+		       o->ldap ? "; check the group and the directory, then run it again "
+		       "with --force if the removal is intended" :
+		       "; run it again with --force if the removal is intended");
+		if (ig_verbose)
+			print_plan(&plan, true, false, NULL);
+		snprintf(summary, sizeof(summary), "members: refused, nothing changed: would "
+			 "remove %zu of %zu entries (max-removal %u%%)%s", plan.remove.n, cur.n,
+			 max_removal, dirsum);
+		fprintf(o->json ? stderr : stdout, "%s\n", summary);
+		log_line(o, LOG_ERR, summary);
+		rc = IG_EXIT_REFUSED;
+		goto cleanup;
+	}
+
 	if (!o->dry_run && ig_plan_changes(&plan)) {
 		ret = ig_members_apply(&maps, &plan, err, sizeof(err));
 		if (ret) {
 			ig_err("%s", err);
 			ig_err("members: sync failed; run it again once the cause is fixed");
-			if (o->syslog)
-				syslog(LOG_ERR, "members: sync failed: %s", err);
+			snprintf(summary, sizeof(summary), "members: sync failed: %s", err);
+			log_line(o, LOG_ERR, summary);
 			goto cleanup;
 		}
 	}
 
-	print_plan(&plan, o->dry_run, o->json);
+	print_plan(&plan, o->dry_run, o->json, o->ldap ? dir_json(&dr, skipped) : NULL);
 	fflush(stdout);
 	for (i = 0; i < plan.n_unres; i++)
 		ig_err("warning: name %s did not resolve (%s): keeping %zu address(es)",
 		       plan.unres[i].name, ig_resolve_strerror(plan.unres[i].code),
 		       plan.unres[i].kept);
 	snprintf(summary, sizeof(summary), "members: %zu added, %zu removed, %zu kept, "
-		 "%zu unresolved%s", plan.add.n, plan.remove.n, plan.keep.n + plan.update.n,
-		 plan.n_unres, o->dry_run ? " (dry run, nothing changed)" : "");
+		 "%zu unresolved%s%s", plan.add.n, plan.remove.n, plan.keep.n + plan.update.n,
+		 plan.n_unres, o->dry_run ? " (dry run, nothing changed)" : "", dirsum);
 	fprintf(o->json ? stderr : stdout, "%s\n", summary);
 	fflush(stdout);
-	if (o->syslog) {
-		openlog("isagate", LOG_PID, LOG_DAEMON);
-		syslog(plan.n_unres ? LOG_WARNING : LOG_INFO, "%s", summary);
-		closelog();
-	}
+	log_line(o, plan.n_unres || skipped ? LOG_WARNING : LOG_INFO, summary);
 
 	if (!o->dry_run && !o->no_neigh && (plan.add.n || plan.remove.n)) {
 		ifindex = v4_ifindex(pin_dir);
 		if (ifindex > 0)
 			ig_members_neigh(&plan, &maps, ifindex);
 	}
-	rc = plan.n_unres ? IG_EXIT_PARTIAL : IG_EXIT_OK;
+	rc = plan.n_unres || skipped ? IG_EXIT_PARTIAL : IG_EXIT_OK;
 cleanup:
-	if (f && f != stdin)
-		fclose(f);
 	ig_mmaps_close(&maps);
 	ig_plan_free(&plan);
 	ig_mset_free(&cur);
 	ig_desired_free(&want);
+	ig_rcache_free(&rcache);
 	ig_msrc_free(&src);
+	ig_dir_result_free(&dr);
+	ig_dir_settings_free(&ds);
 	return rc;
 }
 
@@ -350,7 +596,7 @@ cleanup:
 
 int cmd_members(int argc, char **argv)
 {
-	struct members_opts o = { 0 };
+	struct members_opts o = { .max_removal = -1 };
 	bool is_sync;
 	int ret;
 

@@ -15,6 +15,9 @@ enum ig_exit {
 	IG_EXIT_USAGE = 2,        /* bad command line or bad input: nothing changed */
 	IG_EXIT_PARTIAL = 3,      /* applied, with warnings (e.g. names kept fail-static) */
 	IG_EXIT_NOT_ATTACHED = 4, /* no isagate pins under the pin directory */
+	IG_EXIT_DIRECTORY = 5,    /* members sync --ldap: directory unreachable, TLS, bind or
+				   * search failed: nothing changed */
+	IG_EXIT_REFUSED = 6,      /* members sync: mass-removal guard refused: nothing changed */
 };
 
 extern int ig_verbose;

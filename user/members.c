@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -513,6 +514,102 @@ int ig_resolve_system(void *ctx, const char *name, struct ig_addrs *out)
 const char *ig_resolve_strerror(int code)
 {
 	return gai_strerror(code);
+}
+
+/* ---- parallel resolution --------------------------------------------- */
+
+static int rent_cmp(const void *pa, const void *pb)
+{
+	const struct ig_rcache_ent *a = pa, *b = pb;
+
+	return strcmp(a->name, b->name);
+}
+
+struct rworker {
+	struct ig_rcache *c;
+	size_t next;                 /* shared: next entry to resolve */
+};
+
+static void *rcache_worker(void *arg)
+{
+	struct rworker *w = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->c->n) {
+		struct ig_rcache_ent *e = &w->c->e[i];
+
+		e->code = w->c->fn(w->c->ctx, e->name, &e->addrs);
+	}
+	return NULL;
+}
+
+int ig_rcache_fill(struct ig_rcache *c, const struct ig_msrc *src, ig_resolve_fn fn,
+		   void *ctx, unsigned int threads)
+{
+	struct rworker w = { .c = c };
+	pthread_t tid[64];
+	size_t i, o, n_tid = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->fn = fn;
+	c->ctx = ctx;
+	for (i = 0; i < src->n; i++)
+		if (src->items[i].kind == IG_MSRC_NAME)
+			c->n++;
+	if (!c->n)
+		return 0;
+	c->e = calloc(c->n, sizeof(*c->e));
+	if (!c->e) {
+		c->n = 0;
+		return -ENOMEM;
+	}
+	for (i = 0, o = 0; i < src->n; i++)
+		if (src->items[i].kind == IG_MSRC_NAME)
+			c->e[o++].name = src->items[i].name;
+	qsort(c->e, c->n, sizeof(*c->e), rent_cmp);
+	for (i = 1, o = 1; i < c->n; i++)
+		if (strcmp(c->e[i].name, c->e[o - 1].name))
+			c->e[o++] = c->e[i];
+	c->n = o;
+
+	if (threads > sizeof(tid) / sizeof(tid[0]))
+		threads = sizeof(tid) / sizeof(tid[0]);
+	if (threads > c->n)
+		threads = (unsigned int)c->n;
+	for (; n_tid + 1 < threads; n_tid++)
+		if (pthread_create(&tid[n_tid], NULL, rcache_worker, &w))
+			break;               /* fewer threads: still correct */
+	rcache_worker(&w);
+	for (i = 0; i < n_tid; i++)
+		pthread_join(tid[i], NULL);
+	return 0;
+}
+
+int ig_resolve_cached(void *ctx, const char *name, struct ig_addrs *out)
+{
+	struct ig_rcache *c = ctx;
+	struct ig_rcache_ent k = { .name = name }, *e;
+	size_t i;
+
+	e = c->n ? bsearch(&k, c->e, c->n, sizeof(*c->e), rent_cmp) : NULL;
+	if (!e)
+		return c->fn(c->ctx, name, out);
+	if (e->code)
+		return e->code;
+	for (i = 0; i < e->addrs.n; i++)
+		if (addrs_push(out, e->addrs.a[i]))
+			return EAI_MEMORY;
+	return 0;
+}
+
+void ig_rcache_free(struct ig_rcache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->e[i].addrs.a);
+	free(c->e);
+	memset(c, 0, sizeof(*c));
 }
 
 void ig_desired_free(struct ig_desired *d)

@@ -88,6 +88,30 @@ typedef int (*ig_resolve_fn)(void *ctx, const char *name, struct ig_addrs *out);
 int ig_resolve_system(void *ctx, const char *name, struct ig_addrs *out);
 const char *ig_resolve_strerror(int code);
 
+/*
+ * Resolve every name of a source once, `threads` lookups at a time (a
+ * directory group of thousands of computers), before the pipeline runs;
+ * ig_resolve_cached (ctx = the cache) then answers from it.  The cache
+ * points at the source's names: free it before the source.  0 or -ENOMEM.
+ */
+struct ig_rcache_ent {
+	const char *name;
+	int code;
+	struct ig_addrs addrs;
+};
+
+struct ig_rcache {
+	struct ig_rcache_ent *e;     /* sorted by name */
+	size_t n;
+	ig_resolve_fn fn;            /* for names not in the cache */
+	void *ctx;
+};
+
+int ig_rcache_fill(struct ig_rcache *c, const struct ig_msrc *src, ig_resolve_fn fn,
+		   void *ctx, unsigned int threads);
+int ig_resolve_cached(void *ctx, const char *name, struct ig_addrs *out);
+void ig_rcache_free(struct ig_rcache *c);
+
 /* FNV-1a 64 of a (lowercase) name: ig_member.name_hash. */
 __u64 ig_name_hash(const char *name);
 
@@ -160,6 +184,17 @@ static inline size_t ig_plan_changes(const struct ig_plan *p)
 {
 	return p->add.n + p->update.n + p->remove.n;
 }
+
+/*
+ * The mass-removal guard: would the plan remove more than max_pct percent
+ * of the cur_n entries the map holds now?  (Never with an empty map.)
+ */
+static inline bool ig_plan_exceeds(const struct ig_plan *p, size_t cur_n,
+				   unsigned int max_pct)
+{
+	return cur_n && p->remove.n * 100 > (size_t)max_pct * cur_n;
+}
+
 
 /* ---- kernel ----------------------------------------------------------- */
 
