@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include <ini.h>
 
 #include "common.h"
 
@@ -86,4 +87,71 @@ const char *ig_fmt_v6(const void *addr, char *buf, size_t len)
 	if (!inet_ntop(AF_INET6, addr, buf, len))
 		snprintf(buf, len, "?");
 	return buf;
+}
+
+struct ini_ctx {
+	FILE *f;
+	ig_ini_key_fn on_key;
+	void *user;
+	int line;          /* line being parsed (counted by ini_read_line) */
+	int err_line;      /* first line with an error, 0 = none */
+	char err[320];
+};
+
+static char *ini_read_line(char *str, int num, void *stream)
+{
+	struct ini_ctx *c = stream;
+	char *r = fgets(str, num, c->f);
+	size_t n;
+
+	if (!r)
+		return NULL;
+	c->line++;
+	n = strlen(r);
+	if (n && r[n - 1] != '\n' && !feof(c->f) && !c->err_line) {
+		c->err_line = c->line;
+		snprintf(c->err, sizeof(c->err), "line too long (at most %d characters)", num - 3);
+		/* skip the rest of the physical line */
+		for (int ch = fgetc(c->f); ch != EOF && ch != '\n'; ch = fgetc(c->f))
+			;
+	}
+	return r;
+}
+
+static int ini_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct ini_ctx *c = user;
+	char err[sizeof(c->err)];
+
+	if (c->on_key(c->user, section, name, value, err, sizeof(err)) && !c->err_line) {
+		c->err_line = c->line;
+		snprintf(c->err, sizeof(c->err), "%s", err);
+	}
+	return 1;
+}
+
+int ig_ini_load(const char *path, ig_ini_key_fn on_key, void *ctx)
+{
+	struct ini_ctx c = { .on_key = on_key, .user = ctx };
+	int rc;
+
+	c.f = fopen(path, "r");
+	if (!c.f) {
+		ig_err("%s: %s", path, strerror(errno));
+		return errno == ENOENT ? IG_EXIT_USAGE : IG_EXIT_FAIL;
+	}
+	rc = ini_parse_stream(ini_read_line, &c, ini_key, &c);
+	fclose(c.f);
+	if (rc == 0 && !c.err_line)
+		return IG_EXIT_OK;
+	if (c.err_line && (rc <= 0 || c.err_line <= rc)) {
+		ig_err("%s:%d: %s", path, c.err_line, c.err);
+		return IG_EXIT_USAGE;
+	}
+	if (rc > 0) {
+		ig_err("%s:%d: syntax error (expected [section] or key = value)", path, rc);
+		return IG_EXIT_USAGE;
+	}
+	ig_err("%s: cannot parse (%d)", path, rc);
+	return IG_EXIT_FAIL;
 }

@@ -37,6 +37,17 @@ const char *ig_pin_dir(const char *opt);
  */
 int ig_map_open(const char *pin_dir, const char *name);
 
+/*
+ * Read an INI file with inih.  on_key is called for every key; it returns 0,
+ * or -1 with a message in err (the first such message is reported as
+ * FILE:LINE: message).  Over-long lines and syntax errors are reported the
+ * same way.  Returns IG_EXIT_OK, IG_EXIT_USAGE (bad file: nothing used) or
+ * IG_EXIT_FAIL.
+ */
+typedef int (*ig_ini_key_fn)(void *ctx, const char *section, const char *key,
+			     const char *value, char *err, size_t errlen);
+int ig_ini_load(const char *path, ig_ini_key_fn on_key, void *ctx);
+
 /* Format helpers: IPv4 bytes -> "a.b.c.d", IPv6 bytes -> text. */
 const char *ig_fmt_v4(const void *addr, char *buf, size_t len);
 const char *ig_fmt_v6(const void *addr, char *buf, size_t len);

@@ -119,48 +119,22 @@ int ig_parse_v4(const char *txt, struct in_addr *out, char *err, size_t errlen)
 
 int ig_parse_prefix64(const char *txt, struct in6_addr *out, char *err, size_t errlen)
 {
-	char buf[INET6_ADDRSTRLEN + 8], fixed[INET6_ADDRSTRLEN];
 	struct in6_addr a;
-	const char *slash = strchr(txt, '/');
-	uint64_t len;
-	size_t n;
-	int i;
+	uint8_t len;
 
-	if (!slash) {
+	if (!strchr(txt, '/')) {
 		snprintf(err, errlen, "prefix '%s' has no length: ISATAP needs a /64 (e.g. 2001:db8:1:8000::/64)",
 			 txt);
 		return -1;
 	}
-	n = (size_t)(slash - txt);
-	if (n >= sizeof(buf)) {
-		snprintf(err, errlen, "'%s' is not an IPv6 prefix", txt);
+	/* the length first: a /48 given for the ISATAP prefix is the mistake to name */
+	if (strcmp(strchr(txt, '/') + 1, "64")) {
+		snprintf(err, errlen, "prefix '%s' is not a /64: ISATAP needs a /64 prefix "
+			 "(the interface identifier is the low 64 bits, RFC 5214)", txt);
 		return -1;
 	}
-	memcpy(buf, txt, n);
-	buf[n] = '\0';
-	if (inet_pton(AF_INET6, buf, &a) != 1) {
-		snprintf(err, errlen, "'%s' is not an IPv6 prefix", txt);
+	if (ig_parse_prefix6(txt, &a, &len, err, errlen))
 		return -1;
-	}
-	if (parse_uint(slash + 1, 0, 128, false, &len, err, errlen)) {
-		snprintf(err, errlen, "'%s': bad prefix length", txt);
-		return -1;
-	}
-	if (len != 64) {
-		snprintf(err, errlen, "prefix '%s' is a /%u: ISATAP needs a /64 prefix "
-			 "(the interface identifier is the low 64 bits, RFC 5214)", txt,
-			 (unsigned int)len);
-		return -1;
-	}
-	for (i = 8; i < 16; i++) {
-		if (a.s6_addr[i]) {
-			memset(&a.s6_addr[8], 0, 8);
-			inet_ntop(AF_INET6, &a, fixed, sizeof(fixed));
-			snprintf(err, errlen, "prefix '%s' has bits set past /64 (did you mean %s/64?)",
-				 txt, fixed);
-			return -1;
-		}
-	}
 	if (a.s6_addr[0] == 0xff || (a.s6_addr[0] == 0xfe && (a.s6_addr[1] & 0xc0) == 0x80) ||
 	    IN6_IS_ADDR_UNSPECIFIED(&a)) {
 		snprintf(err, errlen, "prefix '%s' is not a global unicast prefix "
@@ -584,45 +558,18 @@ static const struct {
 	{ "ra",     "route-lifetime",     "route-lifetime" },
 };
 
-struct ini_ctx {
-	struct ig_settings *s;
-	FILE *f;
-	int line;          /* line being parsed (counted by ini_reader) */
-	int err_line;      /* first line with an error, 0 = none */
-	char err[256];
-};
-
-static char *ini_read_line(char *str, int num, void *stream)
+static int ini_on_key(void *user, const char *section, const char *name, const char *value,
+		      char *err, size_t errlen)
 {
-	struct ini_ctx *c = stream;
-	char *r = fgets(str, num, c->f);
-	size_t n;
-
-	if (!r)
-		return NULL;
-	c->line++;
-	n = strlen(r);
-	if (n && r[n - 1] != '\n' && !feof(c->f) && !c->err_line) {
-		c->err_line = c->line;
-		snprintf(c->err, sizeof(c->err), "line too long (at most %d characters)", num - 3);
-		/* skip the rest of the physical line */
-		for (int ch = fgetc(c->f); ch != EOF && ch != '\n'; ch = fgetc(c->f))
-			;
-	}
-	return r;
-}
-
-static int ini_on_key(void *user, const char *section, const char *name, const char *value)
-{
-	struct ini_ctx *c = user;
-	char err[200];
+	struct ig_settings *st = user;
+	char why[200];
 	size_t i;
 	bool known_section = false;
 
 	/* [directory] is read (and checked) by `members sync --ldap`
 	 * (user/directory.c), never by attach. */
 	if (!strcmp(section, "directory"))
-		return 1;
+		return 0;
 	for (i = 0; i < sizeof(ini_keys) / sizeof(ini_keys[0]); i++) {
 		if (strcmp(section, ini_keys[i].section))
 			continue;
@@ -631,55 +578,26 @@ static int ini_on_key(void *user, const char *section, const char *name, const c
 			break;
 	}
 	if (i == sizeof(ini_keys) / sizeof(ini_keys[0])) {
-		if (!c->err_line) {
-			c->err_line = c->line;
-			if (!*section)
-				snprintf(c->err, sizeof(c->err),
-					 "unknown key '%s' outside a section (expected [router] or [ra])",
-					 name);
-			else if (!known_section)
-				snprintf(c->err, sizeof(c->err),
-					 "unknown section [%s] (expected [router] or [ra])", section);
-			else
-				snprintf(c->err, sizeof(c->err), "unknown key '%s' in [%s]", name,
-					 section);
-		}
-		return 0;
+		if (!*section)
+			snprintf(err, errlen,
+				 "unknown key '%s' outside a section (expected [router] or [ra])", name);
+		else if (!known_section)
+			snprintf(err, errlen, "unknown section [%s] (expected [router] or [ra])",
+				 section);
+		else
+			snprintf(err, errlen, "unknown key '%s' in [%s]", name, section);
+		return -1;
 	}
-	if (ig_settings_set(c->s, ini_keys[i].setting, value, err, sizeof(err))) {
-		if (!c->err_line) {
-			c->err_line = c->line;
-			snprintf(c->err, sizeof(c->err), "%s: %s", name, err);
-		}
-		return 0;
+	if (ig_settings_set(st, ini_keys[i].setting, value, why, sizeof(why))) {
+		snprintf(err, errlen, "%s: %s", name, why);
+		return -1;
 	}
-	return 1;
+	return 0;
 }
 
 int ig_settings_load_ini(struct ig_settings *s, const char *path)
 {
-	struct ini_ctx c = { .s = s };
-	int rc;
-
-	c.f = fopen(path, "r");
-	if (!c.f) {
-		ig_err("%s: %s", path, strerror(errno));
-		return errno == ENOENT ? IG_EXIT_USAGE : IG_EXIT_FAIL;
-	}
-	rc = ini_parse_stream(ini_read_line, &c, ini_on_key, &c);
-	fclose(c.f);
-	if (rc == 0 && !c.err_line)
-		return 0;
-	if (c.err_line && (rc <= 0 || c.err_line <= rc)) {
-		ig_err("%s:%d: %s", path, c.err_line, c.err);
-		return IG_EXIT_USAGE;
-	}
-	if (rc > 0) {
-		ig_err("%s:%d: syntax error (expected [section] or key = value)", path, rc);
-		return IG_EXIT_USAGE;
-	}
-	ig_err("%s: cannot parse (%d)", path, rc);
-	return IG_EXIT_FAIL;
+	return ig_ini_load(path, ini_on_key, s);
 }
 
 /* ---- completeness --------------------------------------------------------- */

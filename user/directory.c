@@ -251,59 +251,17 @@ int ig_dir_set(struct ig_dir_settings *s, const char *key, const char *value,
 	return -1;
 }
 
-struct dir_ini {
-	struct ig_dir_settings *s;
-	FILE *f;
-	int line, err_line;
-	char err[300];
-};
-
-static char *dir_ini_line(char *str, int num, void *stream)
+static int dir_ini_key(void *user, const char *section, const char *name, const char *value,
+		       char *err, size_t errlen)
 {
-	struct dir_ini *c = stream;
-	char *r = fgets(str, num, c->f);
-
-	if (r)
-		c->line++;
-	return r;
-}
-
-static int dir_ini_key(void *user, const char *section, const char *name, const char *value)
-{
-	struct dir_ini *c = user;
-
 	if (strcmp(section, "directory"))
-		return 1;                       /* [router], [ra]: config.c's business */
-	if (ig_dir_set(c->s, name, value, false, c->err, sizeof(c->err)) && !c->err_line)
-		c->err_line = c->line;
-	return 1;
+		return 0;                       /* [router], [ra]: config.c's business */
+	return ig_dir_set(user, name, value, false, err, errlen) ? -1 : 0;
 }
 
 int ig_dir_load_ini(struct ig_dir_settings *s, const char *path)
 {
-	struct dir_ini c = { .s = s };
-	int rc;
-
-	c.f = fopen(path, "r");
-	if (!c.f) {
-		ig_err("%s: %s", path, strerror(errno));
-		return errno == ENOENT ? IG_EXIT_USAGE : IG_EXIT_FAIL;
-	}
-	rc = ini_parse_stream(dir_ini_line, &c, dir_ini_key, &c);
-	fclose(c.f);
-	if (c.err_line && (rc <= 0 || c.err_line <= rc)) {
-		ig_err("%s:%d: %s", path, c.err_line, c.err);
-		return IG_EXIT_USAGE;
-	}
-	if (rc > 0) {
-		ig_err("%s:%d: syntax error (expected [section] or key = value)", path, rc);
-		return IG_EXIT_USAGE;
-	}
-	if (rc < 0) {
-		ig_err("%s: cannot parse (%d)", path, rc);
-		return IG_EXIT_FAIL;
-	}
-	return 0;
+	return ig_ini_load(path, dir_ini_key, s);
 }
 
 int ig_dir_check(const struct ig_dir_settings *s)
