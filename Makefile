@@ -26,9 +26,11 @@ USER_SRCS := $(wildcard user/*.c)
 USER_HDRS := $(wildcard user/*.h) include/isagate.h
 USER_LIB  := $(filter-out user/main.c,$(USER_SRCS))
 
-TEST_BINS := $(BUILD)/test_datapath $(BUILD)/test_members $(BUILD)/test_directory
+TEST_BINS := $(BUILD)/test_datapath $(BUILD)/test_members $(BUILD)/test_directory \
+	$(BUILD)/fuzz_datapath
+FUZZ_SECS ?= 600
 
-.PHONY: all deps test unit integration demo bench clean
+.PHONY: all deps test unit integration demo bench clean fuzz
 all: $(BUILD)/isagate $(BPF_OBJS) $(TEST_BINS)
 
 $(BUILD):
@@ -49,6 +51,10 @@ $(BUILD)/isagate: $(USER_SRCS) $(USER_HDRS) $(BUILD)/isagate.skel.h
 $(BUILD)/test_datapath: tests/unit/test_datapath.c tests/unit/pkt.c tests/unit/pkt.h tests/unit/harness.h user/ra.c user/ra.h $(BUILD)/isagate.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/unit/test_datapath.c tests/unit/pkt.c user/ra.c -o $@ $(LDLIBS)
+
+$(BUILD)/fuzz_datapath: tests/fuzz/fuzz_datapath.c tests/unit/pkt.c tests/unit/pkt.h user/ra.c user/ra.h $(BUILD)/isagate.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/fuzz/fuzz_datapath.c tests/unit/pkt.c user/ra.c -o $@ $(LDLIBS)
 
 $(BUILD)/test_members: tests/unit/test_members.c tests/unit/harness.h $(USER_LIB) $(USER_HDRS) $(BUILD)/isagate.skel.h
 	$(call msg,CC,$@)
@@ -73,6 +79,10 @@ unit: all
 
 integration: all
 	$(Q)./tests/run.sh integration
+
+# Long datapath fuzz run: make fuzz FUZZ_SECS=600 (seed: FUZZ_ARGS="--seed N").
+fuzz: $(BUILD)/fuzz_datapath
+	$(Q)$(BUILD)/fuzz_datapath --seconds $(FUZZ_SECS) --crash-dir $(BUILD)/fuzz-crashes $(FUZZ_ARGS)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -4,7 +4,7 @@
 # tests/run.sh [unit|integration|all] - run isagate's test suites.
 #
 # unit:        build/test_datapath, tests/unit/check_ra.py, build/test_members,
-#              build/test_directory
+#              build/test_directory, build/fuzz_datapath (20 s)
 # integration: every tests/integration/test_*.sh (needs root)
 #
 # Each suite's output is streamed.  A suite reports with a last
@@ -35,7 +35,8 @@ suites=()
 if [[ $what == unit || $what == all ]]; then
 	# check_ra.py decodes the RAs/NAs test_datapath wrote: keep it after it.
 	suites+=("$ROOT/$BUILD/test_datapath" "$ROOT/tests/unit/check_ra.py" "$ROOT/$BUILD/test_members"
-		"$ROOT/$BUILD/test_directory")
+		"$ROOT/$BUILD/test_directory"
+		"$ROOT/$BUILD/fuzz_datapath")   # a bounded 20 s run; make fuzz for long ones
 fi
 if [[ $what == integration || $what == all ]]; then
 	for t in "$ROOT"/tests/integration/test_*.sh; do
