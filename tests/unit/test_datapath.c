@@ -1756,10 +1756,16 @@ static void test_fwd_cache_coherence(void)
 	static uint8_t in[PKT_MAX], out[PKT_MAX];
 	const struct pkt_frame f = ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), UDP(8));
 	uint8_t old_mac[6], new_mac[6];
+	cpu_set_t saved_cpus, one_cpu;
 	const uint8_t *d;
 	size_t in_len = pkt_build(&f, in);
 
 	h_begin("forwarding cache: stale at most fwd_cache_ms, fresh after a generation bump");
+	/* The cache is per CPU: stay on one CPU so each run sees the same one. */
+	CHECK(sched_getaffinity(0, sizeof(saved_cpus), &saved_cpus) == 0, "getaffinity");
+	CPU_ZERO(&one_cpu);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one_cpu);
+	CHECK(sched_setaffinity(0, sizeof(one_cpu), &one_cpu) == 0, "setaffinity");
 	pkt_mac(MAC_NH6, old_mac);
 	pkt_mac("02:00:00:00:ff:99", new_mac);
 	set_cache_ms(300);
@@ -1790,6 +1796,7 @@ static void test_fwd_cache_coherence(void)
 		 " nud permanent") == 0, "neigh restore");
 	put_config(&base_cfg);
 	fwd_cache_invalidate();
+	sched_setaffinity(0, sizeof(saved_cpus), &saved_cpus);
 	h_end();
 }
 
