@@ -23,7 +23,6 @@
 
 #define IG_ICMP6_MIN_MTU   1280
 #define IG_ICMP6_HOPLIMIT  64
-#define IG_ICMP6_MAX_WORDS ((IG_ICMP6_MIN_MTU - 40) / 4)  /* ICMPv6 message, 4-byte words */
 
 #define ICMPV6_TIME_EXCEED_T   3
 #define ICMPV6_PKT_TOOBIG_T    2
@@ -36,49 +35,6 @@ static __always_inline __u64 icmp6_pseudo_sum(const struct in6_addr *src,
 
 	return (__u64)s[0] + s[1] + s[2] + s[3] + d[0] + d[1] + d[2] + d[3] +
 	       bpf_htonl(len) + bpf_htonl(IPPROTO_ICMPV6);
-}
-
-/* Sum nwords 4-byte words of packet data starting at p (bounded loop). */
-static __always_inline int pkt_sum_words(const void *p, const void *end, __u32 nwords,
-					 __u64 *sum)
-{
-	const __u32 *w = p;
-	int i;
-
-	for (i = 0; i < IG_ICMP6_MAX_WORDS; i++) {
-		if (i >= nwords)
-			break;
-		ig_barrier_var(w);
-		if ((const void *)(w + 1) > end)
-			return -1;
-		*sum += *w;
-		w++;
-	}
-	return 0;
-}
-
-/* Add the last len (0..3) bytes at p, zero padded to a word. */
-static __always_inline int pkt_sum_tail(const __u8 *p, const void *end, __u32 len, __u64 *sum)
-{
-	__u8 b[4] = {};
-
-	if (len > 0) {
-		if ((const void *)(p + 1) > end)
-			return -1;
-		b[0] = p[0];
-	}
-	if (len > 1) {
-		if ((const void *)(p + 2) > end)
-			return -1;
-		b[1] = p[1];
-	}
-	if (len > 2) {
-		if ((const void *)(p + 3) > end)
-			return -1;
-		b[2] = p[2];
-	}
-	*sum += *(__u32 *)b;
-	return 0;
 }
 
 /*
@@ -122,6 +78,15 @@ static __always_inline void isatap_addr(const struct in6_addr *net, __u32 v4, st
 	a->in6_u.u6_addr32[3] = v4;
 }
 
+/* fe80::5efe:v4 - the ISATAP link-local address of v4. */
+static __always_inline void isatap_linklocal(__u32 v4, struct in6_addr *a)
+{
+	a->in6_u.u6_addr32[0] = bpf_htonl(0xfe800000);
+	a->in6_u.u6_addr32[1] = 0;
+	a->in6_u.u6_addr32[2] = bpf_htonl(0x00005efe);
+	a->in6_u.u6_addr32[3] = v4;
+}
+
 static __always_inline void ip6_build(struct ipv6hdr *ip6, const struct in6_addr *src,
 				      const struct in6_addr *dst, __u16 payload_len, __u8 hops)
 {
@@ -159,6 +124,8 @@ static __always_inline struct verdict icmp6_error(struct xdp_md *ctx, int tunnel
 	struct in6_addr dst;
 	__u8 mac_us[ETH_ALEN], mac_peer[ETH_ALEN];
 	__u32 v4_us = 0, v4_peer = 0, quote, rl_min;
+	/* the drop reason when no error may be sent */
+	const int silent = reason == IG_ICMP_TOO_BIG ? IG_DROP_TOO_BIG : IG_DROP_HOPLIMIT;
 	__u64 sum;
 	__u16 csum;
 
@@ -182,13 +149,12 @@ static __always_inline struct verdict icmp6_error(struct xdp_md *ctx, int tunnel
 	/* Never answer an error with an error, nor to an unspecified or
 	 * multicast source (RFC 4443 §2.4 e). */
 	if (ipv6_is_multicast(&dst) || ipv6_src_invalid(&dst))
-		return mk(XDP_DROP, reason == IG_ICMP_TOO_BIG ? IG_DROP_TOO_BIG : IG_DROP_HOPLIMIT);
+		return mk(XDP_DROP, silent);
 	if (orig->nexthdr == IPPROTO_ICMPV6) {
 		struct icmp6hdr *oi = (void *)(orig + 1);
 
 		if ((void *)(oi + 1) > end || oi->icmp6_type < 128)
-			return mk(XDP_DROP, reason == IG_ICMP_TOO_BIG ? IG_DROP_TOO_BIG
-								       : IG_DROP_HOPLIMIT);
+			return mk(XDP_DROP, silent);
 	}
 
 	rl_min = cfg->icmp_min_interval_ms;

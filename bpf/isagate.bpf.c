@@ -83,7 +83,7 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr
 	struct ipv6hdr *ip6;
 	struct ig_router *rtr;
 	__u32 hlen, tot_len, inner_len;
-	int reason;
+	int reason, dst_local;
 
 	if ((void *)(ip + 1) > c->end || ip->protocol != IPPROTO_IPV6)
 		return mk(XDP_PASS, IG_PASS_NOT_ISATAP4);
@@ -91,7 +91,8 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr
 	if (!rtr || !(rtr->flags & IG_ROUTER_F_SELF))
 		return mk(XDP_PASS, IG_PASS_NOT_ISATAP4);
 
-	/* Admission first: a non-member flood costs one trie lookup. */
+	/* Admission first: a non-member flood costs a hash lookup and a trie
+	 * lookup (which returns at once when there are no subnet members). */
 	if (!member_lookup(ip->saddr)) {
 		if (!(cfg->flags & IG_CFG_F_HAS_PEERS))
 			return mk(XDP_DROP, IG_DROP_NOT_MEMBER);
@@ -117,14 +118,14 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr
 		return mk(XDP_DROP, IG_DROP_TRUNC_INNER);
 
 	/* Router discovery and NUD for the router itself (nd.h). */
-	if (ip6->nexthdr == IPPROTO_ICMPV6 &&
-	    (ipv6_is_linklocal(&ip6->daddr) || ipv6_is_multicast(&ip6->daddr)))
+	dst_local = ipv6_is_linklocal(&ip6->daddr) || ipv6_is_multicast(&ip6->daddr);
+	if (dst_local && ip6->nexthdr == IPPROTO_ICMPV6)
 		return nd_handle(ctx, c, ip, ip6, cfg);
 
 	reason = isatap_check_src(&ip6->saddr, ip->saddr, cfg);
 	if (reason)
 		return mk(XDP_DROP, reason);
-	if (ipv6_is_linklocal(&ip6->daddr) || ipv6_is_multicast(&ip6->daddr))
+	if (dst_local)
 		return mk(XDP_DROP, IG_DROP_DST_LOCAL);
 	if (ipv6_is_linklocal(&ip6->saddr))
 		return mk(XDP_DROP, IG_DROP_SCOPE);

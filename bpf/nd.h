@@ -159,20 +159,14 @@ static __always_inline struct verdict nd_router_solicit(struct xdp_md *ctx, stru
 
 	/* Reply to the host's ISATAP link-local (also when it used ::). */
 	if (ipv6_is_unspecified(&ip6->saddr)) {
-		struct in6_addr ll = { .in6_u.u6_addr32 = { bpf_htonl(0xfe800000) } };
-
-		isatap_addr(&ll, ip->saddr, &dst);
+		isatap_linklocal(ip->saddr, &dst);
 	} else {
 		reason = isatap_check_src(&ip6->saddr, ip->saddr, cfg);
 		if (reason)
 			return mk(XDP_DROP, reason);
 		dst = ip6->saddr;
 	}
-	{
-		struct in6_addr ll = { .in6_u.u6_addr32 = { bpf_htonl(0xfe800000) } };
-
-		isatap_addr(&ll, ip->daddr, &src);
-	}
+	isatap_linklocal(ip->daddr, &src);
 
 	ra = bpf_map_lookup_elem(&ra_tmpl, &zero);
 	if (!ra || !ra->len || (cfg->flags & IG_CFG_F_NO_RD))
