@@ -177,7 +177,6 @@ int cmd_attach(int argc, char **argv)
 	struct ig_attach_report rep;
 	const char *config = NULL;
 	char err[256], pin_dir[PATH_MAX];
-	size_t n;
 	int opt, idx, rc, rc2;
 
 	ig_settings_init(&cli);
@@ -213,10 +212,8 @@ int cmd_attach(int argc, char **argv)
 			return IG_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		ig_err("unexpected argument '%s' (see 'isagate attach --help')", argv[optind]);
+	if (ig_no_more_args(argc, argv, "attach"))
 		return IG_EXIT_USAGE;
-	}
 
 	ig_settings_init(&s);
 	if (config) {
@@ -231,9 +228,6 @@ int cmd_attach(int argc, char **argv)
 
 	/* --pin-dir / config file, else $ISAGATE_PIN_DIR, else the default */
 	snprintf(pin_dir, sizeof(pin_dir), "%s", ig_pin_dir(s.pin_dir));
-	n = strlen(pin_dir);
-	while (n > 1 && pin_dir[n - 1] == '/')
-		pin_dir[--n] = '\0';
 	if (pin_dir[0] != '/') {
 		ig_err("pin directory '%s' must be an absolute path", pin_dir);
 		return IG_EXIT_USAGE;

@@ -38,7 +38,6 @@ int cmd_detach(int argc, char **argv)
 	const char *opt_dir = NULL;
 	char pin_dir[PATH_MAX];
 	unsigned int n_links = 0;
-	size_t n;
 	int opt, rc;
 
 	optind = 1;
@@ -58,14 +57,9 @@ int cmd_detach(int argc, char **argv)
 			return IG_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		ig_err("unexpected argument '%s' (see 'isagate detach --help')", argv[optind]);
+	if (ig_no_more_args(argc, argv, "detach"))
 		return IG_EXIT_USAGE;
-	}
 	snprintf(pin_dir, sizeof(pin_dir), "%s", ig_pin_dir(opt_dir));
-	n = strlen(pin_dir);
-	while (n > 1 && pin_dir[n - 1] == '/')
-		pin_dir[--n] = '\0';
 
 	rc = ig_loader_detach(pin_dir, &n_links);
 	if (rc == IG_EXIT_OK || rc == IG_EXIT_PARTIAL)

@@ -103,10 +103,8 @@ int cmd_events(int argc, char **argv)
 			return IG_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		ig_err("unexpected argument '%s' (see 'isagate events --help')", argv[optind]);
+	if (ig_no_more_args(argc, argv, "events"))
 		return IG_EXIT_USAGE;
-	}
 	pin_dir = ig_pin_dir(opt_dir);
 	rc = ig_pin_dir_prepare(pin_dir, false);
 	if (rc)

@@ -453,10 +453,8 @@ int cmd_flows(int argc, char **argv)
 			return IG_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		ig_err("unexpected argument '%s' (see 'isagate flows --help')", argv[optind]);
+	if (ig_no_more_args(argc, argv, "flows"))
 		return IG_EXIT_USAGE;
-	}
 	if ((o.ipfix || o.state) && !o.follow) {
 		ig_err("--ipfix and --state need --follow");
 		return IG_EXIT_USAGE;

@@ -200,10 +200,8 @@ int cmd_stats(int argc, char **argv)
 			return IG_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		ig_err("unexpected argument '%s' (see 'isagate stats --help')", argv[optind]);
+	if (ig_no_more_args(argc, argv, "stats"))
 		return IG_EXIT_USAGE;
-	}
 	pin_dir = ig_pin_dir(opt_dir);
 	rc = ig_pin_dir_prepare(pin_dir, false);
 	if (rc)

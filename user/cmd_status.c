@@ -601,7 +601,6 @@ int cmd_status(int argc, char **argv)
 	const char *opt_dir = NULL;
 	bool json = false, all = false;
 	struct status *st;
-	size_t n;
 	int opt, rc;
 
 	optind = 1;
@@ -627,19 +626,14 @@ int cmd_status(int argc, char **argv)
 			return IG_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		ig_err("unexpected argument '%s' (see 'isagate status --help')", argv[optind]);
+	if (ig_no_more_args(argc, argv, "status"))
 		return IG_EXIT_USAGE;
-	}
 	st = calloc(1, sizeof(*st));
 	if (!st) {
 		ig_err("out of memory");
 		return IG_EXIT_FAIL;
 	}
 	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", ig_pin_dir(opt_dir));
-	n = strlen(st->pin_dir);
-	while (n > 1 && st->pin_dir[n - 1] == '/')
-		st->pin_dir[--n] = '\0';
 
 	rc = ig_pin_dir_prepare(st->pin_dir, false);
 	if (!rc)

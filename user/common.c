@@ -2,6 +2,8 @@
 /* common.c - messages, pin directory, pinned object access. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,15 +42,31 @@ void ig_dbg(const char *fmt, ...)
 	va_end(ap);
 }
 
+int ig_no_more_args(int argc, char **argv, const char *cmd)
+{
+	if (optind >= argc)
+		return IG_EXIT_OK;
+	ig_err("unexpected argument '%s' (see 'isagate %s --help')", argv[optind], cmd);
+	return IG_EXIT_USAGE;
+}
+
 const char *ig_pin_dir(const char *opt)
 {
+	static char dir[PATH_MAX];
 	const char *env = getenv("ISAGATE_PIN_DIR");
+	const char *d = IG_DEFAULT_PIN_DIR;
+	size_t n;
 
 	if (opt && *opt)
-		return opt;
-	if (env && *env)
-		return env;
-	return IG_DEFAULT_PIN_DIR;
+		d = opt;
+	else if (env && *env)
+		d = env;
+	snprintf(dir, sizeof(dir), "%s", d);
+	/* "/sys/fs/bpf/isagate/" and "/sys/fs/bpf/isagate" are the same pins */
+	n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	return dir;
 }
 
 int ig_map_open(const char *pin_dir, const char *name)
