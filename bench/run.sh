@@ -38,7 +38,7 @@
 #   decap    isagate on r0, member ISATAP -> remote
 #   encap    isagate on r0, remote -> <prefix>::5efe:<member>
 #   drop     isagate on r0, non-member ISATAP flood (rate = drop_not_member)
-#   refdrop  ref_drop.bpf.c on r2, the same flood (rate = its counter)
+#   refdrop  sink.bpf.c (count + XDP_DROP) on r2, the same flood (rate = its counter)
 # Each live scenario is followed by the per-packet cost of the same program
 # through plain BPF_PROG_TEST_RUN repeat (igbench ns: xdp_wrap rebuilds the
 # frame and tail-calls the program; the trivial programs measure the
@@ -94,7 +94,7 @@ die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
 # --- preflight --------------------------------------------------------------------
 [[ $(id -u) -eq 0 ]] || die "needs root (network namespaces, XDP, bpffs): run 'sudo make bench'"
-for f in "$ISAGATE" "$IGB" "$GEN_OBJ" "$PASS_OBJ" "$BUILD"/bench/{sink,ref_fwd,ref_route,ref_drop}.bpf.o; do
+for f in "$ISAGATE" "$IGB" "$GEN_OBJ" "$PASS_OBJ" "$BUILD"/bench/{sink,ref_fwd,ref_route}.bpf.o; do
 	[[ -e $f ]] || die "$f is missing: run 'make bench' (it builds everything first)"
 done
 for t in ip nsenter taskset bpftool jq gnuplot; do
@@ -201,7 +201,7 @@ ref_attach() {
 		--dmac $MAC_S0 --smac $MAC_R1 ;;
 	route) nsx "$NS_R" "$IGB" attach --obj "$BUILD/bench/ref_route.bpf.o" --dev r2 --tx r1 ;;
 	kernel) nsx "$NS_R" "$IGB" attach --obj "$PASS_OBJ" --dev r2 ;;
-	refdrop) nsx "$NS_R" "$IGB" attach --obj "$BUILD/bench/ref_drop.bpf.o" --dev r2 \
+	refdrop) nsx "$NS_R" "$IGB" attach --obj "$BUILD/bench/sink.bpf.o" --dev r2 \
 		--pin "count=$PIN/refdrop" ;;
 	esac
 }

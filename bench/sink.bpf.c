@@ -3,7 +3,9 @@
  * sink.bpf.c - the benchmark's sink: count every frame that arrives and
  * drop it.  Runs on the sink's veth, which is also what lets the router
  * redirect into its peer at all (a veth only accepts XDP frames when its
- * peer runs an XDP program, BRIEF §8).
+ * peer runs an XDP program, BRIEF §8).  Also the non-member flood's
+ * reference on the router ("refdrop"): plain XDP_DROP with the one counter
+ * update isagate's refusal pays for too.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
