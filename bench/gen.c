@@ -440,6 +440,29 @@ static void gen_check(const struct gen_opts *o)
 		die_usage("--mix decap/nonmember needs --router");
 }
 
+/*
+ * The generator for o: its device's ifindex, its configuration and its
+ * loaded object, and the fd of program prog in it.  0, or -1 after saying
+ * why; what was made is in *cfg and *obj either way, for the caller's
+ * cleanup.
+ */
+static int gen_prepare(const struct gen_opts *o, const char *prog, unsigned int *ifindex,
+		       struct igb_gen_cfg **cfg, struct bpf_object **obj, int *fd)
+{
+	*ifindex = ifindex_of(o->dev);
+	if (!*ifindex)
+		return -1;
+	*cfg = calloc(1, sizeof(**cfg));
+	if (!*cfg)
+		return -1;
+	build_cfg(o, *cfg);
+	*obj = gen_load(o->obj, *cfg);
+	if (!*obj)
+		return -1;
+	*fd = prog_fd_by_name(*obj, prog);
+	return *fd < 0 ? -1 : 0;
+}
+
 /* ---- live ------------------------------------------------------------------------ */
 
 static int cmd_live(int argc, char **argv)
@@ -478,18 +501,7 @@ static int cmd_live(int argc, char **argv)
 	gen_check(&o);
 	if (secs <= 0 || repeat < 1)
 		die_usage("--secs and --repeat must be positive");
-	ifindex = ifindex_of(o.dev);
-	if (!ifindex)
-		goto cleanup;
-	cfg = calloc(1, sizeof(*cfg));
-	if (!cfg)
-		goto cleanup;
-	build_cfg(&o, cfg);
-	obj = gen_load(o.obj, cfg);
-	if (!obj)
-		goto cleanup;
-	fd = prog_fd_by_name(obj, "xdp_gen");
-	if (fd < 0)
+	if (gen_prepare(&o, "xdp_gen", &ifindex, &cfg, &obj, &fd))
 		goto cleanup;
 
 	md.data_end = cfg->len;
@@ -625,18 +637,7 @@ static int cmd_ns(int argc, char **argv)
 		die_usage("ns needs exactly one of --target-dev DEV or --target-obj FILE");
 	if (!reps || reps > 64 || !repeat)
 		die_usage("--reps must be 1..64, --repeat positive");
-	ifindex = ifindex_of(o.dev);
-	if (!ifindex)
-		goto cleanup;
-	cfg = calloc(1, sizeof(*cfg));
-	if (!cfg)
-		goto cleanup;
-	build_cfg(&o, cfg);
-	obj = gen_load(o.obj, cfg);
-	if (!obj)
-		goto cleanup;
-	wrap_fd = prog_fd_by_name(obj, "xdp_wrap");
-	if (wrap_fd < 0)
+	if (gen_prepare(&o, "xdp_wrap", &ifindex, &cfg, &obj, &wrap_fd))
 		goto cleanup;
 	if (tdev) {
 		tfd = prog_of_dev(tdev);
