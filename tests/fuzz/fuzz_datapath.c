@@ -71,40 +71,7 @@
 #include "isagate.skel.h"
 #include "pkt.h"
 #include "ra.h"
-
-#define DEV4      "igf4"
-#define DEV4_PEER "igf4p"
-#define DEV6      "igf6"
-#define DEV6_PEER "igf6p"
-#define MAC_DEV4  "02:00:00:00:04:01"
-#define MAC_DEV6  "02:00:00:00:06:01"
-#define MAC_H     "02:00:00:00:0a:0a"
-#define MAC_NH6   "02:00:00:00:ff:02"
-
-#define R1    "192.0.2.1"
-#define R2    "192.0.2.2"
-#define PEER  "192.0.2.3"
-#define H     "192.0.2.10"
-#define H11   "192.0.2.11"
-#define N     "192.0.2.66"
-#define S7    "198.51.100.7"
-#define P_H   "2001:db8:1:8000::5efe:c000:20a"
-#define P_HU  "2001:db8:1:8000:200:5efe:c000:20a"
-#define P_H11 "2001:db8:1:8000::5efe:c000:20b"
-#define P_N   "2001:db8:1:8000::5efe:c000:242"
-#define P_S7  "2001:db8:1:8000::5efe:c633:6407"
-#define P_R1  "2001:db8:1:8000::5efe:c000:201"
-#define P_R2U "2001:db8:1:8000:200:5efe:c000:202"
-#define LL_H  "fe80::5efe:c000:20a"
-#define LL_N  "fe80::5efe:c000:242"
-#define LL_R1 "fe80::5efe:c000:201"
-#define P_PFX "2001:db8:1:8000::"
-#define D100  "2001:db8:dac::100"
-#define D_MTU "2001:db8:dac:1::1"
-#define D_NN  "2001:db8:dad::1"
-#define D_BH  "2001:db8:b1ac::1"
-#define D_NR  "2001:db8:bad::1"
-#define R6    "2001:db8:ff::1"
+#include "netns_fixture.h"
 
 #define FRAME_MAX 3000          /* below BPF_PROG_TEST_RUN's XDP limit */
 #define OUT_MAX   (PKT_MAX + 512)
@@ -240,74 +207,11 @@ static uint32_t rn(uint32_t n)
 
 /* ---- environment ------------------------------------------------------- */
 
-static int sh(const char *cmd)
-{
-	int rc = system(cmd);
 
-	if (rc != 0)
-		fprintf(stderr, "fuzz_datapath: '%s' failed (status %d)\n", cmd, rc);
-	return rc;
-}
-
-static int write_file(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int rc = 0;
-
-	if (!f) {
-		fprintf(stderr, "fuzz_datapath: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	if (fputs(val, f) < 0)
-		rc = -1;
-	if (fclose(f) != 0)
-		rc = -1;
-	return rc;
-}
 
 static int setup_netns(void)
 {
-	static const char *const cmds[] = {
-		"ip link set lo up",
-		"ip link add " DEV4 " address " MAC_DEV4 " type veth peer name " DEV4_PEER,
-		"ip link add " DEV6 " address " MAC_DEV6 " type veth peer name " DEV6_PEER,
-		"ip link set " DEV4 " up", "ip link set " DEV4_PEER " up",
-		"ip link set " DEV6 " up", "ip link set " DEV6_PEER " up",
-		"ip addr add " R1 "/24 dev " DEV4, "ip addr add " R2 "/24 dev " DEV4,
-		"ip -6 addr add " R6 "/64 dev " DEV6 " nodad",
-		"ip -6 route add 2001:db8:dac::/64 via 2001:db8:ff::2 dev " DEV6,
-		"ip -6 route add 2001:db8:dac:1::/64 via 2001:db8:ff::2 dev " DEV6 " mtu lock 1280",
-		"ip -6 route add 2001:db8:dad::/64 via 2001:db8:ff::3 dev " DEV6,
-		"ip -6 route add blackhole 2001:db8:b1ac::/48",
-		"ip -6 route add 2002::/16 via 2001:db8:ff::2 dev " DEV6,
-		"ip neigh add " H " lladdr " MAC_H " dev " DEV4 " nud permanent",
-		"ip -6 neigh add 2001:db8:ff::2 lladdr " MAC_NH6 " dev " DEV6 " nud permanent",
-	};
-	static const char *const sysctls[] = {
-		"/proc/sys/net/ipv6/conf/all/forwarding", "/proc/sys/net/ipv4/conf/all/forwarding",
-		"/proc/sys/net/ipv4/conf/" DEV4 "/forwarding",
-		"/proc/sys/net/ipv4/conf/" DEV6 "/forwarding",
-	};
-	size_t i;
-
-	if (unshare(CLONE_NEWNET) < 0) {
-		fprintf(stderr, "fuzz_datapath: unshare(CLONE_NEWNET): %s (run as root)\n",
-			strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (sh(cmds[i]))
-			return -1;
-	for (i = 0; i < sizeof(sysctls) / sizeof(sysctls[0]); i++)
-		if (write_file(sysctls[i], "1"))
-			return -1;
-	ifindex4 = (int)if_nametoindex(DEV4);
-	ifindex6 = (int)if_nametoindex(DEV6);
-	if (!ifindex4 || !ifindex6) {
-		fprintf(stderr, "fuzz_datapath: test interfaces missing\n");
-		return -1;
-	}
-	return 0;
+	return fx_netns_up(&ifindex4, &ifindex6);
 }
 
 static int load_skel(void)

@@ -55,58 +55,7 @@
 #include "harness.h"
 #include "pkt.h"
 #include "ra.h"
-
-/* ---- the topology ------------------------------------------------------ */
-
-#define DEV4      "igt4"             /* router, IPv4 side */
-#define DEV4_PEER "igt4p"
-#define DEV6      "igt6"             /* router, IPv6 side */
-#define DEV6_PEER "igt6p"
-
-#define MAC_DEV4  "02:00:00:00:04:01"
-#define MAC_DEV4P "02:00:00:00:04:02"
-#define MAC_DEV6  "02:00:00:00:06:01"
-#define MAC_DEV6P "02:00:00:00:06:02"
-#define MAC_H     "02:00:00:00:0a:0a" /* member H, PERMANENT neighbour of 192.0.2.10 */
-#define MAC_NH6   "02:00:00:00:ff:02" /* IPv6 next hop 2001:db8:ff::2, PERMANENT */
-
-#define R1    "192.0.2.1"           /* router address, encap source */
-#define R2    "192.0.2.2"           /* second cluster address */
-#define PEER  "192.0.2.3"           /* another ISATAP router */
-#define H     "192.0.2.10"          /* member */
-#define H11   "192.0.2.11"          /* member whose IPv4 neighbour is unresolved */
-#define N     "192.0.2.66"          /* non-member */
-#define S7    "198.51.100.7"        /* member through the 198.51.100.0/24 entry; no IPv4 route */
-
-#define P_H   "2001:db8:1:8000::5efe:c000:20a"      /* P::5efe:192.0.2.10 */
-#define P_HU  "2001:db8:1:8000:200:5efe:c000:20a"   /* u-bit form */
-#define P_H11 "2001:db8:1:8000::5efe:c000:20b"
-#define P_N   "2001:db8:1:8000::5efe:c000:242"
-#define P_S7  "2001:db8:1:8000::5efe:c633:6407"
-#define P_R1  "2001:db8:1:8000::5efe:c000:201"
-#define P_R2  "2001:db8:1:8000::5efe:c000:202"
-#define P_R2U "2001:db8:1:8000:200:5efe:c000:202"
-#define P_PEER "2001:db8:1:8000::5efe:c000:203"
-#define LL_H  "fe80::5efe:c000:20a"
-#define LL_R1 "fe80::5efe:c000:201"
-#define LL_HU "fe80::200:5efe:c000:20a"         /* H's link-local, u-bit form */
-#define LL_H11 "fe80::5efe:c000:20b"
-#define LL_R1U "fe80::200:5efe:c000:201"
-#define LL_R2 "fe80::5efe:c000:202"
-#define LL_N  "fe80::5efe:c000:242"
-#define LL_PEER "fe80::5efe:c000:203"
-#define LL_S7 "fe80::5efe:c000:207"             /* embeds 192.0.2.7, not H */
-#define ALL_ROUTERS "ff02::2"
-#define ALL_NODES   "ff02::1"
-#define SNM_R1 "ff02::1:ff00:201"               /* solicited-node multicast of ...:c000:201 */
-#define P_PFX  "2001:db8:1:8000::"              /* P */
-#define P2_PFX "2001:db8:1:8001::"              /* a second ISATAP prefix */
-#define D100  "2001:db8:dac::100"
-#define D_MTU "2001:db8:dac:1::1"   /* route with a locked MTU of 1280 */
-#define D_NN  "2001:db8:dad::1"     /* route via 2001:db8:ff::3, no neighbour */
-#define D_BH  "2001:db8:b1ac::1"    /* blackhole route */
-#define D_NR  "2001:db8:bad::1"     /* no route at all */
-#define R6    "2001:db8:ff::1"      /* the router's own IPv6 address */
+#include "netns_fixture.h"
 
 /* ---- frame shorthands -------------------------------------------------- */
 
@@ -255,90 +204,11 @@ static const char *action_name(int a)
 
 /* ---- environment ------------------------------------------------------- */
 
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int rc;
 
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	if (rc != 0)
-		fprintf(stderr, "test_datapath: '%s' failed (status %d)\n", cmd, rc);
-	return rc;
-}
-
-static int write_file(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int rc = 0;
-
-	if (!f) {
-		fprintf(stderr, "test_datapath: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	if (fputs(val, f) < 0)
-		rc = -1;
-	if (fclose(f) != 0)
-		rc = -1;
-	if (rc)
-		fprintf(stderr, "test_datapath: writing %s failed\n", path);
-	return rc;
-}
 
 static int setup_netns(void)
 {
-	static const char *const cmds[] = {
-		"ip link set lo up",
-		"ip link add " DEV4 " address " MAC_DEV4 " type veth peer name " DEV4_PEER
-		" address " MAC_DEV4P,
-		"ip link add " DEV6 " address " MAC_DEV6 " type veth peer name " DEV6_PEER
-		" address " MAC_DEV6P,
-		"ip link set " DEV4 " up",
-		"ip link set " DEV4_PEER " up",
-		"ip link set " DEV6 " up",
-		"ip link set " DEV6_PEER " up",
-		"ip addr add " R1 "/24 dev " DEV4,
-		"ip addr add " R2 "/24 dev " DEV4,
-		"ip -6 addr add " R6 "/64 dev " DEV6 " nodad",
-		"ip -6 route add 2001:db8:dac::/64 via 2001:db8:ff::2 dev " DEV6,
-		"ip -6 route add 2001:db8:dac:1::/64 via 2001:db8:ff::2 dev " DEV6 " mtu lock 1280",
-		"ip -6 route add 2001:db8:dad::/64 via 2001:db8:ff::3 dev " DEV6,
-		"ip -6 route add blackhole 2001:db8:b1ac::/48",
-		"ip -6 route add 2002::/16 via 2001:db8:ff::2 dev " DEV6,
-		"ip neigh add " H " lladdr " MAC_H " dev " DEV4 " nud permanent",
-		"ip -6 neigh add 2001:db8:ff::2 lladdr " MAC_NH6 " dev " DEV6 " nud permanent",
-	};
-	static const char *const sysctls[] = {
-		"/proc/sys/net/ipv6/conf/all/forwarding",
-		"/proc/sys/net/ipv4/conf/all/forwarding",
-		"/proc/sys/net/ipv6/conf/" DEV4 "/forwarding",
-		"/proc/sys/net/ipv6/conf/" DEV6 "/forwarding",
-		"/proc/sys/net/ipv4/conf/" DEV4 "/forwarding",
-		"/proc/sys/net/ipv4/conf/" DEV6 "/forwarding",
-	};
-	size_t i;
-
-	if (unshare(CLONE_NEWNET) < 0) {
-		fprintf(stderr, "test_datapath: unshare(CLONE_NEWNET): %s (run as root)\n",
-			strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (sh("%s", cmds[i]))
-			return -1;
-	for (i = 0; i < sizeof(sysctls) / sizeof(sysctls[0]); i++)
-		if (write_file(sysctls[i], "1"))
-			return -1;
-	ifindex4 = (int)if_nametoindex(DEV4);
-	ifindex6 = (int)if_nametoindex(DEV6);
-	if (!ifindex4 || !ifindex6) {
-		fprintf(stderr, "test_datapath: test interfaces missing\n");
-		return -1;
-	}
-	return 0;
+	return fx_netns_up(&ifindex4, &ifindex6);
 }
 
 /* ---- maps -------------------------------------------------------------- */
