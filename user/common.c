@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <ini.h>
 
@@ -172,4 +174,28 @@ int ig_ini_load(const char *path, ig_ini_key_fn on_key, void *ctx)
 	}
 	ig_err("%s: cannot parse (%d)", path, rc);
 	return IG_EXIT_FAIL;
+}
+
+FILE *ig_atomic_open(const char *path, char *tmp, size_t len)
+{
+	if (snprintf(tmp, len, "%s.tmp.%d", path, (int)getpid()) >= (int)len) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	return fopen(tmp, "w");
+}
+
+int ig_atomic_commit(FILE *f, const char *tmp, const char *path, unsigned int mode, int err)
+{
+	if (!err && (fflush(f) || fsync(fileno(f))))
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && mode && chmod(tmp, mode))
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "isagate.h"
 
 /* Exit codes scripts can act on (documented in the README). */
@@ -52,6 +53,17 @@ int ig_map_open(const char *pin_dir, const char *name);
 typedef int (*ig_ini_key_fn)(void *ctx, const char *section, const char *key,
 			     const char *value, char *err, size_t errlen);
 int ig_ini_load(const char *path, ig_ini_key_fn on_key, void *ctx);
+
+/*
+ * Replace a file atomically: ig_atomic_open() opens "<path>.tmp.<pid>"
+ * (its name in tmp) for writing; ig_atomic_commit() flushes, fsyncs and
+ * closes it, sets its mode (0: as created) and renames it over path, or removes it when
+ * anything failed (err: an error the caller already had, or 0).
+ * ig_atomic_open returns NULL with errno set; ig_atomic_commit 0 or -errno.
+ * Neither prints anything.
+ */
+FILE *ig_atomic_open(const char *path, char *tmp, size_t len);
+int ig_atomic_commit(FILE *f, const char *tmp, const char *path, unsigned int mode, int err);
 
 /* Format helpers: IPv4 bytes -> "a.b.c.d", IPv6 bytes -> text. */
 const char *ig_fmt_v4(const void *addr, char *buf, size_t len);

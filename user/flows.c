@@ -333,31 +333,20 @@ long ig_tracker_step(struct ig_flow_tracker *t, const struct ig_flow_rec *cur, s
 int ig_tracker_save(const struct ig_flow_tracker *t, const char *path)
 {
 	char tmp[4096];
-	FILE *f = NULL;
+	FILE *f = ig_atomic_open(path, tmp, sizeof(tmp));
 	int err = 0;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
-		ig_err("%s: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	f = fopen(tmp, "w");
 	if (!f) {
 		err = -errno;
-		ig_err("%s: %s (state not saved)", tmp, strerror(errno));
+		ig_err("%s: %s (state not saved)", path, strerror(errno));
 		return err;
 	}
 	if (fwrite(IG_STATE_MAGIC, 1, sizeof(IG_STATE_MAGIC) - 1, f) != sizeof(IG_STATE_MAGIC) - 1 ||
-	    (t->n && fwrite(t->seen, sizeof(*t->seen), t->n, f) != t->n) || fflush(f) ||
-	    fsync(fileno(f)))
-		err = -errno ? -errno : -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
+	    (t->n && fwrite(t->seen, sizeof(*t->seen), t->n, f) != t->n))
+		err = errno ? -errno : -EIO;
+	err = ig_atomic_commit(f, tmp, path, 0, err);
+	if (err)
 		ig_err("%s: %s (state not saved)", path, strerror(-err));
-		unlink(tmp);
-	}
 	return err;
 }
 

@@ -121,17 +121,12 @@ static void prom_counter_family(FILE *f, const char *name, const char *help,
 int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 {
 	char tmp[4096];
-	FILE *f;
-	int err = 0;
+	FILE *f = ig_atomic_open(path, tmp, sizeof(tmp));
+	int err;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
-		ig_err("%s: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	f = fopen(tmp, "w");
 	if (!f) {
 		err = -errno;
-		ig_err("%s: %s (the directory must exist and be writable)", tmp, strerror(errno));
+		ig_err("%s: %s (the directory must exist and be writable)", path, strerror(errno));
 		return err;
 	}
 	prom_counter_family(f, "isagate_packets_total",
@@ -164,17 +159,8 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 			(unsigned long long)m->vis.events_suppressed,
 			(unsigned long long)m->vis.events_lost);
 	}
-	if (fflush(f) || fsync(fileno(f)))
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && chmod(tmp, 0644))
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
+	err = ig_atomic_commit(f, tmp, path, 0644, 0);
+	if (err)
 		ig_err("%s: %s (metrics not written)", path, strerror(-err));
-		unlink(tmp);
-	}
 	return err;
 }
