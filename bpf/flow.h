@@ -31,6 +31,7 @@ struct flow_meta {
 	struct ig_flow_key key;
 	__u32 len;                 /* inner IPv6 packet length */
 	__u8  valid;               /* key filled */
+	__u8  account;             /* account it in the flow table */
 	__u8  dir;                 /* IG_FLOW_* */
 	__u8  tcp_flags;
 	__u8  icmp_type;
@@ -45,16 +46,19 @@ static __always_inline struct ig_vis_stats *vis_counters(void)
 
 /*
  * Describe the IPv6 packet ip6 (its L4 header at l4, the frame ending at
- * end) travelling in direction dir for the member member_v4.
+ * end) travelling in direction dir for the member member_v4, for the flow
+ * table and, when a policy is loaded (policy != NULL), the connection table.
  */
 static __always_inline void flow_meta_fill(struct flow_meta *m, const struct ipv6hdr *ip6,
 					   const void *l4, const void *end, __u32 member_v4,
-					   int dir, __u32 len, const struct ig_config *cfg)
+					   int dir, __u32 len, const struct ig_config *cfg,
+					   const void *policy)
 {
 	const __u8 *p = l4;
 	__u16 sport = 0, dport = 0;
 
-	if (cfg->flags & IG_CFG_F_NO_FLOWS)
+	m->account = !(cfg->flags & IG_CFG_F_NO_FLOWS);
+	if (!m->account && !policy)
 		return;
 	__builtin_memcpy(m->key.member, &member_v4, 4);
 	if (dir == IG_FLOW_FROM_MEMBER) {
@@ -130,7 +134,7 @@ static __always_inline void flow_account(const struct flow_meta *m, __u32 reason
 	struct ig_flow *f;
 	__u64 now;
 
-	if (reason >= 64 || !((IG_FLOW_REASON_MASK >> reason) & 1))
+	if (!m->account || reason >= 64 || !((IG_FLOW_REASON_MASK >> reason) & 1))
 		return;
 	now = bpf_ktime_get_coarse_ns();
 	f = bpf_map_lookup_elem(&flows, &m->key);

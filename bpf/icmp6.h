@@ -24,6 +24,8 @@
 #define IG_ICMP6_MIN_MTU   1280
 #define IG_ICMP6_HOPLIMIT  64
 
+#define ICMPV6_DEST_UNREACH_T  1
+#define ICMPV6_ADM_PROHIBITED  1
 #define ICMPV6_TIME_EXCEED_T   3
 #define ICMPV6_PKT_TOOBIG_T    2
 
@@ -125,7 +127,8 @@ static __always_inline struct verdict icmp6_error(struct xdp_md *ctx, int tunnel
 	__u8 mac_us[ETH_ALEN], mac_peer[ETH_ALEN];
 	__u32 v4_us = 0, v4_peer = 0, quote, rl_min;
 	/* the drop reason when no error may be sent */
-	const int silent = reason == IG_ICMP_TOO_BIG ? IG_DROP_TOO_BIG : IG_DROP_HOPLIMIT;
+	const int silent = reason == IG_ICMP_TOO_BIG ? IG_DROP_TOO_BIG :
+			   reason == IG_POLICY_REJECT ? IG_DROP_POLICY : IG_DROP_HOPLIMIT;
 	__u64 sum;
 	__u16 csum;
 

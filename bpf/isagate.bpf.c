@@ -31,6 +31,7 @@
 #include "icmp6.h"
 #include "nd.h"
 #include "flow.h"
+#include "conntrack.h"
 #include "events.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -80,8 +81,10 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr
 						  struct flow_meta *fm)
 {
 	struct iphdr *ip = c->pos;
+	struct ig_policy_state *pol;
 	struct ipv6hdr *ip6;
 	struct ig_router *rtr;
+	struct in6_addr me;
 	__u32 hlen, tot_len, inner_len;
 	int reason, dst_local;
 
@@ -132,10 +135,20 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr
 	reason = isatap_check_dst_loop(&ip6->daddr, cfg->flags);
 	if (reason)
 		return mk(XDP_DROP, reason);
-	flow_meta_fill(fm, ip6, c->pos, c->end, ip->saddr, IG_FLOW_FROM_MEMBER, inner_len, cfg);
+	pol = policy_active();
+	flow_meta_fill(fm, ip6, c->pos, c->end, ip->saddr, IG_FLOW_FROM_MEMBER, inner_len, cfg,
+		       pol);
+	if (pol) {
+		reason = ct_check(pol, fm, ip6, c->end);
+		if (reason == IG_POLICY_REJECT) {
+			isatap_addr(&ip6->saddr, ip->daddr, &me);
+			return icmp6_error(ctx, 1, hlen, inner_len, &me, ICMPV6_DEST_UNREACH_T,
+					   ICMPV6_ADM_PROHIBITED, 0, cfg, IG_POLICY_REJECT);
+		}
+		if (reason)
+			return mk(XDP_DROP, reason);
+	}
 	if (ip6->hop_limit <= 1) {
-		struct in6_addr me;
-
 		isatap_addr(&ip6->saddr, ip->daddr, &me);
 		return icmp6_error(ctx, 1, hlen, inner_len, &me, ICMPV6_TIME_EXCEED_T, 0, 0, cfg,
 				   IG_ICMP_TIME_EXCEEDED);
@@ -153,7 +166,9 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, struct hdr
 						  const struct ig_config *cfg, struct flow_meta *fm)
 {
 	struct bpf_fib_lookup fib;
+	struct ig_policy_state *pol;
 	struct ipv6hdr *ip6;
+	struct in6_addr me;
 	__u32 v4, inner_len;
 	__u8 tos;
 	int rc, act;
@@ -171,11 +186,19 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, struct hdr
 	inner_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
 	if ((void *)ip6 + inner_len > c->end)
 		return mk(XDP_DROP, IG_DROP_TRUNC_INNER);
-	flow_meta_fill(fm, ip6, c->pos, c->end, v4, IG_FLOW_TO_MEMBER, inner_len, cfg);
-	if (ip6->hop_limit <= 1 || inner_len > cfg->tunnel_mtu) {
-		struct in6_addr me;
+	pol = policy_active();
+	flow_meta_fill(fm, ip6, c->pos, c->end, v4, IG_FLOW_TO_MEMBER, inner_len, cfg, pol);
+	isatap_addr(&ip6->daddr, *(__u32 *)cfg->encap_src, &me);
+	if (pol) {
+		int reason = ct_check(pol, fm, ip6, c->end);
 
-		isatap_addr(&ip6->daddr, *(__u32 *)cfg->encap_src, &me);
+		if (reason == IG_POLICY_REJECT)
+			return icmp6_error(ctx, 0, 0, inner_len, &me, ICMPV6_DEST_UNREACH_T,
+					   ICMPV6_ADM_PROHIBITED, 0, cfg, IG_POLICY_REJECT);
+		if (reason)
+			return mk(XDP_DROP, reason);
+	}
+	if (ip6->hop_limit <= 1 || inner_len > cfg->tunnel_mtu) {
 		if (ip6->hop_limit <= 1)
 			return icmp6_error(ctx, 0, 0, inner_len, &me, ICMPV6_TIME_EXCEED_T, 0, 0,
 					   cfg, IG_ICMP_TIME_EXCEEDED);

@@ -138,4 +138,48 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vis_stats SEC(".maps");
 
+/* Manage-out policy (see include/isagate.h): the active bank and its
+ * settings, two banks of rules, per-rule counters. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ig_policy_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} policy_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * IG_POLICY_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct ig_rule);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} policy_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * IG_POLICY_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ig_rule_counter);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} policy_stats SEC(".maps");
+
+/* Connections admitted by the policy, shared by all CPUs (conntrack.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IG_CFG_DEFAULT_CONNS);
+	__type(key, struct ig_flow_key);
+	__type(value, struct ig_conn);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} conns SEC(".maps");
+
+/* Recent anchor connections (RPC endpoint mapper) per member and remote. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ig_anchor_key);
+	__type(value, struct ig_anchor);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} anchors SEC(".maps");
+
 #endif /* IG_MAPS_H */

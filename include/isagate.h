@@ -77,7 +77,11 @@
 	X(RD_BAD_NS,          "rd_bad_ns",          "malformed neighbour solicitation")                  \
 	X(ICMP_TIME_EXCEEDED, "icmp_time_exceeded", "hop limit exhausted: ICMPv6 time exceeded sent")    \
 	X(ICMP_TOO_BIG,       "icmp_too_big",       "over the tunnel MTU: ICMPv6 packet too big sent")   \
-	X(ICMP_RATE_LIMITED,  "icmp_rate_limited",  "ICMPv6 error suppressed by the rate limit")
+	X(ICMP_RATE_LIMITED,  "icmp_rate_limited",  "ICMPv6 error suppressed by the rate limit")    \
+	/* manage-out policy (policy.h, conntrack.h) */                        \
+	X(DROP_POLICY,        "drop_policy",        "refused by the policy (a drop rule or the default)") \
+	X(DROP_POLICY_STATE,  "drop_policy_state",  "policy: not part of a known connection (TCP without SYN, expired)") \
+	X(POLICY_REJECT,      "policy_reject",      "refused by the policy: ICMPv6 administratively prohibited sent")
 
 enum ig_reason {
 #define IG_X_ENUM(name, key, text) IG_##name,
@@ -309,7 +313,8 @@ struct ig_flow {
 	 (1ull << IG_DROP_DST_LOCAL) | (1ull << IG_DROP_ECN) |                 \
 	 (1ull << IG_DROP_SCOPE) | (1ull << IG_DROP_ENC_NOT_MEMBER) |          \
 	 (1ull << IG_DROP_ENC_LOOP) | (1ull << IG_RD_BAD_RS) |                 \
-	 (1ull << IG_RD_BAD_NS))
+	 (1ull << IG_RD_BAD_NS) | (1ull << IG_DROP_POLICY) |                   \
+	 (1ull << IG_DROP_POLICY_STATE))
 
 #define IG_EV_F_OUTER4   (1u << 0)  /* arrived as IPv4 protocol 41: outer_* valid */
 #define IG_EV_F_INNER    (1u << 1)  /* the (inner) IPv6 header was parsed: inner_* valid */
@@ -348,6 +353,131 @@ struct ig_vis_stats {
  * a flood from many sources then costs no hash insert per packet. */
 #define IG_EVENT_BUDGET_PER_CPU 100
 
+/*
+ * Manage-out policy: which services members may open towards remote
+ * prefixes ("out") and remote hosts towards members ("in").  Loaded by
+ * `isagate policy sync`; while none is loaded (policy_state.active == 0)
+ * members may do anything and no connection state is kept.
+ *
+ * policy_rules is an array of two banks of IG_POLICY_MAX_RULES rules; the
+ * loader writes the inactive bank and then flips policy_state.active, so a
+ * packet always sees one whole policy.  Rules are evaluated in order, first
+ * match wins, only when a connection starts (conntrack.h); the packets of a
+ * connection are matched by the conns table.  A change of policy (gen) makes
+ * every connection re-evaluated against the new rules on its next packet.
+ */
+#define IG_POLICY_MAX_RULES  64
+#define IG_POLICY_NAME_LEN   24
+
+enum ig_policy_action {
+	IG_PA_ALLOW  = 1,
+	IG_PA_DROP   = 2,
+	IG_PA_REJECT = 3,          /* drop + ICMPv6 administratively prohibited */
+};
+
+enum ig_policy_dir {
+	IG_PD_OUT = 0,             /* opened by a member towards a remote host */
+	IG_PD_IN  = 1,             /* opened by a remote host towards a member */
+};
+
+#define IG_RULE_F_ANCHOR     (1u << 0)  /* connections under it open "after" rules */
+#define IG_RULE_F_AFTER      (1u << 1)  /* needs a recent anchor connection (RPC) */
+
+/* Connection timeouts, seconds, one per class. */
+enum ig_ct_timeout {
+	IG_CT_T_TCP_SYN,           /* SYN sent, no answer yet */
+	IG_CT_T_TCP_EST,           /* established */
+	IG_CT_T_TCP_CLOSE,         /* FIN both ways or RST */
+	IG_CT_T_UDP,               /* one direction only */
+	IG_CT_T_UDP_STREAM,        /* answered */
+	IG_CT_T_ICMP,              /* echo */
+	IG_CT_T_OTHER,             /* other protocols */
+	IG_CT_T_ANCHOR,            /* how long an anchor opens its "after" rules */
+	IG_CT_T_MAX
+};
+
+struct ig_rule {
+	__u8  action;              /* enum ig_policy_action */
+	__u8  dir;                 /* enum ig_policy_dir */
+	__u8  proto;               /* inner next header, 0 = any */
+	__u8  flags;               /* IG_RULE_F_* */
+	__u16 port_lo;             /* server port range (ICMPv6: type range), */
+	__u16 port_hi;             /*   0-65535 = any */
+	__u8  member_plen;         /* member IPv4 prefix, 0 = any member */
+	__u8  remote_plen;         /* remote IPv6 prefix, 0 = anywhere */
+	__u8  after_proto;         /* IG_RULE_F_AFTER: the anchor's protocol */
+	__u8  pad;
+	__u16 after_port;          /* IG_RULE_F_AFTER: the anchor's server port */
+	__u8  member_net[4];
+	__u8  remote_net[16];
+	char  name[IG_POLICY_NAME_LEN];  /* label, "" = none */
+};
+
+/* Counters of one rule (per CPU); index bank * IG_POLICY_SLOTS + rule, the
+ * default action at rule IG_POLICY_MAX_RULES. */
+#define IG_POLICY_SLOTS      (IG_POLICY_MAX_RULES + 1)
+
+struct ig_rule_counter {
+	__u64 conns;               /* connections the rule admitted */
+	__u64 packets;             /* packets admitted under it, or refused by it */
+	__u64 bytes;
+};
+
+struct ig_policy_bank {
+	__u32 n_rules;
+	__u8  default_action;      /* IG_PA_DROP or IG_PA_REJECT */
+	__u8  pad[3];
+	__u32 timeout_s[IG_CT_T_MAX];
+};
+
+struct ig_policy_state {
+	__u32 active;              /* 0 = no policy, else the active bank + 1 */
+	__u32 gen;                 /* bumped by every load */
+	struct ig_policy_bank bank[2];
+};
+
+/*
+ * conns: LRU hash (shared by all CPUs) of the connections the policy
+ * admitted, keyed like the flow table (struct ig_flow_key: one entry for
+ * both directions).
+ */
+enum ig_ct_state {
+	IG_CT_SYN_SENT = 1,        /* TCP: the opener's SYN seen */
+	IG_CT_ESTABLISHED,         /* TCP: answered; others: answered */
+	IG_CT_CLOSING,             /* TCP: FIN both ways or RST */
+	IG_CT_NEW,                 /* not TCP, one direction seen */
+};
+
+#define IG_CT_F_FIN_MEMBER   (1u << 0)
+#define IG_CT_F_FIN_REMOTE   (1u << 1)
+#define IG_CT_F_ANCHOR       (1u << 2)  /* admitted by an anchor rule */
+
+struct ig_conn {
+	__u64 first_ns;
+	__u64 last_ns;             /* bpf_ktime_get_coarse_ns of the last packet */
+	__u32 gen;                 /* policy_state.gen when admitted */
+	__u16 rule;                /* index in the bank, IG_POLICY_MAX_RULES = none */
+	__u8  state;               /* enum ig_ct_state */
+	__u8  dir;                 /* enum ig_policy_dir: who opened it */
+	__u8  flags;               /* IG_CT_F_* */
+	__u8  pad[7];
+};
+
+#define IG_CFG_DEFAULT_CONNS 131072
+
+/* anchors: LRU hash of recent anchor connections (RPC endpoint mapper) */
+struct ig_anchor_key {
+	__u8  member_addr[16];
+	__u8  remote_addr[16];
+	__u16 port;                /* server port of the anchor connection */
+	__u8  proto;
+	__u8  pad;
+};
+
+struct ig_anchor {
+	__u64 last_ns;
+};
+
 /* Names of the pinned objects under the pin directory. */
 #define IG_MAP_CONFIG   "config"
 #define IG_MAP_MEMBERS  "members"
@@ -363,6 +493,11 @@ struct ig_vis_stats {
 #define IG_MAP_FLOWS    "flows"
 #define IG_MAP_EVENTS   "events"
 #define IG_MAP_VIS_STATS "vis_stats"
+#define IG_MAP_POLICY_STATE "policy_state"
+#define IG_MAP_POLICY_RULES "policy_rules"
+#define IG_MAP_POLICY_STATS "policy_stats"
+#define IG_MAP_CONNS    "conns"
+#define IG_MAP_ANCHORS  "anchors"
 #define IG_LINK_PREFIX  "link_"      /* link_<ifname> */
 
 #endif /* ISAGATE_H */

@@ -253,7 +253,7 @@ size_t pkt_put_ip6(uint8_t *b, const struct pkt_ip6 *ip6, const struct pkt_l4s *
 		put16(u + 2, l4->dport);
 		put32(u + 4, 1000);          /* sequence */
 		u[12] = 5 << 4;              /* data offset */
-		u[13] = 0x02;                /* SYN */
+		u[13] = l4->tcp_flags ? l4->tcp_flags : 0x02;  /* SYN */
 		put16(u + 14, 64240);        /* window */
 		ck = l4_csum6(b, u, ulen, nh);
 		put16(u + 16, ck);

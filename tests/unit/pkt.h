@@ -124,6 +124,7 @@ struct pkt_l4s {
 	const struct pkt_ip6 *q_ip6;     /* ICMPv6 error: the invoking packet */
 	const struct pkt_l4s *q_l4;
 	struct pkt_nd nd;                /* PKT_L4_ND */
+	uint8_t tcp_flags;               /* PKT_L4_TCP_SYN: these flags instead of SYN */
 };
 
 struct pkt_frame {

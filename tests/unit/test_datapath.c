@@ -55,6 +55,7 @@
 #include "harness.h"
 #include "pkt.h"
 #include "ra.h"
+#include "policy.h"
 #include "netns_fixture.h"
 
 /* ---- frame shorthands -------------------------------------------------- */
@@ -64,6 +65,10 @@
 #define ICMP6_UNREACH { .kind = PKT_L4_ICMP6_ECHO, .type = 1, .payload_len = 48 }
 #define UDP(n)   { .kind = PKT_L4_UDP, .sport = 49152, .dport = 3389, .payload_len = (n) }
 #define NOL4     { .kind = PKT_L4_NONE }
+/* TCP with the given ports and flags (0x02 SYN, 0x10 ACK, 0x12 SYN-ACK, 0x01 FIN, 0x04 RST). */
+#define TCPF(sp, dp, fl) { .kind = PKT_L4_TCP_SYN, .sport = (sp), .dport = (dp), .tcp_flags = (fl) }
+#define UDPP(sp, dp, n)  { .kind = PKT_L4_UDP, .sport = (sp), .dport = (dp), .payload_len = (n) }
+#define ECHO_REPLY { .kind = PKT_L4_ICMP6_ECHO, .type = 129, .payload_len = 56 }
 
 #define IP4(s, d, ...)      { .src = (s), .dst = (d), .id = 0x1234, __VA_ARGS__ }
 #define IP6(s, d, hl, ...)  { .src = (s), .dst = (d), .hlim = (hl), __VA_ARGS__ }
@@ -100,6 +105,9 @@
 /* ICMPv6 errors (RFC 4443 §3.3, §3.2) quoting the packet built from qip6/ql4. */
 #define TIME_EXCEEDED(qip6, ql4)                                               \
 	{ .kind = PKT_L4_ICMP6_ERR, .type = 3, .code = 0, .info = 0,           \
+	  .q_ip6 = &(const struct pkt_ip6)qip6, .q_l4 = &(const struct pkt_l4s)ql4 }
+#define ADM_PROHIBITED(qip6, ql4)                                              \
+	{ .kind = PKT_L4_ICMP6_ERR, .type = 1, .code = 1, .info = 0,           \
 	  .q_ip6 = &(const struct pkt_ip6)qip6, .q_l4 = &(const struct pkt_l4s)ql4 }
 #define TOO_BIG(mtu, qip6, ql4)                                                \
 	{ .kind = PKT_L4_ICMP6_ERR, .type = 2, .code = 0, .info = (mtu),       \
@@ -455,6 +463,97 @@ static int fwd_cache_invalidate(void)
 		return -1;
 	gen++;
 	return bpf_map_update_elem(fd, &zero, &gen, BPF_ANY);
+}
+
+/* ---- manage-out policy (loaded through the loader's own code) --------- */
+
+static const char POLICY_A[] =
+	"allow out tcp 3389 name rdp\n"
+	"allow out icmpv6 echo-request name ping\n"
+	"allow out tcp 135 name epm\n"
+	"allow out tcp 49152-65535 after tcp/135 name rpc\n"
+	"allow in tcp 5985 member 192.0.2.10 name winrm-in\n"
+	"reject out udp 53 name dns\n"
+	"default drop\n";
+/* rdp gone, everything else answered with administratively prohibited */
+static const char POLICY_B[] =
+	"allow out icmpv6 echo-request\n"
+	"default reject\n";
+
+static struct ig_pmaps skel_pmaps(void)
+{
+	struct ig_pmaps m = {
+		.state = bpf_map__fd(skel->maps.policy_state),
+		.rules = bpf_map__fd(skel->maps.policy_rules),
+		.stats = bpf_map__fd(skel->maps.policy_stats),
+	};
+	return m;
+}
+
+static int policy_load(const char *text)
+{
+	struct ig_pmaps m = skel_pmaps();
+	struct ig_policy p;
+	char err[300];
+
+	if (ig_policy_parse_buf(text, strlen(text), "test", &p, err, sizeof(err))) {
+		fprintf(stderr, "# policy: %s\n", err);
+		return -1;
+	}
+	return ig_policy_apply(&m, &p);
+}
+
+/* Every connection: age it past any timeout (age) or forget it. */
+static int conns_each(int age)
+{
+	int fd = bpf_map__fd(skel->maps.conns);
+	struct ig_flow_key k, next;
+	struct ig_conn c;
+	int first = 1;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
+		first = 0;
+		k = next;
+		if (!age) {
+			if (bpf_map_delete_elem(fd, &k))
+				return -1;
+			first = 1;   /* start again: the key is gone */
+			continue;
+		}
+		if (bpf_map_lookup_elem(fd, &k, &c))
+			return -1;
+		c.last_ns = 1;
+		if (bpf_map_update_elem(fd, &k, &c, BPF_ANY))
+			return -1;
+	}
+	return 0;
+}
+
+static void pol_a(const struct tcase *t)
+{
+	(void)t;
+	CHECK(policy_load(POLICY_A) == 0, "loading policy A: %s", strerror(errno));
+}
+
+static void pol_b(const struct tcase *t)
+{
+	(void)t;
+	CHECK(policy_load(POLICY_B) == 0, "loading policy B: %s", strerror(errno));
+}
+
+static void pol_a_aged(const struct tcase *t)
+{
+	pol_a(t);
+	CHECK(conns_each(1) == 0, "ageing the connections: %s", strerror(errno));
+}
+
+static void pol_clear(const struct tcase *t)
+{
+	struct ig_pmaps m = skel_pmaps();
+
+	(void)t;
+	CHECK(ig_policy_clear(&m) == 0, "clearing the policy: %s", strerror(errno));
+	CHECK(conns_each(0) == 0, "emptying the connection table: %s", strerror(errno));
 }
 
 /* ---- hooks for rows that change state (each undone by its pair) -------- */
@@ -1358,6 +1457,87 @@ static const struct tcase cases[] = {
 	{ "config with another ABI version -> everything passed (pass_not_ip)", DEV_V4,
 	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP), XDP_PASS, IG_PASS_NOT_IP, OUT_SAME,
 	  { 0 }, abi_bad, cfg_restore },
+
+	/* ---- manage-out policy and connection state (issue 7), in order ---- */
+	{ "policy A loaded: TCP SYN H -> D::100:3389 allowed by 'rdp', decapsulated", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_H, D100, 63), TCP), pol_a },
+	{ "policy: the SYN-ACK D::100:3389 -> H:49152 is the connection's reply: encapsulated",
+	  DEV_V6, NATIVE_IN(IP6(D100, P_H, 64), TCPF(3389, 49152, 0x12)),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
+	  ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63), TCPF(3389, 49152, 0x12)) },
+	{ "policy: TCP SYN H -> D::100:22 matches no rule: default drop (drop_policy)", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCPF(49153, 22, 0x02)),
+	  XDP_DROP, IG_DROP_POLICY },
+	{ "policy: unsolicited ACK D::100:3389 -> H:50000 -> drop_policy_state", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), TCPF(3389, 50000, 0x10)), XDP_DROP, IG_DROP_POLICY_STATE },
+	{ "policy: SYN D::100 -> H:3389 (no 'in' rule for it) -> drop_policy", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), TCPF(50000, 3389, 0x02)), XDP_DROP, IG_DROP_POLICY },
+	{ "policy: the member's mid-stream ACK to :3389 re-creates its connection", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCPF(50001, 3389, 0x10)),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT,
+	  DECAP_FWD(IP6(P_H, D100, 63), TCPF(50001, 3389, 0x10)) },
+	{ "policy: ...and the remote side's answer on it passes", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), TCPF(3389, 50001, 0x10)),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
+	  ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63), TCPF(3389, 50001, 0x10)) },
+	{ "policy: UDP H -> D::100:53 'reject': ICMPv6 administratively prohibited tunnelled back",
+	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), UDPP(49152, 53, 32)),
+	  XDP_TX, IG_POLICY_REJECT, OUT_ENCAP,
+	  TUNNEL_OUT(MAC_H, R1, H, 0, IP6(P_R1, P_H, 64),
+		     ADM_PROHIBITED(IP6(P_H, D100, 64), UDPP(49152, 53, 32))) },
+	{ "policy: echo request H -> D::100 allowed by 'ping'", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), ECHO),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_H, D100, 63), ECHO) },
+	{ "policy: its echo reply D::100 -> H passes", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), ECHO_REPLY),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP, ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63), ECHO_REPLY) },
+	{ "policy: echo request D::100 -> H (no 'in' echo rule) -> drop_policy", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), ECHO), XDP_DROP, IG_DROP_POLICY },
+	{ "policy: RPC dynamic port 49700 before any endpoint-mapper connection -> drop_policy",
+	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCPF(50010, 49700, 0x02)),
+	  XDP_DROP, IG_DROP_POLICY },
+	{ "policy: SYN H -> D::100:135 allowed by 'epm' (an anchor)", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCPF(50011, 135, 0x02)),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT,
+	  DECAP_FWD(IP6(P_H, D100, 63), TCPF(50011, 135, 0x02)) },
+	{ "policy: ...then SYN H -> D::100:49700 allowed by 'rpc' (after tcp/135)", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCPF(50012, 49700, 0x02)),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT,
+	  DECAP_FWD(IP6(P_H, D100, 63), TCPF(50012, 49700, 0x02)) },
+	{ "policy: ...but not from the member's link-local-free other remote (2001:db8:dac::101)",
+	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(P_H, "2001:db8:dac::101", 64), TCPF(50013, 49700, 0x02)),
+	  XDP_DROP, IG_DROP_POLICY },
+	{ "policy: SYN D::100 -> H:5985 allowed by 'winrm-in' (member 192.0.2.10)", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), TCPF(50020, 5985, 0x02)),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
+	  ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63), TCPF(50020, 5985, 0x02)) },
+	{ "policy: SYN D::100 -> S7:5985 refused ('winrm-in' is for 192.0.2.10 only)", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_S7, 64), TCPF(50020, 5985, 0x02)), XDP_DROP, IG_DROP_POLICY },
+	{ "policy: Packet Too Big from D::100 about H's 3389 connection passes (related)", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), TOO_BIG(1280, IP6(P_H, D100, 63), TCP)),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
+	  ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63), TOO_BIG(1280, IP6(P_H, D100, 63), TCP)) },
+	{ "policy: Packet Too Big about an unknown connection -> drop_policy", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), TOO_BIG(1280, IP6(P_H, D100, 63), TCPF(49152, 8080, 2))),
+	  XDP_DROP, IG_DROP_POLICY },
+	{ "policy B loaded (rdp removed): the 3389 connection's next packet is cut", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), TCPF(3389, 49152, 0x10)), XDP_DROP, IG_DROP_POLICY, OUT_ANY,
+	  { 0 }, pol_b },
+	{ "policy B: UDP D::100 -> H refused with administratively prohibited, sent back natively",
+	  DEV_V6, NATIVE_IN(IP6(D100, P_H, 64), UDP(32)),
+	  XDP_TX, IG_POLICY_REJECT, OUT_EXACT,
+	  NATIVE_OUT(IP6(P_R1, D100, 64), ADM_PROHIBITED(IP6(D100, P_H, 64), UDP(32))) },
+	{ "policy B: an ICMPv6 error is never answered with one (drop_policy)", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), TOO_BIG(1280, IP6(P_H, D100, 63), TCPF(49152, 8080, 2))),
+	  XDP_DROP, IG_DROP_POLICY },
+	{ "policy A again, connections expired: the remote side's ACK -> drop_policy_state",
+	  DEV_V6, NATIVE_IN(IP6(D100, P_H, 64), TCPF(3389, 50001, 0x10)),
+	  XDP_DROP, IG_DROP_POLICY_STATE, OUT_ANY, { 0 }, pol_a_aged },
+	{ "policy cleared: TCP SYN H -> D::100:22 decapsulated again (members unrestricted)",
+	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCPF(49153, 22, 0x02)),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT,
+	  DECAP_FWD(IP6(P_H, D100, 63), TCPF(49153, 22, 0x02)), pol_clear },
 };
 #pragma GCC diagnostic pop
 
@@ -1845,6 +2025,85 @@ static void test_refusal_event(void)
 	h_end();
 }
 
+/* Run one frame built from f, return the action (-1 on failure). */
+static int run_built(const struct pkt_frame *f, enum dev dev)
+{
+	static uint8_t in[PKT_MAX], out[PKT_MAX];
+	size_t in_len = pkt_build(f, in), out_len;
+	int a = -1;
+
+	if (run_frame(in, in_len, dev, out, sizeof(out), &a, &out_len))
+		return -1;
+	return a;
+}
+
+static int conn_get(__u16 member_port, __u16 remote_port, __u8 proto, struct ig_conn *c)
+{
+	struct ig_flow_key k;
+
+	memset(&k, 0, sizeof(k));
+	pkt_in4(H, k.member);
+	inet_pton(AF_INET6, P_H, k.member_addr);
+	inet_pton(AF_INET6, D100, k.remote_addr);
+	k.proto = proto;
+	k.member_port = member_port;
+	k.remote_port = remote_port;
+	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.conns), &k, c);
+}
+
+/* A TCP connection through its states, RST, per-rule counters, and the
+ * reject rate limit (rows clear the rate limits, hence a test of its own). */
+static void test_policy_conntrack(void)
+{
+	const struct pkt_frame syn = ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCPF(40000, 3389, 0x02));
+	const struct pkt_frame synack = NATIVE_IN(IP6(D100, P_H, 64), TCPF(3389, 40000, 0x12));
+	const struct pkt_frame fin_m = ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCPF(40000, 3389, 0x11));
+	const struct pkt_frame fin_r = NATIVE_IN(IP6(D100, P_H, 64), TCPF(3389, 40000, 0x11));
+	const struct pkt_frame syn2 = ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCPF(40001, 3389, 0x02));
+	const struct pkt_frame rst = NATIVE_IN(IP6(D100, P_H, 64), TCPF(3389, 40001, 0x14));
+	const struct pkt_frame dns = ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), UDPP(40002, 53, 16));
+	struct ig_rule_counter cnt[IG_POLICY_SLOTS];
+	struct ig_pmaps m = skel_pmaps();
+	struct ig_conn c;
+	int a[4];
+
+	h_begin("policy: TCP states SYN -> established -> closing, RST, counters, reject rate limit");
+	ratelimit_clear();
+	fwd_cache_invalidate();
+	CHECK(policy_load(POLICY_A) == 0, "loading policy A");
+	CHECK(run_built(&syn, DEV_V4) == XDP_REDIRECT, "SYN not forwarded");
+	CHECK(conn_get(40000, 3389, 6, &c) == 0, "no connection entry after the SYN");
+	CHECK(c.state == IG_CT_SYN_SENT && c.dir == IG_PD_OUT && c.rule == 0,
+	      "after SYN: state %u dir %u rule %u, expected syn-sent/out/0", c.state, c.dir, c.rule);
+	CHECK(run_built(&synack, DEV_V6) == XDP_REDIRECT, "SYN-ACK not forwarded");
+	CHECK(conn_get(40000, 3389, 6, &c) == 0 && c.state == IG_CT_ESTABLISHED,
+	      "after SYN-ACK: state %u, expected established", c.state);
+	CHECK(run_built(&fin_m, DEV_V4) == XDP_REDIRECT, "member FIN not forwarded");
+	CHECK(conn_get(40000, 3389, 6, &c) == 0 && c.state == IG_CT_ESTABLISHED &&
+	      c.flags == IG_CT_F_FIN_MEMBER, "after one FIN: state %u flags %#x", c.state, c.flags);
+	CHECK(run_built(&fin_r, DEV_V6) == XDP_REDIRECT, "remote FIN not forwarded");
+	CHECK(conn_get(40000, 3389, 6, &c) == 0 && c.state == IG_CT_CLOSING,
+	      "after both FINs: state %u, expected closing", c.state);
+	CHECK(run_built(&syn2, DEV_V4) == XDP_REDIRECT && run_built(&rst, DEV_V6) == XDP_REDIRECT,
+	      "SYN / RST not forwarded");
+	CHECK(conn_get(40001, 3389, 6, &c) == 0 && c.state == IG_CT_CLOSING,
+	      "after RST: state %u, expected closing", c.state);
+	a[0] = run_built(&dns, DEV_V4);
+	a[1] = run_built(&dns, DEV_V4);
+	CHECK(a[0] == XDP_TX && a[1] == XDP_DROP,
+	      "reject twice within the ICMPv6 rate limit: %s then %s, expected XDP_TX then XDP_DROP",
+	      action_name(a[0]), action_name(a[1]));
+	CHECK(ig_policy_counters(&m, cnt) == 0, "reading the rule counters");
+	CHECK(cnt[0].conns == 2 && cnt[0].packets == 6,
+	      "rule rdp: %llu conns %llu packets, expected 2/6",
+	      (unsigned long long)cnt[0].conns, (unsigned long long)cnt[0].packets);
+	CHECK(cnt[5].conns == 0 && cnt[5].packets == 2,
+	      "rule dns (reject): %llu conns %llu packets, expected 0/2",
+	      (unsigned long long)cnt[5].conns, (unsigned long long)cnt[5].packets);
+	pol_clear(NULL);
+	h_end();
+}
+
 int main(void)
 {
 	size_t i;
@@ -1867,6 +2126,7 @@ int main(void)
 	test_fwd_cache_coherence();
 	test_flow_both_directions();
 	test_refusal_event();
+	test_policy_conntrack();
 	test_nd_out_written();
 
 	rc = h_summary();

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * conntrack.h - connection state for the manage-out policy.
+ *
+ * While a policy is loaded every forwarded packet belongs to a connection
+ * in the conns table (one entry for both directions, keyed like the flow
+ * table) or is refused:
+ *  - a known, unexpired connection passes and its state advances (TCP:
+ *    SYN sent -> established -> closing on FIN both ways or RST; others:
+ *    new -> answered), each state with its own timeout;
+ *  - a new connection is classified by the rules (policy.h): TCP only from a
+ *    SYN, except that a member's mid-stream packet re-creates the entry of a
+ *    connection the rules allow (so sessions survive a first policy load or
+ *    an expired entry; a remote host's mid-stream packet never does);
+ *  - an ICMPv6 error passes when the packet it quotes belongs to a known
+ *    connection (Packet Too Big, unreachable), else the rules decide;
+ *  - echo requests and replies share an entry (keyed by the identifier):
+ *    a request from the answering side is classified by the rules, not
+ *    admitted as part of the conversation;
+ *  - after a policy change (gen) a connection is re-evaluated on its next
+ *    packet: one the new rules refuse is cut off.
+ * Connections under an anchor rule (RPC endpoint mapper, TCP 135) record
+ * (member, remote, port) in anchors, which opens the rules marked "after".
+ */
+#ifndef IG_CONNTRACK_H
+#define IG_CONNTRACK_H
+
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <linux/ipv6.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "isagate.h"
+#include "maps.h"
+#include "flow.h"
+#include "policy.h"
+
+#define TCPF_FIN 0x01
+#define TCPF_SYN 0x02
+#define TCPF_RST 0x04
+#define TCPF_ACK 0x10
+
+static __always_inline __u32 ct_timeout_class(__u8 proto, __u8 state)
+{
+	if (proto == IPPROTO_TCP)
+		return state == IG_CT_SYN_SENT ? IG_CT_T_TCP_SYN :
+		       state == IG_CT_CLOSING  ? IG_CT_T_TCP_CLOSE : IG_CT_T_TCP_EST;
+	if (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)
+		return state == IG_CT_ESTABLISHED ? IG_CT_T_UDP_STREAM : IG_CT_T_UDP;
+	if (proto == IPPROTO_ICMPV6)
+		return IG_CT_T_ICMP;
+	return IG_CT_T_OTHER;
+}
+
+static __always_inline int ct_expired(const struct ig_conn *ct, const struct ig_policy_bank *b,
+				      __u8 proto, __u64 now)
+{
+	__u32 t = ct_timeout_class(proto, ct->state);
+
+	if (t >= IG_CT_T_MAX)
+		return 1;
+	return now - ct->last_ns > (__u64)b->timeout_s[t] * 1000000000ull;
+}
+
+static __always_inline void anchor_touch(const struct ig_flow_key *key, __u8 dir, __u64 now)
+{
+	struct ig_anchor_key k = { .proto = key->proto };
+	struct ig_anchor a = { .last_ns = now };
+
+	__builtin_memcpy(k.member_addr, key->member_addr, 16);
+	__builtin_memcpy(k.remote_addr, key->remote_addr, 16);
+	k.port = dir == IG_PD_OUT ? key->remote_port : key->member_port;
+	bpf_map_update_elem(&anchors, &k, &a, BPF_ANY);
+}
+
+/* Advance the state of a known connection with a packet from side dir. */
+static __always_inline void ct_advance(struct ig_conn *ct, const struct flow_meta *m)
+{
+	int from_opener = m->dir == ct->dir;
+
+	if (m->key.proto == IPPROTO_TCP) {
+		if (m->tcp_flags & TCPF_RST) {
+			ct->state = IG_CT_CLOSING;
+		} else {
+			if (m->tcp_flags & TCPF_FIN)
+				ct->flags |= m->dir == IG_FLOW_FROM_MEMBER ? IG_CT_F_FIN_MEMBER :
+									  IG_CT_F_FIN_REMOTE;
+			if ((ct->flags & (IG_CT_F_FIN_MEMBER | IG_CT_F_FIN_REMOTE)) ==
+			    (IG_CT_F_FIN_MEMBER | IG_CT_F_FIN_REMOTE))
+				ct->state = IG_CT_CLOSING;
+			else if (ct->state == IG_CT_SYN_SENT && !from_opener &&
+				 (m->tcp_flags & TCPF_ACK))
+				ct->state = IG_CT_ESTABLISHED;
+		}
+	} else if (!from_opener) {
+		ct->state = IG_CT_ESTABLISHED;
+	}
+}
+
+/*
+ * Quoted packet of an ICMPv6 error (type < 128) at l4: the key of the
+ * connection it belongs to.  The quote travelled the other way round: an
+ * error sent to the member quotes a packet from the member.  0 when found.
+ */
+static __always_inline int ct_quote_key(const struct flow_meta *m, const void *l4,
+					const void *end, struct ig_flow_key *k)
+{
+	const struct ipv6hdr *q = l4 + 8;
+	const __u8 *p = (const void *)(q + 1);
+
+	if ((const void *)(p + 4) > end)
+		return -1;
+	*k = m->key;
+	if (m->dir == IG_FLOW_TO_MEMBER) {     /* the quote came from the member */
+		__builtin_memcpy(k->member_addr, &q->saddr, 16);
+		__builtin_memcpy(k->remote_addr, &q->daddr, 16);
+	} else {
+		__builtin_memcpy(k->member_addr, &q->daddr, 16);
+		__builtin_memcpy(k->remote_addr, &q->saddr, 16);
+	}
+	k->proto = q->nexthdr;
+	k->member_port = k->remote_port = 0;
+	switch (q->nexthdr) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP: {
+		__u16 s = (__u16)(p[0] << 8 | p[1]), d = (__u16)(p[2] << 8 | p[3]);
+
+		k->member_port = m->dir == IG_FLOW_TO_MEMBER ? s : d;
+		k->remote_port = m->dir == IG_FLOW_TO_MEMBER ? d : s;
+		break;
+	}
+	case IPPROTO_ICMPV6:
+		if ((const void *)(p + 8) > end)
+			return -1;
+		if (p[0] != 128 && p[0] != 129)
+			return -1;     /* errors about errors: never related */
+		k->member_port = (__u16)(p[4] << 8 | p[5]);
+		k->remote_port = IG_FLOW_ICMP_ECHO_PORT;
+		break;
+	}
+	return 0;
+}
+
+/*
+ * The policy's verdict on the packet described by m (its IPv6 header at
+ * ip6, the frame ending at end): 0 = admitted, else IG_DROP_POLICY,
+ * IG_DROP_POLICY_STATE or IG_POLICY_REJECT (the caller answers with an
+ * ICMPv6 administratively prohibited).
+ */
+static __always_inline int ct_check(struct ig_policy_state *st, const struct flow_meta *m,
+				    const struct ipv6hdr *ip6, const void *end)
+{
+	struct policy_query q = {};
+	struct ig_policy_bank *b;
+	struct ig_conn *ct, nc = {};
+	__u32 bank = (st->active - 1) & 1;
+	__u64 now = bpf_ktime_get_coarse_ns();
+	int res, act, pickup = 0, echo = 0, no_create = 0;
+	const void *l4 = ip6 + 1;
+
+	b = &st->bank[bank];
+	q.key = m->key;
+	q.now = now;
+	q.bank = bank;
+	q.anchor_timeout_s = b->timeout_s[IG_CT_T_ANCHOR];
+
+	/* Echo: requests only from the side that opened, replies only from
+	 * the other (both share the entry: the identifier is the key). */
+	if (m->key.proto == IPPROTO_ICMPV6 && (m->icmp_type == 128 || m->icmp_type == 129))
+		echo = m->icmp_type == 128 ? 1 : 2;
+	ct = bpf_map_lookup_elem(&conns, &m->key);
+	if (ct && echo && (echo == 1) != (m->dir == ct->dir)) {
+		no_create = 1;     /* the rules decide, the entry stays */
+	} else if (ct && !ct_expired(ct, b, m->key.proto, now) &&
+	    !(m->key.proto == IPPROTO_TCP && ct->state == IG_CT_CLOSING &&
+	      (m->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)) {
+		if (ct->gen != st->gen) {
+			/* the policy changed: does the connection still pass? */
+			q.dir = ct->dir;
+			res = policy_match(&q);
+			if (POLICY_RESULT_ACTION(res) != IG_PA_ALLOW) {
+				bpf_map_delete_elem(&conns, &m->key);
+				policy_count(bank, POLICY_RESULT_IDX(res), m->len, 0);
+				return IG_DROP_POLICY;
+			}
+			ct->gen = st->gen;
+			ct->rule = POLICY_RESULT_IDX(res);
+		}
+		ct_advance(ct, m);
+		ct->last_ns = now;
+		if (ct->flags & IG_CT_F_ANCHOR)
+			anchor_touch(&m->key, ct->dir, now);
+		policy_count(bank, ct->rule, m->len, 0);
+		return 0;
+	}
+
+	/* An ICMPv6 error about a known connection is part of it. */
+	if (m->key.proto == IPPROTO_ICMPV6 && m->icmp_type < 128 &&
+	    (const void *)l4 + 8 <= end && !ct_quote_key(m, l4, end, &q.key)) {
+		ct = bpf_map_lookup_elem(&conns, &q.key);
+		if (ct && !ct_expired(ct, b, q.key.proto, now)) {
+			policy_count(bank, ct->rule, m->len, 0);
+			return 0;
+		}
+		q.key = m->key;
+	}
+
+	q.dir = m->dir;   /* IG_FLOW_FROM_MEMBER == IG_PD_OUT */
+	if (m->key.proto == IPPROTO_TCP && (m->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) != TCPF_SYN) {
+		/* mid-stream: only a member's packet may re-create its entry */
+		if (m->dir != IG_FLOW_FROM_MEMBER || (m->tcp_flags & TCPF_RST))
+			return IG_DROP_POLICY_STATE;
+		pickup = 1;
+	}
+	res = policy_match(&q);
+	if (pickup && POLICY_RESULT_ACTION(res) != IG_PA_ALLOW) {
+		/* or the member answers a connection a remote host opened */
+		q.dir = IG_PD_IN;
+		res = policy_match(&q);
+		if (POLICY_RESULT_ACTION(res) != IG_PA_ALLOW)
+			return IG_DROP_POLICY_STATE;
+	}
+	act = POLICY_RESULT_ACTION(res);
+	if (act != IG_PA_ALLOW) {
+		policy_count(bank, POLICY_RESULT_IDX(res), m->len, 0);
+		return act == IG_PA_REJECT ? IG_POLICY_REJECT : IG_DROP_POLICY;
+	}
+	/* ICMPv6 errors the rules allow pass without creating a connection. */
+	if (no_create || (m->key.proto == IPPROTO_ICMPV6 && m->icmp_type < 128)) {
+		policy_count(bank, POLICY_RESULT_IDX(res), m->len, 0);
+		return 0;
+	}
+
+	nc.first_ns = now;
+	nc.last_ns = now;
+	nc.gen = st->gen;
+	nc.rule = POLICY_RESULT_IDX(res);
+	nc.dir = q.dir;
+	nc.state = m->key.proto != IPPROTO_TCP ? IG_CT_NEW :
+		   pickup ? IG_CT_ESTABLISHED : IG_CT_SYN_SENT;
+	if (nc.rule < IG_POLICY_MAX_RULES) {
+		__u32 idx = bank * IG_POLICY_MAX_RULES + nc.rule;
+		struct ig_rule *r = bpf_map_lookup_elem(&policy_rules, &idx);
+
+		if (r && (r->flags & IG_RULE_F_ANCHOR)) {
+			nc.flags |= IG_CT_F_ANCHOR;
+			anchor_touch(&m->key, nc.dir, now);
+		}
+	}
+	bpf_map_update_elem(&conns, &m->key, &nc, BPF_ANY);
+	policy_count(bank, nc.rule, m->len, 1);
+	return 0;
+}
+
+#endif /* IG_CONNTRACK_H */

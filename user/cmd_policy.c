@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * cmd_policy.c - `isagate policy sync FILE|-`, `policy list`, `policy clear`
+ * and `policy conns`: the manage-out policy and its connection table.
+ *
+ * sync parses the whole file first (a bad line changes nothing, exit 2),
+ * prints the difference to the running policy and switches to the new one
+ * in a single map update; an identical policy is not rewritten.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <json-c/json.h>
+
+#include "common.h"
+#include "commands.h"
+#include "flows.h"
+#include "loader.h"
+#include "policy.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: isagate policy sync FILE|- [-j] [--dry-run] [--pin-dir DIR]\n"
+"       isagate policy list [-j] [--pin-dir DIR]\n"
+"       isagate policy clear [-j] [--pin-dir DIR]\n"
+"       isagate policy conns [-j] [--pin-dir DIR]\n"
+"\n"
+"The manage-out policy: what members may open towards remote hosts ('out')\n"
+"and remote hosts towards members ('in').  Without a policy (the default, or\n"
+"after 'clear') members may do anything.  With one, every forwarded packet\n"
+"belongs to a connection a rule allowed, or is refused (dropped, or answered\n"
+"with ICMPv6 administratively prohibited: 'reject').  One statement per line:\n"
+"\n"
+"  allow|drop|reject out|in PROTO [PORTS] [member A.B.C.D/N] [remote P/LEN]\n"
+"                                  [after PROTO/PORT] [name LABEL]\n"
+"  default drop|reject             (default: drop)\n"
+"  timeout CLASS SECONDS           tcp-syn 30, tcp-established 3600, tcp-close 10,\n"
+"                                  udp 30, udp-stream 180, icmp 30, other 600,\n"
+"                                  rpc-anchor 120\n"
+"\n"
+"PROTO tcp, udp, udplite, sctp, icmpv6, any or 1-255; PORTS the opened side's\n"
+"port(s): N, N-M or a comma list (icmpv6: types, e.g. echo-request); omitted =\n"
+"any.  First match wins.  'after tcp/135' admits a connection only when the\n"
+"same member address opened tcp/135 to the same remote address within\n"
+"rpc-anchor seconds (RPC dynamic ports).  See deploy/policy.txt.\n"
+"\n"
+"  sync     make FILE ('-' = stdin) the running policy; a malformed file changes\n"
+"           nothing (exit 2); connections the new rules refuse are cut on their\n"
+"           next packet\n"
+"  list     the running rules with their counters\n"
+"  clear    unload the policy (members may do anything again)\n"
+"  conns    the connection table\n"
+"  -j, --json   JSON output (stable keys)\n"
+"  --dry-run    show what sync would change, change nothing\n"
+"  --pin-dir DIR  pin directory (default $ISAGATE_PIN_DIR, else %s)\n"
+"\n"
+"Exit codes: 0 ok, 1 failed, 2 bad usage or bad file (nothing changed),\n"
+"4 nothing attached under DIR.\n", IG_DEFAULT_PIN_DIR);
+}
+
+static int err_code(int rc)
+{
+	return rc == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+}
+
+static bool same_policy(const struct ig_policy *a, const struct ig_policy *b)
+{
+	unsigned int i;
+
+	if (a->n != b->n || a->default_action != b->default_action ||
+	    memcmp(a->timeout_s, b->timeout_s, sizeof(a->timeout_s)))
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (!ig_rule_equal(&a->rules[i], &b->rules[i]))
+			return false;
+	return true;
+}
+
+static bool contains(const struct ig_policy *p, const struct ig_rule *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->n; i++)
+		if (ig_rule_equal(&p->rules[i], r))
+			return true;
+	return false;
+}
+
+/* Rules of `a` not in `b`, as text lines; printed or appended to arr. */
+static unsigned int rules_missing(const struct ig_policy *a, const struct ig_policy *b,
+				  const char *mark, json_object *arr)
+{
+	char line[256];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < a->n; i++) {
+		if (contains(b, &a->rules[i]))
+			continue;
+		ig_rule_fmt(&a->rules[i], line, sizeof(line));
+		if (arr)
+			json_object_array_add(arr, json_object_new_string(line));
+		else
+			printf("%s %s\n", mark, line);
+		n++;
+	}
+	return n;
+}
+
+static json_object *timeouts_json(const struct ig_policy *p)
+{
+	json_object *t = json_object_new_object();
+	unsigned int i;
+
+	for (i = 0; i < IG_CT_T_MAX; i++)
+		json_object_object_add(t, ig_ct_timeout_name(i), json_object_new_int64(p->timeout_s[i]));
+	return t;
+}
+
+static int do_sync(const char *pin_dir, const char *file, bool json, bool dry_run)
+{
+	struct ig_policy *want = NULL, *cur = NULL;
+	struct ig_pmaps m = { -1, -1, -1 };
+	json_object *o = NULL, *added = NULL, *removed = NULL;
+	char err[600];
+	bool active, changed;
+	unsigned int n_add, n_del;
+	__u32 gen;
+	int rc;
+
+	want = calloc(1, sizeof(*want));
+	cur = calloc(1, sizeof(*cur));
+	if (!want || !cur) {
+		ig_err("out of memory");
+		rc = IG_EXIT_FAIL;
+		goto cleanup;
+	}
+	rc = ig_policy_parse_file(file, want, err, sizeof(err));
+	if (rc) {
+		ig_err("%s%s", err, rc == -1 ? " (nothing changed)" : "");
+		rc = rc == -1 ? IG_EXIT_USAGE : IG_EXIT_FAIL;
+		goto cleanup;
+	}
+	rc = ig_pin_dir_prepare(pin_dir, false);
+	if (rc)
+		goto cleanup;
+	rc = ig_pmaps_open(pin_dir, &m);
+	if (rc) {
+		rc = err_code(rc);
+		goto cleanup;
+	}
+	rc = ig_policy_read(&m, cur, &active, &gen);
+	if (rc) {
+		ig_err("reading the running policy: %s", strerror(-rc));
+		rc = IG_EXIT_FAIL;
+		goto cleanup;
+	}
+	changed = !active || !same_policy(cur, want);
+	if (json) {
+		added = json_object_new_array();
+		removed = json_object_new_array();
+	}
+	n_add = rules_missing(want, cur, "+", added);
+	n_del = rules_missing(cur, want, "-", removed);
+	if (changed && !dry_run) {
+		rc = ig_policy_apply(&m, want);
+		if (rc) {
+			ig_err("loading the policy: %s (the running policy is unchanged)", strerror(-rc));
+			rc = IG_EXIT_FAIL;
+			goto cleanup;
+		}
+		gen++;
+	}
+	if (json) {
+		o = json_object_new_object();
+		json_object_object_add(o, "changed", json_object_new_boolean(changed));
+		json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
+		json_object_object_add(o, "was_active", json_object_new_boolean(active));
+		json_object_object_add(o, "rules", json_object_new_int(want->n));
+		json_object_object_add(o, "default", json_object_new_string(
+			ig_policy_action_name(want->default_action)));
+		json_object_object_add(o, "added", added);
+		json_object_object_add(o, "removed", removed);
+		added = removed = NULL;
+		json_object_object_add(o, "timeouts", timeouts_json(want));
+		json_object_object_add(o, "generation", json_object_new_int64(gen));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+	} else {
+		printf("policy %s: %u rules, default %s, %u added, %u removed%s%s\n",
+		       !changed ? "unchanged" : dry_run ? "would change" : "loaded", want->n,
+		       ig_policy_action_name(want->default_action), n_add, n_del,
+		       changed && !n_add && !n_del ? " (order, default or timeouts changed)" : "",
+		       !active && changed ? " (no policy was loaded: members were unrestricted)" : "");
+	}
+	rc = IG_EXIT_OK;
+cleanup:
+	json_object_put(o);
+	json_object_put(added);
+	json_object_put(removed);
+	ig_pmaps_close(&m);
+	free(want);
+	free(cur);
+	return rc;
+}
+
+static json_object *counter_json(const struct ig_rule_counter *c)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "conns", json_object_new_int64((int64_t)c->conns));
+	json_object_object_add(o, "packets", json_object_new_int64((int64_t)c->packets));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)c->bytes));
+	return o;
+}
+
+static int do_list(const char *pin_dir, bool json)
+{
+	struct ig_rule_counter cnt[IG_POLICY_SLOTS];
+	struct ig_pmaps m = { -1, -1, -1 };
+	struct ig_policy *p = calloc(1, sizeof(*p));
+	json_object *o = NULL, *arr;
+	char line[256];
+	bool active;
+	unsigned int i;
+	__u32 gen;
+	int rc;
+
+	if (!p) {
+		ig_err("out of memory");
+		return IG_EXIT_FAIL;
+	}
+	rc = ig_pmaps_open(pin_dir, &m);
+	if (rc) {
+		rc = err_code(rc);
+		goto cleanup;
+	}
+	rc = ig_policy_read(&m, p, &active, &gen);
+	if (!rc)
+		rc = ig_policy_counters(&m, cnt);
+	if (rc) {
+		ig_err("reading the policy: %s", strerror(-rc));
+		rc = IG_EXIT_FAIL;
+		goto cleanup;
+	}
+	if (json) {
+		o = json_object_new_object();
+		json_object_object_add(o, "active", json_object_new_boolean(active));
+		json_object_object_add(o, "generation", json_object_new_int64(gen));
+		arr = json_object_new_array();
+		for (i = 0; i < p->n; i++) {
+			const struct ig_rule *r = &p->rules[i];
+			json_object *e = counter_json(&cnt[i]);
+
+			json_object_object_add(e, "index", json_object_new_int(i));
+			json_object_object_add(e, "rule", json_object_new_string(
+				ig_rule_fmt(r, line, sizeof(line))));
+			json_object_object_add(e, "action", json_object_new_string(
+				ig_policy_action_name(r->action)));
+			json_object_object_add(e, "direction", json_object_new_string(
+				r->dir == IG_PD_IN ? "in" : "out"));
+			json_object_object_add(e, "name", json_object_new_string_len(
+				r->name, (int)strnlen(r->name, sizeof(r->name))));
+			json_object_object_add(e, "anchor", json_object_new_boolean(
+				r->flags & IG_RULE_F_ANCHOR));
+			json_object_array_add(arr, e);
+		}
+		json_object_object_add(o, "rules", arr);
+		if (active) {
+			json_object *d = counter_json(&cnt[IG_POLICY_MAX_RULES]);
+
+			json_object_object_add(d, "action", json_object_new_string(
+				ig_policy_action_name(p->default_action)));
+			json_object_object_add(o, "default", d);
+			json_object_object_add(o, "timeouts", timeouts_json(p));
+		}
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+		goto cleanup;
+	}
+	if (!active) {
+		printf("no policy loaded: members may open anything (isagate policy sync FILE)\n");
+		goto cleanup;
+	}
+	printf("policy generation %u, %u rules (first match wins)\n", gen, p->n);
+	printf("%4s %10s %12s %14s  %s\n", "#", "conns", "packets", "bytes", "rule");
+	for (i = 0; i < p->n; i++)
+		printf("%4u %10llu %12llu %14llu  %s%s\n", i, (unsigned long long)cnt[i].conns,
+		       (unsigned long long)cnt[i].packets, (unsigned long long)cnt[i].bytes, ig_rule_fmt(&p->rules[i], line, sizeof(line)),
+		       p->rules[i].flags & IG_RULE_F_ANCHOR ? "   (anchor)" : "");
+	printf("%4s %10s %12llu %14llu  default %s\n", "-", "-",
+	       (unsigned long long)cnt[IG_POLICY_MAX_RULES].packets,
+	       (unsigned long long)cnt[IG_POLICY_MAX_RULES].bytes,
+	       ig_policy_action_name(p->default_action));
+	printf("timeouts:");
+	for (i = 0; i < IG_CT_T_MAX; i++)
+		printf(" %s %u", ig_ct_timeout_name(i), p->timeout_s[i]);
+	printf("\n");
+cleanup:
+	json_object_put(o);
+	ig_pmaps_close(&m);
+	free(p);
+	return rc;
+}
+
+static int do_clear(const char *pin_dir, bool json)
+{
+	struct ig_pmaps m = { -1, -1, -1 };
+	struct ig_policy *p = calloc(1, sizeof(*p));
+	bool active = false;
+	__u32 gen;
+	int rc;
+
+	if (!p) {
+		ig_err("out of memory");
+		return IG_EXIT_FAIL;
+	}
+	rc = ig_pmaps_open(pin_dir, &m);
+	if (rc) {
+		rc = err_code(rc);
+		goto cleanup;
+	}
+	rc = ig_policy_read(&m, p, &active, &gen);
+	if (!rc)
+		rc = ig_policy_clear(&m);
+	if (rc) {
+		ig_err("unloading the policy: %s", strerror(-rc));
+		rc = IG_EXIT_FAIL;
+		goto cleanup;
+	}
+	if (json)
+		printf("{\"changed\": %s}\n", active ? "true" : "false");
+	else
+		printf("%s\n", active ? "policy unloaded: members may open anything" :
+					"no policy was loaded");
+cleanup:
+	ig_pmaps_close(&m);
+	free(p);
+	return rc;
+}
+
+static void conn_port(const struct ig_flow_key *k, bool remote, char *buf, size_t len)
+{
+	uint16_t p = remote ? k->remote_port : k->member_port;
+
+	if (k->proto == 58 && k->remote_port == IG_FLOW_ICMP_ECHO_PORT)
+		snprintf(buf, len, remote ? "echo" : "id %u", p);
+	else if (k->proto == 58)
+		snprintf(buf, len, remote ? "type %u code %u" : "-", p >> 8, p & 0xff);
+	else
+		snprintf(buf, len, "%u", p);
+}
+
+static int do_conns(const char *pin_dir, bool json)
+{
+	struct ig_pmaps m = { -1, -1, -1 };
+	struct ig_policy *p = calloc(1, sizeof(*p));
+	struct ig_flow_key k, next;
+	struct ig_conn c;
+	json_object *arr = NULL;
+	char m4[INET_ADDRSTRLEN], ma[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN], mp[32], rp[32];
+	uint64_t now = ig_mono_now_ns();
+	bool active, first = true;
+	unsigned int n = 0;
+	__u32 gen;
+	int fd = -1, rc;
+
+	if (!p) {
+		ig_err("out of memory");
+		return IG_EXIT_FAIL;
+	}
+	rc = ig_pmaps_open(pin_dir, &m);
+	if (!rc) {
+		fd = ig_map_open(pin_dir, IG_MAP_CONNS);
+		rc = fd < 0 ? fd : 0;
+	}
+	if (rc) {
+		rc = err_code(rc);
+		goto cleanup;
+	}
+	rc = ig_policy_read(&m, p, &active, &gen);
+	if (rc) {
+		ig_err("reading the policy: %s", strerror(-rc));
+		rc = IG_EXIT_FAIL;
+		goto cleanup;
+	}
+	if (json)
+		arr = json_object_new_array();
+	else
+		printf("%-15s %-5s %-28s %-8s %-28s %-14s %-3s %-11s %7s %6s  %s\n", "member", "proto",
+		       "member address", "port", "remote address", "port", "dir", "state", "age_s",
+		       "idle_s", "rule");
+	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
+		char rule[256] = "-";
+
+		first = false;
+		k = next;
+		if (bpf_map_lookup_elem(fd, &k, &c))
+			continue;  /* evicted meanwhile */
+		if (c.gen == gen && c.rule < p->n)
+			ig_rule_fmt(&p->rules[c.rule], rule, sizeof(rule));
+		else if (c.gen != gen)
+			snprintf(rule, sizeof(rule), "(earlier policy: re-evaluated on its next packet)");
+		inet_ntop(AF_INET, k.member, m4, sizeof(m4));
+		inet_ntop(AF_INET6, k.member_addr, ma, sizeof(ma));
+		inet_ntop(AF_INET6, k.remote_addr, ra, sizeof(ra));
+		conn_port(&k, false, mp, sizeof(mp));
+		conn_port(&k, true, rp, sizeof(rp));
+		if (json) {
+			json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "member", json_object_new_string(m4));
+			json_object_object_add(e, "member_addr", json_object_new_string(ma));
+			json_object_object_add(e, "remote_addr", json_object_new_string(ra));
+			json_object_object_add(e, "proto", json_object_new_int(k.proto));
+			json_object_object_add(e, "member_port", json_object_new_int(k.member_port));
+			json_object_object_add(e, "remote_port", json_object_new_int(k.remote_port));
+			json_object_object_add(e, "opened_by", json_object_new_string(
+				c.dir == IG_PD_IN ? "remote" : "member"));
+			json_object_object_add(e, "state", json_object_new_string(
+				ig_ct_state_name(c.state)));
+			json_object_object_add(e, "age_s", json_object_new_double(
+				now > c.first_ns ? (double)(now - c.first_ns) / 1e9 : 0));
+			json_object_object_add(e, "idle_s", json_object_new_double(
+				now > c.last_ns ? (double)(now - c.last_ns) / 1e9 : 0));
+			json_object_object_add(e, "rule_index", json_object_new_int(
+				c.gen == gen && c.rule < p->n ? (int)c.rule : -1));
+			json_object_object_add(e, "rule", json_object_new_string(rule));
+			json_object_array_add(arr, e);
+		} else {
+			printf("%-15s %-5u %-28s %-8s %-28s %-14s %-3s %-11s %7.0f %6.0f  %s\n", m4,
+			       k.proto, ma, mp, ra, rp, c.dir == IG_PD_IN ? "in" : "out",
+			       ig_ct_state_name(c.state),
+			       now > c.first_ns ? (double)(now - c.first_ns) / 1e9 : 0,
+			       now > c.last_ns ? (double)(now - c.last_ns) / 1e9 : 0, rule);
+		}
+		n++;
+	}
+	if (json)
+		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
+	else
+		printf("%u connections%s\n", n, active ? "" : " (no policy loaded: not tracked)");
+cleanup:
+	json_object_put(arr);
+	if (fd >= 0)
+		close(fd);
+	ig_pmaps_close(&m);
+	free(p);
+	return rc;
+}
+
+int cmd_policy(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json",    no_argument,       NULL, 'j' },
+		{ "dry-run", no_argument,       NULL, 'n' },
+		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "verbose", no_argument,       NULL, 'v' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *opt_dir = NULL, *pin_dir, *sub, *file = NULL;
+	bool json = false, dry_run = false;
+	int opt, rc;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? IG_EXIT_USAGE : IG_EXIT_OK;
+	}
+	sub = argv[1];
+	if (strcmp(sub, "sync") && strcmp(sub, "list") && strcmp(sub, "clear") &&
+	    strcmp(sub, "conns")) {
+		ig_err("policy: unknown subcommand '%s' (sync, list, clear or conns)", sub);
+		return IG_EXIT_USAGE;
+	}
+	argc--;
+	argv++;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "jnp:vh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'j': json = true; break;
+		case 'n': dry_run = true; break;
+		case 'p': opt_dir = optarg; break;
+		case 'v': ig_verbose = 1; break;
+		case 'h': usage(stdout); return IG_EXIT_OK;
+		default:
+			fprintf(stderr, "see 'isagate policy --help'\n");
+			return IG_EXIT_USAGE;
+		}
+	}
+	if (!strcmp(sub, "sync")) {
+		if (optind >= argc) {
+			ig_err("policy sync needs a file ('-' for stdin)");
+			return IG_EXIT_USAGE;
+		}
+		file = argv[optind++];
+	} else if (dry_run) {
+		ig_err("--dry-run only goes with 'policy sync'");
+		return IG_EXIT_USAGE;
+	}
+	if (ig_no_more_args(argc, argv, "policy"))
+		return IG_EXIT_USAGE;
+	pin_dir = ig_pin_dir(opt_dir);
+	if (!strcmp(sub, "sync"))   /* the file is checked before anything else */
+		return do_sync(pin_dir, file, json, dry_run);
+	rc = ig_pin_dir_prepare(pin_dir, false);
+	if (rc)
+		return rc;
+	if (!strcmp(sub, "list"))
+		return do_list(pin_dir, json);
+	if (!strcmp(sub, "clear"))
+		return do_clear(pin_dir, json);
+	return do_conns(pin_dir, json);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * policy.h - the manage-out policy file, its canonical text form, and the
+ * maps it is loaded into (policy_state, policy_rules, policy_stats).
+ *
+ * File format, one statement per line, '#' starts a comment:
+ *   ACTION DIR PROTO [PORTS] [member V4PREFIX] [remote V6PREFIX]
+ *                            [after PROTO/PORT] [name LABEL]
+ *   default drop|reject
+ *   timeout CLASS SECONDS
+ * ACTION allow|drop|reject, DIR out (a member opens) | in (a remote host
+ * opens), PROTO tcp|udp|udplite|sctp|icmpv6|any|0-255, PORTS N, N-M or a
+ * comma list of those (tcp/udp/udplite/sctp: the opened side's port;
+ * icmpv6: message types, by number or name), "any" or omitted = all.
+ */
+#ifndef IG_POLICY_USER_H
+#define IG_POLICY_USER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "isagate.h"
+
+struct ig_policy {
+	struct ig_rule rules[IG_POLICY_MAX_RULES];
+	unsigned int line[IG_POLICY_MAX_RULES];  /* source line, 0 = unknown */
+	unsigned int n;
+	__u8 default_action;                     /* IG_PA_DROP or IG_PA_REJECT */
+	__u32 timeout_s[IG_CT_T_MAX];
+};
+
+/* Defaults: no rule, default drop, the default timeouts. */
+void ig_policy_init(struct ig_policy *p);
+
+/*
+ * Parse a whole policy (buf need not be NUL-terminated).  fname names it in
+ * messages.  Returns 0, or -1 with "FNAME:LINE: reason" in err and *p in an
+ * unspecified state.
+ */
+int ig_policy_parse_buf(const char *buf, size_t len, const char *fname, struct ig_policy *p,
+			char *err, size_t errlen);
+/* The same for a file ("-" = stdin): 0, -1 (bad input) or -2 (read error). */
+int ig_policy_parse_file(const char *path, struct ig_policy *p, char *err, size_t errlen);
+
+/* A rule as a policy-file line (canonical form). */
+const char *ig_rule_fmt(const struct ig_rule *r, char *buf, size_t len);
+const char *ig_policy_action_name(unsigned int action);
+const char *ig_ct_timeout_name(unsigned int cls);
+const char *ig_ct_state_name(unsigned int state);
+bool ig_rule_equal(const struct ig_rule *a, const struct ig_rule *b);
+
+/* The pinned policy maps. */
+struct ig_pmaps {
+	int state, rules, stats;
+};
+
+int ig_pmaps_open(const char *pin_dir, struct ig_pmaps *m);
+void ig_pmaps_close(struct ig_pmaps *m);
+
+/* The loaded policy (p->n == 0 and *active false when none) and its
+ * generation. 0 or -errno. */
+int ig_policy_read(const struct ig_pmaps *m, struct ig_policy *p, bool *active, __u32 *gen);
+
+/*
+ * Make p the running policy: write the inactive bank (counters of rules
+ * that stay are carried over), then switch to it in one map update.  0 or
+ * -errno (the running policy is then unchanged).
+ */
+int ig_policy_apply(const struct ig_pmaps *m, const struct ig_policy *p);
+
+/* Unload the policy (members may do anything again).  0 or -errno. */
+int ig_policy_clear(const struct ig_pmaps *m);
+
+/* Per-rule counters of the running bank, summed over CPUs; slot
+ * IG_POLICY_MAX_RULES is the default action.  0 or -errno. */
+int ig_policy_counters(const struct ig_pmaps *m, struct ig_rule_counter out[IG_POLICY_SLOTS]);
+
+#endif /* IG_POLICY_USER_H */
