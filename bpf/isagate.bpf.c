@@ -32,12 +32,14 @@
 #include "nd.h"
 #include "flow.h"
 #include "events.h"
+#include "vlan.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Decapsulated packet: forward it, or hand it to the kernel deliberately. */
-static __always_inline struct verdict decap_forward(struct xdp_md *ctx, struct ethhdr *eth,
-						     struct ipv6hdr *ip6, __u32 hlen, __u16 inner_len,
+static __always_inline struct verdict decap_forward(struct xdp_md *ctx, __u32 ifindex,
+						     struct ethhdr *eth, struct ipv6hdr *ip6,
+						     __u32 hlen, __u16 inner_len,
 						     const struct ig_config *cfg)
 {
 	struct bpf_fib_lookup fib;
@@ -49,7 +51,7 @@ static __always_inline struct verdict decap_forward(struct xdp_md *ctx, struct e
 
 	/* NOT_FWDED (no route, or the router's own address) is dropped: a
 	 * reply from the router's own stack could not be tunnelled back. */
-	rc = fib_lookup6(ctx, &fib, ip6, inner_len, cfg);
+	rc = fib_lookup6(ctx, ifindex, &fib, ip6, inner_len, cfg);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return mk(XDP_DROP, fib_fail_reason(rc));
 
@@ -71,13 +73,15 @@ static __always_inline struct verdict decap_forward(struct xdp_md *ctx, struct e
 		eth_write(eth, our_mac, peer_mac, ETH_P_IPV6);
 		return mk(XDP_PASS, IG_KERNEL_DECAP_DEV);
 	}
+	if (vlan_egress(ctx, cfg, fib.ifindex))
+		return mk(XDP_DROP, IG_DROP_INTERNAL);
 	return mk(act, IG_FWD_DECAP);
 }
 
 /* IPv4 side: protocol 41 to one of our addresses. */
-static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr_cursor *c,
-						  struct ethhdr *eth, const struct ig_config *cfg,
-						  struct flow_meta *fm)
+static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifindex,
+						  struct hdr_cursor *c, struct ethhdr *eth,
+						  const struct ig_config *cfg, struct flow_meta *fm)
 {
 	struct iphdr *ip = c->pos;
 	struct ipv6hdr *ip6;
@@ -145,12 +149,13 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr
 		return mk(XDP_DROP, reason);
 	ip6->hop_limit--;
 
-	return decap_forward(ctx, eth, ip6, hlen, inner_len, cfg);
+	return decap_forward(ctx, ifindex, eth, ip6, hlen, inner_len, cfg);
 }
 
 /* IPv6 side: to <prefix>::[200:]5efe:a.b.c.d, a member. */
-static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, struct hdr_cursor *c,
-						  const struct ig_config *cfg, struct flow_meta *fm)
+static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifindex,
+						  struct hdr_cursor *c, const struct ig_config *cfg,
+						  struct flow_meta *fm)
 {
 	struct bpf_fib_lookup fib;
 	struct ipv6hdr *ip6;
@@ -184,7 +189,7 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, struct hdr
 	}
 
 	tos = ipv6_tclass(ip6);
-	rc = fib_lookup4(ctx, &fib, *(__u32 *)cfg->encap_src, v4, tos & ~ECN_MASK,
+	rc = fib_lookup4(ctx, ifindex, &fib, *(__u32 *)cfg->encap_src, v4, tos & ~ECN_MASK,
 			 inner_len + sizeof(struct iphdr), cfg);
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
 		return mk(XDP_DROP, IG_DROP_ENC_NO_NEIGH);
@@ -200,6 +205,8 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, struct hdr
 	act = redirect_port(fib.ifindex);
 	if (act != XDP_REDIRECT)
 		return mk(XDP_DROP, IG_DROP_ENC_NO_DEV);
+	if (vlan_egress(ctx, cfg, fib.ifindex))
+		return mk(XDP_DROP, IG_DROP_INTERNAL);
 	return mk(act, IG_FWD_ENCAP);
 }
 
@@ -208,6 +215,7 @@ int xdp_isagate(struct xdp_md *ctx)
 {
 	__u32 len = ctx->data_end - ctx->data;
 	const struct ig_config *cfg;
+	struct vlan_state vs;
 	struct flow_meta fm;
 	struct hdr_cursor c;
 	struct ethhdr *eth;
@@ -216,25 +224,29 @@ int xdp_isagate(struct xdp_md *ctx)
 	int proto;
 
 	fm.valid = 0;
+	vlan_state_init(&vs, ctx);
 	cursor_init(&c, ctx);
 	proto = parse_ethhdr(&c, &eth);
 	cfg = bpf_map_lookup_elem(&config, &zero);
 
 	if (proto < 0 || !cfg || cfg->abi_version != ISAGATE_ABI_VERSION)
 		v = mk(XDP_PASS, IG_PASS_NOT_IP);
+	else if (is_vlan_proto(proto) && (proto = vlan_ingress(ctx, &c, &eth, &vs)) < 0)
+		v = mk(XDP_PASS, IG_PASS_VLAN);   /* unknown tags, or more than two */
 	else if (proto == bpf_htons(ETH_P_IP))
-		v = handle_ipv4(ctx, &c, eth, cfg, &fm);
+		v = handle_ipv4(ctx, vs.ifindex, &c, eth, cfg, &fm);
 	else if (proto == bpf_htons(ETH_P_IPV6))
-		v = handle_ipv6(ctx, &c, cfg, &fm);
-	else if (is_vlan_proto(proto))
-		v = mk(XDP_PASS, IG_PASS_VLAN);
+		v = handle_ipv6(ctx, vs.ifindex, &c, cfg, &fm);
 	else
 		v = mk(XDP_PASS, IG_PASS_NOT_IP);
 
+	/* back where it came from: with the tags it came with */
+	if (vs.ntags && (v.action == XDP_PASS || v.action == XDP_TX) && vlan_restore(ctx, &vs))
+		v = mk(XDP_DROP, IG_DROP_INTERNAL);
 	count(v.reason, len);
 	if (fm.valid)
 		flow_account(&fm, v.reason);
 	if (cfg)
-		event_emit(ctx, cfg, v.reason, len);
+		event_emit(ctx, cfg, v.reason, len, vs.ifindex);
 	return v.action;
 }
