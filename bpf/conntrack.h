@@ -62,15 +62,17 @@ static __always_inline int ct_expired(const struct ig_conn *ct, const struct ig_
 	return now - ct->last_ns > (__u64)b->timeout_s[t] * 1000000000ull;
 }
 
-static __always_inline void anchor_touch(const struct ig_flow_key *key, __u8 dir, __u64 now)
+/* Record an anchor connection; k and a are scratch space. */
+static __always_inline void anchor_touch(const struct ig_flow_key *key, __u8 dir, __u64 now,
+					 struct ig_anchor_key *k, struct ig_anchor *a)
 {
-	struct ig_anchor_key k = { .proto = key->proto };
-	struct ig_anchor a = { .last_ns = now };
-
-	__builtin_memcpy(k.member_addr, key->member_addr, 16);
-	__builtin_memcpy(k.remote_addr, key->remote_addr, 16);
-	k.port = dir == IG_PD_OUT ? key->remote_port : key->member_port;
-	bpf_map_update_elem(&anchors, &k, &a, BPF_ANY);
+	__builtin_memcpy(k->member_addr, key->member_addr, 16);
+	__builtin_memcpy(k->remote_addr, key->remote_addr, 16);
+	k->port = dir == IG_PD_OUT ? key->remote_port : key->member_port;
+	k->proto = key->proto;
+	k->pad = 0;
+	a->last_ns = now;
+	bpf_map_update_elem(&anchors, k, a, BPF_ANY);
 }
 
 /* Advance the state of a known connection with a packet from side dir. */
@@ -149,22 +151,44 @@ static __always_inline int ct_quote_key(const struct flow_meta *m, const void *l
  * IG_DROP_POLICY_STATE or IG_POLICY_REJECT (the caller answers with an
  * ICMPv6 administratively prohibited).
  */
+/* Per-CPU scratch space: the verifier's 512-byte stack is shared by the
+ * whole call chain. */
+struct ct_scratch {
+	struct policy_query q;
+	struct ig_conn nc;
+	struct ig_anchor_key ak;
+	struct ig_anchor av;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ct_scratch);
+} ct_scratch SEC(".maps");
+
 static __always_inline int ct_check(struct ig_policy_state *st, const struct flow_meta *m,
 				    const struct ipv6hdr *ip6, const void *end)
 {
-	struct policy_query q = {};
+	__u32 zero = 0;
+	struct ct_scratch *sc = bpf_map_lookup_elem(&ct_scratch, &zero);
+	struct policy_query *qp;
 	struct ig_policy_bank *b;
-	struct ig_conn *ct, nc = {};
+	struct ig_conn *ct, *ncp;
 	__u32 bank = (st->active - 1) & 1;
 	__u64 now = bpf_ktime_get_coarse_ns();
 	int res, act, pickup = 0, echo = 0, no_create = 0;
 	const void *l4 = ip6 + 1;
 
+	if (!sc)
+		return IG_DROP_INTERNAL;
+	qp = &sc->q;
+	ncp = &sc->nc;
 	b = &st->bank[bank];
-	q.key = m->key;
-	q.now = now;
-	q.bank = bank;
-	q.anchor_timeout_s = b->timeout_s[IG_CT_T_ANCHOR];
+	qp->key = m->key;
+	qp->now = now;
+	qp->bank = bank;
+	qp->anchor_timeout_s = b->timeout_s[IG_CT_T_ANCHOR];
 
 	/* Echo: requests only from the side that opened, replies only from
 	 * the other (both share the entry: the identifier is the key). */
@@ -178,8 +202,8 @@ static __always_inline int ct_check(struct ig_policy_state *st, const struct flo
 	      (m->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)) {
 		if (ct->gen != st->gen) {
 			/* the policy changed: does the connection still pass? */
-			q.dir = ct->dir;
-			res = policy_match(&q);
+			qp->dir = ct->dir;
+			res = policy_match(qp);
 			if (POLICY_RESULT_ACTION(res) != IG_PA_ALLOW) {
 				bpf_map_delete_elem(&conns, &m->key);
 				policy_count(bank, POLICY_RESULT_IDX(res), m->len, 0);
@@ -191,34 +215,34 @@ static __always_inline int ct_check(struct ig_policy_state *st, const struct flo
 		ct_advance(ct, m);
 		ct->last_ns = now;
 		if (ct->flags & IG_CT_F_ANCHOR)
-			anchor_touch(&m->key, ct->dir, now);
+			anchor_touch(&m->key, ct->dir, now, &sc->ak, &sc->av);
 		policy_count(bank, ct->rule, m->len, 0);
 		return 0;
 	}
 
 	/* An ICMPv6 error about a known connection is part of it. */
 	if (m->key.proto == IPPROTO_ICMPV6 && m->icmp_type < 128 &&
-	    (const void *)l4 + 8 <= end && !ct_quote_key(m, l4, end, &q.key)) {
-		ct = bpf_map_lookup_elem(&conns, &q.key);
-		if (ct && !ct_expired(ct, b, q.key.proto, now)) {
+	    (const void *)l4 + 8 <= end && !ct_quote_key(m, l4, end, &qp->key)) {
+		ct = bpf_map_lookup_elem(&conns, &qp->key);
+		if (ct && !ct_expired(ct, b, qp->key.proto, now)) {
 			policy_count(bank, ct->rule, m->len, 0);
 			return 0;
 		}
-		q.key = m->key;
+		qp->key = m->key;
 	}
 
-	q.dir = m->dir;   /* IG_FLOW_FROM_MEMBER == IG_PD_OUT */
+	qp->dir = m->dir;   /* IG_FLOW_FROM_MEMBER == IG_PD_OUT */
 	if (m->key.proto == IPPROTO_TCP && (m->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) != TCPF_SYN) {
 		/* mid-stream: only a member's packet may re-create its entry */
 		if (m->dir != IG_FLOW_FROM_MEMBER || (m->tcp_flags & TCPF_RST))
 			return IG_DROP_POLICY_STATE;
 		pickup = 1;
 	}
-	res = policy_match(&q);
+	res = policy_match(qp);
 	if (pickup && POLICY_RESULT_ACTION(res) != IG_PA_ALLOW) {
 		/* or the member answers a connection a remote host opened */
-		q.dir = IG_PD_IN;
-		res = policy_match(&q);
+		qp->dir = IG_PD_IN;
+		res = policy_match(qp);
 		if (POLICY_RESULT_ACTION(res) != IG_PA_ALLOW)
 			return IG_DROP_POLICY_STATE;
 	}
@@ -233,25 +257,48 @@ static __always_inline int ct_check(struct ig_policy_state *st, const struct flo
 		return 0;
 	}
 
-	nc.first_ns = now;
-	nc.last_ns = now;
-	nc.gen = st->gen;
-	nc.rule = POLICY_RESULT_IDX(res);
-	nc.dir = q.dir;
-	nc.state = m->key.proto != IPPROTO_TCP ? IG_CT_NEW :
+	__builtin_memset(ncp, 0, sizeof(*ncp));
+	ncp->first_ns = now;
+	ncp->last_ns = now;
+	ncp->gen = st->gen;
+	ncp->rule = POLICY_RESULT_IDX(res);
+	ncp->dir = qp->dir;
+	ncp->state = m->key.proto != IPPROTO_TCP ? IG_CT_NEW :
 		   pickup ? IG_CT_ESTABLISHED : IG_CT_SYN_SENT;
-	if (nc.rule < IG_POLICY_MAX_RULES) {
-		__u32 idx = bank * IG_POLICY_MAX_RULES + nc.rule;
+	if (ncp->rule < IG_POLICY_MAX_RULES) {
+		__u32 idx = bank * IG_POLICY_MAX_RULES + ncp->rule;
 		struct ig_rule *r = bpf_map_lookup_elem(&policy_rules, &idx);
 
 		if (r && (r->flags & IG_RULE_F_ANCHOR)) {
-			nc.flags |= IG_CT_F_ANCHOR;
-			anchor_touch(&m->key, nc.dir, now);
+			ncp->flags |= IG_CT_F_ANCHOR;
+			anchor_touch(&m->key, ncp->dir, now, &sc->ak, &sc->av);
 		}
 	}
-	bpf_map_update_elem(&conns, &m->key, &nc, BPF_ANY);
-	policy_count(bank, nc.rule, m->len, 1);
+	bpf_map_update_elem(&conns, &m->key, ncp, BPF_ANY);
+	policy_count(bank, ncp->rule, m->len, 1);
 	return 0;
+}
+
+/*
+ * The same as a global function, so that the verifier checks the connection
+ * logic once instead of on every path that reaches it: the packet described
+ * by m, its IPv6 header l3off bytes into the frame.
+ */
+__attribute__((noinline)) int policy_check(struct xdp_md *ctx, const struct flow_meta *m,
+					   __u32 l3off)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct ig_policy_state *st = policy_active();
+	const struct ipv6hdr *ip6;
+
+	if (!st || !m)
+		return 0;
+	if (l3off > 256)
+		return IG_DROP_INTERNAL;
+	ip6 = data + l3off;
+	if ((const void *)(ip6 + 1) > end)
+		return IG_DROP_INTERNAL;
+	return ct_check(st, m, ip6, end);
 }
 
 #endif /* IG_CONNTRACK_H */

@@ -30,7 +30,7 @@
 #include "flow.h"
 
 static __always_inline void event_emit(struct xdp_md *ctx, const struct ig_config *cfg,
-				       __u32 reason, __u32 len)
+				       __u32 reason, __u32 len, __u32 ifindex)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
@@ -92,7 +92,7 @@ static __always_inline void event_emit(struct xdp_md *ctx, const struct ig_confi
 	__builtin_memset(ev, 0, sizeof(*ev));
 	ev->ts_ns = bpf_ktime_get_coarse_ns();
 	ev->reason = reason;
-	ev->ifindex = ctx->ingress_ifindex;
+	ev->ifindex = ifindex;
 	ev->len = (__u16)len;
 	if (ip) {
 		__builtin_memcpy(ev->outer_src, &ip->saddr, 4);

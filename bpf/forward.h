@@ -122,14 +122,15 @@ static __always_inline int fwd_cache_store(const struct fwd_state *st, const str
 /*
  * The forwarding decision for an IPv6 packet (decapsulated) or an IPv4
  * destination (encapsulated): from the cache when a fresh entry exists, else
- * from the kernel FIB.  Returns a BPF_FIB_LKUP_RET_* code; on success p holds
- * the egress ifindex and MACs (and only those, on a cache hit).
+ * from the kernel FIB, as received on the (logical) interface ifindex.
+ * Returns a BPF_FIB_LKUP_RET_* code; on success p holds the egress ifindex
+ * and MACs (and only those, on a cache hit).
  */
-static __always_inline int fib_lookup6(struct xdp_md *ctx, struct bpf_fib_lookup *p,
+static __always_inline int fib_lookup6(struct xdp_md *ctx, __u32 ifindex, struct bpf_fib_lookup *p,
 				       const struct ipv6hdr *ip6, __u16 tot_len,
 				       const struct ig_config *cfg)
 {
-	struct ig_fwd_key k = { .ifindex = ctx->ingress_ifindex };
+	struct ig_fwd_key k = { .ifindex = ifindex };
 	struct fwd_state st;
 
 	__builtin_memcpy(k.addr, &ip6->daddr, 16);
@@ -139,18 +140,18 @@ static __always_inline int fib_lookup6(struct xdp_md *ctx, struct bpf_fib_lookup
 	p->family = AF_INET6;
 	p->l4_protocol = ip6->nexthdr;
 	p->tot_len = tot_len;
-	p->ifindex = ctx->ingress_ifindex;
+	p->ifindex = ifindex;
 	p->flowinfo = *(const __be32 *)ip6 & IPV6_FLOWINFO_MASK;
 	__builtin_memcpy(p->ipv6_src, &ip6->saddr, 16);
 	__builtin_memcpy(p->ipv6_dst, &ip6->daddr, 16);
 	return fwd_cache_store(&st, &k, p, bpf_fib_lookup(ctx, p, sizeof(*p), 0), tot_len, cfg);
 }
 
-static __always_inline int fib_lookup4(struct xdp_md *ctx, struct bpf_fib_lookup *p,
+static __always_inline int fib_lookup4(struct xdp_md *ctx, __u32 ifindex, struct bpf_fib_lookup *p,
 				       __u32 src, __u32 dst, __u8 tos, __u16 tot_len,
 				       const struct ig_config *cfg)
 {
-	struct ig_fwd_key k = { .ifindex = ctx->ingress_ifindex };
+	struct ig_fwd_key k = { .ifindex = ifindex };
 	struct fwd_state st;
 
 	k.addr[10] = 0xff;
@@ -162,7 +163,7 @@ static __always_inline int fib_lookup4(struct xdp_md *ctx, struct bpf_fib_lookup
 	p->family = AF_INET;
 	p->l4_protocol = IPPROTO_IPV6;
 	p->tot_len = tot_len;
-	p->ifindex = ctx->ingress_ifindex;
+	p->ifindex = ifindex;
 	p->tos = tos;
 	p->ipv4_src = src;
 	p->ipv4_dst = dst;

@@ -216,4 +216,36 @@ static __always_inline struct verdict icmp6_error(struct xdp_md *ctx, int tunnel
 	return mk(XDP_TX, reason);
 }
 
+/* The arguments of icmp6_error() for icmp6_error_send(). */
+struct icmp6_err_req {
+	struct in6_addr src;
+	__u32 hlen;
+	__u32 inner_len;
+	__u32 info;
+	__u32 reason;
+	__u8  tunnelled;
+	__u8  type;
+	__u8  code;
+	__u8  pad;
+};
+
+/*
+ * icmp6_error() as a global function: the verifier checks it once instead
+ * of at each of its callers, and its stack frame is not the entry point's.
+ * Returns verdict_pack() of the verdict.
+ */
+__attribute__((noinline)) int icmp6_error_send(struct xdp_md *ctx, const struct icmp6_err_req *r)
+{
+	const struct ig_config *cfg;
+	struct in6_addr src;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!r || !cfg)
+		return verdict_pack(mk(XDP_DROP, IG_DROP_INTERNAL));
+	src = r->src;
+	return verdict_pack(icmp6_error(ctx, r->tunnelled, r->hlen, r->inner_len, &src, r->type,
+					r->code, r->info, cfg, r->reason));
+}
+
 #endif /* IG_ICMP6_H */

@@ -33,15 +33,53 @@
 #include "flow.h"
 #include "conntrack.h"
 #include "events.h"
+#include "vlan.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Decapsulated packet: forward it, or hand it to the kernel deliberately. */
-static __always_inline struct verdict decap_forward(struct xdp_md *ctx, struct ethhdr *eth,
-						     struct ipv6hdr *ip6, __u32 hlen, __u16 inner_len,
-						     const struct ig_config *cfg)
-{
+/*
+ * Per-packet working space, per CPU (not pinned).  Kept off the stack: the
+ * verifier allows 512 bytes for the whole call chain, and policy_check()
+ * (conntrack.h) runs below the handlers.
+ */
+struct pkt_scratch {
+	struct flow_meta fm;
 	struct bpf_fib_lookup fib;
+	struct icmp6_err_req err;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pkt_scratch);
+} scratch SEC(".maps");
+
+/* Answer the IPv6 packet in the frame with an ICMPv6 error from ps->err.src
+ * (tunnelled: it arrived in protocol 41 with an outer header of hlen). */
+static __always_inline struct verdict send_error(struct xdp_md *ctx, struct pkt_scratch *ps,
+						 int tunnelled, __u32 hlen, __u32 inner_len,
+						 __u8 type, __u8 code, __u32 info, int reason)
+{
+	struct icmp6_err_req *r = &ps->err;
+
+	r->tunnelled = tunnelled;
+	r->hlen = hlen;
+	r->inner_len = inner_len;
+	r->type = type;
+	r->code = code;
+	r->info = info;
+	r->reason = reason;
+	return verdict_unpack(icmp6_error_send(ctx, r));
+}
+
+/* Decapsulated packet: forward it, or hand it to the kernel deliberately. */
+static __always_inline struct verdict decap_forward(struct xdp_md *ctx, __u32 ifindex,
+						     struct ethhdr *eth, struct ipv6hdr *ip6,
+						     __u32 hlen, __u16 inner_len,
+						     const struct ig_config *cfg,
+						     struct bpf_fib_lookup *fib)
+{
 	__u8 our_mac[ETH_ALEN], peer_mac[ETH_ALEN];
 	int rc, act;
 
@@ -50,7 +88,7 @@ static __always_inline struct verdict decap_forward(struct xdp_md *ctx, struct e
 
 	/* NOT_FWDED (no route, or the router's own address) is dropped: a
 	 * reply from the router's own stack could not be tunnelled back. */
-	rc = fib_lookup6(ctx, &fib, ip6, inner_len, cfg);
+	rc = fib_lookup6(ctx, ifindex, fib, ip6, inner_len, cfg);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return mk(XDP_DROP, fib_fail_reason(rc));
 
@@ -64,27 +102,29 @@ static __always_inline struct verdict decap_forward(struct xdp_md *ctx, struct e
 			return mk(XDP_DROP, IG_DROP_INTERNAL);
 		return mk(XDP_PASS, IG_KERNEL_DECAP_NEIGH);
 	}
-	eth = tunnel_decap(ctx, hlen, fib.dmac, fib.smac);
+	eth = tunnel_decap(ctx, hlen, fib->dmac, fib->smac);
 	if (!eth)
 		return mk(XDP_DROP, IG_DROP_INTERNAL);
-	act = redirect_port(fib.ifindex);
+	act = redirect_port(fib->ifindex);
 	if (act != XDP_REDIRECT) {
 		eth_write(eth, our_mac, peer_mac, ETH_P_IPV6);
 		return mk(XDP_PASS, IG_KERNEL_DECAP_DEV);
 	}
+	if (vlan_egress(ctx, cfg, fib->ifindex))
+		return mk(XDP_DROP, IG_DROP_INTERNAL);
 	return mk(act, IG_FWD_DECAP);
 }
 
 /* IPv4 side: protocol 41 to one of our addresses. */
-static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr_cursor *c,
-						  struct ethhdr *eth, const struct ig_config *cfg,
-						  struct flow_meta *fm)
+static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifindex,
+						  struct hdr_cursor *c, struct ethhdr *eth,
+						  const struct ig_config *cfg, struct pkt_scratch *ps)
 {
+	struct flow_meta *fm = &ps->fm;
 	struct iphdr *ip = c->pos;
 	struct ig_policy_state *pol;
 	struct ipv6hdr *ip6;
 	struct ig_router *rtr;
-	struct in6_addr me;
 	__u32 hlen, tot_len, inner_len;
 	int reason, dst_local;
 
@@ -139,36 +179,37 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, struct hdr
 	flow_meta_fill(fm, ip6, c->pos, c->end, ip->saddr, IG_FLOW_FROM_MEMBER, inner_len, cfg,
 		       pol);
 	if (pol) {
-		reason = ct_check(pol, fm, ip6, c->end);
+		reason = policy_check(ctx, fm, (void *)ip6 - (void *)(long)ctx->data);
 		if (reason == IG_POLICY_REJECT) {
-			isatap_addr(&ip6->saddr, ip->daddr, &me);
-			return icmp6_error(ctx, 1, hlen, inner_len, &me, ICMPV6_DEST_UNREACH_T,
-					   ICMPV6_ADM_PROHIBITED, 0, cfg, IG_POLICY_REJECT);
+			isatap_addr(&ip6->saddr, ip->daddr, &ps->err.src);
+			return send_error(ctx, ps, 1, hlen, inner_len, ICMPV6_DEST_UNREACH_T,
+					  ICMPV6_ADM_PROHIBITED, 0, IG_POLICY_REJECT);
 		}
 		if (reason)
 			return mk(XDP_DROP, reason);
 	}
 	if (ip6->hop_limit <= 1) {
-		isatap_addr(&ip6->saddr, ip->daddr, &me);
-		return icmp6_error(ctx, 1, hlen, inner_len, &me, ICMPV6_TIME_EXCEED_T, 0, 0, cfg,
-				   IG_ICMP_TIME_EXCEEDED);
+		isatap_addr(&ip6->saddr, ip->daddr, &ps->err.src);
+		return send_error(ctx, ps, 1, hlen, inner_len, ICMPV6_TIME_EXCEED_T, 0, 0,
+				  IG_ICMP_TIME_EXCEEDED);
 	}
 	reason = ecn_decap(ip, ip6);
 	if (reason)
 		return mk(XDP_DROP, reason);
 	ip6->hop_limit--;
 
-	return decap_forward(ctx, eth, ip6, hlen, inner_len, cfg);
+	return decap_forward(ctx, ifindex, eth, ip6, hlen, inner_len, cfg, &ps->fib);
 }
 
 /* IPv6 side: to <prefix>::[200:]5efe:a.b.c.d, a member. */
-static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, struct hdr_cursor *c,
-						  const struct ig_config *cfg, struct flow_meta *fm)
+static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifindex,
+						  struct hdr_cursor *c, const struct ig_config *cfg,
+						  struct pkt_scratch *ps)
 {
-	struct bpf_fib_lookup fib;
+	struct bpf_fib_lookup *fib = &ps->fib;
+	struct flow_meta *fm = &ps->fm;
 	struct ig_policy_state *pol;
 	struct ipv6hdr *ip6;
-	struct in6_addr me;
 	__u32 v4, inner_len;
 	__u8 tos;
 	int rc, act;
@@ -188,26 +229,28 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, struct hdr
 		return mk(XDP_DROP, IG_DROP_TRUNC_INNER);
 	pol = policy_active();
 	flow_meta_fill(fm, ip6, c->pos, c->end, v4, IG_FLOW_TO_MEMBER, inner_len, cfg, pol);
-	isatap_addr(&ip6->daddr, *(__u32 *)cfg->encap_src, &me);
 	if (pol) {
-		int reason = ct_check(pol, fm, ip6, c->end);
+		int reason = policy_check(ctx, fm, (void *)ip6 - (void *)(long)ctx->data);
 
-		if (reason == IG_POLICY_REJECT)
-			return icmp6_error(ctx, 0, 0, inner_len, &me, ICMPV6_DEST_UNREACH_T,
-					   ICMPV6_ADM_PROHIBITED, 0, cfg, IG_POLICY_REJECT);
+		if (reason == IG_POLICY_REJECT) {
+			isatap_addr(&ip6->daddr, *(__u32 *)cfg->encap_src, &ps->err.src);
+			return send_error(ctx, ps, 0, 0, inner_len, ICMPV6_DEST_UNREACH_T,
+					  ICMPV6_ADM_PROHIBITED, 0, IG_POLICY_REJECT);
+		}
 		if (reason)
 			return mk(XDP_DROP, reason);
 	}
 	if (ip6->hop_limit <= 1 || inner_len > cfg->tunnel_mtu) {
+		isatap_addr(&ip6->daddr, *(__u32 *)cfg->encap_src, &ps->err.src);
 		if (ip6->hop_limit <= 1)
-			return icmp6_error(ctx, 0, 0, inner_len, &me, ICMPV6_TIME_EXCEED_T, 0, 0,
-					   cfg, IG_ICMP_TIME_EXCEEDED);
-		return icmp6_error(ctx, 0, 0, inner_len, &me, ICMPV6_PKT_TOOBIG_T, 0,
-				   cfg->tunnel_mtu, cfg, IG_ICMP_TOO_BIG);
+			return send_error(ctx, ps, 0, 0, inner_len, ICMPV6_TIME_EXCEED_T, 0, 0,
+					  IG_ICMP_TIME_EXCEEDED);
+		return send_error(ctx, ps, 0, 0, inner_len, ICMPV6_PKT_TOOBIG_T, 0, cfg->tunnel_mtu,
+				  IG_ICMP_TOO_BIG);
 	}
 
 	tos = ipv6_tclass(ip6);
-	rc = fib_lookup4(ctx, &fib, *(__u32 *)cfg->encap_src, v4, tos & ~ECN_MASK,
+	rc = fib_lookup4(ctx, ifindex, fib, *(__u32 *)cfg->encap_src, v4, tos & ~ECN_MASK,
 			 inner_len + sizeof(struct iphdr), cfg);
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
 		return mk(XDP_DROP, IG_DROP_ENC_NO_NEIGH);
@@ -218,11 +261,13 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, struct hdr
 	if (trim_frame(ctx, sizeof(struct ethhdr) + inner_len))
 		return mk(XDP_DROP, IG_DROP_INTERNAL);
 	if (!tunnel_encap(ctx, inner_len, *(__u32 *)cfg->encap_src, v4, tos, cfg->ttl,
-			  cfg->flags & IG_CFG_F_DYNAMIC_MTU, fib.dmac, fib.smac))
+			  cfg->flags & IG_CFG_F_DYNAMIC_MTU, fib->dmac, fib->smac))
 		return mk(XDP_DROP, IG_DROP_INTERNAL);
-	act = redirect_port(fib.ifindex);
+	act = redirect_port(fib->ifindex);
 	if (act != XDP_REDIRECT)
 		return mk(XDP_DROP, IG_DROP_ENC_NO_DEV);
+	if (vlan_egress(ctx, cfg, fib->ifindex))
+		return mk(XDP_DROP, IG_DROP_INTERNAL);
 	return mk(act, IG_FWD_ENCAP);
 }
 
@@ -231,33 +276,43 @@ int xdp_isagate(struct xdp_md *ctx)
 {
 	__u32 len = ctx->data_end - ctx->data;
 	const struct ig_config *cfg;
-	struct flow_meta fm;
+	struct vlan_state vs;
+	struct pkt_scratch *ps;
+	struct flow_meta *fm;
 	struct hdr_cursor c;
 	struct ethhdr *eth;
 	struct verdict v;
 	__u32 zero = 0;
 	int proto;
 
-	fm.valid = 0;
+	ps = bpf_map_lookup_elem(&scratch, &zero);
+	if (!ps)
+		return XDP_PASS;   /* cannot happen: a one-entry array */
+	fm = &ps->fm;
+	fm->valid = 0;
+	vlan_state_init(&vs, ctx);
 	cursor_init(&c, ctx);
 	proto = parse_ethhdr(&c, &eth);
 	cfg = bpf_map_lookup_elem(&config, &zero);
 
 	if (proto < 0 || !cfg || cfg->abi_version != ISAGATE_ABI_VERSION)
 		v = mk(XDP_PASS, IG_PASS_NOT_IP);
+	else if (is_vlan_proto(proto) && (proto = vlan_ingress(ctx, &c, &eth, &vs)) < 0)
+		v = mk(XDP_PASS, IG_PASS_VLAN);   /* unknown tags, or more than two */
 	else if (proto == bpf_htons(ETH_P_IP))
-		v = handle_ipv4(ctx, &c, eth, cfg, &fm);
+		v = handle_ipv4(ctx, vs.ifindex, &c, eth, cfg, ps);
 	else if (proto == bpf_htons(ETH_P_IPV6))
-		v = handle_ipv6(ctx, &c, cfg, &fm);
-	else if (is_vlan_proto(proto))
-		v = mk(XDP_PASS, IG_PASS_VLAN);
+		v = handle_ipv6(ctx, vs.ifindex, &c, cfg, ps);
 	else
 		v = mk(XDP_PASS, IG_PASS_NOT_IP);
 
+	/* back where it came from: with the tags it came with */
+	if (vs.ntags && (v.action == XDP_PASS || v.action == XDP_TX) && vlan_restore(ctx, &vs))
+		v = mk(XDP_DROP, IG_DROP_INTERNAL);
 	count(v.reason, len);
-	if (fm.valid)
-		flow_account(&fm, v.reason);
+	if (fm->valid)
+		flow_account(fm, v.reason);
 	if (cfg)
-		event_emit(ctx, cfg, v.reason, len);
+		event_emit(ctx, cfg, v.reason, len, vs.ifindex);
 	return v.action;
 }

@@ -29,6 +29,7 @@ struct policy_query {
 	__u32 dir;                 /* enum ig_policy_dir: who opens it */
 	__u32 anchor_timeout_s;
 	__u32 pad;
+	struct ig_anchor_key ak;   /* scratch for anchor_recent() (the stack is small) */
 };
 
 #define POLICY_RESULT(idx, action)  ((int)(((idx) << 8) | (action)))
@@ -72,18 +73,21 @@ static __always_inline int v6_in_prefix(const __u8 *addr, const __u8 *net, __u32
 
 /* The anchor an "after" rule needs: a recent connection from the same member
  * address to the same remote address on (after_proto, after_port). */
-static __always_inline int anchor_recent(const struct policy_query *q, const struct ig_rule *r)
+static __always_inline int anchor_recent(struct policy_query *q, const struct ig_rule *r)
 {
-	struct ig_anchor_key k = { .port = r->after_port, .proto = r->after_proto };
+	struct ig_anchor_key *k = &q->ak;
 	struct ig_anchor *a;
 
-	__builtin_memcpy(k.member_addr, q->key.member_addr, 16);
-	__builtin_memcpy(k.remote_addr, q->key.remote_addr, 16);
-	a = bpf_map_lookup_elem(&anchors, &k);
+	__builtin_memcpy(k->member_addr, q->key.member_addr, 16);
+	__builtin_memcpy(k->remote_addr, q->key.remote_addr, 16);
+	k->port = r->after_port;
+	k->proto = r->after_proto;
+	k->pad = 0;
+	a = bpf_map_lookup_elem(&anchors, k);
 	return a && q->now - a->last_ns < (__u64)q->anchor_timeout_s * 1000000000ull;
 }
 
-static __always_inline int rule_matches(const struct ig_rule *r, const struct policy_query *q)
+static __always_inline int rule_matches(const struct ig_rule *r, struct policy_query *q)
 {
 	__u32 v4, port;
 
@@ -122,7 +126,7 @@ static __always_inline int rule_matches(const struct ig_rule *r, const struct po
  * First matching rule of the bank: POLICY_RESULT(index, action), or
  * POLICY_RESULT(IG_POLICY_MAX_RULES, default action) when none matches.
  */
-__attribute__((noinline)) int policy_match(const struct policy_query *q)
+__attribute__((noinline)) int policy_match(struct policy_query *q)
 {
 	__u32 zero = 0, i, n, base, idx;
 	struct ig_policy_state *st;

@@ -15,4 +15,15 @@ static __always_inline struct verdict mk(int action, int reason)
 	return v;
 }
 
+/* A verdict as one int, for global (separately verified) functions. */
+static __always_inline int verdict_pack(struct verdict v)
+{
+	return v.reason << 8 | (v.action & 0xff);
+}
+
+static __always_inline struct verdict verdict_unpack(int x)
+{
+	return mk(x & 0xff, (x >> 8) & 0xff);
+}
+
 #endif /* IG_VERDICT_H */

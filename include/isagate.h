@@ -38,7 +38,7 @@
 #define IG_REASONS(X)                                                          \
 	/* passed to the kernel untouched */                                   \
 	X(PASS_NOT_IP,        "pass_not_ip",        "not IPv4/IPv6 (ARP, LLDP, ...): passed to the kernel") \
-	X(PASS_VLAN,          "pass_vlan",          "VLAN-tagged frame: passed to the kernel")          \
+	X(PASS_VLAN,          "pass_vlan",          "VLAN tags of no configured interface, or more than two tags: passed") \
 	X(PASS_NOT_ISATAP4,   "pass_not_isatap4",   "IPv4 not protocol 41 to a router address: passed") \
 	X(PASS_NOT_ISATAP6,   "pass_not_isatap6",   "IPv6 not to a configured ISATAP prefix: passed")   \
 	/* malformed outer / inner headers */                                  \
@@ -151,6 +151,7 @@ struct ig_prefix {
 #define IG_CFG_F_NO_RD       (1u << 2)  /* do not answer router discovery */
 #define IG_CFG_F_HAS_PEERS   (1u << 4)  /* peer routers configured (else no peer lookups) */
 #define IG_CFG_F_NO_FLOWS    (1u << 3)  /* no per-flow accounting (attach --flows 0) */
+#define IG_CFG_F_VLAN        (1u << 8)  /* vlan_out has entries: tag frames leaving on them */
 
 struct ig_config {
 	__u32 abi_version;         /* ISAGATE_ABI_VERSION */
@@ -478,6 +479,42 @@ struct ig_anchor {
 	__u64 last_ns;
 };
 
+/*
+ * VLAN sub-interfaces (802.1Q, 802.1ad QinQ) as router sides (bpf/vlan.h).
+ * XDP runs on the lowest real device; these maps translate between the tags
+ * of a frame on that device and the logical (VLAN) interface the kernel
+ * knows.  Protocols and VIDs are in host order (0x8100 = 33024, 0x88a8 =
+ * 34984); an absent tag is { 0, 0 }.
+ *   vlan_in:  (lower ifindex, outer tag, inner tag) -> logical ifindex
+ *   vlan_out: logical ifindex -> (lower ifindex, outer tag, inner tag)
+ * A real device that is a router side also has a vlan_in entry for
+ * priority-tagged frames (one 802.1Q tag, VID 0) pointing at itself.
+ */
+#define IG_MAX_VLANS         64
+#define IG_VLAN_VID_MASK     0x0fffu
+
+struct ig_vlan_tag {
+	__u16 proto;               /* TPID: 0x8100 or 0x88a8; 0 = no tag */
+	__u16 vid;                 /* VLAN ID, 0..4094 */
+};
+
+struct ig_vlan_key {
+	__u32 ifindex;             /* the device XDP runs on */
+	struct ig_vlan_tag outer;  /* first tag on the wire */
+	struct ig_vlan_tag inner;  /* second tag (QinQ), or { 0, 0 } */
+};
+
+struct ig_vlan_if {
+	__u32 ifindex;             /* logical interface (a VLAN device, or the device itself) */
+};
+
+struct ig_vlan_port {
+	__u32 lower_ifindex;       /* where frames for the logical interface leave */
+	__u32 ntags;               /* 1 or 2 */
+	struct ig_vlan_tag outer;
+	struct ig_vlan_tag inner;
+};
+
 /* Names of the pinned objects under the pin directory. */
 #define IG_MAP_CONFIG   "config"
 #define IG_MAP_MEMBERS  "members"
@@ -498,6 +535,8 @@ struct ig_anchor {
 #define IG_MAP_POLICY_STATS "policy_stats"
 #define IG_MAP_CONNS    "conns"
 #define IG_MAP_ANCHORS  "anchors"
+#define IG_MAP_VLAN_IN  "vlan_in"
+#define IG_MAP_VLAN_OUT "vlan_out"
 #define IG_LINK_PREFIX  "link_"      /* link_<ifname> */
 
 #endif /* ISAGATE_H */

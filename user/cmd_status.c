@@ -105,6 +105,18 @@ static int cmp_prefix(const void *a, const void *b)
 	return (x->v.index > y->v.index) - (x->v.index < y->v.index);
 }
 
+/* A link of ours is on a device of this namespace (so the config's
+ * ifindexes name devices here too). */
+static bool links_here(const struct status *st)
+{
+	int i;
+
+	for (i = 0; i < st->n_links; i++)
+		if (st->links[i].here)
+			return true;
+	return false;
+}
+
 /* IPv4 side first, then the IPv6 side, then anything else by name */
 static const struct status *sort_st;
 
@@ -322,6 +334,13 @@ static int gather(struct status *st)
 			memcpy(st->v4dev, l->curname, sizeof(st->v4dev));
 		if (l->ifindex == st->cfg.v6_ifindex)
 			memcpy(st->v6dev, l->curname, sizeof(st->v6dev));
+	}
+	/* a VLAN side has no link of its own (XDP runs on the device under it) */
+	if (st->have_cfg && links_here(st)) {
+		if (!st->v4dev[0] && !if_indextoname(st->cfg.v4_ifindex, st->v4dev))
+			st->v4dev[0] = '\0';
+		if (!st->v6dev[0] && !if_indextoname(st->cfg.v6_ifindex, st->v6dev))
+			st->v6dev[0] = '\0';
 	}
 	check_sysctls(st);
 	sort_st = st;

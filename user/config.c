@@ -680,6 +680,13 @@ int ig_settings_resolve(struct ig_settings *s)
 	rc = resolve_dev(s->ipv6_dev, "ipv6-dev", &s->ipv6_ifindex);
 	if (rc)
 		return rc;
+	/* a VLAN side: XDP runs on the real device under it (user/vlan.c) */
+	rc = ig_vlan_resolve(s->ipv4_ifindex, s->ipv4_dev, &s->ipv4_vlan);
+	if (rc)
+		return rc;
+	rc = ig_vlan_resolve(s->ipv6_ifindex, s->ipv6_dev, &s->ipv6_vlan);
+	if (rc)
+		return rc;
 	if (!s->n_routers) {
 		ig_err("missing --router A.B.C.D (this router's IPv4 address ISATAP hosts use; "
 		       "repeat it for every cluster address)");

@@ -16,6 +16,7 @@
 
 #include "isagate.h"
 #include "ra.h"
+#include "vlan.h"
 
 enum ig_xdp_mode {
 	IG_MODE_NATIVE = 0,       /* XDP_FLAGS_DRV_MODE (default) */
@@ -60,6 +61,8 @@ struct ig_settings {
 	char ipv6_dev[IF_NAMESIZE];
 	unsigned int ipv4_ifindex;             /* filled by ig_settings_resolve() */
 	unsigned int ipv6_ifindex;
+	struct ig_vlan_chain ipv4_vlan;        /* the real device and tags under each side */
+	struct ig_vlan_chain ipv6_vlan;        /* (filled by ig_settings_resolve()) */
 
 	struct in_addr routers[IG_MAX_ROUTERS]; /* own addresses; [0] = encap source */
 	unsigned int n_routers;

@@ -691,6 +691,76 @@ static int map_put(int fd, const void *k, const void *v, const char *name)
 	return 0;
 }
 
+/* ---- VLAN sides (bpf/vlan.h) ---- */
+
+/* The vlan_in key of a side: the tags of a VLAN side, or a priority tag
+ * (802.1Q VID 0) on a real device, which Linux also treats as untagged. */
+static struct ig_vlan_key vlan_key(const struct ig_vlan_chain *c)
+{
+	struct ig_vlan_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.ifindex = c->lower_ifindex;
+	if (c->ntags) {
+		k.outer = c->tags[0];
+		if (c->ntags == 2)
+			k.inner = c->tags[1];
+	} else {
+		k.outer.proto = 0x8100;
+	}
+	return k;
+}
+
+static bool keep_vlan_in(const void *key, const void *arg)
+{
+	const struct ig_settings *s = arg;
+	struct ig_vlan_key a = vlan_key(&s->ipv4_vlan), b = vlan_key(&s->ipv6_vlan);
+
+	return !memcmp(key, &a, sizeof(a)) || !memcmp(key, &b, sizeof(b));
+}
+
+static bool keep_vlan_out(const void *key, const void *arg)
+{
+	const struct ig_settings *s = arg;
+	__u32 k = *(const __u32 *)key;
+
+	return (k == s->ipv4_ifindex && s->ipv4_vlan.ntags) ||
+	       (k == s->ipv6_ifindex && s->ipv6_vlan.ntags);
+}
+
+static int vlan_side_write(int ifd, int ofd, const struct ig_vlan_chain *c)
+{
+	struct ig_vlan_key k = vlan_key(c);
+	struct ig_vlan_if d = { .ifindex = c->ifindex };
+	struct ig_vlan_port p;
+	__u32 ifx = c->ifindex;
+
+	if (map_put(ifd, &k, &d, IG_MAP_VLAN_IN))
+		return -1;
+	if (!c->ntags)
+		return 0;
+	memset(&p, 0, sizeof(p));
+	p.lower_ifindex = c->lower_ifindex;
+	p.ntags = c->ntags;
+	p.outer = k.outer;
+	p.inner = k.inner;
+	return map_put(ofd, &ifx, &p, IG_MAP_VLAN_OUT);
+}
+
+/* vlan_in/vlan_out for the two sides; entries of sides no longer
+ * configured are removed. */
+static int vlan_maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
+{
+	int ifd = bpf_map__fd(skel->maps.vlan_in), ofd = bpf_map__fd(skel->maps.vlan_out);
+
+	if (vlan_side_write(ifd, ofd, &s->ipv4_vlan) || vlan_side_write(ifd, ofd, &s->ipv6_vlan))
+		return -1;
+	if (map_prune(ifd, sizeof(struct ig_vlan_key), keep_vlan_in, s, IG_MAP_VLAN_IN) ||
+	    map_prune(ofd, sizeof(__u32), keep_vlan_out, s, IG_MAP_VLAN_OUT))
+		return -1;
+	return 0;
+}
+
 static int maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
 {
 	int rfd = bpf_map__fd(skel->maps.routers), pfd = bpf_map__fd(skel->maps.prefixes);
@@ -737,13 +807,17 @@ static int maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
 	if (map_prune(pfd, sizeof(struct ig_prefix_key), keep_prefix, s, IG_MAP_PREFIXES))
 		return -1;
 
+	/* a side's ifindex -> the device its frames leave through (itself, or
+	 * the real device under a VLAN side) */
 	ifx = s->ipv4_ifindex;
-	if (map_put(tfd, &ifx, &ifx, IG_MAP_TX_PORTS))
+	if (map_put(tfd, &ifx, &s->ipv4_vlan.lower_ifindex, IG_MAP_TX_PORTS))
 		return -1;
 	ifx = s->ipv6_ifindex;
-	if (map_put(tfd, &ifx, &ifx, IG_MAP_TX_PORTS))
+	if (map_put(tfd, &ifx, &s->ipv6_vlan.lower_ifindex, IG_MAP_TX_PORTS))
 		return -1;
 	if (map_prune(tfd, sizeof(__u32), keep_port, s, IG_MAP_TX_PORTS))
+		return -1;
+	if (vlan_maps_write(skel, s))
 		return -1;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -768,6 +842,8 @@ static int maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
 	if (!s->flows)
 		cfg.flags |= IG_CFG_F_NO_FLOWS;
 	cfg.n_prefixes = s->n_prefixes;
+	if (s->ipv4_vlan.ntags || s->ipv6_vlan.ntags)
+		cfg.flags |= IG_CFG_F_VLAN;
 
 	/* the router advertisement the datapath answers members with */
 	err = ig_ra_build(&cfg, pkeys, pvals, s->n_prefixes, s->routes, s->n_routes, &ra);
@@ -910,12 +986,13 @@ int ig_loader_attach(const struct ig_settings *s, const char *pin_dir,
 
 	/* plan: an existing link on the same device is kept (a pin of the same
 	 * name on another device is stale and replaced in step 4) */
-	want[0].ifname = s->ipv4_dev;
-	want[0].ifindex = s->ipv4_ifindex;
+	/* XDP runs on the real devices (under a VLAN side: bpf/vlan.h) */
+	want[0].ifname = s->ipv4_vlan.lower_name;
+	want[0].ifindex = s->ipv4_vlan.lower_ifindex;
 	n_want = 1;
-	if (s->ipv6_ifindex != s->ipv4_ifindex) {
-		want[1].ifname = s->ipv6_dev;
-		want[1].ifindex = s->ipv6_ifindex;
+	if (s->ipv6_vlan.lower_ifindex != s->ipv4_vlan.lower_ifindex) {
+		want[1].ifname = s->ipv6_vlan.lower_name;
+		want[1].ifindex = s->ipv6_vlan.lower_ifindex;
 		n_want = 2;
 	}
 	for (i = 0; i < n_want; i++) {

@@ -360,6 +360,34 @@ static size_t put_arp(uint8_t *b, const struct pkt_frame *f)
 	return 28;
 }
 
+/* The Ethernet header of f: MACs, its tags (f->tags, else f->vlan_tci), ethertype. */
+static size_t put_eth_frame(uint8_t *b, const struct pkt_frame *f, uint16_t ethertype)
+{
+	size_t n = 12, i;
+
+	if (!f->tags[0].tpid)
+		return pkt_put_eth(b, f->dmac, f->smac, f->vlan_tci, ethertype);
+	pkt_mac(f->dmac, b);
+	pkt_mac(f->smac, b + 6);
+	for (i = 0; i < PKT_MAX_TAGS && f->tags[i].tpid; i++, n += 4) {
+		put16(b + n, f->tags[i].tpid);
+		put16(b + n + 2, f->tags[i].tci);
+	}
+	put16(b + n, ethertype);
+	return n + 2;
+}
+
+size_t pkt_l2_len(const struct pkt_frame *f)
+{
+	size_t i, n = 14;
+
+	if (!f->tags[0].tpid)
+		return f->vlan_tci ? 18 : 14;
+	for (i = 0; i < PKT_MAX_TAGS && f->tags[i].tpid; i++)
+		n += 4;
+	return n;
+}
+
 size_t pkt_build(const struct pkt_frame *f, uint8_t *buf)
 {
 	uint8_t inner[PKT_MAX];
@@ -371,17 +399,17 @@ size_t pkt_build(const struct pkt_frame *f, uint8_t *buf)
 		ilen = pkt_put_ip6(inner, &f->ip6, &f->l4);
 		if (f->inner_cut && f->inner_cut < ilen)
 			ilen = f->inner_cut;
-		n = pkt_put_eth(buf, f->dmac, f->smac, f->vlan_tci, 0x0800);
+		n = put_eth_frame(buf, f, 0x0800);
 		n += pkt_put_ip4(buf + n, &f->ip4, ilen);
 		memcpy(buf + n, inner, ilen);
 		n += ilen;
 		break;
 	case PKT_IPV6:
-		n = pkt_put_eth(buf, f->dmac, f->smac, f->vlan_tci, 0x86dd);
+		n = put_eth_frame(buf, f, 0x86dd);
 		n += pkt_put_ip6(buf + n, &f->ip6, &f->l4);
 		break;
 	case PKT_ARP:
-		n = pkt_put_eth(buf, f->dmac, f->smac, f->vlan_tci, 0x0806);
+		n = put_eth_frame(buf, f, 0x0806);
 		n += put_arp(buf + n, f);
 		break;
 	default:

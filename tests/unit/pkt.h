@@ -127,10 +127,20 @@ struct pkt_l4s {
 	uint8_t tcp_flags;               /* PKT_L4_TCP_SYN: these flags instead of SYN */
 };
 
+/* One VLAN tag: TPID (0x8100 802.1Q, 0x88a8 802.1ad) and TCI (PCP 3 bits,
+ * DEI 1 bit, VID 12 bits). */
+struct pkt_tag {
+	uint16_t tpid, tci;
+};
+
+#define PKT_MAX_TAGS 3
+
 struct pkt_frame {
 	enum pkt_kind kind;
 	const char *dmac, *smac; /* "02:00:00:00:00:01" */
 	uint16_t vlan_tci;       /* non-zero: insert an 802.1Q tag */
+	struct pkt_tag tags[PKT_MAX_TAGS]; /* tags, outermost first, up to the first
+				  * zero TPID (used instead of vlan_tci when tags[0].tpid) */
 	struct pkt_ip4 ip4;
 	struct pkt_ip6 ip6;
 	struct pkt_l4s l4;
@@ -148,6 +158,9 @@ size_t pkt_put_eth(uint8_t *b, const char *dmac, const char *smac, uint16_t vlan
 		   uint16_t ethertype);
 size_t pkt_put_ip6(uint8_t *b, const struct pkt_ip6 *ip6, const struct pkt_l4s *l4);
 size_t pkt_put_ip4(uint8_t *b, const struct pkt_ip4 *ip4, size_t payload_len);
+
+/* Length of f's Ethernet header, tags included (where the IP header starts). */
+size_t pkt_l2_len(const struct pkt_frame *f);
 
 /* Internet checksum of len bytes (RFC 1071), folded, not complemented. */
 uint16_t pkt_csum_partial(const uint8_t *b, size_t len, uint32_t sum);
