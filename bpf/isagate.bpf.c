@@ -7,6 +7,9 @@
  *    decapsulation, forwarding to the IPv6 side;
  *  - IPv6 to <ISATAP prefix>::[200:]5efe:a.b.c.d: admission of a.b.c.d,
  *    encapsulation, forwarding to the IPv4 side;
+ *  - ICMPv4 errors about packets we tunnelled: relayed as ICMPv6 to the
+ *    inner source, fragmentation needed also lowers the member's tunnel
+ *    MTU (icmp4.h);
  *  - everything else goes to the kernel untouched.
  * Every packet is counted under exactly one enum ig_reason; forwarded
  * packets are also accounted in their flow (flow.h), refusals reported as
@@ -29,6 +32,7 @@
 #include "tunnel.h"
 #include "forward.h"
 #include "icmp6.h"
+#include "icmp4.h"
 #include "nd.h"
 #include "flow.h"
 #include "conntrack.h"
@@ -128,7 +132,11 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifin
 	__u32 hlen, tot_len, inner_len;
 	int reason, dst_local;
 
-	if ((void *)(ip + 1) > c->end || ip->protocol != IPPROTO_IPV6)
+	if ((void *)(ip + 1) > c->end)
+		return mk(XDP_PASS, IG_PASS_NOT_ISATAP4);
+	if (ip->protocol == IPPROTO_ICMP)
+		return verdict_unpack(icmp4_relay_send(ctx, ifindex)); /* errors about our tunnel */
+	if (ip->protocol != IPPROTO_IPV6)
 		return mk(XDP_PASS, IG_PASS_NOT_ISATAP4);
 	rtr = router_lookup(ip->daddr);
 	if (!rtr || !(rtr->flags & IG_ROUTER_F_SELF))
@@ -211,6 +219,8 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifin
 	struct ig_policy_state *pol;
 	struct ipv6hdr *ip6;
 	__u32 v4, inner_len;
+	__u16 mtu = cfg->tunnel_mtu;
+	int df = cfg->flags & IG_CFG_F_DYNAMIC_MTU;
 	__u8 tos;
 	int rc, act;
 
@@ -240,12 +250,15 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifin
 		if (reason)
 			return mk(XDP_DROP, reason);
 	}
-	if (ip6->hop_limit <= 1 || inner_len > cfg->tunnel_mtu) {
+	/* Learned per-member MTUs exist only in dynamic mode (icmp4.h). */
+	if (df)
+		member_mtu_apply(v4, &mtu, &df);
+	if (ip6->hop_limit <= 1 || inner_len > mtu) {
 		isatap_addr(&ip6->daddr, *(__u32 *)cfg->encap_src, &ps->err.src);
 		if (ip6->hop_limit <= 1)
 			return send_error(ctx, ps, 0, 0, inner_len, ICMPV6_TIME_EXCEED_T, 0, 0,
 					  IG_ICMP_TIME_EXCEEDED);
-		return send_error(ctx, ps, 0, 0, inner_len, ICMPV6_PKT_TOOBIG_T, 0, cfg->tunnel_mtu,
+		return send_error(ctx, ps, 0, 0, inner_len, ICMPV6_PKT_TOOBIG_T, 0, mtu,
 				  IG_ICMP_TOO_BIG);
 	}
 
@@ -261,7 +274,7 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifin
 	if (trim_frame(ctx, sizeof(struct ethhdr) + inner_len))
 		return mk(XDP_DROP, IG_DROP_INTERNAL);
 	if (!tunnel_encap(ctx, inner_len, *(__u32 *)cfg->encap_src, v4, tos, cfg->ttl,
-			  cfg->flags & IG_CFG_F_DYNAMIC_MTU, fib->dmac, fib->smac))
+			  df, fib->dmac, fib->smac))
 		return mk(XDP_DROP, IG_DROP_INTERNAL);
 	act = redirect_port(fib->ifindex);
 	if (act != XDP_REDIRECT)

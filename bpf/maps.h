@@ -181,5 +181,13 @@ struct {
 	__type(value, struct ig_anchor);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } anchors SEC(".maps");
+/* Tunnel MTUs learned per member from ICMPv4 fragmentation needed (icmp4.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IG_MAX_MEMBER_MTU);
+	__type(key, struct ig_v4_key);
+	__type(value, struct ig_member_mtu);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} member_mtu SEC(".maps");
 
 #endif /* IG_MAPS_H */

@@ -81,7 +81,12 @@
 	/* manage-out policy (policy.h, conntrack.h) */                        \
 	X(DROP_POLICY,        "drop_policy",        "refused by the policy (a drop rule or the default)") \
 	X(DROP_POLICY_STATE,  "drop_policy_state",  "policy: not part of a known connection (TCP without SYN, expired)") \
-	X(POLICY_REJECT,      "policy_reject",      "refused by the policy: ICMPv6 administratively prohibited sent")
+	X(POLICY_REJECT,      "policy_reject",      "refused by the policy: ICMPv6 administratively prohibited sent")  \
+	/* ICMPv4 errors about packets the router tunnelled (RFC 4213 3.4) */ \
+	X(ICMP4_RELAYED,      "icmp4_relayed",      "ICMPv4 error about a tunnelled packet relayed as ICMPv6 to its inner source") \
+	X(ICMP4_RELAY_KERNEL, "icmp4_relay_kernel", "ICMPv4 error relayed as ICMPv6, IPv6 neighbour unresolved or egress not in the redirect map: handed to the kernel") \
+	X(ICMP4_RELAY_RATE_LIMITED, "icmp4_relay_rate_limited", "ICMPv4 error about a tunnelled packet not relayed: ICMPv6 rate limit of its inner source") \
+	X(ICMP4_NOT_RELAYED,  "icmp4_not_relayed",  "ICMPv4 error about a tunnelled packet not relayable (checksum, quote too short, about an ICMPv6 error, unroutable inner source, no route): passed to the kernel")
 
 enum ig_reason {
 #define IG_X_ENUM(name, key, text) IG_##name,
@@ -515,6 +520,29 @@ struct ig_vlan_port {
 	struct ig_vlan_tag inner;
 };
 
+/*
+ * member_mtu: LRU hash keyed by a member's IPv4 address (struct ig_v4_key),
+ * the tunnel MTU learned from ICMPv4 fragmentation-needed errors about
+ * packets encapsulated to that member (dynamic MTU mode only: in static
+ * mode DF is clear and such reports are not genuine).  The encapsulation
+ * uses min(config.tunnel_mtu, mtu) while the entry is younger than
+ * IG_MEMBER_MTU_EXPIRE_S, like the kernel's IPv4 path MTU cache.
+ */
+#define IG_MEMBER_MTU_EXPIRE_S 600
+#define IG_MAX_MEMBER_MTU      65536
+
+#define IG_MTU_F_NO_DF    (1u << 0)  /* path MTU - 20 below 1280: inner MTU 1280, sent with
+				      * DF clear so IPv4 fragments (RFC 4213 3.2) */
+#define IG_MTU_F_PLATEAU  (1u << 1)  /* the report had no usable next-hop MTU: path_mtu is
+				      * the RFC 1191 plateau below the reported packet */
+
+struct ig_member_mtu {
+	__u64 learned_ns;          /* bpf_ktime_get_coarse_ns (CLOCK_MONOTONIC) when learned */
+	__u16 mtu;                 /* inner (IPv6) tunnel MTU for this member, >= 1280 */
+	__u16 path_mtu;            /* the IPv4 path MTU reported (or estimated) */
+	__u32 flags;               /* IG_MTU_F_* */
+};
+
 /* Names of the pinned objects under the pin directory. */
 #define IG_MAP_CONFIG   "config"
 #define IG_MAP_MEMBERS  "members"
@@ -537,6 +565,7 @@ struct ig_vlan_port {
 #define IG_MAP_ANCHORS  "anchors"
 #define IG_MAP_VLAN_IN  "vlan_in"
 #define IG_MAP_VLAN_OUT "vlan_out"
+#define IG_MAP_MEMBER_MTU "member_mtu"
 #define IG_LINK_PREFIX  "link_"      /* link_<ifname> */
 
 #endif /* ISAGATE_H */

@@ -37,6 +37,10 @@ static void usage(FILE *f)
 "  --mode native|generic   XDP mode (default native; generic works on any driver)\n"
 "  --ttl N                 outer IPv4 TTL (default %d)\n"
 "  --mtu N                 tunnel MTU for inner IPv6 packets (default %d)\n"
+"  --dynamic-mtu           set DF on encapsulated packets and lower a member's\n"
+"                          tunnel MTU (never below 1280) when an IPv4 router\n"
+"                          reports fragmentation needed; --mtu is then the MTU\n"
+"                          before anything is learned (IPv4 link MTU - 20)\n"
 "  --no-sysctl             do not enable IPv4/IPv6 forwarding\n"
 "  --fwd-cache-ms MS       reuse a forwarding decision for at most MS (default %d,\n"
 "                          0 = a FIB lookup per packet); 'isagate watch' makes\n"
@@ -79,6 +83,7 @@ enum {
 	OPT_NO_SYSCTL,
 	OPT_ONLINK,
 	OPT_NO_ONLINK,
+	OPT_DYNAMIC_MTU,
 	OPT_SETTING,            /* generic: long option name == setting name */
 };
 
@@ -109,6 +114,7 @@ static const struct option options[] = {
 	{ "no-sysctl",          no_argument,       NULL, OPT_NO_SYSCTL },
 	{ "onlink",             no_argument,       NULL, OPT_ONLINK },
 	{ "no-onlink",          no_argument,       NULL, OPT_NO_ONLINK },
+	{ "dynamic-mtu",        no_argument,       NULL, OPT_DYNAMIC_MTU },
 	{ "verbose",            no_argument,       NULL, 'v' },
 	{ "help",               no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -200,6 +206,9 @@ int cmd_attach(int argc, char **argv)
 			break;
 		case OPT_NO_ONLINK:
 			ig_settings_set(&cli, "onlink", "no", err, sizeof(err));
+			break;
+		case OPT_DYNAMIC_MTU:
+			ig_settings_set(&cli, "dynamic-mtu", "yes", err, sizeof(err));
 			break;
 		case 'v':
 			ig_verbose = 1;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -43,6 +44,13 @@ struct prefix_row {
 	struct ig_prefix v;
 };
 
+/* A learned member tunnel MTU (bpf/icmp4.h) still in force. */
+struct mtu_row {
+	struct ig_v4_key k;
+	struct ig_member_mtu v;
+	__u64 age_s;
+};
+
 struct status {
 	char pin_dir[PATH_MAX];
 	struct ig_link_state links[IG_MAX_LINK_PINS];
@@ -60,6 +68,8 @@ struct status {
 	long long members;          /* -1 unknown */
 	bool have_stats;
 	struct ig_counter counters[IG_REASON_MAX];
+	struct mtu_row *mtus;       /* learned member MTUs, by address */
+	int n_mtus;                 /* -1: no member_mtu map under the pin directory */
 	char warnings[8][256];
 	int n_warnings;
 };
@@ -243,6 +253,57 @@ static int count_members(struct status *st)
 	return 0;
 }
 
+static int cmp_mtu(const void *a, const void *b)
+{
+	const struct mtu_row *x = a, *y = b;
+
+	return memcmp(x->k.addr, y->k.addr, sizeof(x->k.addr));
+}
+
+/* The unexpired entries of member_mtu (the datapath ignores the others). */
+static int read_member_mtus(struct status *st)
+{
+	char path[PATH_MAX + 64];
+	struct ig_v4_key k, *prev = NULL;
+	struct timespec ts;
+	__u64 now;
+	int fd;
+
+	st->n_mtus = -1;
+	snprintf(path, sizeof(path), "%s/%s", st->pin_dir, IG_MAP_MEMBER_MTU);
+	if (access(path, F_OK)) {
+		warn(st, "no %s map under %s (pinned by an older isagate): run 'isagate attach' "
+		     "again to learn member MTUs", IG_MAP_MEMBER_MTU, st->pin_dir);
+		return 0;
+	}
+	fd = ig_map_open(st->pin_dir, IG_MAP_MEMBER_MTU);
+	if (fd < 0)
+		return -1;
+	st->mtus = calloc(IG_MAX_MEMBER_MTU, sizeof(*st->mtus));
+	if (!st->mtus) {
+		ig_err("out of memory");
+		close(fd);
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	st->n_mtus = 0;
+	while (st->n_mtus < IG_MAX_MEMBER_MTU && bpf_map_get_next_key(fd, prev, &k) == 0) {
+		struct mtu_row *r = &st->mtus[st->n_mtus];
+
+		r->k = k;
+		prev = &r->k;
+		if (bpf_map_lookup_elem(fd, &k, &r->v))
+			continue;
+		r->age_s = now > r->v.learned_ns ? (now - r->v.learned_ns) / 1000000000ull : 0;
+		if (r->age_s < IG_MEMBER_MTU_EXPIRE_S)
+			st->n_mtus++;
+	}
+	close(fd);
+	qsort(st->mtus, (size_t)st->n_mtus, sizeof(st->mtus[0]), cmp_mtu);
+	return 0;
+}
+
 static int read_counters(struct status *st)
 {
 	struct ig_counter *percpu;
@@ -346,7 +407,7 @@ static int gather(struct status *st)
 	sort_st = st;
 	qsort(st->links, (size_t)st->n_links, sizeof(st->links[0]), cmp_link);
 	if (read_routers(st) || read_prefixes(st) || read_routes(st) || count_members(st) ||
-	    read_counters(st))
+	    read_counters(st) || read_member_mtus(st))
 		return IG_EXIT_FAIL;
 	return 0;
 }
@@ -461,6 +522,21 @@ static void print_text(const struct status *st, bool all)
 		       c->fwd_cache_ms ? "" : " (off: a FIB lookup per packet)");
 	}
 	printf("members: %lld\n", st->members);
+	if (st->n_mtus > 0 || (st->have_cfg && (c->flags & IG_CFG_F_DYNAMIC_MTU))) {
+		printf("member tunnel MTUs (learned from ICMPv4 fragmentation needed, kept %d s):\n",
+		       IG_MEMBER_MTU_EXPIRE_S);
+		if (st->n_mtus <= 0)
+			printf("  (none)\n");
+	}
+	for (i = 0; i < st->n_mtus; i++) {
+		const struct mtu_row *m = &st->mtus[i];
+
+		printf("  %-15s mtu %u (IPv4 path %u%s%s), learned %llu s ago\n",
+		       ig_fmt_v4(m->k.addr, a, sizeof(a)), m->v.mtu, m->v.path_mtu,
+		       m->v.flags & IG_MTU_F_PLATEAU ? ", estimated" : "",
+		       m->v.flags & IG_MTU_F_NO_DF ? ", DF clear" : "",
+		       (unsigned long long)m->age_s);
+	}
 	printf("counters:%s\n", all ? "" : " (non-zero; --all shows every reason)");
 	for (i = 0; i < IG_REASON_MAX; i++) {
 		if (!all && !st->counters[i].packets)
@@ -586,6 +662,21 @@ static int print_json(const struct status *st)
 	}
 	jadd(root, "settings", set);
 	jadd(root, "members", jint(st->members));
+	arr = json_object_new_array();
+	for (i = 0; i < st->n_mtus; i++) {
+		const struct mtu_row *m = &st->mtus[i];
+
+		o = json_object_new_object();
+		jadd(o, "member", jstr(ig_fmt_v4(m->k.addr, a, sizeof(a))));
+		jadd(o, "mtu", jint(m->v.mtu));
+		jadd(o, "path_mtu", jint(m->v.path_mtu));
+		jadd(o, "path_mtu_estimated", json_object_new_boolean(m->v.flags & IG_MTU_F_PLATEAU));
+		jadd(o, "df", json_object_new_boolean(!(m->v.flags & IG_MTU_F_NO_DF)));
+		jadd(o, "age_s", jint((int64_t)m->age_s));
+		jadd(o, "expires_in_s", jint((int64_t)(IG_MEMBER_MTU_EXPIRE_S - m->age_s)));
+		json_object_array_add(arr, o);
+	}
+	jadd(root, "member_mtu", arr);
 
 	cnt = json_object_new_object();
 	for (i = 0; i < IG_REASON_MAX; i++) {
@@ -659,6 +750,7 @@ int cmd_status(int argc, char **argv)
 		rc = gather(st);
 	if (!rc)
 		rc = json ? print_json(st) : (print_text(st, all), IG_EXIT_OK);
+	free(st->mtus);
 	free(st);
 	return rc;
 }

@@ -414,6 +414,10 @@ int ig_settings_set(struct ig_settings *s, const char *key, const char *value,
 			return -1;
 		s->mtu = (uint16_t)v;
 		SET(s, IG_SET_MTU);
+	} else if (!strcmp(key, "dynamic-mtu")) {
+		if (parse_bool(value, &s->dynamic_mtu, err, errlen))
+			return -1;
+		SET(s, IG_SET_DYNAMIC_MTU);
 	} else if (!strcmp(key, "sysctl")) {
 		if (parse_bool(value, &s->sysctl, err, errlen))
 			return -1;
@@ -508,6 +512,7 @@ void ig_settings_merge(struct ig_settings *base, const struct ig_settings *o)
 	TAKE(IG_SET_TTL, base->ttl = o->ttl);
 	TAKE(IG_SET_MTU, base->mtu = o->mtu);
 	TAKE(IG_SET_SYSCTL, base->sysctl = o->sysctl);
+	TAKE(IG_SET_DYNAMIC_MTU, base->dynamic_mtu = o->dynamic_mtu);
 	TAKE(IG_SET_RA_LIFETIME, base->ra_lifetime = o->ra_lifetime);
 	TAKE(IG_SET_RA_HOPLIMIT, base->ra_hop_limit = o->ra_hop_limit);
 	TAKE(IG_SET_RA_MTU, base->ra_mtu = o->ra_mtu);
@@ -541,6 +546,7 @@ static const struct {
 	{ "router", "mode",               "mode" },
 	{ "router", "ttl",                "ttl" },
 	{ "router", "mtu",                "mtu" },
+	{ "router", "dynamic-mtu",        "dynamic-mtu" },
 	{ "router", "sysctl",             "sysctl" },
 	{ "router", "fwd-cache-ms",       "fwd-cache-ms" },
 	{ "router", "flows",              "flows" },

@@ -49,6 +49,7 @@ enum ig_set_bit {
 	IG_SET_ROUTES,
 	IG_SET_ROUTE_PREF,
 	IG_SET_ROUTE_LT,
+	IG_SET_DYNAMIC_MTU,
 	IG_SET_MAX
 };
 
@@ -76,6 +77,7 @@ struct ig_settings {
 	uint8_t ttl;                           /* outer IPv4 TTL */
 	uint16_t mtu;                          /* tunnel (inner) MTU */
 	bool sysctl;                           /* enable forwarding sysctls */
+	bool dynamic_mtu;                      /* DF set, per-member MTU learned (RFC 4213 3.2) */
 
 	/* router discovery */
 	uint16_t ra_lifetime;                  /* s */

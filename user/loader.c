@@ -837,6 +837,8 @@ static int maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
 	cfg.icmp_min_interval_ms = IG_CFG_DEFAULT_ICMP_MIN_MS;
 	if (s->n_peers)
 		cfg.flags |= IG_CFG_F_HAS_PEERS;
+	if (s->dynamic_mtu)
+		cfg.flags |= IG_CFG_F_DYNAMIC_MTU;
 	cfg.fwd_cache_ms = s->fwd_cache_ms;
 	cfg.event_min_interval_ms = IG_CFG_DEFAULT_EVENT_MIN_MS;
 	if (!s->flows)

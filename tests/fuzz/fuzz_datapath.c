@@ -103,6 +103,13 @@ static const char *const reason_key[IG_REASON_MAX] = {
 #define ERR(t, qip6, ql4)                                                      \
 	{ .kind = PKT_L4_ICMP6_ERR, .type = (t), .q_ip6 = &(const struct pkt_ip6)qip6, \
 	  .q_l4 = &(const struct pkt_l4s)ql4 }
+/* ICMPv4 error from a router on the way to H about a packet R1 tunnelled to H. */
+#define ICMP4_IN(type_, code_, mtu_, qfrag, qip6, ql4, qcut)                   \
+	{ .kind = PKT_ICMP4_ERR, .dmac = MAC_DEV4, .smac = MAC_H,             \
+	  .ip4 = { .src = "192.0.2.254", .dst = R1, .proto = 1 },              \
+	  .icmp4 = { .type = (type_), .code = (code_), .mtu = (mtu_) },         \
+	  .q_ip4 = { .src = R1, .dst = H, .frag = (qfrag) },                    \
+	  .ip6 = qip6, .l4 = ql4, .inner_cut = (qcut) }
 #define SLLA(m) { .kind = PKT_OPT_SLLA, .mac = (m) }
 #define OPTS(...) ((const struct pkt_nd_opt[]){ __VA_ARGS__, { 0 } })
 
@@ -149,6 +156,10 @@ static const struct seed seed_defs[] = {
 	{ DEV_V4, IN4(IP4(H, R1), IP6(P_H, D100, 64), TCP, .vlan_tci = 5) },
 	{ DEV_V4, IN4(IP4(H, "192.0.2.99"), IP6(P_H, D100, 64), TCP) },
 	{ DEV_V4, IN4(IP4(H, R1, .proto = 17), IP6(P_H, D100, 64), TCP) },
+	{ DEV_V4, ICMP4_IN(11, 0, 0, 0, IP6(D100, P_H, 63), ECHO, 0) },
+	{ DEV_V4, ICMP4_IN(3, 4, 1400, 0x4000, IP6(D100, P_H, 63), UDP(1352), 528) },
+	{ DEV_V4, ICMP4_IN(3, 4, 0, 0x4000, IP6(D100, P_H, 63), UDP(1200), 528) },
+	{ DEV_V4, ICMP4_IN(3, 1, 0, 0, IP6(D100, P_H, 63), TCP, 48) },
 	{ DEV_V4, { .kind = PKT_ARP, .dmac = "ff:ff:ff:ff:ff:ff", .smac = MAC_H,
 		    .ip4 = { .src = H, .dst = R1 } } },
 	{ DEV_V6, IN6(IP6(D100, P_H, 64), TCP) },
@@ -534,11 +545,28 @@ static void fix_icmp6_csum(uint8_t *b, size_t len, const struct layout *l)
 	p16(ip6 + 42, (uint16_t)~l4_sum6(ip6, plen, 58));
 }
 
+/* ICMPv4 (protocol 1): the IPv4 total length and both checksums; 1 when done. */
+static int repair_icmp4(uint8_t *b, size_t len, const struct layout *l)
+{
+	size_t off;
+
+	if (l->ip4 < 0 || b[23] != 1 || l->ihl < 20 || 14 + l->ihl + 4 > len)
+		return 0;
+	off = 14 + l->ihl;
+	p16(b + 16, (uint16_t)(len - 14));
+	p16(b + off + 2, 0);
+	p16(b + off + 2, (uint16_t)~pkt_csum_partial(b + off, len - off, 0));
+	fix_ip4_csum(b, len, l);
+	return 1;
+}
+
 /* Make the lengths consistent with the frame and the checksums right. */
 static void repair(uint8_t *b, size_t len)
 {
 	struct layout l = layout_of(b, len);
 
+	if (repair_icmp4(b, len, &l))
+		return;
 	if (l.ip6 >= 0)
 		p16(b + l.ip6 + 4, (uint16_t)(len - (size_t)l.ip6 - 40));
 	if (l.ip4 >= 0)
@@ -759,8 +787,9 @@ static int reason_action(int r)
 	switch (r) {
 	case IG_PASS_NOT_IP: case IG_PASS_VLAN: case IG_PASS_NOT_ISATAP4: case IG_PASS_NOT_ISATAP6:
 	case IG_KERNEL_DECAP_NEIGH: case IG_KERNEL_DECAP_DEV:
+	case IG_ICMP4_RELAY_KERNEL: case IG_ICMP4_NOT_RELAYED:
 		return XDP_PASS;
-	case IG_FWD_DECAP: case IG_FWD_ENCAP:
+	case IG_FWD_DECAP: case IG_FWD_ENCAP: case IG_ICMP4_RELAYED:
 		return XDP_REDIRECT;
 	case IG_RD_RA_SENT: case IG_RD_NA_SENT: case IG_ICMP_TIME_EXCEEDED: case IG_ICMP_TOO_BIG:
 		return XDP_TX;
@@ -937,6 +966,74 @@ static int admitted_encap(const struct ctx *c)
 	return 0;
 }
 
+/*
+ * The input was an ICMPv4 error to one of our addresses, both checksums
+ * right, about a protocol-41 packet from one of our addresses to a member,
+ * quoting at least the IPv6 header + 8 bytes: the quote at *qoff, *qlen bytes.
+ */
+static int admitted_icmp4(const struct ctx *c, size_t *qoff, size_t *qlen)
+{
+	const uint8_t *in = c->in, *q;
+	struct layout l = layout_of(in, c->in_len);
+	size_t off, ilen;
+
+	if (l.ip4 < 0 || l.ihl < 20 || in[23] != 1)
+		return violation(c, INV_ADMISSION, "relayed a frame that is not ICMPv4");
+	if (!is_self(in + 30))
+		return violation(c, INV_ADMISSION, "relayed an ICMPv4 error not to a router address");
+	if (!pkt_ip4_csum_ok(in + 14) || (g16(in + 20) & 0x3fff))
+		return violation(c, INV_ADMISSION, "bad IPv4 checksum or fragment relayed");
+	off = 14 + l.ihl;
+	ilen = g16(in + 16) - l.ihl;
+	if (off + ilen > c->in_len || ilen < 8 + 20 + 48 ||
+	    pkt_csum_partial(in + off, ilen, 0) != 0xffff)
+		return violation(c, INV_ADMISSION, "short or bad-checksum ICMPv4 error relayed");
+	if (in[off] != 3 && in[off] != 11)
+		return violation(c, INV_ADMISSION, "ICMPv4 type %u relayed", in[off]);
+	q = in + off + 8;
+	if (q[0] != 0x45 || q[9] != 41 || !is_self(q + 12) || !is_member(q + 16))
+		return violation(c, INV_ADMISSION, "quote is not a packet we tunnelled to a member");
+	if (in[off] == 3 && in[off + 1] == 4 && !(g16(q + 6) & 0x4000))
+		return violation(c, INV_ADMISSION, "fragmentation needed without DF relayed");
+	*qoff = off + 28;
+	*qlen = ilen - 28;
+	if (in[off + 5] && (size_t)in[off + 5] * 4 - 20 < *qlen)
+		*qlen = (size_t)in[off + 5] * 4 - 20;
+	if (*qlen < 48)
+		return violation(c, INV_ADMISSION, "quote shorter than the IPv6 header + 8 relayed");
+	return 0;
+}
+
+/* The relayed ICMPv6 error: checksum, type, size, quote, addresses. */
+static int wf_relay(const struct ctx *c, const uint8_t *o, size_t n, const uint8_t *q4,
+		    const uint8_t *orig, size_t orig_len)
+{
+	const uint8_t *ip6 = o + 14;
+	size_t plen = n - 54, qn;
+
+	if (ip6[6] != 58 || plen < 8)
+		return violation(c, INV_WELLFORMED, "relayed message is not ICMPv6");
+	if (l4_sum6(ip6, plen, 58) != 0xffff)
+		return violation(c, INV_WELLFORMED, "relayed ICMPv6 checksum wrong");
+	if (ip6[40] < 1 || ip6[40] > 3)
+		return violation(c, INV_WELLFORMED, "relayed ICMPv6 type %u", ip6[40]);
+	if (40 + plen > 1280)
+		return violation(c, INV_WELLFORMED, "relayed error of %zu bytes > 1280", 40 + plen);
+	qn = plen - 8;
+	if (qn > orig_len || memcmp(ip6 + 48, orig, qn))
+		return violation(c, INV_WELLFORMED, "relayed quote is not the quoted packet");
+	if (memcmp(ip6 + 24, orig + 8, 16))
+		return violation(c, INV_WELLFORMED, "relayed error not to the quoted inner source");
+	if (memcmp(ip6 + 8, orig + 24, 8) || !is_isatap_iid(ip6 + 8) || ip6[16] != 0 ||
+	    memcmp(ip6 + 20, q4 + 12, 4))
+		return violation(c, INV_WELLFORMED, "relayed error not from <prefix>::5efe:<router>");
+	if (orig[6] == 58 && orig[40] < 128)
+		return violation(c, INV_ADMISSION, "relayed an error about an ICMPv6 error");
+	if (orig[8] == 0xff || is_ll(orig + 8))
+		return violation(c, INV_ADMISSION, "relayed to a multicast or link-local source");
+	return 0;
+}
+
 static int check_run(struct ctx *c)
 {
 	const uint8_t *in = c->in, *o = c->out;
@@ -953,9 +1050,19 @@ static int check_run(struct ctx *c)
 
 	switch (r) {
 	case IG_PASS_NOT_IP: case IG_PASS_VLAN: case IG_PASS_NOT_ISATAP4: case IG_PASS_NOT_ISATAP6:
+	case IG_ICMP4_NOT_RELAYED:
 		if (n != c->in_len || memcmp(o, in, n))
 			return violation(c, INV_ACTION, "passed frame was modified");
 		return 0;
+	case IG_ICMP4_RELAYED: case IG_ICMP4_RELAY_KERNEL: {
+		size_t qoff = 0, qlen = 0;
+
+		if ((rc = admitted_icmp4(c, &qoff, &qlen)) || (rc = wf_native(c, o, n)))
+			return rc;
+		if (r == IG_ICMP4_RELAY_KERNEL && memcmp(o, in, 12))
+			return violation(c, INV_WELLFORMED, "kernel-bound frame has new MACs");
+		return wf_relay(c, o, n, in + qoff - 20, in + qoff, qlen);
+	}
 	case IG_FWD_DECAP: case IG_KERNEL_DECAP_NEIGH: case IG_KERNEL_DECAP_DEV:
 		if ((rc = admitted_decap(c, 1)) || (rc = wf_native(c, o, n)))
 			return rc;

@@ -294,6 +294,8 @@ size_t pkt_put_ip6(uint8_t *b, const struct pkt_ip6 *ip6, const struct pkt_l4s *
 		put16(u + 2, 0);
 		put32(u + 4, l4->info);
 		qlen = pkt_put_ip6(u + 8, l4->q_ip6, l4->q_l4);
+		if (l4->q_cut && l4->q_cut < qlen)
+			qlen = l4->q_cut;
 		if (qlen > 1280 - 40 - 8)
 			qlen = 1280 - 40 - 8;
 		ulen = 8 + qlen;
@@ -388,6 +390,30 @@ size_t pkt_l2_len(const struct pkt_frame *f)
 	return n;
 }
 
+/* ICMPv4 error (RFC 792) quoting q_ip4 + the first qcut bytes of the IPv6
+ * packet inner (ilen bytes long) at m.  Returns its length. */
+static size_t put_icmp4_err(uint8_t *m, const struct pkt_frame *f, const uint8_t *inner,
+			    size_t ilen, size_t qcut)
+{
+	size_t qh, len;
+	uint16_t ck;
+
+	m[0] = f->icmp4.type;
+	m[1] = f->icmp4.code;
+	put16(m + 2, 0);
+	m[4] = 0;
+	m[5] = f->icmp4.length;
+	put16(m + 6, f->icmp4.mtu);
+	qh = pkt_put_ip4(m + 8, &f->q_ip4, ilen);
+	memcpy(m + 8 + qh, inner, qcut);
+	len = 8 + qh + qcut;
+	ck = (uint16_t)~pkt_csum_partial(m, len, 0);
+	if (f->icmp4.bad_csum)
+		ck ^= 1;
+	put16(m + 2, ck);
+	return len;
+}
+
 size_t pkt_build(const struct pkt_frame *f, uint8_t *buf)
 {
 	uint8_t inner[PKT_MAX];
@@ -412,6 +438,19 @@ size_t pkt_build(const struct pkt_frame *f, uint8_t *buf)
 		n = put_eth_frame(buf, f, 0x0806);
 		n += put_arp(buf + n, f);
 		break;
+	case PKT_ICMP4_ERR: {
+		uint8_t msg[PKT_MAX];
+		size_t qcut, mlen;
+
+		ilen = pkt_put_ip6(inner, &f->ip6, &f->l4);
+		qcut = f->inner_cut && f->inner_cut < ilen ? f->inner_cut : ilen;
+		mlen = put_icmp4_err(msg, f, inner, ilen, qcut);
+		n = put_eth_frame(buf, f, 0x0800);
+		n += pkt_put_ip4(buf + n, &f->ip4, mlen);
+		memcpy(buf + n, msg, mlen);
+		n += mlen;
+		break;
+	}
 	default:
 		fprintf(stderr, "pkt: unknown frame kind %d\n", f->kind);
 		abort();

@@ -25,6 +25,9 @@ enum pkt_kind {
 	PKT_ISATAP = 1, /* IPv4 (protocol 41 unless ip4.proto says otherwise) / IPv6 / L4 */
 	PKT_IPV6,       /* native IPv6 / L4 */
 	PKT_ARP,        /* an ARP request (who-has ip4.dst tell ip4.src) */
+	PKT_ICMP4_ERR,  /* IPv4 (ip4, give .proto = 1) / ICMPv4 icmp4 / the quoted IPv4
+			 * header q_ip4 (total length: the whole IPv6 packet) / the IPv6
+			 * packet ip6+l4, cut to inner_cut bytes when non-zero (RFC 792) */
 };
 
 /* IPv4 header checksum handling. */
@@ -125,6 +128,15 @@ struct pkt_l4s {
 	const struct pkt_l4s *q_l4;
 	struct pkt_nd nd;                /* PKT_L4_ND */
 	uint8_t tcp_flags;               /* PKT_L4_TCP_SYN: these flags instead of SYN */
+	size_t q_cut;                    /* ICMPv6 error: non-zero, quote only this many bytes */
+};
+
+/* ICMPv4 error header (RFC 792, RFC 1191 next-hop MTU, RFC 4884 length). */
+struct pkt_icmp4 {
+	uint8_t type, code;
+	uint16_t mtu;                    /* next-hop MTU (type 3 code 4) */
+	uint8_t length;                  /* RFC 4884 original datagram length, 32-bit words */
+	int bad_csum;                    /* checksum with the low bit flipped */
 };
 
 /* One VLAN tag: TPID (0x8100 802.1Q, 0x88a8 802.1ad) and TCI (PCP 3 bits,
@@ -148,6 +160,8 @@ struct pkt_frame {
 	size_t pad_to;           /* non-zero: pad the frame with pad bytes up to this length */
 	uint8_t pad_byte;
 	size_t cut_to;           /* non-zero: cut the finished frame to this length */
+	struct pkt_icmp4 icmp4;  /* PKT_ICMP4_ERR */
+	struct pkt_ip4 q_ip4;    /* PKT_ICMP4_ERR: the quoted IPv4 header */
 };
 
 /* Build f into buf (PKT_MAX bytes).  Returns the frame length. */

@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
@@ -907,6 +908,159 @@ static void prime_rs_from_h(const struct tcase *t)
 #define VLAN_IN(smac_, ip4_, ip6_, l4_, ...)                                   \
 	{ .kind = PKT_ISATAP, .dmac = MAC_DEV4, .smac = (smac_), .ip4 = ip4_,  \
 	  .ip6 = ip6_, .l4 = l4_, __VA_ARGS__ }
+/* ---- ICMPv4 errors about tunnelled packets (bpf/icmp4.h) ---------------- */
+
+/* An IPv4 router on the way to the member (192.0.2.254) reports on a packet
+ * R1 tunnelled to H.  The ICMPv4 error (type/code, next-hop MTU) quotes the
+ * outer header R1 -> H with frag field qfrag (0x4000: DF), the inner packet
+ * qip6/ql4 cut to qcut bytes (0: whole). */
+#define RT4 "192.0.2.254"
+#define ICMP4_ERR_IN(type_, code_, mtu_, qsrc4, qdst4, qfrag, qip6, ql4, qcut, ...)        \
+	{ .kind = PKT_ICMP4_ERR, .dmac = MAC_DEV4, .smac = MAC_H,                      \
+	  .ip4 = { .src = RT4, .dst = R1, .id = 0x4321, .proto = 1 },                    \
+	  .icmp4 = { .type = (type_), .code = (code_), .mtu = (mtu_) },                  \
+	  .q_ip4 = { .src = (qsrc4), .dst = (qdst4), .id = 0x1234, .frag = (qfrag),      \
+		     .ttl = 1 },                                                       \
+	  .ip6 = qip6, .l4 = ql4, .inner_cut = (qcut), __VA_ARGS__ }
+/* The relayed ICMPv6 error: P::5efe:192.0.2.1 -> D::100 on the IPv6 side,
+ * quoting qip6/ql4 cut to qcut bytes. */
+#define RELAY_OUT(type_, code_, info_, qip6, ql4, qcut)                                \
+	{ .kind = PKT_IPV6, .dmac = MAC_NH6, .smac = MAC_DEV6,                         \
+	  .ip6 = IP6(P_R1, D100, 64),                                                  \
+	  .l4 = { .kind = PKT_L4_ICMP6_ERR, .type = (type_), .code = (code_),          \
+		  .info = (info_), .q_ip6 = &(const struct pkt_ip6)qip6,                \
+		  .q_l4 = &(const struct pkt_l4s)ql4, .q_cut = (qcut) } }
+/* The quote a Linux router sends: the ICMPv4 message within 576 bytes. */
+#define Q576 (576 - 20 - 8 - 20)
+
+/* Fragmentation needed for a 1400-byte inner packet (outer 1420, DF) over a
+ * 1400 link, and for a 1280-byte one (outer 1300) over a 1200 link. */
+static const struct pkt_frame frag_needed_1400 =
+	ICMP4_ERR_IN(3, 4, 1400, R1, H, 0x4000, IP6(D100, P_H, 63), UDP(1352), Q576);
+static const struct pkt_frame frag_needed_1200 =
+	ICMP4_ERR_IN(3, 4, 1200, R1, H, 0x4000, IP6(D100, P_H, 63), UDP(1232), Q576);
+
+static void member_mtu_clear(void)
+{
+	int fd = bpf_map__fd(skel->maps.member_mtu);
+	struct ig_v4_key k;
+
+	while (bpf_map_get_next_key(fd, NULL, &k) == 0)
+		if (bpf_map_delete_elem(fd, &k))
+			break;
+}
+
+/* Dynamic MTU mode with a 1480 tunnel MTU (a 1500 IPv4 path), nothing learned. */
+static void cfg_dyn(const struct tcase *t)
+{
+	struct ig_config c = base_cfg;
+
+	(void)t;
+	c.flags |= IG_CFG_F_DYNAMIC_MTU;
+	c.tunnel_mtu = 1480;
+	CHECK(put_config(&c) == 0, "config update: %s", strerror(errno));
+	member_mtu_clear();
+}
+
+static void cfg_dyn_restore(const struct tcase *t)
+{
+	(void)t;
+	CHECK(put_config(&base_cfg) == 0, "config restore: %s", strerror(errno));
+	member_mtu_clear();
+}
+
+/* Run a fragmentation-needed report through the datapath, then forget the
+ * rate limit it armed. */
+static void learn(const struct pkt_frame *f)
+{
+	static uint8_t in[PKT_MAX], out[PKT_MAX];
+	size_t in_len = pkt_build(f, in), out_len;
+	int action = -1;
+
+	CHECK(run_frame(in, in_len, DEV_V4, out, sizeof(out), &action, &out_len) == 0 &&
+	      action == XDP_REDIRECT, "learning run: action %s", action_name(action));
+	CHECK(ratelimit_clear() == 0, "clearing the rate limits: %s", strerror(errno));
+}
+
+static void cfg_dyn_learn_1400(const struct tcase *t)
+{
+	cfg_dyn(t);
+	learn(&frag_needed_1400);
+}
+
+static void cfg_dyn_learn_1200(const struct tcase *t)
+{
+	cfg_dyn(t);
+	learn(&frag_needed_1200);
+}
+
+/* H's learned entry is exactly mtu/path_mtu/flags, learned just now. */
+static void mtu_entry_is(__u16 mtu, __u16 path_mtu, __u32 flags)
+{
+	struct ig_member_mtu v;
+	struct ig_v4_key k;
+	struct timespec ts;
+	__u64 now;
+
+	pkt_in4(H, k.addr);
+	memset(&v, 0, sizeof(v));
+	CHECK(bpf_map_lookup_elem(bpf_map__fd(skel->maps.member_mtu), &k, &v) == 0,
+	      "no member_mtu entry for H: %s", strerror(errno));
+	CHECK(v.mtu == mtu && v.path_mtu == path_mtu && v.flags == flags,
+	      "member_mtu[H] = mtu %u path %u flags 0x%x, expected %u %u 0x%x", v.mtu, v.path_mtu,
+	      v.flags, mtu, path_mtu, flags);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	CHECK(v.learned_ns && now - v.learned_ns < 5000000000ull, "learned_ns %llu, now %llu",
+	      (unsigned long long)v.learned_ns, (unsigned long long)now);
+}
+
+static void mtu_1380_restore(const struct tcase *t)
+{
+	mtu_entry_is(1380, 1400, 0);
+	cfg_dyn_restore(t);
+}
+
+static void mtu_1280_nodf_restore(const struct tcase *t)
+{
+	mtu_entry_is(1280, 1200, IG_MTU_F_NO_DF);
+	cfg_dyn_restore(t);
+}
+
+static void mtu_plateau_restore(const struct tcase *t)
+{
+	mtu_entry_is(1472, 1492, IG_MTU_F_PLATEAU);
+	cfg_dyn_restore(t);
+}
+
+/* Nothing learned (static mode, or a report that was not relayed). */
+static void mtu_none(const struct tcase *t)
+{
+	struct ig_member_mtu v;
+	struct ig_v4_key k;
+
+	(void)t;
+	pkt_in4(H, k.addr);
+	CHECK(bpf_map_lookup_elem(bpf_map__fd(skel->maps.member_mtu), &k, &v) != 0,
+	      "member_mtu has an entry for H (mtu %u)", v.mtu);
+	member_mtu_clear();
+}
+
+/* A learned entry older than IG_MEMBER_MTU_EXPIRE_S. */
+static void cfg_dyn_expired_1300(const struct tcase *t)
+{
+	struct ig_member_mtu v = { .mtu = 1300, .path_mtu = 1320 };
+	struct timespec ts;
+	struct ig_v4_key k;
+
+	cfg_dyn(t);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	v.learned_ns = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec -
+		       (IG_MEMBER_MTU_EXPIRE_S + 1) * 1000000000ull;
+	pkt_in4(H, k.addr);
+	CHECK(bpf_map_update_elem(bpf_map__fd(skel->maps.member_mtu), &k, &v, BPF_ANY) == 0,
+	      "member_mtu update: %s", strerror(errno));
+}
 
 /* ---- the table --------------------------------------------------------- */
 
@@ -1683,6 +1837,132 @@ static const struct tcase cases[] = {
 	  { .kind = PKT_ISATAP, .dmac = MAC_H, .smac = MAC_DEV4,
 	    .tags = TAG1(TPID_Q, TCI(4, 0, 0)), .ip4 = { .src = R1, .dst = H, .ttl = 64 },
 	    .ip6 = IP6(LL_R1, LL_H, 255), .l4 = RA_DEFAULT } },
+	/* ---- ICMPv4 errors about tunnelled packets (RFC 4213 3.4, bpf/icmp4.h) ---- */
+	{ "icmp4: time exceeded about R1 -> H, whole quote -> ICMPv6 time exceeded to D::100",
+	  DEV_V4, ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), ECHO, 0),
+	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
+	  RELAY_OUT(3, 0, 0, IP6(D100, P_H, 63), ECHO, 0) },
+	{ "icmp4: time exceeded quoting IPv6 header + 8 bytes exactly -> relayed, 48-byte quote",
+	  DEV_V4, ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), TCP, 48),
+	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
+	  RELAY_OUT(3, 0, 0, IP6(D100, P_H, 63), TCP, 48) },
+	{ "icmp4: time exceeded (reassembly, code 1) -> ICMPv6 time exceeded code 0", DEV_V4,
+	  ICMP4_ERR_IN(11, 1, 0, R1, H, 0, IP6(D100, P_H, 63), UDP(100), 0),
+	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
+	  RELAY_OUT(3, 0, 0, IP6(D100, P_H, 63), UDP(100), 0) },
+	{ "icmp4: host unreachable -> ICMPv6 destination unreachable, address unreachable",
+	  DEV_V4, ICMP4_ERR_IN(3, 1, 0, R1, H, 0, IP6(D100, P_H, 63), TCP, 0),
+	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
+	  RELAY_OUT(1, 3, 0, IP6(D100, P_H, 63), TCP, 0) },
+	{ "icmp4: protocol unreachable (member has no ISATAP) -> address unreachable", DEV_V4,
+	  ICMP4_ERR_IN(3, 2, 0, R1, H, 0, IP6(D100, P_H, 63), ECHO, 0),
+	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
+	  RELAY_OUT(1, 3, 0, IP6(D100, P_H, 63), ECHO, 0) },
+	{ "icmp4: communication administratively filtered -> administratively prohibited",
+	  DEV_V4, ICMP4_ERR_IN(3, 13, 0, R1, H, 0, IP6(D100, P_H, 63), TCP, 0),
+	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
+	  RELAY_OUT(1, 1, 0, IP6(D100, P_H, 63), TCP, 0) },
+	{ "icmp4: error about a packet from the second address R2 -> source P::5efe:c000:202",
+	  DEV_V4, ICMP4_ERR_IN(11, 0, 0, R2, H, 0, IP6(D100, P_H, 63), ECHO, 0),
+	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
+	  { .kind = PKT_IPV6, .dmac = MAC_NH6, .smac = MAC_DEV6, .ip6 = IP6(P_R2, D100, 64),
+	    .l4 = TIME_EXCEEDED(IP6(D100, P_H, 63), ECHO) } },
+	{ "icmp4: frag needed, next-hop MTU 1400, dynamic mode -> Packet Too Big 1380, learned",
+	  DEV_V4, ICMP4_ERR_IN(3, 4, 1400, R1, H, 0x4000, IP6(D100, P_H, 63), UDP(1352), Q576),
+	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
+	  RELAY_OUT(2, 0, 1380, IP6(D100, P_H, 63), UDP(1352), Q576), cfg_dyn, mtu_1380_restore },
+	{ "icmp4: frag needed, next-hop MTU 1200 -> Packet Too Big 1280 (clamped), DF off",
+	  DEV_V4, ICMP4_ERR_IN(3, 4, 1200, R1, H, 0x4000, IP6(D100, P_H, 63), UDP(1232), Q576),
+	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
+	  RELAY_OUT(2, 0, 1280, IP6(D100, P_H, 63), UDP(1232), Q576), cfg_dyn,
+	  mtu_1280_nodf_restore },
+	{ "icmp4: frag needed without next-hop MTU (old router), 1500 outer -> plateau 1492",
+	  DEV_V4, ICMP4_ERR_IN(3, 4, 0, R1, H, 0x4000, IP6(D100, P_H, 63), UDP(1432), Q576),
+	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
+	  RELAY_OUT(2, 0, 1472, IP6(D100, P_H, 63), UDP(1432), Q576), cfg_dyn,
+	  mtu_plateau_restore },
+	{ "icmp4: after learning 1380, a 1381-byte packet to H -> ICMPv6 Packet Too Big 1380",
+	  DEV_V6, NATIVE_IN(IP6(D100, P_H, 64), UDP(1333)),
+	  XDP_TX, IG_ICMP_TOO_BIG, OUT_EXACT,
+	  NATIVE_OUT(IP6(P_R1, D100, 64), TOO_BIG(1380, IP6(D100, P_H, 64), UDP(1333))),
+	  cfg_dyn_learn_1400, cfg_dyn_restore },
+	{ "icmp4: after learning 1380, a 1380-byte packet to H -> encapsulated, DF set",
+	  DEV_V6, NATIVE_IN(IP6(D100, P_H, 64), UDP(1332)),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
+	  { .kind = PKT_ISATAP, .dmac = MAC_H, .smac = MAC_DEV4,
+	    .ip4 = { .src = R1, .dst = H, .frag = 0x4000 }, .ip6 = IP6(D100, P_H, 63),
+	    .l4 = UDP(1332) }, cfg_dyn_learn_1400, cfg_dyn_restore },
+	{ "icmp4: after the 1280 clamp, a 1280-byte packet to H -> encapsulated with DF clear",
+	  DEV_V6, NATIVE_IN(IP6(D100, P_H, 64), UDP(1232)),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
+	  ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63), UDP(1232)),
+	  cfg_dyn_learn_1200, cfg_dyn_restore },
+	{ "icmp4: after the 1280 clamp, a 1281-byte packet -> Packet Too Big 1280", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), UDP(1233)), XDP_TX, IG_ICMP_TOO_BIG, OUT_EXACT,
+	  NATIVE_OUT(IP6(P_R1, D100, 64), TOO_BIG(1280, IP6(D100, P_H, 64), UDP(1233))),
+	  cfg_dyn_learn_1200, cfg_dyn_restore },
+	{ "icmp4: learned entry expired -> the configured 1480 applies again", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), UDP(1352)),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
+	  { .kind = PKT_ISATAP, .dmac = MAC_H, .smac = MAC_DEV4,
+	    .ip4 = { .src = R1, .dst = H, .frag = 0x4000 }, .ip6 = IP6(D100, P_H, 63),
+	    .l4 = UDP(1352) }, cfg_dyn_expired_1300, mtu_none },
+	{ "icmp4: frag needed about a DF-clear packet (static mode) -> not relayed, not learned",
+	  DEV_V4, ICMP4_ERR_IN(3, 4, 1200, R1, H, 0, IP6(D100, P_H, 63), UDP(1232), Q576),
+	  XDP_PASS, IG_ICMP4_NOT_RELAYED, OUT_SAME, { 0 }, NULL, mtu_none },
+	{ "icmp4: second error to D::100 within the interval -> icmp4_relay_rate_limited",
+	  DEV_V4, ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), ECHO, 0),
+	  XDP_DROP, IG_ICMP4_RELAY_RATE_LIMITED, OUT_ANY, { 0 }, prime },
+	{ "icmp4: quote of the IPv6 header + 4 bytes -> not relayed, passed untouched", DEV_V4,
+	  ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), TCP, 44),
+	  XDP_PASS, IG_ICMP4_NOT_RELAYED, OUT_SAME },
+	{ "icmp4: old router quoting 8 bytes of the IPv6 packet -> not relayed", DEV_V4,
+	  ICMP4_ERR_IN(3, 1, 0, R1, H, 0, IP6(D100, P_H, 63), TCP, 8),
+	  XDP_PASS, IG_ICMP4_NOT_RELAYED, OUT_SAME },
+	{ "icmp4: bad ICMPv4 checksum -> not relayed, passed untouched", DEV_V4,
+	  ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), ECHO, 0, .icmp4.bad_csum = 1),
+	  XDP_PASS, IG_ICMP4_NOT_RELAYED, OUT_SAME },
+	{ "icmp4: bad outer IPv4 checksum -> not relayed, passed untouched", DEV_V4,
+	  ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), ECHO, 0,
+		       .ip4.csum = PKT_CSUM_BAD),
+	  XDP_PASS, IG_ICMP4_NOT_RELAYED, OUT_SAME },
+	{ "icmp4: error about an ICMPv6 error (RFC 4443 2.4 e) -> not relayed", DEV_V4,
+	  ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), ICMP6_UNREACH, 0),
+	  XDP_PASS, IG_ICMP4_NOT_RELAYED, OUT_SAME },
+	{ "icmp4: error about the router's own RA (link-local inner source) -> not relayed",
+	  DEV_V4, ICMP4_ERR_IN(3, 3, 0, R1, H, 0, IP6(LL_R1, LL_H, 255), L4_ICMP6(134), 0),
+	  XDP_PASS, IG_ICMP4_NOT_RELAYED, OUT_SAME },
+	{ "icmp4: inner source ::ffff:192.0.2.99 (not routable) -> not relayed", DEV_V4,
+	  ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6("::ffff:192.0.2.99", P_H, 63), TCP, 0),
+	  XDP_PASS, IG_ICMP4_NOT_RELAYED, OUT_SAME },
+	{ "icmp4: inner source with no route back (2001:db8:bad::1) -> not relayed", DEV_V4,
+	  ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D_NR, P_H, 63), TCP, 0),
+	  XDP_PASS, IG_ICMP4_NOT_RELAYED, OUT_SAME },
+	{ "icmp4: quote from H (not one of our addresses) -> pass_not_isatap4", DEV_V4,
+	  ICMP4_ERR_IN(11, 0, 0, H, R1, 0, IP6(P_H, D100, 63), TCP, 0),
+	  XDP_PASS, IG_PASS_NOT_ISATAP4, OUT_SAME },
+	{ "icmp4: quote to non-member N -> pass_not_isatap4", DEV_V4,
+	  ICMP4_ERR_IN(11, 0, 0, R1, N, 0, IP6(D100, P_N, 63), TCP, 0),
+	  XDP_PASS, IG_PASS_NOT_ISATAP4, OUT_SAME },
+	{ "icmp4: quoted packet is UDP, not protocol 41 -> pass_not_isatap4", DEV_V4,
+	  ICMP4_ERR_IN(3, 3, 0, R1, H, 0, IP6(D100, P_H, 63), TCP, 0, .q_ip4.proto = 17),
+	  XDP_PASS, IG_PASS_NOT_ISATAP4, OUT_SAME },
+	{ "icmp4: quoted header with IHL 6 (never ours) -> pass_not_isatap4", DEV_V4,
+	  ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), TCP, 0,
+		       .q_ip4.opts = OPT_RTR_ALERT, .q_ip4.opts_len = 4),
+	  XDP_PASS, IG_PASS_NOT_ISATAP4, OUT_SAME },
+	{ "icmp4: quote of only the outer IPv4 header's first 12 bytes -> pass_not_isatap4",
+	  DEV_V4, ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), TCP, 0,
+			       .cut_to = 14 + 20 + 8 + 12, .ip4.tot_len_adj = -(20 + 60 - 12)),
+	  XDP_PASS, IG_PASS_NOT_ISATAP4, OUT_SAME },
+	{ "icmp4: echo request to R1 -> pass_not_isatap4 (the kernel answers)", DEV_V4,
+	  ICMP4_ERR_IN(8, 0, 0, R1, H, 0, IP6(D100, P_H, 63), TCP, 0),
+	  XDP_PASS, IG_PASS_NOT_ISATAP4, OUT_SAME },
+	{ "icmp4: error to an address that is not the router's -> pass_not_isatap4", DEV_V4,
+	  { .kind = PKT_ICMP4_ERR, .dmac = MAC_DEV4, .smac = MAC_H,
+	    .ip4 = { .src = RT4, .dst = H11, .proto = 1 }, .icmp4 = { .type = 11 },
+	    .q_ip4 = { .src = R1, .dst = H }, .ip6 = IP6(D100, P_H, 63), .l4 = TCP },
+	  XDP_PASS, IG_PASS_NOT_ISATAP4, OUT_SAME },
 };
 #pragma GCC diagnostic pop
 

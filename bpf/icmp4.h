@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * icmp4.h - ICMPv4 errors about packets the router tunnelled (RFC 4213
+ * §3.4), and the per-member tunnel MTU they teach (RFC 4213 §3.2).
+ *
+ * An IPv4 router between isagate and a member answers an encapsulated
+ * packet it cannot deliver with an ICMPv4 error to the outer source, one of
+ * the router's addresses.  When that error quotes the outer IPv4 header, the
+ * inner IPv6 header and at least 8 more bytes, the datapath turns it into
+ * the ICMPv6 error the inner source needs and forwards it on the IPv6 side:
+ *
+ *   ICMPv4 time exceeded (11, any code)       -> ICMPv6 Time Exceeded, code 0
+ *                                                (hop limit exceeded in transit)
+ *   ICMPv4 fragmentation needed (3/4)          -> ICMPv6 Packet Too Big, MTU =
+ *                                                the member's new tunnel MTU
+ *   ICMPv4 unreachable, administratively       -> ICMPv6 Destination Unreachable,
+ *     prohibited (3/9, 3/10, 3/13)               code 1 (administratively prohibited)
+ *   ICMPv4 unreachable, any other code         -> ICMPv6 Destination Unreachable,
+ *                                                code 3 (address unreachable: the
+ *                                                tunnel, the IPv6 link, failed to
+ *                                                deliver, RFC 4443 §3.1)
+ *
+ * The ICMPv6 message comes from the router's ISATAP address on the prefix of
+ * the quoted inner destination (<prefix>::5efe:<quoted outer source>), goes
+ * to the quoted inner source and quotes the inner packet, as much as the
+ * ICMPv4 error held, at most what fits in 1280 bytes.  It is built in place:
+ * the quoted IPv6 packet sits at offset 14 + IHL*4 + 8 + 20 >= 62 of the
+ * frame, exactly where it must be behind the new Ethernet, IPv6 and ICMPv6
+ * headers once the head moves forward by IHL*4 - 20.
+ *
+ * Not relayed (counted icmp4_not_relayed, passed to the kernel untouched):
+ * bad ICMPv4 or IPv4 checksum, a quote shorter than the IPv6 header + 8
+ * bytes (old routers quote 8 bytes only), a quote that is not an IPv6
+ * packet (or a non-first fragment), an error about an ICMPv6 error (RFC 4443
+ * §2.4 e), an inner source that is not a routable unicast address (::,
+ * loopback, IPv4-mapped, multicast, link-local, or an ISATAP address of
+ * ours), an inner destination outside the ISATAP prefixes, fragmentation
+ * needed about a packet sent without DF (not a genuine report: static MTU
+ * mode never sets DF), no route back to the inner source.  Anything that is
+ * not an ICMPv4 error about a protocol-41 packet from one of our addresses
+ * to a member stays pass_not_isatap4, as before: the kernel's own ICMP
+ * handling is unchanged.
+ *
+ * Fragmentation needed also records the member's tunnel MTU = next-hop MTU
+ * - 20 in member_mtu (include/isagate.h).  A next-hop MTU of 0 (RFC 1191 §5:
+ * routers older than path MTU discovery) or one not below the reported
+ * packet's length is replaced by the RFC 1191 plateau below that length.
+ * Below 1280 the MTU is clamped at 1280 and the member's packets leave with
+ * DF clear, so that IPv4 fragments them (RFC 4213 §3.2: the tunnel keeps
+ * working as in static mode).  Entries expire after IG_MEMBER_MTU_EXPIRE_S;
+ * a lower report replaces an entry at once, a higher one only once it has
+ * expired.
+ */
+#ifndef IG_ICMP4_H
+#define IG_ICMP4_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/icmp.h>
+#include <linux/ipv6.h>
+#include <linux/icmpv6.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "isagate.h"
+#include "csum.h"
+#include "parse.h"
+#include "maps.h"
+#include "isatap.h"
+#include "tunnel.h"
+#include "forward.h"
+#include "vlan.h"
+#include "icmp6.h"
+#include "verdict.h"
+
+#define ICMPV6_DEST_UNREACH_T    1
+#define ICMPV6_ADDR_UNREACH_C    3
+#define ICMPV6_ADM_PROHIBITED_C  1
+
+/* Longest ICMPv4 message whose checksum is verified (RFC 1812 §4.3.2.3
+ * errors are at most 576 bytes with their IPv4 header). */
+#define IG_ICMP4_MAX_LEN (IG_SUM_MAX_WORDS * 4)
+/* ICMPv6 error header + quote in an IPv6 packet of 1280 bytes. */
+#define IG_ICMP6_QUOTE_MAX (IG_ICMP6_MIN_MTU - sizeof(struct ipv6hdr) - 8)
+#define IG_MTU_EXPIRE_NS ((__u64)IG_MEMBER_MTU_EXPIRE_S * 1000000000ull)
+
+/*
+ * The tunnel MTU and DF bit for packets to member v4: *mtu and *df stay as
+ * given (the configured values) unless a fresh learned entry lowers the MTU
+ * or clears DF.  An expired entry is removed.
+ */
+static __always_inline void member_mtu_apply(__u32 v4, __u16 *mtu, int *df)
+{
+	struct ig_member_mtu *e;
+	struct ig_v4_key k;
+
+	__builtin_memcpy(k.addr, &v4, sizeof(k.addr));
+	e = bpf_map_lookup_elem(&member_mtu, &k);
+	if (!e)
+		return;
+	if (bpf_ktime_get_coarse_ns() - e->learned_ns >= IG_MTU_EXPIRE_NS) {
+		bpf_map_delete_elem(&member_mtu, &k);
+		return;
+	}
+	if (e->mtu < *mtu)
+		*mtu = e->mtu;
+	if (e->flags & IG_MTU_F_NO_DF)
+		*df = 0;
+}
+
+/* Record what a fragmentation-needed report taught about member v4: a lower
+ * (or equal: refreshed) path MTU replaces a fresh entry, anything replaces an
+ * expired one. */
+static __always_inline void member_mtu_learn(__u32 v4, __u16 mtu, __u16 path_mtu, __u32 flags)
+{
+	struct ig_member_mtu *e, n = { .mtu = mtu, .path_mtu = path_mtu, .flags = flags };
+	__u64 now = bpf_ktime_get_coarse_ns();
+	struct ig_v4_key k;
+
+	__builtin_memcpy(k.addr, &v4, sizeof(k.addr));
+	e = bpf_map_lookup_elem(&member_mtu, &k);
+	if (e && now - e->learned_ns < IG_MTU_EXPIRE_NS && e->path_mtu < path_mtu)
+		return;
+	n.learned_ns = now;
+	bpf_map_update_elem(&member_mtu, &k, &n, BPF_ANY);
+}
+
+/* RFC 1191 §7 plateau below an IPv4 packet of tot_len bytes. */
+static __always_inline __u16 pmtu_plateau(__u16 tot_len)
+{
+	if (tot_len > 32000)
+		return 32000;
+	if (tot_len > 17914)
+		return 17914;
+	if (tot_len > 8166)
+		return 8166;
+	if (tot_len > 4352)
+		return 4352;
+	if (tot_len > 2002)
+		return 2002;
+	if (tot_len > 1492)
+		return 1492;
+	if (tot_len > 1006)
+		return 1006;
+	return 576;
+}
+
+/* A destination an error may be relayed to: routable unicast, not ours. */
+static __always_inline int relay_dst_ok(const struct in6_addr *a)
+{
+	if (ipv6_src_invalid(a) || ipv6_is_linklocal(a))
+		return 0;
+	if (ipv6_is_isatap(a) && isatap_prefix(a))
+		return 0;
+	return 1;
+}
+
+/* Working space of icmp4_relay(), per CPU (not pinned): kept off the stack. */
+struct icmp4_scratch {
+	struct bpf_fib_lookup fib;
+	struct ipv6hdr h6;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct icmp4_scratch);
+} icmp4_scratch SEC(".maps");
+
+/*
+ * An IPv4 ICMP packet (protocol 1) at c->pos, on either side.  Relays it
+ * as described above, or passes it on untouched.
+ */
+static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifindex,
+						  struct hdr_cursor *c, const struct ig_config *cfg)
+{
+	const struct verdict pass = mk(XDP_PASS, IG_PASS_NOT_ISATAP4);
+	const struct verdict no = mk(XDP_PASS, IG_ICMP4_NOT_RELAYED);
+	const __u32 head = sizeof(struct ethhdr) + sizeof(struct ipv6hdr) + 8;
+	struct ethhdr *eth = (void *)(long)ctx->data;
+	struct icmp4_scratch *sc;
+	struct bpf_fib_lookup *fib;
+	struct in6_addr src, dst;
+	struct ipv6hdr *q6, *h6;
+	struct icmp6hdr *icmp6;
+	struct icmphdr *icmp;
+	struct ig_router *rtr;
+	struct iphdr *ip, *q;
+	__u8 our_mac[ETH_ALEN], peer_mac[ETH_ALEN];
+	__u32 hlen, tot_len, icmp_len, qlen, q6_total, info = 0, member;
+	__u8 type, code, l4_type;
+	void *data, *end = c->end;
+	__u64 sum = 0;
+	__u16 csum;
+	__u32 zero = 0;
+	int rc, act;
+
+	if (parse_iphdr(c, &ip) < 0 || (ip->frag_off & bpf_htons(IP_MF | IP_OFFMASK)))
+		return pass;
+	rtr = router_lookup(ip->daddr);
+	if (!rtr || !(rtr->flags & IG_ROUTER_F_SELF))
+		return pass;
+	hlen = ip->ihl * 4;
+	tot_len = bpf_ntohs(ip->tot_len);
+	if (tot_len < hlen + sizeof(*icmp) + sizeof(*q) || (void *)ip + tot_len > end)
+		return pass;
+	icmp = c->pos;
+	if ((void *)(icmp + 1) > end ||
+	    (icmp->type != ICMP_DEST_UNREACH && icmp->type != ICMP_TIME_EXCEEDED))
+		return pass;
+	/* About a packet we encapsulated: protocol 41, IHL 5, from one of our
+	 * addresses to a member. */
+	q = (void *)(icmp + 1);
+	if ((void *)(q + 1) > end || q->version != 4 || q->ihl != 5 ||
+	    q->protocol != IPPROTO_IPV6)
+		return pass;
+	rtr = router_lookup(q->saddr);
+	if (!rtr || !(rtr->flags & IG_ROUTER_F_SELF))
+		return pass;
+	member = q->daddr;
+	if (!member_lookup(member))
+		return pass;
+
+	/* Ours: from here on a refusal is icmp4_not_relayed. */
+	if (!ipv4_csum_ok(ip, end))
+		return no;
+	icmp_len = tot_len - hlen;
+	if (icmp_len > IG_ICMP4_MAX_LEN)
+		return no;
+	if (pkt_sum_words(icmp, end, icmp_len / 4, &sum) ||
+	    pkt_sum_tail((const __u8 *)icmp + (icmp_len & 0x7fc), end, icmp_len & 3, &sum) ||
+	    csum_fold(sum) != 0xffff)
+		return no;
+
+	/* The quote: the original datagram is the RFC 4884 length when the
+	 * error carries one, else everything after the ICMPv4 header. */
+	qlen = icmp_len - sizeof(*icmp);
+	if (((__u8 *)icmp)[5] && ((__u8 *)icmp)[5] * 4u < qlen)
+		qlen = ((__u8 *)icmp)[5] * 4u;
+	if (q->frag_off & bpf_htons(IP_OFFMASK) || qlen < sizeof(*q) + sizeof(*q6) + 8)
+		return no;
+	qlen -= sizeof(*q);
+	q6 = (void *)(q + 1);
+	if ((void *)(q6 + 1) + 8 > end || q6->version != 6)
+		return no;
+	q6_total = sizeof(*q6) + bpf_ntohs(q6->payload_len);
+	if (qlen > q6_total)
+		qlen = q6_total;
+	if (qlen > IG_ICMP6_QUOTE_MAX)
+		qlen = IG_ICMP6_QUOTE_MAX;
+	l4_type = *(__u8 *)(q6 + 1);
+	if (q6->nexthdr == IPPROTO_ICMPV6 && l4_type < 128)
+		return no;
+	dst = q6->saddr;
+	if (!relay_dst_ok(&dst) || !ipv6_is_isatap(&q6->daddr) || !isatap_prefix(&q6->daddr))
+		return no;
+	isatap_addr(&q6->daddr, q->saddr, &src);
+
+	type = ICMPV6_DEST_UNREACH_T;
+	code = ICMPV6_ADDR_UNREACH_C;
+	if (icmp->type == ICMP_TIME_EXCEEDED) {
+		type = ICMPV6_TIME_EXCEED_T;
+		code = 0;
+	} else if (icmp->code == ICMP_FRAG_NEEDED) {
+		__u16 qtot = bpf_ntohs(q->tot_len), pmtu = bpf_ntohs(icmp->un.frag.mtu);
+		__u16 mtu = IG_ICMP6_MIN_MTU, tmtu = cfg->tunnel_mtu;
+		__u32 flags = 0;
+
+		if (!(q->frag_off & bpf_htons(IP_DF)))
+			return no;
+		if (pmtu < 68 || pmtu >= qtot) {
+			pmtu = pmtu_plateau(qtot);
+			flags |= IG_MTU_F_PLATEAU;
+		}
+		if (pmtu >= IG_ICMP6_MIN_MTU + sizeof(struct iphdr))
+			mtu = pmtu - sizeof(struct iphdr);
+		else
+			flags |= IG_MTU_F_NO_DF;
+		member_mtu_learn(member, mtu, pmtu, flags);
+		type = ICMPV6_PKT_TOOBIG_T;
+		code = 0;
+		info = mtu < tmtu ? mtu : tmtu;
+	} else if (icmp->code == ICMP_NET_ANO || icmp->code == ICMP_HOST_ANO ||
+		   icmp->code == ICMP_PKT_FILTERED) {
+		code = ICMPV6_ADM_PROHIBITED_C;
+	}
+
+	if (!ratelimit_ok(&dst, IG_RL_ICMP, cfg->icmp_min_interval_ms))
+		return mk(XDP_DROP, IG_ICMP4_RELAY_RATE_LIMITED);
+
+	/* The way back to the inner source, before the frame changes. */
+	sc = bpf_map_lookup_elem(&icmp4_scratch, &zero);
+	if (!sc)
+		return mk(XDP_DROP, IG_DROP_INTERNAL);
+	fib = &sc->fib;
+	h6 = &sc->h6;
+	__builtin_memset(h6, 0, sizeof(*h6));
+	h6->version = 6;
+	h6->nexthdr = IPPROTO_ICMPV6;
+	h6->saddr = src;
+	h6->daddr = dst;
+	rc = fib_lookup6(ctx, ifindex, fib, h6, sizeof(*h6) + 8 + qlen, cfg);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
+		return no;
+	if ((void *)(eth + 1) > end)
+		return no;
+	__builtin_memcpy(our_mac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(peer_mac, eth->h_source, ETH_ALEN);
+
+	/* In place: the quoted IPv6 packet stays where it is. */
+	if (bpf_xdp_adjust_head(ctx, (int)(hlen - sizeof(struct iphdr))))
+		return mk(XDP_DROP, IG_DROP_INTERNAL);
+	if (trim_frame(ctx, head + qlen))
+		return mk(XDP_DROP, IG_DROP_INTERNAL);
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if (data + head > end)
+		return mk(XDP_DROP, IG_DROP_INTERNAL);
+	q6 = data + sizeof(struct ethhdr);
+	icmp6 = (void *)(q6 + 1);
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
+		eth_write(eth, our_mac, peer_mac, ETH_P_IPV6);
+	else
+		eth_write(eth, fib->dmac, fib->smac, ETH_P_IPV6);
+	ip6_build(q6, &src, &dst, 8 + qlen, IG_ICMP6_HOPLIMIT);
+	icmp6->icmp6_type = type;
+	icmp6->icmp6_code = code;
+	icmp6->icmp6_cksum = 0;
+	icmp6->icmp6_dataun.un_data32[0] = bpf_htonl(info);
+
+	sum = icmp6_pseudo_sum(&src, &dst, 8 + qlen);
+	if (pkt_sum_words(icmp6, end, (8 + qlen) / 4, &sum) ||
+	    pkt_sum_tail(data + head + (qlen & ~3u), end, qlen & 3, &sum))
+		return mk(XDP_DROP, IG_DROP_INTERNAL);
+	csum = ~csum_fold(sum);
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	icmp6 = data + sizeof(struct ethhdr) + sizeof(struct ipv6hdr);
+	if ((void *)(icmp6 + 1) > end)
+		return mk(XDP_DROP, IG_DROP_INTERNAL);
+	icmp6->icmp6_cksum = csum;
+
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
+		return mk(XDP_PASS, IG_ICMP4_RELAY_KERNEL);
+	act = redirect_port(fib->ifindex);
+	if (act != XDP_REDIRECT) {
+		eth = data;
+		if ((void *)(eth + 1) > end)
+			return mk(XDP_DROP, IG_DROP_INTERNAL);
+		eth_write(eth, our_mac, peer_mac, ETH_P_IPV6);
+		return mk(XDP_PASS, IG_ICMP4_RELAY_KERNEL);
+	}
+	if (vlan_egress(ctx, cfg, fib->ifindex))
+		return mk(XDP_DROP, IG_DROP_INTERNAL);
+	return mk(act, IG_ICMP4_RELAYED);
+}
+
+/*
+ * icmp4_relay() as a global function (checked once by the verifier, its
+ * stack frame apart from the entry point's): the frame holds an untagged
+ * IPv4 packet (VLAN tags already removed) that arrived on logical
+ * interface ifindex.  Returns verdict_pack() of the verdict.
+ */
+__attribute__((noinline)) int icmp4_relay_send(struct xdp_md *ctx, __u32 ifindex)
+{
+	const struct ig_config *cfg;
+	struct hdr_cursor c;
+	struct ethhdr *eth;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cfg)
+		return verdict_pack(mk(XDP_DROP, IG_DROP_INTERNAL));
+	cursor_init(&c, ctx);
+	if (parse_ethhdr(&c, &eth) != bpf_htons(ETH_P_IP))
+		return verdict_pack(mk(XDP_DROP, IG_DROP_INTERNAL));
+	return verdict_pack(icmp4_relay(ctx, ifindex, &c, cfg));
+}
+
+#endif /* IG_ICMP4_H */
