@@ -7,7 +7,8 @@ played by this script).
   send    run on an ISATAP host: send one IPv6 packet tunnelled in IPv4
           (protocol 41) to the router and wait for the tunnelled reply:
           echo -> echo reply (or, with --expect time-exceeded, an ICMPv6
-          Time Exceeded), syn -> SYN-ACK, rs (router solicitation) -> router
+          Time Exceeded), syn -> SYN-ACK (--expect admin-prohibited: an
+          ICMPv6 administratively prohibited instead, for echo too), rs (router solicitation) -> router
           advertisement, ns (NUD for --dst) -> neighbour advertisement.
           Prints one JSON object; exits 0 when the expected reply came back,
           1 when none did before --timeout, 2 on bad usage.
@@ -84,8 +85,9 @@ def l4_csum_ok(ip6):
 def parse_reply(data, args, ident, seq, sport):
     """Return a dict describing a protocol-41 packet, with 'match' set when
     it is the reply we wait for."""
-    from scapy.layers.inet6 import (IPv6, ICMPv6EchoReply, ICMPv6TimeExceeded, ICMPv6ND_RA,
-                                    ICMPv6ND_NA, ICMPv6NDOptPrefixInfo, ICMPv6NDOptMTU)
+    from scapy.layers.inet6 import (IPv6, ICMPv6EchoReply, ICMPv6TimeExceeded, ICMPv6DestUnreach,
+                                    ICMPv6ND_RA, ICMPv6ND_NA, ICMPv6NDOptPrefixInfo,
+                                    ICMPv6NDOptMTU)
     from scapy.layers.inet import TCP
 
     if len(data) < 20:
@@ -138,6 +140,10 @@ def parse_reply(data, args, ident, seq, sport):
     elif ip6.haslayer(ICMPv6TimeExceeded):
         out["kind"] = "time-exceeded"
         out["match"] = args.expect == "time-exceeded"
+    elif ip6.haslayer(ICMPv6DestUnreach):
+        out["kind"] = "dest-unreach"
+        out["code"] = ip6[ICMPv6DestUnreach].code
+        out["match"] = args.expect == "admin-prohibited" and out["code"] == 1
     elif ip6.haslayer(ICMPv6EchoReply):
         e = ip6[ICMPv6EchoReply]
         out["kind"] = "echo-reply"
@@ -191,7 +197,7 @@ def cmd_send(args):
             continue
         if info["match"]:
             result["reply"] = info
-            if args.kind == "syn":
+            if args.kind == "syn" and info["kind"] == "syn-ack":
                 # Like a host whose SYN was a probe: reset, so the remote
                 # stops retransmitting its SYN-ACK.
                 s.sendto(build_rst(args, sport, info["tcp_ack"]), (args.router, 0))
@@ -255,8 +261,10 @@ def main():
     s.add_argument("--inner-src", required=True, help="inner IPv6 source")
     s.add_argument("--dst", required=True, help="inner IPv6 destination")
     s.add_argument("--kind", choices=("echo", "syn", "rs", "ns"), default="echo")
-    s.add_argument("--expect", choices=("reply", "time-exceeded"), default="reply",
-                   help="for echo: wait for the echo reply or for a Time Exceeded")
+    s.add_argument("--expect", choices=("reply", "time-exceeded", "admin-prohibited"),
+                   default="reply",
+                   help="wait for the reply, a Time Exceeded (echo) or a Destination "
+                        "Unreachable, administratively prohibited (echo, syn)")
     s.add_argument("--dport", type=int, default=5985, help="TCP port for --kind syn")
     s.add_argument("--hlim", type=int, default=64, help="inner hop limit")
     s.add_argument("--tclass", type=int, default=0, help="inner traffic class")
