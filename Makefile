@@ -52,9 +52,9 @@ $(BUILD)/test_datapath: tests/unit/test_datapath.c tests/unit/netns_fixture.c te
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/unit/test_datapath.c tests/unit/netns_fixture.c tests/unit/pkt.c $(USER_LIB) -o $@ $(LDLIBS)
 
-$(BUILD)/fuzz_datapath: tests/fuzz/fuzz_datapath.c tests/unit/netns_fixture.c tests/unit/netns_fixture.h tests/unit/pkt.c tests/unit/pkt.h user/ra.c user/ra.h $(BUILD)/isagate.skel.h
+$(BUILD)/fuzz_datapath: tests/fuzz/fuzz_datapath.c tests/unit/netns_fixture.c tests/unit/netns_fixture.h tests/unit/pkt.c tests/unit/pkt.h $(USER_LIB) $(USER_HDRS) $(BUILD)/isagate.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/fuzz/fuzz_datapath.c tests/unit/netns_fixture.c tests/unit/pkt.c user/ra.c -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/fuzz/fuzz_datapath.c tests/unit/netns_fixture.c tests/unit/pkt.c $(USER_LIB) -o $@ $(LDLIBS)
 
 $(BUILD)/test_members: tests/unit/test_members.c tests/unit/harness.h $(USER_LIB) $(USER_HDRS) $(BUILD)/isagate.skel.h
 	$(call msg,CC,$@)

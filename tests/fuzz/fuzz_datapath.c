@@ -71,6 +71,7 @@
 #include "isagate.skel.h"
 #include "pkt.h"
 #include "ra.h"
+#include "policy.h"
 #include "netns_fixture.h"
 
 #define FRAME_MAX 3000          /* below BPF_PROG_TEST_RUN's XDP limit */
@@ -792,6 +793,7 @@ static int reason_action(int r)
 	case IG_FWD_DECAP: case IG_FWD_ENCAP: case IG_ICMP4_RELAYED:
 		return XDP_REDIRECT;
 	case IG_RD_RA_SENT: case IG_RD_NA_SENT: case IG_ICMP_TIME_EXCEEDED: case IG_ICMP_TOO_BIG:
+	case IG_POLICY_REJECT:
 		return XDP_TX;
 	default:
 		return XDP_DROP;
@@ -858,8 +860,9 @@ static int wf_generated(const struct ctx *c, const uint8_t *ip6, size_t plen,
 	default: {
 		size_t q = plen - 8;
 
-		if (t != (c->reason == IG_ICMP_TOO_BIG ? 2 : 3))
-			return violation(c, INV_WELLFORMED, "ICMPv6 error type %u", t);
+		if (t != (c->reason == IG_ICMP_TOO_BIG ? 2 : c->reason == IG_POLICY_REJECT ? 1 : 3) ||
+		    (c->reason == IG_POLICY_REJECT && ip6[41] != 1))
+			return violation(c, INV_WELLFORMED, "ICMPv6 error type %u code %u", t, ip6[41]);
 		if (40 + plen > 1280)
 			return violation(c, INV_WELLFORMED, "ICMPv6 error of %zu bytes > 1280",
 					 40 + plen);
@@ -1084,6 +1087,7 @@ static int check_run(struct ctx *c)
 					 o[15]);
 		return same_inner(c, o + 34, n - 34, in + 14, 40u + g16(in + 18), 0);
 	case IG_RD_RA_SENT: case IG_RD_NA_SENT: case IG_ICMP_TIME_EXCEEDED: case IG_ICMP_TOO_BIG:
+	case IG_POLICY_REJECT:
 		if (memcmp(o, in + 6, 6) || memcmp(o + 6, in, 6))
 			return violation(c, INV_WELLFORMED, "reply MACs not swapped");
 		if (g16(in + 12) == 0x0800) {
@@ -1095,12 +1099,13 @@ static int check_run(struct ctx *c)
 				return rc;
 			if (memcmp(o + 26, in + 30, 4) || memcmp(o + 30, in + 26, 4))
 				return violation(c, INV_ADMISSION, "reply not router -> sender");
-			if (r == IG_ICMP_TIME_EXCEEDED && (rc = check_decap_dst(c, in + li.ip6)))
+			if ((r == IG_ICMP_TIME_EXCEEDED || r == IG_POLICY_REJECT) &&
+			    (rc = check_decap_dst(c, in + li.ip6)))
 				return rc;
 			inner_len = g16(in + 16) - li.ihl;
 			return wf_generated(c, o + 34, n - 34 - 40, in + li.ip6, inner_len);
 		}
-		if (r != IG_ICMP_TIME_EXCEEDED && r != IG_ICMP_TOO_BIG)
+		if (r != IG_ICMP_TIME_EXCEEDED && r != IG_ICMP_TOO_BIG && r != IG_POLICY_REJECT)
 			return violation(c, INV_ADMISSION, "RA/NA for a native IPv6 frame");
 		if ((rc = admitted_encap(c)) || (rc = wf_native(c, o, n)))
 			return rc;
@@ -1111,6 +1116,40 @@ static int check_run(struct ctx *c)
 }
 
 /* ---- the loop ------------------------------------------------------------ */
+
+/* Policies the loop switches between (or none), through the loader's code. */
+static const char *const policies[] = {
+	"allow out tcp 3389\nallow out icmpv6 echo-request\nallow in tcp 5985\ndefault reject\n",
+	"reject out udp 53\nallow out tcp 135\nallow out tcp 49152-65535 after tcp/135\n"
+	"allow in icmpv6 echo-request remote 2001:db8::/32\nallow out any member 192.0.2.0/28\n"
+	"default drop\ntimeout tcp-syn 1\n",
+	"drop out icmpv6 128-129\nallow out any\nallow in any\ndefault reject\n",
+};
+
+static void random_policy(void)
+{
+	struct ig_pmaps m = {
+		.state = bpf_map__fd(skel->maps.policy_state),
+		.rules = bpf_map__fd(skel->maps.policy_rules),
+		.stats = bpf_map__fd(skel->maps.policy_stats),
+	};
+	unsigned int i = rn(2 * sizeof(policies) / sizeof(policies[0]));
+	struct ig_policy p;
+	char err[256];
+	int rc;
+
+	if (i >= sizeof(policies) / sizeof(policies[0])) {
+		rc = ig_policy_clear(&m);
+	} else if (ig_policy_parse_buf(policies[i], strlen(policies[i]), "fuzz", &p, err,
+				       sizeof(err))) {
+		fprintf(stderr, "fuzz_datapath: policy %u: %s\n", i, err);
+		return;
+	} else {
+		rc = ig_policy_apply(&m, &p);
+	}
+	if (rc)
+		fprintf(stderr, "fuzz_datapath: policy update failed: %s\n", strerror(-rc));
+}
 
 static void random_config(void)
 {
@@ -1271,8 +1310,10 @@ int main(int argc, char **argv)
 			if (elapsed >= seconds)
 				break;
 		}
-		if ((iter & 2047) == 2047)
+		if ((iter & 2047) == 2047) {
 			random_config();
+			random_policy();
+		}
 		c.seed_idx = rn(NSEEDS);
 		len = seed_len[c.seed_idx];
 		memcpy(in, seed_buf[c.seed_idx], len);
