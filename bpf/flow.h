@@ -18,6 +18,7 @@
 #include <bpf/bpf_endian.h>
 #include "isagate.h"
 #include "maps.h"
+#include "forward.h"
 
 #define IG_FLOW_FROM_MEMBER 0   /* decapsulated */
 #define IG_FLOW_TO_MEMBER   1   /* encapsulated */
@@ -127,26 +128,59 @@ static __always_inline void flow_dir_add(struct ig_flow_dir *d, const struct flo
 		d->icmp_type = m->icmp_type;
 }
 
-/* Account the packet described by m, whose verdict is reason. */
-static __always_inline void flow_account(const struct flow_meta *m, __u32 reason)
+/* This CPU's entry for the flow m describes, if it exists (and accounting
+ * is on): its forwarding decisions save the shared cache's lookup, and
+ * flow_account() updates it without a second lookup. */
+static __always_inline struct ig_flow *flow_lookup(const struct flow_meta *m)
+{
+	if (!m->valid || !m->account)
+		return NULL;
+	return bpf_map_lookup_elem(&flows, &m->key);
+}
+
+/* The forwarding decision of direction dir in f, or NULL.  The empty asm
+ * keeps clang from computing the address before the NULL check (the
+ * verifier refuses arithmetic on a pointer that may be NULL). */
+static __always_inline struct ig_fwd_entry *flow_fwd(struct ig_flow *f, int dir)
+{
+	if (!f)
+		return NULL;
+	asm volatile("" : "+r"(f));
+	return &f->fwd[dir & 1];
+}
+
+/*
+ * Account the packet described by m, whose verdict is reason, in f (from
+ * flow_lookup(), NULL when the flow is new: then an entry is created, in
+ * nf, scratch space, first).  A new flow's entry starts with the decision
+ * this packet was forwarded by (fib), if any.
+ */
+static __always_inline void flow_account(const struct flow_meta *m, __u32 reason,
+					 struct ig_flow *f, struct ig_flow *nf,
+					 const struct bpf_fib_lookup *fib,
+					 const struct ig_config *cfg)
 {
 	struct ig_vis_stats *vs;
-	struct ig_flow *f;
 	__u64 now;
 
 	if (!m->account || reason >= 64 || !((IG_FLOW_REASON_MASK >> reason) & 1))
 		return;
 	now = bpf_ktime_get_coarse_ns();
-	f = bpf_map_lookup_elem(&flows, &m->key);
 	if (!f) {
-		struct ig_flow nf = { .first_ns = now, .last_ns = now, .last_verdict = reason };
-
+		__builtin_memset(nf, 0, sizeof(*nf));
+		nf->first_ns = now;
+		nf->last_ns = now;
+		nf->last_verdict = reason;
 		if (m->dir == IG_FLOW_FROM_MEMBER)
-			flow_dir_add(&nf.from_member, m);
+			flow_dir_add(&nf->from_member, m);
 		else
-			flow_dir_add(&nf.to_member, m);
+			flow_dir_add(&nf->to_member, m);
+		if ((reason == IG_FWD_DECAP || reason == IG_FWD_ENCAP) && cfg->fwd_cache_ms)
+			fwd_entry_put(&nf->fwd[m->dir & 1], fib,
+				      m->len + (m->dir == IG_FLOW_TO_MEMBER ? 20 : 0), now,
+				      fwd_generation(), cfg);
 		vs = vis_counters();
-		if (!bpf_map_update_elem(&flows, &m->key, &nf, BPF_NOEXIST)) {
+		if (!bpf_map_update_elem(&flows, &m->key, nf, BPF_NOEXIST)) {
 			if (vs)
 				vs->flow_inserts++;
 			return;

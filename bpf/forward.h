@@ -48,43 +48,41 @@ static __always_inline int fwd_key_eq(const struct ig_fwd_key *a, const struct i
 	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
 }
 
-/* A cached decision for k in slot s, valid for a packet of tot_len bytes:
- * fill the egress ifindex and MACs of p and return 1; else 0. */
-static __always_inline int fwd_cache_get(const struct ig_fwd_slot *s, const struct ig_fwd_key *k,
-					 __u16 tot_len, __u64 now, __u64 gen,
-					 struct bpf_fib_lookup *p)
+/* A cached decision e, valid for a packet of tot_len bytes: fill the egress
+ * ifindex and MACs of p and return 1; else 0. */
+static __always_inline int fwd_entry_get(const struct ig_fwd_entry *e, __u16 tot_len, __u64 now,
+					 __u64 gen, struct bpf_fib_lookup *p)
 {
-	if (!fwd_key_eq(&s->key, k) || s->e.gen != gen || now >= s->e.expires_ns ||
-	    tot_len > s->e.max_len)
+	if (e->gen != gen || now >= e->expires_ns || tot_len > e->max_len)
 		return 0;
-	p->ifindex = s->e.ifindex;
-	__builtin_memcpy(p->dmac, s->e.dmac, ETH_ALEN);
-	__builtin_memcpy(p->smac, s->e.smac, ETH_ALEN);
+	p->ifindex = e->ifindex;
+	__builtin_memcpy(p->dmac, e->dmac, ETH_ALEN);
+	__builtin_memcpy(p->smac, e->smac, ETH_ALEN);
 	return 1;
 }
 
-/* Overwrite slot s with the decision p for k. */
-static __always_inline void fwd_cache_put(struct ig_fwd_slot *s, const struct ig_fwd_key *k,
-					  const struct bpf_fib_lookup *p, __u16 tot_len,
-					  __u64 now, __u64 gen, const struct ig_config *cfg)
+/* Record the decision p in e. */
+static __always_inline void fwd_entry_put(struct ig_fwd_entry *e, const struct bpf_fib_lookup *p,
+					  __u16 tot_len, __u64 now, __u64 gen,
+					  const struct ig_config *cfg)
 {
 	__u16 max_len = tot_len;
 
-	/* Same destination still valid: keep the longest length seen. */
-	if (fwd_key_eq(&s->key, k) && s->e.gen == gen && now < s->e.expires_ns &&
-	    s->e.ifindex == p->ifindex && s->e.max_len > max_len)
-		max_len = s->e.max_len;
-	s->key = *k;
-	s->e.expires_ns = now + (__u64)cfg->fwd_cache_ms * 1000000ull;
-	s->e.gen = gen;
-	s->e.ifindex = p->ifindex;
-	s->e.max_len = max_len;
-	__builtin_memcpy(s->e.dmac, p->dmac, ETH_ALEN);
-	__builtin_memcpy(s->e.smac, p->smac, ETH_ALEN);
+	/* Still valid for the same egress: keep the longest length seen. */
+	if (e->gen == gen && now < e->expires_ns && e->ifindex == p->ifindex &&
+	    e->max_len > max_len)
+		max_len = e->max_len;
+	e->expires_ns = now + (__u64)cfg->fwd_cache_ms * 1000000ull;
+	e->gen = gen;
+	e->ifindex = p->ifindex;
+	e->max_len = max_len;
+	__builtin_memcpy(e->dmac, p->dmac, ETH_ALEN);
+	__builtin_memcpy(e->smac, p->smac, ETH_ALEN);
 }
 
-/* Where a lookup's result goes in the cache. */
+/* Where a lookup's result goes: the flow's own entry, or a cache slot. */
 struct fwd_state {
+	struct ig_fwd_entry *fe;
 	struct ig_fwd_slot *slot;
 	__u64 now;
 	__u64 gen;
@@ -93,48 +91,64 @@ struct fwd_state {
 /*
  * The cached decision for k, when a fresh one exists: fills p's egress
  * ifindex and MACs and returns 1.  Else 0, with st telling fwd_cache_store()
- * where the FIB's answer goes.
+ * where the FIB's answer goes.  fe, when not NULL, is the flow's own entry
+ * (the flow table's, flow.h): it replaces the shared cache for that flow.
  */
 static __always_inline int fwd_cache_try(struct fwd_state *st, const struct ig_fwd_key *k,
 					 __u16 tot_len, const struct ig_config *cfg,
-					 struct bpf_fib_lookup *p)
+					 struct bpf_fib_lookup *p, struct ig_fwd_entry *fe)
 {
+	st->fe = NULL;
 	st->slot = NULL;
 	if (!cfg->fwd_cache_ms)
 		return 0;
-	st->slot = fwd_slot(k);
-	if (!st->slot)
-		return 0;
 	st->now = bpf_ktime_get_coarse_ns();
 	st->gen = fwd_generation();
-	return fwd_cache_get(st->slot, k, tot_len, st->now, st->gen, p);
+	if (fe) {
+		st->fe = fe;
+		return fwd_entry_get(fe, tot_len, st->now, st->gen, p);
+	}
+	st->slot = fwd_slot(k);
+	if (!st->slot || !fwd_key_eq(&st->slot->key, k))
+		return 0;
+	return fwd_entry_get(&st->slot->e, tot_len, st->now, st->gen, p);
 }
 
 static __always_inline int fwd_cache_store(const struct fwd_state *st, const struct ig_fwd_key *k,
 					   const struct bpf_fib_lookup *p, int rc, __u16 tot_len,
 					   const struct ig_config *cfg)
 {
-	if (rc == BPF_FIB_LKUP_RET_SUCCESS && st->slot)
-		fwd_cache_put(st->slot, k, p, tot_len, st->now, st->gen, cfg);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return rc;
+	if (st->fe) {
+		fwd_entry_put(st->fe, p, tot_len, st->now, st->gen, cfg);
+	} else if (st->slot) {
+		if (!fwd_key_eq(&st->slot->key, k)) {
+			st->slot->key = *k;
+			st->slot->e.expires_ns = 0;   /* another destination's */
+		}
+		fwd_entry_put(&st->slot->e, p, tot_len, st->now, st->gen, cfg);
+	}
 	return rc;
 }
 
 /*
  * The forwarding decision for an IPv6 packet (decapsulated) or an IPv4
  * destination (encapsulated): from the cache when a fresh entry exists, else
- * from the kernel FIB, as received on the (logical) interface ifindex.
+ * from the kernel FIB, as received on the (logical) interface ifindex; fe:
+ * the flow's own cache entry, or NULL (the shared cache).
  * Returns a BPF_FIB_LKUP_RET_* code; on success p holds the egress ifindex
  * and MACs (and only those, on a cache hit).
  */
 static __always_inline int fib_lookup6(struct xdp_md *ctx, __u32 ifindex, struct bpf_fib_lookup *p,
 				       const struct ipv6hdr *ip6, __u16 tot_len,
-				       const struct ig_config *cfg)
+				       const struct ig_config *cfg, struct ig_fwd_entry *fe)
 {
 	struct ig_fwd_key k = { .ifindex = ifindex };
 	struct fwd_state st;
 
 	__builtin_memcpy(k.addr, &ip6->daddr, 16);
-	if (fwd_cache_try(&st, &k, tot_len, cfg, p))
+	if (fwd_cache_try(&st, &k, tot_len, cfg, p, fe))
 		return BPF_FIB_LKUP_RET_SUCCESS;
 	__builtin_memset(p, 0, sizeof(*p));
 	p->family = AF_INET6;
@@ -149,7 +163,7 @@ static __always_inline int fib_lookup6(struct xdp_md *ctx, __u32 ifindex, struct
 
 static __always_inline int fib_lookup4(struct xdp_md *ctx, __u32 ifindex, struct bpf_fib_lookup *p,
 				       __u32 src, __u32 dst, __u8 tos, __u16 tot_len,
-				       const struct ig_config *cfg)
+				       const struct ig_config *cfg, struct ig_fwd_entry *fe)
 {
 	struct ig_fwd_key k = { .ifindex = ifindex };
 	struct fwd_state st;
@@ -157,7 +171,7 @@ static __always_inline int fib_lookup4(struct xdp_md *ctx, __u32 ifindex, struct
 	k.addr[10] = 0xff;
 	k.addr[11] = 0xff;
 	__builtin_memcpy(&k.addr[12], &dst, 4);
-	if (fwd_cache_try(&st, &k, tot_len, cfg, p))
+	if (fwd_cache_try(&st, &k, tot_len, cfg, p, fe))
 		return BPF_FIB_LKUP_RET_SUCCESS;
 	__builtin_memset(p, 0, sizeof(*p));
 	p->family = AF_INET;

@@ -300,7 +300,7 @@ static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifin
 	h6->nexthdr = IPPROTO_ICMPV6;
 	h6->saddr = src;
 	h6->daddr = dst;
-	rc = fib_lookup6(ctx, ifindex, fib, h6, sizeof(*h6) + 8 + qlen, cfg);
+	rc = fib_lookup6(ctx, ifindex, fib, h6, sizeof(*h6) + 8 + qlen, cfg, NULL);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return no;
 	if ((void *)(eth + 1) > end)

@@ -50,6 +50,7 @@ struct pkt_scratch {
 	struct flow_meta fm;
 	struct bpf_fib_lookup fib;
 	struct icmp6_err_req err;
+	struct ig_flow nf;         /* a new flow's entry, before it is inserted */
 };
 
 struct {
@@ -82,7 +83,7 @@ static __always_inline struct verdict decap_forward(struct xdp_md *ctx, __u32 if
 						     struct ethhdr *eth, struct ipv6hdr *ip6,
 						     __u32 hlen, __u16 inner_len,
 						     const struct ig_config *cfg,
-						     struct bpf_fib_lookup *fib)
+						     struct bpf_fib_lookup *fib, struct ig_flow *fl)
 {
 	__u8 our_mac[ETH_ALEN], peer_mac[ETH_ALEN];
 	int rc, act;
@@ -92,7 +93,7 @@ static __always_inline struct verdict decap_forward(struct xdp_md *ctx, __u32 if
 
 	/* NOT_FWDED (no route, or the router's own address) is dropped: a
 	 * reply from the router's own stack could not be tunnelled back. */
-	rc = fib_lookup6(ctx, ifindex, fib, ip6, inner_len, cfg);
+	rc = fib_lookup6(ctx, ifindex, fib, ip6, inner_len, cfg, flow_fwd(fl, IG_FLOW_FROM_MEMBER));
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return mk(XDP_DROP, fib_fail_reason(rc));
 
@@ -122,7 +123,8 @@ static __always_inline struct verdict decap_forward(struct xdp_md *ctx, __u32 if
 /* IPv4 side: protocol 41 to one of our addresses. */
 static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifindex,
 						  struct hdr_cursor *c, struct ethhdr *eth,
-						  const struct ig_config *cfg, struct pkt_scratch *ps)
+						  const struct ig_config *cfg, struct pkt_scratch *ps,
+						  struct ig_flow **flp)
 {
 	struct flow_meta *fm = &ps->fm;
 	struct iphdr *ip = c->pos;
@@ -138,8 +140,7 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifin
 		return verdict_unpack(icmp4_relay_send(ctx, ifindex)); /* errors about our tunnel */
 	if (ip->protocol != IPPROTO_IPV6)
 		return mk(XDP_PASS, IG_PASS_NOT_ISATAP4);
-	rtr = router_lookup(ip->daddr);
-	if (!rtr || !(rtr->flags & IG_ROUTER_F_SELF))
+	if (!router_is_self(cfg, ip->daddr))
 		return mk(XDP_PASS, IG_PASS_NOT_ISATAP4);
 
 	/* Admission first: a non-member flood costs a hash lookup and a trie
@@ -186,6 +187,7 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifin
 	pol = policy_active();
 	flow_meta_fill(fm, ip6, c->pos, c->end, ip->saddr, IG_FLOW_FROM_MEMBER, inner_len, cfg,
 		       pol);
+	*flp = flow_lookup(fm);
 	if (pol) {
 		reason = policy_check(ctx, fm, (void *)ip6 - (void *)(long)ctx->data);
 		if (reason == IG_POLICY_REJECT) {
@@ -206,13 +208,13 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifin
 		return mk(XDP_DROP, reason);
 	ip6->hop_limit--;
 
-	return decap_forward(ctx, ifindex, eth, ip6, hlen, inner_len, cfg, &ps->fib);
+	return decap_forward(ctx, ifindex, eth, ip6, hlen, inner_len, cfg, &ps->fib, *flp);
 }
 
 /* IPv6 side: to <prefix>::[200:]5efe:a.b.c.d, a member. */
 static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifindex,
 						  struct hdr_cursor *c, const struct ig_config *cfg,
-						  struct pkt_scratch *ps)
+						  struct pkt_scratch *ps, struct ig_flow **flp)
 {
 	struct bpf_fib_lookup *fib = &ps->fib;
 	struct flow_meta *fm = &ps->fm;
@@ -239,6 +241,7 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifin
 		return mk(XDP_DROP, IG_DROP_TRUNC_INNER);
 	pol = policy_active();
 	flow_meta_fill(fm, ip6, c->pos, c->end, v4, IG_FLOW_TO_MEMBER, inner_len, cfg, pol);
+	*flp = flow_lookup(fm);
 	if (pol) {
 		int reason = policy_check(ctx, fm, (void *)ip6 - (void *)(long)ctx->data);
 
@@ -264,7 +267,7 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifin
 
 	tos = ipv6_tclass(ip6);
 	rc = fib_lookup4(ctx, ifindex, fib, *(__u32 *)cfg->encap_src, v4, tos & ~ECN_MASK,
-			 inner_len + sizeof(struct iphdr), cfg);
+			 inner_len + sizeof(struct iphdr), cfg, flow_fwd(*flp, IG_FLOW_TO_MEMBER));
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
 		return mk(XDP_DROP, IG_DROP_ENC_NO_NEIGH);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
@@ -290,6 +293,7 @@ int xdp_isagate(struct xdp_md *ctx)
 	__u32 len = ctx->data_end - ctx->data;
 	const struct ig_config *cfg;
 	struct vlan_state vs;
+	struct ig_flow *fl = NULL;
 	struct pkt_scratch *ps;
 	struct flow_meta *fm;
 	struct hdr_cursor c;
@@ -313,9 +317,9 @@ int xdp_isagate(struct xdp_md *ctx)
 	else if (is_vlan_proto(proto) && (proto = vlan_ingress(ctx, &c, &eth, &vs)) < 0)
 		v = mk(XDP_PASS, IG_PASS_VLAN);   /* unknown tags, or more than two */
 	else if (proto == bpf_htons(ETH_P_IP))
-		v = handle_ipv4(ctx, vs.ifindex, &c, eth, cfg, ps);
+		v = handle_ipv4(ctx, vs.ifindex, &c, eth, cfg, ps, &fl);
 	else if (proto == bpf_htons(ETH_P_IPV6))
-		v = handle_ipv6(ctx, vs.ifindex, &c, cfg, ps);
+		v = handle_ipv6(ctx, vs.ifindex, &c, cfg, ps, &fl);
 	else
 		v = mk(XDP_PASS, IG_PASS_NOT_IP);
 
@@ -324,7 +328,7 @@ int xdp_isagate(struct xdp_md *ctx)
 		v = mk(XDP_DROP, IG_DROP_INTERNAL);
 	count(v.reason, len);
 	if (fm->valid)
-		flow_account(fm, v.reason);
+		flow_account(fm, v.reason, fl, &ps->nf, &ps->fib, cfg);
 	if (cfg)
 		event_emit(ctx, cfg, v.reason, len, vs.ifindex);
 	return v.action;

@@ -54,6 +54,17 @@ static __always_inline struct ig_router *router_lookup(__u32 v4)
 	return bpf_map_lookup_elem(&routers, &k);
 }
 
+/* One of the router's own addresses? */
+static __always_inline int router_is_self(const struct ig_config *cfg, __u32 v4)
+{
+	struct ig_router *r;
+
+	if (cfg->flags & IG_CFG_F_SELF_FAST)
+		return v4 == *(const __u32 *)cfg->self_v4[0] || v4 == *(const __u32 *)cfg->self_v4[1];
+	r = router_lookup(v4);
+	return r && (r->flags & IG_ROUTER_F_SELF);
+}
+
 /* A host entry, else the longest matching subnet entry, else NULL. */
 static __always_inline struct ig_member *member_lookup(__u32 v4)
 {

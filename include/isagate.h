@@ -157,6 +157,9 @@ struct ig_prefix {
 #define IG_CFG_F_HAS_PEERS   (1u << 4)  /* peer routers configured (else no peer lookups) */
 #define IG_CFG_F_NO_FLOWS    (1u << 3)  /* no per-flow accounting (attach --flows 0) */
 #define IG_CFG_F_VLAN        (1u << 8)  /* vlan_out has entries: tag frames leaving on them */
+#define IG_CFG_F_SELF_FAST   (1u << 9)  /* every own address is in self_v4 (no hash lookup) */
+
+#define IG_CFG_SELF_FAST     2          /* own addresses kept in the config itself */
 
 struct ig_config {
 	__u32 abi_version;         /* ISAGATE_ABI_VERSION */
@@ -177,6 +180,10 @@ struct ig_config {
 	__u32 fwd_cache_ms;        /* forwarding-cache entry lifetime, 0 = no cache */
 	__u32 event_min_interval_ms; /* at most one refusal event per source per interval,
 				      * 0 = no per-source limit (the ring still bounds them) */
+	__u8  self_v4[IG_CFG_SELF_FAST][4]; /* with IG_CFG_F_SELF_FAST: the router's own
+				      * addresses (unused slots repeat the first), so the
+				      * "is it for us" test of every IPv4 packet costs two
+				      * compares instead of a hash lookup */
 };
 
 #define IG_CFG_DEFAULT_TTL          64
@@ -299,6 +306,10 @@ struct ig_flow {
 	__u64 last_ns;
 	__u32 last_verdict;        /* enum ig_reason of the last packet */
 	__u32 pad;
+	/* internal: the forwarding decision of each direction (from_member,
+	 * to_member), valid under the same rules as a fwd_cache entry: the
+	 * flow's own forwarding cache, so a forwarded packet costs one lookup */
+	struct ig_fwd_entry fwd[2];
 };
 
 /* Reasons accounted in the flow table. */

@@ -1166,6 +1166,11 @@ static void random_config(void)
 		c.flags |= IG_CFG_F_NO_RD;
 	if (!rn(4))
 		c.flags |= IG_CFG_F_NO_FLOWS;
+	if (rn(2)) {   /* own addresses in the config, or looked up in routers */
+		c.flags |= IG_CFG_F_SELF_FAST;
+		memcpy(c.self_v4[0], a_r1, 4);
+		memcpy(c.self_v4[1], a_r2, 4);
+	}
 	c.fwd_cache_ms = rn(2) ? IG_CFG_DEFAULT_FWD_CACHE_MS : 0;
 	c.tunnel_mtu = rn(2) ? 1280 : 1480;
 	c.ttl = rn(4) ? 64 : (uint8_t)(1 + rn(255));

@@ -313,6 +313,11 @@ static int setup_maps(void)
 	memset(&base_cfg, 0, sizeof(base_cfg));
 	base_cfg.abi_version = ISAGATE_ABI_VERSION;
 	base_cfg.flags = IG_CFG_F_HAS_PEERS;       /* 192.0.2.3 is a peer router */
+	/* both own addresses in the config, as the loader does for up to two
+	 * (rows with cfg_self_hash take the routers map instead) */
+	base_cfg.flags |= IG_CFG_F_SELF_FAST;
+	pkt_in4(R1, base_cfg.self_v4[0]);
+	pkt_in4(R2, base_cfg.self_v4[1]);
 	base_cfg.fwd_cache_ms = IG_CFG_DEFAULT_FWD_CACHE_MS;
 	pkt_in4(R1, base_cfg.encap_src);
 	base_cfg.v4_ifindex = (__u32)ifindex4;
@@ -654,6 +659,17 @@ static void cfg_dynamic_mtu(const struct tcase *t)
 {
 	(void)t;
 	cfg_patch(IG_CFG_F_DYNAMIC_MTU, 0);
+}
+
+/* Own addresses looked up in the routers map instead of the config. */
+static void cfg_self_hash(const struct tcase *t)
+{
+	struct ig_config c = base_cfg;
+
+	(void)t;
+	c.flags &= ~IG_CFG_F_SELF_FAST;
+	memset(c.self_v4, 0, sizeof(c.self_v4));
+	CHECK(put_config(&c) == 0, "config update: %s", strerror(errno));
 }
 
 static void cfg_allow_6to4(const struct tcase *t)
@@ -1422,6 +1438,16 @@ static const struct tcase cases[] = {
 	{ "case 12: protocol 41 to the peer router's address (not ours) -> passed untouched",
 	  DEV_V4, ISATAP_IN(IP4(H, PEER), IP6(P_H, D100, 64), TCP),
 	  XDP_PASS, IG_PASS_NOT_ISATAP4, OUT_SAME },
+	{ "case 12: own addresses from the routers map: to 192.0.2.99 -> passed untouched",
+	  DEV_V4, ISATAP_IN(IP4(H, "192.0.2.99"), IP6(P_H, D100, 64), TCP),
+	  XDP_PASS, IG_PASS_NOT_ISATAP4, OUT_SAME, { 0 }, cfg_self_hash, cfg_restore },
+	{ "case 12: own addresses from the routers map: to the peer's -> passed untouched",
+	  DEV_V4, ISATAP_IN(IP4(H, PEER), IP6(P_H, D100, 64), TCP),
+	  XDP_PASS, IG_PASS_NOT_ISATAP4, OUT_SAME, { 0 }, cfg_self_hash, cfg_restore },
+	{ "case 12: own addresses from the routers map: to 192.0.2.2 -> decapsulated",
+	  DEV_V4, ISATAP_IN(IP4(H, R2), IP6(P_H, D100, 64), TCP),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_H, D100, 63), TCP),
+	  cfg_self_hash, cfg_restore },
 	{ "case 12: protocol 41 from a non-member to a non-router address -> passed untouched",
 	  DEV_V4, ISATAP_IN(IP4(N, "192.0.2.99"), IP6(P_N, D100, 64), TCP),
 	  XDP_PASS, IG_PASS_NOT_ISATAP4, OUT_SAME },
@@ -2290,11 +2316,14 @@ static const uint8_t *decap_dmac(uint8_t *in, size_t in_len, uint8_t *out)
 	return out;
 }
 
+static __u32 coherence_flags;   /* extra config flags of the coherence test */
+
 static void set_cache_ms(__u32 ms)
 {
 	struct ig_config c = base_cfg;
 
 	c.fwd_cache_ms = ms;
+	c.flags |= coherence_flags;
 	put_config(&c);
 }
 
@@ -2303,7 +2332,7 @@ static void set_cache_ms(__u32 ms)
  * loader and `isagate watch` do), while a stale decision may live at most
  * fwd_cache_ms without one; with the cache off, at once.
  */
-static void test_fwd_cache_coherence(void)
+static void test_fwd_cache_coherence(int no_flows)
 {
 	static uint8_t in[PKT_MAX], out[PKT_MAX];
 	const struct pkt_frame f = ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), UDP(8));
@@ -2312,7 +2341,13 @@ static void test_fwd_cache_coherence(void)
 	const uint8_t *d;
 	size_t in_len = pkt_build(&f, in);
 
-	h_begin("forwarding cache: stale at most fwd_cache_ms, fresh after a generation bump");
+	/* With flows on the decision lives in the flow's entry, without in
+	 * the shared cache: both must obey the same rules. */
+	coherence_flags = no_flows ? IG_CFG_F_NO_FLOWS : 0;
+	h_begin(no_flows ? "forwarding cache (shared, flows off): stale at most fwd_cache_ms, "
+			   "fresh after a generation bump" :
+			   "forwarding decision in the flow entry: stale at most fwd_cache_ms, "
+			   "fresh after a generation bump");
 	/* The cache is per CPU: stay on one CPU so each run sees the same one. */
 	CHECK(sched_getaffinity(0, sizeof(saved_cpus), &saved_cpus) == 0, "getaffinity");
 	CPU_ZERO(&one_cpu);
@@ -2625,7 +2660,8 @@ int main(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
 	test_encap_id_varies();
-	test_fwd_cache_coherence();
+	test_fwd_cache_coherence(0);
+	test_fwd_cache_coherence(1);
 	test_flow_both_directions();
 	test_refusal_event();
 	test_policy_conntrack();
