@@ -80,7 +80,8 @@ unit: all
 integration: all
 	$(Q)./tests/run.sh integration
 
-# Long datapath fuzz run: make fuzz FUZZ_SECS=600 (seed: FUZZ_ARGS="--seed N").
+# Long fuzz runs, FUZZ_SECS each: the userspace parsers (fuzz-user, in
+# tests/fuzz/fuzz_user.mk), then the datapath (seed: FUZZ_ARGS="--seed N").
 fuzz: $(BUILD)/fuzz_datapath
 	$(Q)$(BUILD)/fuzz_datapath --seconds $(FUZZ_SECS) --crash-dir $(BUILD)/fuzz-crashes $(FUZZ_ARGS)
 
@@ -91,3 +92,4 @@ demo: deps
 clean:
 	$(Q)rm -rf $(BUILD)
 -include bench/bench.mk
+include tests/fuzz/fuzz_user.mk

@@ -4,7 +4,8 @@
 # tests/run.sh [unit|integration|all] - run isagate's test suites.
 #
 # unit:        build/test_datapath, tests/unit/check_ra.py, build/test_members,
-#              build/test_directory, build/fuzz_datapath (20 s)
+#              build/test_directory, build/fuzz_datapath (20 s),
+#              tests/fuzz/run_user.sh (the parsers' fuzzers, 30 s in all)
 # integration: every tests/integration/test_*.sh (needs root; test_vlan.sh is
 #              skipped on kernels without 802.1Q)
 #
@@ -37,7 +38,8 @@ if [[ $what == unit || $what == all ]]; then
 	# check_ra.py decodes the RAs/NAs test_datapath wrote: keep it after it.
 	suites+=("$ROOT/$BUILD/test_datapath" "$ROOT/tests/unit/check_ra.py" "$ROOT/$BUILD/test_members"
 		"$ROOT/$BUILD/test_directory"
-		"$ROOT/$BUILD/fuzz_datapath")   # a bounded 20 s run; make fuzz for long ones
+		"$ROOT/$BUILD/fuzz_datapath"    # a bounded 20 s run; make fuzz for long ones
+		"$ROOT/tests/fuzz/run_user.sh") # regressions + 30 s; make fuzz-user for long ones
 fi
 if [[ $what == integration || $what == all ]]; then
 	for t in "$ROOT"/tests/integration/test_*.sh; do

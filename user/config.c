@@ -676,8 +676,6 @@ static int check_ra_fits(const struct ig_settings *s)
 
 int ig_settings_resolve(struct ig_settings *s)
 {
-	char a[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
-	unsigned int i, j;
 	int rc;
 
 	rc = resolve_dev(s->ipv4_dev, "ipv4-dev", &s->ipv4_ifindex);
@@ -693,6 +691,14 @@ int ig_settings_resolve(struct ig_settings *s)
 	rc = ig_vlan_resolve(s->ipv6_ifindex, s->ipv6_dev, &s->ipv6_vlan);
 	if (rc)
 		return rc;
+	return ig_settings_check(s);
+}
+
+int ig_settings_check(struct ig_settings *s)
+{
+	char a[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
+	unsigned int i, j;
+
 	if (!s->n_routers) {
 		ig_err("missing --router A.B.C.D (this router's IPv4 address ISATAP hosts use; "
 		       "repeat it for every cluster address)");

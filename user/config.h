@@ -128,6 +128,10 @@ void ig_settings_merge(struct ig_settings *base, const struct ig_settings *over)
  */
 int ig_settings_resolve(struct ig_settings *s);
 
+/* ig_settings_resolve() without the devices: everything it checks that
+ * needs no network namespace (and fills the routes' pref and lifetime). */
+int ig_settings_check(struct ig_settings *s);
+
 /* Address helpers shared with the commands. */
 int ig_parse_v4(const char *txt, struct in_addr *out, char *err, size_t errlen);
 int ig_parse_prefix64(const char *txt, struct in6_addr *out, char *err, size_t errlen);

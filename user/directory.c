@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <ini.h>
 #include <lber.h>
+#include <limits.h>
 #include <ldap.h>
 #include <sasl/sasl.h>
 #include <signal.h>
@@ -365,47 +366,72 @@ cleanup:
 
 /* ---- helpers ------------------------------------------------------------- */
 
+/* Decimal digits only (strtoul would also take spaces, signs and wrap
+ * "-1" to ULONG_MAX); *p is left after them.  False when none or too big. */
+static bool parse_decimal(const char **p, unsigned long *out)
+{
+	unsigned long v = 0;
+	const char *s = *p;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	for (; isdigit((unsigned char)*s); s++) {
+		unsigned long d = (unsigned long)(*s - '0');
+
+		if (v > (ULONG_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*p = s;
+	*out = v;
+	return true;
+}
+
 bool ig_dir_parse_range(const char *attr, unsigned long *high, bool *last)
 {
 	const char *p;
-	char *end;
+	unsigned long low, h;
 
+	/* exactly member;range=LOW-HIGH (LOW <= HIGH) or member;range=LOW-* */
 	if (strncasecmp(attr, "member;range=", 13))
 		return false;
-	p = strchr(attr + 13, '-');
-	if (!p)
+	p = attr + 13;
+	if (!parse_decimal(&p, &low) || *p++ != '-')
 		return false;
-	p++;
 	if (!strcmp(p, "*")) {
 		*last = true;
 		*high = 0;
 		return true;
 	}
-	errno = 0;
-	*high = strtoul(p, &end, 10);
-	if (errno || *end || end == p)
+	/* HIGH + 1 is where the next range starts: it must not wrap */
+	if (!parse_decimal(&p, &h) || *p || h < low || h == ULONG_MAX)
 		return false;
+	*high = h;
 	*last = false;
 	return true;
 }
 
 char *ig_dir_dn_norm(const char *dn)
 {
-	char *out = malloc(strlen(dn) + 1), *o;
+	char *out = malloc(strlen(dn) + 1), *o, *keep;
 	const char *p;
 	bool after_sep = true;
 
 	if (!out)
 		return NULL;
-	for (p = dn, o = out; *p; p++) {
+	/* keep: spaces are trimmed back to here at most, never into an escaped
+	 * pair ("CN=a\\ ,DC=x": the escaped space is part of the value, and
+	 * dropping it would leave "\\," escaping the separator) */
+	for (p = dn, o = keep = out; *p; p++) {
 		if (*p == '\\' && p[1]) {          /* escaped: keep both as they are */
 			*o++ = *p++;
 			*o++ = (char)tolower((unsigned char)*p);
+			keep = o;
 			after_sep = false;
 			continue;
 		}
 		if ((*p == ',' || *p == '=' || *p == '+')) {
-			while (o > out && o[-1] == ' ')   /* spaces before a separator */
+			while (o > keep && o[-1] == ' ')   /* spaces before a separator */
 				o--;
 			*o++ = *p;
 			after_sep = true;
@@ -416,7 +442,7 @@ char *ig_dir_dn_norm(const char *dn)
 		*o++ = (char)tolower((unsigned char)*p);
 		after_sep = false;
 	}
-	while (o > out && o[-1] == ' ')
+	while (o > keep && o[-1] == ' ')
 		o--;
 	*o = '\0';
 	return out;
@@ -424,11 +450,30 @@ char *ig_dir_dn_norm(const char *dn)
 
 bool ig_dir_dn_under(const char *dn, const char *base)
 {
-	size_t ld = strlen(dn), lb = strlen(base);
+	size_t ld = strlen(dn), lb = strlen(base), i;
+	bool esc = false;
 
 	if (ld < lb || strcmp(dn + ld - lb, base))
 		return false;
-	return ld == lb || dn[ld - lb - 1] == ',';
+	if (ld == lb)
+		return true;
+	if (dn[ld - lb - 1] != ',')
+		return false;
+	/* an RDN boundary, not an escaped ',' inside a value ("CN=a\\,DC=corp"
+	 * is one RDN): is that ',' escaped? */
+	for (i = 0; i < ld - lb - 1; i++)
+		esc = !esc && dn[i] == '\\';
+	return !esc;
+}
+
+bool ig_dir_uac_disabled(const char *uac)
+{
+	long long v;
+
+	if (!uac)
+		return false;
+	v = strtoll(uac, NULL, 10);
+	return (unsigned long long)v & IG_UAC_ACCOUNTDISABLE;
 }
 
 void ig_dir_result_free(struct ig_dir_result *r)
@@ -443,7 +488,7 @@ void ig_dir_result_free(struct ig_dir_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int result_add(struct ig_dir_result *r, const char *dn, const char *host, bool disabled)
+int ig_dir_result_add(struct ig_dir_result *r, const char *dn, const char *host, bool disabled)
 {
 	struct ig_dir_computer *c;
 
@@ -796,17 +841,12 @@ static int add_computer(struct dir_conn *c, LDAPMessage *e, const char *dn,
 {
 	char *host = first_value(c->ld, e, "dNSHostName");
 	char *uac = first_value(c->ld, e, "userAccountControl");
-	bool disabled = false;
+	bool disabled = ig_dir_uac_disabled(uac);
 	int ret;
 
-	if (uac) {
-		long long v = strtoll(uac, NULL, 10);
-
-		disabled = (unsigned long long)v & IG_UAC_ACCOUNTDISABLE;
-	}
 	if (disabled)
 		ig_dbg("directory: %s is disabled: not a member", dn);
-	ret = result_add(r, dn, host, disabled);
+	ret = ig_dir_result_add(r, dn, host, disabled);
 	free(host);
 	free(uac);
 	return ret;
@@ -989,6 +1029,16 @@ static enum ig_dir_err read_members(struct dir_conn *c, const char *group, char 
 			}
 			ldap_value_free_len(v);
 			if (ranged && !last) {
+				/* the next range starts past this one: a server that
+				 * answers a range before it would have us loop forever */
+				if (high < low) {
+					snprintf(err, errlen, "reading the members of %s: the "
+						 "server's range retrieval went backwards (%s after "
+						 "asking for %lu-*)", group, a, low);
+					ldap_memfree(a);
+					ret = IG_DIR_ERR_SEARCH;
+					goto cleanup;
+				}
 				more = true;
 				low = high + 1;
 			}
@@ -1216,6 +1266,13 @@ long ig_dir_to_source(const struct ig_dir_result *r, struct ig_msrc *src)
 			continue;
 		}
 		ret = ig_msrc_add_name(src, c->host, IG_MEMBER_F_DIRECTORY, 0, why, sizeof(why));
+		if (!ret && src->items[src->n - 1].kind != IG_MSRC_NAME) {
+			/* an address or a whole subnet written into dNSHostName:
+			 * never a member by the directory's say (no name to free) */
+			src->n--;
+			snprintf(why, sizeof(why), "'%s' is an address, not a host name", c->host);
+			ret = -EINVAL;
+		}
 		if (ret == -ENOMEM)
 			return -ENOMEM;
 		if (ret) {

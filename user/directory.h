@@ -140,15 +140,16 @@ enum ig_dir_err ig_dir_fetch(const struct ig_dir_settings *s, struct ig_dir_resu
 /*
  * Turn the enabled computers' host names into membership-source names
  * (flag IG_MEMBER_F_DIRECTORY).  Computers without dNSHostName or with an
- * invalid one are reported and skipped; returns how many were skipped, or
- * -ENOMEM.
+ * invalid one (an IPv4 address or CIDR included: never a member by name)
+ * are reported and skipped; returns how many were skipped, or -ENOMEM.
  */
 long ig_dir_to_source(const struct ig_dir_result *r, struct ig_msrc *src);
 
 /* ---- helpers (exposed for the unit tests) ------------------------------- */
 
 /* AD range retrieval: "member;range=0-1499" -> 1499 (true), ";range=..-*"
- * -> last = true.  False when the attribute is not a ranged `member`. */
+ * -> last = true.  False when the attribute is not exactly a ranged `member`
+ * (member;range=LOW-HIGH, decimal, LOW <= HIGH < ULONG_MAX, or LOW-*). */
 bool ig_dir_parse_range(const char *attr, unsigned long *high, bool *last);
 
 /* Lower-case copy of a DN with the spaces after separators removed, for
@@ -157,5 +158,14 @@ char *ig_dir_dn_norm(const char *dn);
 
 /* DN (normalised) inside the base (normalised)? */
 bool ig_dir_dn_under(const char *dn_norm, const char *base_norm);
+
+/* A computer's userAccountControl value (text, NULL when absent): is
+ * ACCOUNTDISABLE set? */
+bool ig_dir_uac_disabled(const char *uac);
+
+/* Append one computer (dn and host copied; host NULL when it has no
+ * dNSHostName) and count it as disabled or host-less.  0 or -ENOMEM. */
+int ig_dir_result_add(struct ig_dir_result *r, const char *dn, const char *host,
+		      bool disabled);
 
 #endif /* IG_DIRECTORY_H */

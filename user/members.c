@@ -212,6 +212,8 @@ static const char *not_unicast(const __u8 a[4], __u32 plen)
 		return "is in 0.0.0.0/8 ('this network'), not a host address";
 	if (plen >= 8 && a[0] == 127)
 		return "is a loopback address (127.0.0.0/8)";
+	if (plen == 3 && a[0] >= 224)
+		return "holds only multicast and reserved addresses (224.0.0.0/3)";
 	if (plen >= 4 && a[0] >= 224 && a[0] < 240)
 		return "is a multicast address (224.0.0.0/4)";
 	if (plen >= 4 && a[0] >= 240)

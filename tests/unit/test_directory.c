@@ -160,7 +160,21 @@ static void dn_helpers(void)
 	CHECK(ig_dir_dn_under(a, base), "under base");
 	CHECK(ig_dir_dn_under(base, base), "base itself");
 	CHECK(!ig_dir_dn_under(other, base), "dc=notcorp is not under dc=corp");
+	/* found by tests/fuzz/fuzz_directory: an escaped ',' is no RDN boundary */
+	CHECK(!ig_dir_dn_under("cn=a\\,dc=corp,dc=example", base),
+	      "one RDN 'a,dc=corp' is not under dc=corp");
+	CHECK(ig_dir_dn_under("cn=a\\\\,dc=corp,dc=example", base),
+	      "an escaped backslash before the ',' is");
 	CHECK(esc && !strcmp(esc, "cn=a\\, b,dc=corp,dc=example"), "escaped comma kept: %s", esc);
+	/* found by tests/fuzz/fuzz_directory: an escaped trailing space is part
+	 * of the value; trimming it made "\\," escape the separator */
+	free(esc);
+	esc = ig_dir_dn_norm("CN=Srv\\ ,OU=Servers,DC=corp,DC=example");
+	CHECK(esc && !strcmp(esc, "cn=srv\\ ,ou=servers,dc=corp,dc=example"),
+	      "escaped space before a comma kept: %s", esc);
+	free(esc);
+	esc = ig_dir_dn_norm("CN=Srv\\ ");
+	CHECK(esc && !strcmp(esc, "cn=srv\\ "), "escaped space at the end kept: %s", esc);
 	free(a);
 	free(b);
 	free(base);
@@ -179,6 +193,15 @@ static void range_attr(void)
 	CHECK(!ig_dir_parse_range("member", &high, &last), "plain member");
 	CHECK(!ig_dir_parse_range("memberOf;range=0-10", &high, &last), "other attribute");
 	CHECK(!ig_dir_parse_range("member;range=0-", &high, &last), "truncated");
+	/* found by tests/fuzz/fuzz_directory: the bounds are plain decimals */
+	CHECK(!ig_dir_parse_range("member;range=150L-*", &high, &last), "low not a number");
+	CHECK(!ig_dir_parse_range("member;range=0--1", &high, &last), "negative high");
+	CHECK(!ig_dir_parse_range("member;range=0- 5", &high, &last), "space");
+	CHECK(!ig_dir_parse_range("member;range=10-5", &high, &last), "high below low");
+	CHECK(!ig_dir_parse_range("member;range=0-18446744073709551615", &high, &last),
+	      "high + 1 would wrap");
+	CHECK(ig_dir_parse_range("Member;Range=1500-2999", &high, &last) && high == 2999 && !last,
+	      "case-insensitive name");
 }
 
 static void to_source(void)
@@ -190,6 +213,10 @@ static void to_source(void)
 		{ .dn = "CN=pc3", .host = NULL },
 		{ .dn = "CN=pc4", .host = "bad_name!.corp" },
 		{ .dn = "CN=pc5", .host = "pc5.corp.example." },
+		/* found by tests/fuzz/fuzz_directory's invariant: an address
+		 * or a subnet in dNSHostName is skipped, never a member */
+		{ .dn = "CN=pc6", .host = "192.0.2.6" },
+		{ .dn = "CN=pc7", .host = "10.0.0.0/8" },
 	};
 	struct ig_msrc src = { 0 };
 	long skipped;
@@ -197,7 +224,7 @@ static void to_source(void)
 	r.c = c;
 	r.n = sizeof(c) / sizeof(c[0]);
 	skipped = ig_dir_to_source(&r, &src);
-	CHECK(skipped == 2, "no host + bad host skipped (%ld)", skipped);
+	CHECK(skipped == 4, "no host, bad host, two addresses skipped (%ld)", skipped);
 	CHECK(src.n == 2, "two names (%zu)", src.n);
 	CHECK(src.n == 2 && !strcmp(src.items[0].name, "pc1.corp.example") &&
 	      (src.items[0].flags & IG_MEMBER_F_DIRECTORY), "lowercased, directory flag: %s",

@@ -125,6 +125,7 @@ static void test_parse_malformed(void)
 		{ "127.0.0.1", "m.txt:3: '127.0.0.1' is a loopback address (127.0.0.0/8)" },
 		{ "0.0.0.0", "m.txt:3: '0.0.0.0' is in 0.0.0.0/8 ('this network'), not a host address" },
 		{ "224.0.0.0/4", "m.txt:3: '224.0.0.0/4' is a multicast address (224.0.0.0/4)" },
+		{ "224.0.0.0/3", "m.txt:3: '224.0.0.0/3' holds only multicast and reserved addresses (224.0.0.0/3)" },
 		{ "255.255.255.255", "m.txt:3: '255.255.255.255' is reserved or broadcast (240.0.0.0/4)" },
 		{ "2001:db8::1", "m.txt:3: '2001:db8::1': IPv6 is not supported here; members are the hosts' IPv4 addresses" },
 		{ "192.0.2.10 192.0.2.11", "m.txt:3: '192.0.2.10 192.0.2.11': unexpected text after the entry (one entry per line)" },
