@@ -348,6 +348,12 @@ static int parse_rule(char **tok, int nt, unsigned int line, struct ig_policy *p
 		return -1;
 	}
 	/* a list becomes one rule per element */
+	if (strchr(ports, ',') && (strstr(ports, "any") || ports[0] == ',' ||
+				   ports[strlen(ports) - 1] == ',' || strstr(ports, ",,"))) {
+		snprintf(err, errlen, "port list '%s': elements are N or N-M, separated by single "
+			 "commas ('any' stands alone)", ports);
+		return -1;
+	}
 	snprintf(list, sizeof(list), "%s", ports);
 	for (el = strtok_r(list, ",", &save); el; el = strtok_r(NULL, ",", &save)) {
 		if (strcmp(el, "any") && parse_range(el, r.proto, &r.port_lo, &r.port_hi, err, errlen))
