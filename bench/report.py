@@ -197,6 +197,39 @@ def main():
     L.append(f"| (reference) kernel ÷ ceiling | {fmt(med(s))} | {spread(s, 1, 2)} |")
     L.append("")
 
+    # ---- policy -----------------------------------------------------------------------------
+    pol_rows = [r for r in rows if r.get("phase") in ("policy", "nopolicy")]
+    if pol_rows:
+        pby = {(r["phase"], r["round"], r["scen"]): r for r in pol_rows}
+        prounds = sorted({r["round"] for r in pol_rows})
+        conns = next((r.get("conns") for r in rows if r.get("phase") == "policy_conns"), None)
+        L.append("## Cost of the manage-out policy")
+        L.append("")
+        L.append("Decap and encap with a policy loaded (`allow out any`, `allow in any`: every flow "
+                 "a tracked connection in the shared `conns` table, the rules consulted on its first "
+                 "packet) and without, interleaved in the same rounds, same flows"
+                 + (f"; {conns:,} connections in the table at the end" if conns else "") + ".")
+        L.append("")
+        L.append("| path | Mpps with policy | Mpps without | ratio (same round) | ns with | ns without |")
+        L.append("|---|---:|---:|---:|---:|---:|")
+        for scen in ("decap", "encap"):
+            w = [rate(pby[("policy", rd, scen)]) for rd in prounds if ("policy", rd, scen) in pby]
+            wo = [rate(pby[("nopolicy", rd, scen)]) for rd in prounds if ("nopolicy", rd, scen) in pby]
+            rat = []
+            for rd in prounds:
+                a, b = pby.get(("policy", rd, scen)), pby.get(("nopolicy", rd, scen))
+                va, vb = (rate(a) if a else None), (rate(b) if b else None)
+                if va is not None and vb:
+                    rat.append(va / vb)
+            nw = [ns_of(pby[("policy", rd, scen)]) for rd in prounds if ("policy", rd, scen) in pby]
+            nwo = [ns_of(pby[("nopolicy", rd, scen)]) for rd in prounds
+                   if ("nopolicy", rd, scen) in pby]
+            L.append(f"| {scen} | {fmt_mpps(med([x for x in w if x is not None]))} | "
+                     f"{fmt_mpps(med([x for x in wo if x is not None]))} | {fmt(med(rat))} | "
+                     f"{fmt(med([x for x in nw if x is not None]), 0)} | "
+                     f"{fmt(med([x for x in nwo if x is not None]), 0)} |")
+        L.append("")
+
     # ---- scaling --------------------------------------------------------------------------
     scale_rows = [r for r in rows if r.get("phase") in ("members", "flows")]
     syncs = [r for r in rows if r.get("phase") == "sync"]

@@ -39,6 +39,8 @@
 #   encap    isagate on r0, remote -> <prefix>::5efe:<member>
 #   drop     isagate on r0, non-member ISATAP flood (rate = drop_not_member)
 #   refdrop  sink.bpf.c (count + XDP_DROP) on r2, the same flood (rate = its counter)
+# Then decap and encap with a manage-out policy loaded and without (the
+# policy's cost, ROUNDS interleaved rounds).
 # Each live scenario is followed by the per-packet cost of the same program
 # through plain BPF_PROG_TEST_RUN repeat (igbench ns: xdp_wrap rebuilds the
 # frame and tail-calls the program; the trivial programs measure the
@@ -389,6 +391,28 @@ for ((r = 0; r < ROUNDS; r++)); do
 	done
 done
 ref_attach kernel
+
+# The manage-out policy's cost: decap and encap with a policy loaded (every
+# flow a tracked connection, the rules on its first packet) and without,
+# interleaved, same flows.
+log "policy: decap and encap with and without a manage-out policy"
+printf '# bench: everything allowed, every flow tracked\nallow out any\nallow in any\ndefault drop\n' \
+	>"$TMP/policy.txt"
+for ((r = 0; r < ROUNDS; r++)); do
+	for mode in policy nopolicy; do
+		if [[ $mode == policy ]]; then
+			ig policy sync "$TMP/policy.txt" >/dev/null || die "policy sync failed"
+		else
+			ig policy clear >/dev/null || die "policy clear failed"
+		fi
+		for s in decap encap; do
+			measure "$mode" "$r" $s $MAIN_FLOWS "$MEMBERS_SRC" "$SECS"
+		done
+	done
+done
+raw "$(jq -cn --argjson n "$(ig policy conns -j 2>/dev/null | jq length 2>/dev/null || echo null)" \
+	'{phase:"policy_conns",conns:$n}')"
+ig policy clear >/dev/null
 
 if ((SCALE)); then
 	log "scaling: members"

@@ -19,6 +19,11 @@ struct ig_metrics {
 	uint64_t flow_evictions;
 	struct ig_vis_stats vis;
 	bool have_vis;
+	int policy_rules;          /* rules of the loaded policy, -1: none loaded */
+	__u8 policy_default;       /* its default action */
+	long conns;                /* connection-table entries, -1 unknown */
+	struct ig_rule policy_rule[IG_POLICY_MAX_RULES];
+	struct ig_rule_counter policy_cnt[IG_POLICY_SLOTS];  /* [IG_POLICY_MAX_RULES]: default */
 };
 
 extern const char *const ig_reason_key[IG_REASON_MAX];

@@ -76,6 +76,9 @@ out=$(ig policy sync "$POL" 2>&1)
 check_contains "the same file again: unchanged" "$out" "policy unchanged"
 snap
 s0=$STATUS_JSON
+check_eq "status -j: a policy is active" "$(jget "$s0" policy.active)" true
+check_eq "status -j: with 2 rules" "$(jget "$s0" policy.rules)" 2
+check_eq "status -j: default reject" "$(jget "$s0" policy.default)" reject
 
 if isatap "$NS_H" --router "$R_V4" --inner-src "$H_V6" --dst "$D_V6" --kind syn --dport "$D_PORT"; then
 	pass "allowed: H's SYN to D:$D_PORT answered, the SYN-ACK passed by connection state"
@@ -112,6 +115,14 @@ check_ge "policy list: svc admitted a connection" "$(jget "$out" rules.0.conns)"
 check_ge "policy list: ping admitted a connection" "$(jget "$out" rules.1.conns)" 1
 check_ge "policy list: the default refused 3 packets" "$(jget "$out" default.packets)" 3
 check_eq "policy list: default reject" "$(jget "$out" default.action)" reject
+PROM=$LIB_TMP/isagate.prom
+check_rc "stats --prometheus" 0 ig stats --prometheus "$PROM"
+prom=$(cat "$PROM" 2>/dev/null)
+check_contains "Prometheus: per-rule connections" "$prom" \
+	'isagate_policy_connections_total\{rule="0",name="svc",action="allow"\} [1-9]'
+check_contains "Prometheus: the default's refusals" "$prom" \
+	'isagate_policy_packets_total\{rule="default",name="",action="reject"\} [3-9]'
+check_contains "Prometheus: the connection table size" "$prom" 'isagate_policy_connections [0-9]+'
 out=$(ig policy conns -j 2>&1)
 check_contains "policy conns lists H's connection to D:$D_PORT" "$out" "\"remote_port\": ?$D_PORT"
 check_contains "policy conns: opened by the member" "$out" '"opened_by": ?"member"'
@@ -158,5 +169,8 @@ snap
 check_nodelta "nothing refused by the policy" policy_reject "$s3"
 out=$(ig policy list -j 2>&1)
 check_eq "policy list: none loaded" "$(jget "$out" active)" false
+check_eq "status -j: no policy active" "$(jget "$STATUS_JSON" policy.active)" false
+out=$(ig status 2>&1)
+check_contains "status says members are unrestricted" "$out" "policy: none loaded"
 
 lib_summary
