@@ -194,7 +194,10 @@ static __always_inline int ct_check(struct ig_policy_state *st, const struct flo
 	 * the other (both share the entry: the identifier is the key). */
 	if (m->key.proto == IPPROTO_ICMPV6 && (m->icmp_type == 128 || m->icmp_type == 129))
 		echo = m->icmp_type == 128 ? 1 : 2;
-	ct = bpf_map_lookup_elem(&conns, &m->key);
+	/* Map helpers get qp->key (== m->key here), not m->key: m is a global
+	 * function's argument, which the 6.1 verifier (Debian 12) refuses as a map key
+	 * (6.1: "R2 type=mem expected=fp, pkt, pkt_meta, map_key, map_value"). */
+	ct = bpf_map_lookup_elem(&conns, &qp->key);
 	if (ct && echo && (echo == 1) != (m->dir == ct->dir)) {
 		no_create = 1;     /* the rules decide, the entry stays */
 	} else if (ct && !ct_expired(ct, b, m->key.proto, now) &&
@@ -205,7 +208,7 @@ static __always_inline int ct_check(struct ig_policy_state *st, const struct flo
 			qp->dir = ct->dir;
 			res = policy_match(qp);
 			if (POLICY_RESULT_ACTION(res) != IG_PA_ALLOW) {
-				bpf_map_delete_elem(&conns, &m->key);
+				bpf_map_delete_elem(&conns, &qp->key);
 				policy_count(bank, POLICY_RESULT_IDX(res), m->len, 0);
 				return IG_DROP_POLICY;
 			}
@@ -274,7 +277,8 @@ static __always_inline int ct_check(struct ig_policy_state *st, const struct flo
 			anchor_touch(&m->key, ncp->dir, now, &sc->ak, &sc->av);
 		}
 	}
-	bpf_map_update_elem(&conns, &m->key, ncp, BPF_ANY);
+	/* not an ICMPv6 error (returned above): qp->key is still m->key */
+	bpf_map_update_elem(&conns, &qp->key, ncp, BPF_ANY);
 	policy_count(bank, ncp->rule, m->len, 1);
 	return 0;
 }

@@ -203,6 +203,10 @@ static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifin
 		return pass;
 	hlen = ip->ihl * 4;
 	tot_len = bpf_ntohs(ip->tot_len);
+	/* The 6.1 verifier (Debian 12) knows nothing of a byte swap's result
+	 * (6.1 rejects ip + tot_len: "unbounded min value"): bound it. */
+	ig_barrier_var(tot_len);
+	tot_len &= 0xffff;
 	if (tot_len < hlen + sizeof(*icmp) + sizeof(*q) || (void *)ip + tot_len > end)
 		return pass;
 	icmp = c->pos;

@@ -157,6 +157,10 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifin
 		return mk(XDP_DROP, IG_DROP_TRUNC_OUTER);
 	hlen = ip->ihl * 4;
 	tot_len = bpf_ntohs(ip->tot_len);
+	/* The 6.1 verifier (Debian 12) knows nothing of a byte swap's result
+	 * (6.1 rejects ip + tot_len: "unbounded min value"): bound it. */
+	ig_barrier_var(tot_len);
+	tot_len &= 0xffff;
 	if (tot_len < hlen || (void *)ip + tot_len > c->end)
 		return mk(XDP_DROP, IG_DROP_TRUNC_OUTER);
 	if (!ipv4_csum_ok(ip, c->end))
@@ -236,7 +240,9 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifin
 	if (!member_lookup(v4))
 		return mk(XDP_DROP, IG_DROP_ENC_NOT_MEMBER);
 
-	inner_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+	inner_len = bpf_ntohs(ip6->payload_len);
+	ig_barrier_var(inner_len);     /* bounded for 6.1, as tot_len above */
+	inner_len = sizeof(*ip6) + (inner_len & 0xffff);
 	if ((void *)ip6 + inner_len > c->end)
 		return mk(XDP_DROP, IG_DROP_TRUNC_INNER);
 	pol = policy_active();

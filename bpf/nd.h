@@ -148,7 +148,7 @@ static __always_inline struct verdict nd_router_solicit(struct xdp_md *ctx, stru
 	const struct ig_ra_template *ra;
 	struct in6_addr src, dst, key;
 	__u32 hlen = ip->ihl * 4, zero = 0, len;
-	__u64 sum;
+	__u64 sum, body_len;
 	__u16 csum;
 	int reason;
 
@@ -181,7 +181,14 @@ static __always_inline struct verdict nd_router_solicit(struct xdp_md *ctx, stru
 
 	if (nd_reply_frame(ctx, hlen, len, &src, &dst, cfg))
 		return mk(XDP_DROP, IG_DROP_INTERNAL);
-	if (bpf_xdp_store_bytes(ctx, off, (void *)ra->body, len))
+	/* Again, next to the call: the 6.1 verifier does not carry the bounds
+	 * learnt above over to len's stack slot ("R3 min value is outside of
+	 * the allowed memory range" for a length that might be 0). */
+	body_len = len;     /* 64 bits: checked in the register passed */
+	ig_barrier_var(body_len);
+	if (body_len < 16 || body_len > IG_RA_MAX)
+		return mk(XDP_DROP, IG_DROP_INTERNAL);
+	if (bpf_xdp_store_bytes(ctx, off, (void *)ra->body, body_len))
 		return mk(XDP_DROP, IG_DROP_INTERNAL);
 	sum = icmp6_pseudo_sum(&src, &dst, len) + ra->csum;
 	csum = ~csum_fold(sum);

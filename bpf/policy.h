@@ -71,13 +71,27 @@ static __always_inline int v6_in_prefix(const __u8 *addr, const __u8 *net, __u32
 	return 1;
 }
 
+/* The anchor key is built in this per-CPU map value, not in q->ak: q is a
+ * global function's argument, which the 6.1 verifier (Debian 12) refuses as a map key
+ * (6.1: "R2 type=mem expected=fp, pkt, pkt_meta, map_key, map_value"), and
+ * the stack has no room left (6.1 counts 512 bytes over the call chain). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ig_anchor_key);
+} anchor_key_scratch SEC(".maps");
+
 /* The anchor an "after" rule needs: a recent connection from the same member
  * address to the same remote address on (after_proto, after_port). */
 static __always_inline int anchor_recent(struct policy_query *q, const struct ig_rule *r)
 {
-	struct ig_anchor_key *k = &q->ak;
+	__u32 zero = 0;
+	struct ig_anchor_key *k = bpf_map_lookup_elem(&anchor_key_scratch, &zero);
 	struct ig_anchor *a;
 
+	if (!k)
+		return 0;
 	__builtin_memcpy(k->member_addr, q->key.member_addr, 16);
 	__builtin_memcpy(k->remote_addr, q->key.remote_addr, 16);
 	k->port = r->after_port;

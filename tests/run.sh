@@ -7,7 +7,8 @@
 #              build/test_directory, build/fuzz_datapath (20 s),
 #              tests/fuzz/run_user.sh (the parsers' fuzzers, 30 s in all)
 # integration: every tests/integration/test_*.sh (needs root; test_vlan.sh is
-#              skipped on kernels without 802.1Q)
+#              skipped on kernels without 802.1Q, test_vlan_vm.sh runs the
+#              same in the test VM on Debian's kernel)
 #
 # Each suite's output is streamed.  A suite reports with a last
 # "N passed, N failed" line; one that exits non-zero without it counts as one

@@ -3,12 +3,19 @@
 # tests/vm/init) with its NIC on a tap device inside a network namespace.
 # Source from bash:  . tests/vm/lib.sh
 #
-#   igvm_unavailable            prints why the VM cannot run here (status 0), or status 1 if it can
+#   igvm_unavailable [router]   prints why the VM cannot run here (status 0), or status 1 if it can;
+#                               "router": the router test VM (no NIC: no tap, no nsenter needed)
 #   igvm_build                  builds or refreshes the cached image (build/vm)
+#   igvm_build_router           the same, plus the router test payload (isagate,
+#                               xdp_pass, tests/vm/router_*.sh; build-image.sh --router)
 #   igvm_start NETNS TAP CONSOLE MAC PARAMS...
 #                               boots the VM (qemu runs inside NETNS, opens the existing tap TAP);
 #                               PARAMS are igvm.* kernel parameters (see tests/vm/init);
 #                               the serial console goes to the file CONSOLE; sets IGVM_PID
+#   igvm_start_router CONSOLE SCRIPT PARAMS...
+#                               boots the router test image (no NIC, no namespace
+#                               needed) running /igvm-router/SCRIPT; PARAMS are
+#                               igvm.* parameters for SCRIPT; sets IGVM_PID
 #   igvm_wait_line CONSOLE REGEX TIMEOUT
 #                               waits until a console line matches REGEX (extended);
 #                               0 matched, 1 timed out, 2 the VM exited without it
@@ -20,6 +27,7 @@ IGVM_ROOT=${IGVM_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 IGVM_DIR=${IGVM_DIR:-$IGVM_ROOT/build/vm}
 IGVM_QEMU=${IGVM_QEMU:-qemu-system-x86_64}
 IGVM_MEM=${IGVM_MEM:-256}
+IGVM_ROUTER_MEM=${IGVM_ROUTER_MEM:-512}   # isagate's maps, three namespaces' stacks
 IGVM_PID=
 
 igvm_unavailable() {
@@ -31,6 +39,7 @@ igvm_unavailable() {
 		echo "$IGVM_QEMU has no TCG accelerator"
 		return 0
 	fi
+	[ "${1:-}" != router ] || return 1
 	if [ ! -c /dev/net/tun ]; then
 		echo "/dev/net/tun missing (no tap devices for the VM's NIC)"
 		return 0
@@ -63,6 +72,29 @@ igvm_start() {
 		-append "console=ttyS0 quiet loglevel=4 panic=-1 $*" \
 		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
 		-device "e1000,netdev=n0,mac=$mac,romfile=" \
+		</dev/null >"$console.qemu" 2>&1 &
+	IGVM_PID=$!
+	return 0
+}
+
+igvm_build_router() {
+	"$IGVM_ROOT/tests/vm/build-image.sh" --router
+}
+
+igvm_start_router() {
+	local console=$1 script=$2
+	shift 2
+	if [ ! -s "$IGVM_DIR/vmlinuz" ] || [ ! -s "$IGVM_DIR/initramfs-router.cpio.gz" ]; then
+		echo "igvm_start_router: no router test image in $IGVM_DIR (run tests/vm/build-image.sh --router)" >&2
+		return 1
+	fi
+	: > "$console"
+	"$IGVM_QEMU" \
+		-accel tcg -cpu max -m "$IGVM_ROUTER_MEM" -smp 1 \
+		-nodefaults -no-user-config -display none -monitor none -no-reboot \
+		-serial "file:$console" \
+		-kernel "$IGVM_DIR/vmlinuz" -initrd "$IGVM_DIR/initramfs-router.cpio.gz" \
+		-append "console=ttyS0 quiet loglevel=4 panic=-1 igvm.mode=router igvm.run=$script $*" \
 		</dev/null >"$console.qemu" 2>&1 &
 	IGVM_PID=$!
 	return 0
