@@ -231,8 +231,8 @@ static __always_inline int ct_check(struct ig_policy_state *st, const struct flo
 			policy_count(bank, ct->rule, m->len, 0);
 			return 0;
 		}
-		qp->key = m->key;
 	}
+	qp->key = m->key;   /* ct_quote_key() may have written it, even when it failed */
 
 	qp->dir = m->dir;   /* IG_FLOW_FROM_MEMBER == IG_PD_OUT */
 	if (m->key.proto == IPPROTO_TCP && (m->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) != TCPF_SYN) {

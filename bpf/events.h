@@ -7,7 +7,9 @@
  * Refusals leave the frame untouched, so the record is taken from the frame
  * itself: outer IPv4 source/destination when it arrived as protocol 41, the
  * (inner) IPv6 addresses and next header when that header is complete.
- * Rate limits: at most IG_EVENT_BUDGET_PER_CPU events per CPU per second,
+ * Rate limits: at most IG_EVENT_BUDGET_PER_CPU events per CPU per second
+ * (once it is spent the clock is read every IG_EVENT_CLOCK_EVERY refusals,
+ * so the next second's budget opens within that many refusals),
  * then at most one event per source per config.event_min_interval_ms
  * (key: the outer IPv4 source as ::ffff:a.b.c.d, or the IPv6 source of a
  * packet refused on the IPv6 side), so a flood costs a per-CPU counter per
@@ -44,18 +46,22 @@ static __always_inline void event_emit(struct xdp_md *ctx, const struct ig_confi
 
 	if (reason >= 64 || !((IG_EVENT_REASON_MASK >> reason) & 1))
 		return;
-	/* The per-CPU budget first: once spent, a refusal costs nothing more. */
+	/* The per-CPU budget first: once spent, a refusal costs a counter, and
+	 * a look at the clock (is the second over?) only every 16th time. */
 	vs = vis_counters();
 	if (!vs)
 		return;
+	if (vs->ev_window_used >= IG_EVENT_BUDGET_PER_CPU &&
+	    (++vs->events_suppressed & (IG_EVENT_CLOCK_EVERY - 1)))
+		return;
 	now = bpf_ktime_get_coarse_ns();
 	if (now - vs->ev_window_ns >= 1000000000ull) {
+		if (vs->ev_window_used >= IG_EVENT_BUDGET_PER_CPU)
+			vs->events_suppressed--;   /* counted above, sent after all */
 		vs->ev_window_ns = now;
 		vs->ev_window_used = 0;
-	}
-	if (vs->ev_window_used >= IG_EVENT_BUDGET_PER_CPU) {
-		vs->events_suppressed++;
-		return;
+	} else if (vs->ev_window_used >= IG_EVENT_BUDGET_PER_CPU) {
+		return;                            /* counted above */
 	}
 	if ((void *)(eth + 1) > end)
 		return;

@@ -29,7 +29,6 @@ struct policy_query {
 	__u32 dir;                 /* enum ig_policy_dir: who opens it */
 	__u32 anchor_timeout_s;
 	__u32 pad;
-	struct ig_anchor_key ak;   /* scratch for anchor_recent() (the stack is small) */
 };
 
 #define POLICY_RESULT(idx, action)  ((int)(((idx) << 8) | (action)))

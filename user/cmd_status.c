@@ -72,6 +72,7 @@ struct status {
 	struct ig_counter counters[IG_REASON_MAX];
 	struct mtu_row *mtus;       /* learned member MTUs, by address */
 	int n_mtus;                 /* -1: no member_mtu map under the pin directory */
+	__u32 v4_lower, v6_lower;   /* real device under a VLAN side, 0 = none */
 	int policy_rules;           /* -1: no policy loaded (or no policy maps) */
 	__u32 policy_gen;
 	__u8 policy_default;
@@ -397,6 +398,18 @@ static int gather(struct status *st)
 		     "and attach again", st->cfg.abi_version, ISAGATE_ABI_VERSION);
 	if (!st->have_cfg)
 		warn(st, "no settings written yet: run 'isagate attach'");
+	/* a VLAN side's XDP link is on the real device under it */
+	fd = st->have_cfg && (st->cfg.flags & IG_CFG_F_VLAN) ?
+	     ig_map_open(st->pin_dir, IG_MAP_VLAN_OUT) : -1;
+	if (fd >= 0) {
+		struct ig_vlan_port vp;
+
+		if (!bpf_map_lookup_elem(fd, &st->cfg.v4_ifindex, &vp))
+			st->v4_lower = vp.lower_ifindex;
+		if (!bpf_map_lookup_elem(fd, &st->cfg.v6_ifindex, &vp))
+			st->v6_lower = vp.lower_ifindex;
+		close(fd);
+	}
 	if (!st->n_links)
 		warn(st, "not attached to any interface: the maps are pinned but no XDP link is; "
 		     "run 'isagate attach'");
@@ -444,8 +457,8 @@ static int gather(struct status *st)
 
 static const char *side_of(const struct status *st, unsigned int ifindex)
 {
-	bool v4 = st->have_cfg && ifindex == st->cfg.v4_ifindex;
-	bool v6 = st->have_cfg && ifindex == st->cfg.v6_ifindex;
+	bool v4 = st->have_cfg && (ifindex == st->cfg.v4_ifindex || ifindex == st->v4_lower);
+	bool v6 = st->have_cfg && (ifindex == st->cfg.v6_ifindex || ifindex == st->v6_lower);
 
 	return v4 && v6 ? "ipv4+ipv6" : v4 ? "ipv4" : v6 ? "ipv6" : "unused";
 }

@@ -199,6 +199,8 @@ scenario() {
 	ok "$name: isagate attach --ipv4-dev $v4dev --ipv6-dev $v6dev (native XDP; the program loads on $(uname -r), $(( $(uptime_i) - t0 )) s)"
 	check "$name: XDP link pinned on the real device $real" test -e "$PIN/link_$real"
 	check_has "$name: $real runs XDP" "$(nsx r $IPR -d link show "$real" 2>&1)" "prog/xdp"
+	check_has "$name: status names $real's link as the IPv4 side (under $v4dev)" \
+		"$(ig status 2>&1 | grep "$real")" "side ipv4"
 	if [ "$v6dev" = up0 ]; then
 		check "$name: XDP link pinned on up0" test -e "$PIN/link_up0"
 	fi
