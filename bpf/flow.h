@@ -146,7 +146,7 @@ static __always_inline struct ig_fwd_entry *flow_fwd(struct ig_flow *f, int dir)
 	if (!f)
 		return NULL;
 	asm volatile("" : "+r"(f));
-	return &f->fwd[dir & 1];
+	return dir == IG_FLOW_FROM_MEMBER ? &f->fwd_from_member : &f->fwd_to_member;
 }
 
 /*
@@ -176,7 +176,8 @@ static __always_inline void flow_account(const struct flow_meta *m, __u32 reason
 		else
 			flow_dir_add(&nf->to_member, m);
 		if ((reason == IG_FWD_DECAP || reason == IG_FWD_ENCAP) && cfg->fwd_cache_ms)
-			fwd_entry_put(&nf->fwd[m->dir & 1], fib,
+			fwd_entry_put(m->dir == IG_FLOW_FROM_MEMBER ? &nf->fwd_from_member :
+				      &nf->fwd_to_member, fib,
 				      m->len + (m->dir == IG_FLOW_TO_MEMBER ? 20 : 0), now,
 				      fwd_generation(), cfg);
 		vs = vis_counters();

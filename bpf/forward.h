@@ -53,7 +53,7 @@ static __always_inline int fwd_key_eq(const struct ig_fwd_key *a, const struct i
 static __always_inline int fwd_entry_get(const struct ig_fwd_entry *e, __u16 tot_len, __u64 now,
 					 __u64 gen, struct bpf_fib_lookup *p)
 {
-	if (e->gen != gen || now >= e->expires_ns || tot_len > e->max_len)
+	if (e->gen != (__u32)gen || now >= e->expires_ns || tot_len > e->max_len)
 		return 0;
 	p->ifindex = e->ifindex;
 	__builtin_memcpy(p->dmac, e->dmac, ETH_ALEN);
@@ -69,11 +69,11 @@ static __always_inline void fwd_entry_put(struct ig_fwd_entry *e, const struct b
 	__u16 max_len = tot_len;
 
 	/* Still valid for the same egress: keep the longest length seen. */
-	if (e->gen == gen && now < e->expires_ns && e->ifindex == p->ifindex &&
+	if (e->gen == (__u32)gen && now < e->expires_ns && e->ifindex == p->ifindex &&
 	    e->max_len > max_len)
 		max_len = e->max_len;
 	e->expires_ns = now + (__u64)cfg->fwd_cache_ms * 1000000ull;
-	e->gen = gen;
+	e->gen = (__u32)gen;
 	e->ifindex = p->ifindex;
 	e->max_len = max_len;
 	__builtin_memcpy(e->dmac, p->dmac, ETH_ALEN);

@@ -185,7 +185,7 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifin
 		return mk(XDP_DROP, IG_DROP_DST_LOCAL);
 	if (ipv6_is_linklocal(&ip6->saddr))
 		return mk(XDP_DROP, IG_DROP_SCOPE);
-	reason = isatap_check_dst_loop(&ip6->daddr, cfg->flags);
+	reason = isatap_check_dst_loop(&ip6->daddr, cfg);
 	if (reason)
 		return mk(XDP_DROP, reason);
 	pol = policy_active();
@@ -232,10 +232,10 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifin
 
 	if (parse_ip6hdr(c, &ip6) < 0)
 		return mk(XDP_PASS, IG_PASS_NOT_ISATAP6);
-	if (!ipv6_is_isatap(&ip6->daddr) || !isatap_prefix(&ip6->daddr))
+	if (!ipv6_is_isatap(&ip6->daddr) || !isatap_prefix_ok(cfg, &ip6->daddr))
 		return mk(XDP_PASS, IG_PASS_NOT_ISATAP6);
 	v4 = ipv6_isatap_v4(&ip6->daddr);
-	if (router_lookup(v4))
+	if (router_known(cfg, v4))
 		return mk(XDP_DROP, IG_DROP_ENC_LOOP);
 	if (!member_lookup(v4))
 		return mk(XDP_DROP, IG_DROP_ENC_NOT_MEMBER);

@@ -54,6 +54,18 @@ static __always_inline struct ig_router *router_lookup(__u32 v4)
 	return bpf_map_lookup_elem(&routers, &k);
 }
 
+/* Under one of the configured ISATAP prefixes?  (The forwarding paths'
+ * test: two compares when the prefixes are in the config.) */
+static __always_inline int isatap_prefix_ok(const struct ig_config *cfg, const struct in6_addr *a)
+{
+	__u64 hi;
+
+	if (!(cfg->flags & IG_CFG_F_PREFIX_FAST))
+		return isatap_prefix(a) != NULL;
+	__builtin_memcpy(&hi, a->in6_u.u6_addr8, 8);
+	return hi == *(const __u64 *)cfg->prefix64[0] || hi == *(const __u64 *)cfg->prefix64[1];
+}
+
 /* One of the router's own addresses? */
 static __always_inline int router_is_self(const struct ig_config *cfg, __u32 v4)
 {
@@ -63,6 +75,14 @@ static __always_inline int router_is_self(const struct ig_config *cfg, __u32 v4)
 		return v4 == *(const __u32 *)cfg->self_v4[0] || v4 == *(const __u32 *)cfg->self_v4[1];
 	r = router_lookup(v4);
 	return r && (r->flags & IG_ROUTER_F_SELF);
+}
+
+/* One of the router's own addresses or a peer router's (RFC 6324)? */
+static __always_inline int router_known(const struct ig_config *cfg, __u32 v4)
+{
+	if ((cfg->flags & IG_CFG_F_SELF_FAST) && !(cfg->flags & IG_CFG_F_HAS_PEERS))
+		return router_is_self(cfg, v4);
+	return router_lookup(v4) != NULL;
 }
 
 /* A host entry, else the longest matching subnet entry, else NULL. */
@@ -107,7 +127,7 @@ static __always_inline int isatap_check_src(const struct in6_addr *src, __u32 ou
 	if (ipv6_src_invalid(src))
 		return IG_DROP_BAD_SRC;
 	if (ipv6_is_isatap(src) && ipv6_isatap_v4(src) == outer_src &&
-	    (ipv6_is_linklocal64(src) || isatap_prefix(src)))
+	    (ipv6_is_linklocal64(src) || isatap_prefix_ok(cfg, src)))
 		return 0;
 	if (!(cfg->flags & IG_CFG_F_HAS_PEERS))
 		return IG_DROP_SPOOF;
@@ -122,15 +142,16 @@ static __always_inline int isatap_check_src(const struct in6_addr *src, __u32 ou
  * ISATAP address of ours or of a known router, never back onto the ISATAP
  * link (that would re-encapsulate), no 6to4 unless allowed.
  */
-static __always_inline int isatap_check_dst_loop(const struct in6_addr *dst, __u32 cfg_flags)
+static __always_inline int isatap_check_dst_loop(const struct in6_addr *dst,
+						 const struct ig_config *cfg)
 {
 	if (ipv6_is_isatap(dst)) {
-		if (router_lookup(ipv6_isatap_v4(dst)))
+		if (router_known(cfg, ipv6_isatap_v4(dst)))
 			return IG_DROP_LOOP;
-		if (isatap_prefix(dst))
+		if (isatap_prefix_ok(cfg, dst))
 			return IG_DROP_LOOP;
 	}
-	if (!(cfg_flags & IG_CFG_F_ALLOW_6TO4) &&
+	if (!(cfg->flags & IG_CFG_F_ALLOW_6TO4) &&
 	    dst->in6_u.u6_addr16[0] == bpf_htons(0x2002))
 		return IG_DROP_LOOP;
 	return 0;

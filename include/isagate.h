@@ -158,8 +158,10 @@ struct ig_prefix {
 #define IG_CFG_F_NO_FLOWS    (1u << 3)  /* no per-flow accounting (attach --flows 0) */
 #define IG_CFG_F_VLAN        (1u << 8)  /* vlan_out has entries: tag frames leaving on them */
 #define IG_CFG_F_SELF_FAST   (1u << 9)  /* every own address is in self_v4 (no hash lookup) */
+#define IG_CFG_F_PREFIX_FAST (1u << 10) /* every ISATAP prefix is in prefix64 (no hash lookup) */
 
 #define IG_CFG_SELF_FAST     2          /* own addresses kept in the config itself */
+#define IG_CFG_PREFIX_FAST   2          /* ISATAP prefixes kept in the config itself */
 
 struct ig_config {
 	__u32 abi_version;         /* ISAGATE_ABI_VERSION */
@@ -184,6 +186,9 @@ struct ig_config {
 				      * addresses (unused slots repeat the first), so the
 				      * "is it for us" test of every IPv4 packet costs two
 				      * compares instead of a hash lookup */
+	__u8  prefix64[IG_CFG_PREFIX_FAST][8]; /* with IG_CFG_F_PREFIX_FAST: the ISATAP
+				      * prefixes' upper 64 bits (unused slots repeat the
+				      * first), for the per-packet prefix tests */
 };
 
 #define IG_CFG_DEFAULT_TTL          64
@@ -246,7 +251,7 @@ struct ig_fwd_key {
 
 struct ig_fwd_entry {
 	__u64 expires_ns;
-	__u64 gen;
+	__u32 gen;                 /* fwd_gen[0] (low 32 bits) when recorded */
 	__u32 ifindex;             /* egress */
 	__u16 max_len;             /* longest packet the FIB accepted */
 	__u8  dmac[6];
@@ -301,15 +306,17 @@ struct ig_flow_dir {
  * first_ns and the largest last_ns (bpf_ktime_get_ns, CLOCK_MONOTONIC). */
 struct ig_flow {
 	struct ig_flow_dir from_member;  /* member -> remote: decapsulated */
+	/* internal: each direction's forwarding decision, next to its counters
+	 * (one cache line per direction), valid under the same rules as a
+	 * fwd_cache entry: the flow's own forwarding cache, so a forwarded
+	 * packet costs one lookup */
+	struct ig_fwd_entry fwd_from_member;
 	struct ig_flow_dir to_member;    /* remote -> member: encapsulated */
+	struct ig_fwd_entry fwd_to_member;
 	__u64 first_ns;
 	__u64 last_ns;
 	__u32 last_verdict;        /* enum ig_reason of the last packet */
 	__u32 pad;
-	/* internal: the forwarding decision of each direction (from_member,
-	 * to_member), valid under the same rules as a fwd_cache entry: the
-	 * flow's own forwarding cache, so a forwarded packet costs one lookup */
-	struct ig_fwd_entry fwd[2];
 };
 
 /* Reasons accounted in the flow table. */

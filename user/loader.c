@@ -844,6 +844,11 @@ static int maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
 	if (!s->flows)
 		cfg.flags |= IG_CFG_F_NO_FLOWS;
 	cfg.n_prefixes = s->n_prefixes;
+	if (s->n_prefixes && s->n_prefixes <= IG_CFG_PREFIX_FAST) {
+		for (i = 0; i < IG_CFG_PREFIX_FAST; i++)
+			memcpy(cfg.prefix64[i], &s->prefixes[i < s->n_prefixes ? i : 0], 8);
+		cfg.flags |= IG_CFG_F_PREFIX_FAST;
+	}
 	if (s->n_routers <= IG_CFG_SELF_FAST) {
 		for (i = 0; i < IG_CFG_SELF_FAST; i++)
 			memcpy(cfg.self_v4[i], &s->routers[i < s->n_routers ? i : 0], 4);

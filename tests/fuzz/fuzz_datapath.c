@@ -1171,6 +1171,11 @@ static void random_config(void)
 		memcpy(c.self_v4[0], a_r1, 4);
 		memcpy(c.self_v4[1], a_r2, 4);
 	}
+	if (rn(2)) {   /* the prefix in the config, or looked up in prefixes */
+		c.flags |= IG_CFG_F_PREFIX_FAST;
+		memcpy(c.prefix64[0], pfx_p, 8);
+		memcpy(c.prefix64[1], pfx_p, 8);
+	}
 	c.fwd_cache_ms = rn(2) ? IG_CFG_DEFAULT_FWD_CACHE_MS : 0;
 	c.tunnel_mtu = rn(2) ? 1280 : 1480;
 	c.ttl = rn(4) ? 64 : (uint8_t)(1 + rn(255));

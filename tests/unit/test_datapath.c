@@ -318,6 +318,15 @@ static int setup_maps(void)
 	base_cfg.flags |= IG_CFG_F_SELF_FAST;
 	pkt_in4(R1, base_cfg.self_v4[0]);
 	pkt_in4(R2, base_cfg.self_v4[1]);
+	/* the ISATAP prefix too (cfg_self_hash: both from their maps) */
+	base_cfg.flags |= IG_CFG_F_PREFIX_FAST;
+	{
+		uint8_t p[16];
+
+		pkt_in6(P_PFX, p);
+		memcpy(base_cfg.prefix64[0], p, 8);
+		memcpy(base_cfg.prefix64[1], p, 8);
+	}
 	base_cfg.fwd_cache_ms = IG_CFG_DEFAULT_FWD_CACHE_MS;
 	pkt_in4(R1, base_cfg.encap_src);
 	base_cfg.v4_ifindex = (__u32)ifindex4;
@@ -661,14 +670,15 @@ static void cfg_dynamic_mtu(const struct tcase *t)
 	cfg_patch(IG_CFG_F_DYNAMIC_MTU, 0);
 }
 
-/* Own addresses looked up in the routers map instead of the config. */
+/* Own addresses and prefixes looked up in their maps instead of the config. */
 static void cfg_self_hash(const struct tcase *t)
 {
 	struct ig_config c = base_cfg;
 
 	(void)t;
-	c.flags &= ~IG_CFG_F_SELF_FAST;
+	c.flags &= ~(IG_CFG_F_SELF_FAST | IG_CFG_F_PREFIX_FAST);
 	memset(c.self_v4, 0, sizeof(c.self_v4));
+	memset(c.prefix64, 0, sizeof(c.prefix64));
 	CHECK(put_config(&c) == 0, "config update: %s", strerror(errno));
 }
 
