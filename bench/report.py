@@ -308,11 +308,16 @@ def main():
                 L.append(f"- Memory per member: **{per:.1f} B** "
                          f"(({mm[1000000]['total']:,} − {mm[10]['total']:,}) B / 999,990 entries).")
             last = mf.get(1000000) or {}
-            for name in ("flows", "fwd_cache"):
+            how = {"flows": "per-CPU LRU hash (both CPUs' values; each flow's forwarding "
+                            "decisions included)",
+                   "fwd_cache": "per-CPU direct-mapped array: a flow's first packet, and every packet with flow accounting off",
+                   "conns": "shared LRU hash, the policy's connections"}
+            for name in ("flows", "fwd_cache", "conns"):
                 mem_b, mx = (last.get("maps") or {}).get(name), (last.get("max") or {}).get(name)
                 if mem_b and mx:
                     L.append(f"- `{name}`: {mem_b:,} B for {mx:,} entries = **{mem_b / mx:.0f} B per "
-                             f"entry**, allocated up front (LRU), whatever the number of flows.")
+                             f"entry**, allocated up front ({how[name]}), whatever the number of "
+                             f"flows.")
             if 1000 in mf and 1000000 in mf:
                 per = (mf[1000000]["total"] - mf[1000]["total"]) / (1000000 - 1000)
                 L.append(f"- Memory per flow: **{per:.1f} B** (memlock after 1M flows minus after 1k"
