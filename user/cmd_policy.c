@@ -221,37 +221,34 @@ static json_object *counter_json(const struct ig_rule_counter *c)
 
 static int do_list(const char *pin_dir, bool json)
 {
-	struct ig_rule_counter cnt[IG_POLICY_SLOTS];
-	struct ig_pmaps m = { -1, -1, -1 };
-	struct ig_policy *p = calloc(1, sizeof(*p));
+	struct ig_policy_view *v = calloc(1, sizeof(*v));
+	const struct ig_rule_counter *cnt;
+	const struct ig_policy *p;
 	json_object *o = NULL, *arr;
 	char line[256];
-	bool active;
 	unsigned int i;
-	__u32 gen;
-	int rc;
+	int rc = IG_EXIT_OK;
 
-	if (!p) {
+	if (!v) {
 		ig_err("out of memory");
 		return IG_EXIT_FAIL;
 	}
-	rc = ig_pmaps_open(pin_dir, &m);
-	if (rc) {
-		rc = err_code(rc);
-		goto cleanup;
-	}
-	rc = ig_policy_read(&m, p, &active, &gen);
-	if (!rc)
-		rc = ig_policy_counters(&m, cnt);
-	if (rc) {
-		ig_err("reading the policy: %s", strerror(-rc));
+	if (ig_policy_view_read(pin_dir, v)) {
 		rc = IG_EXIT_FAIL;
 		goto cleanup;
 	}
+	if (!v->present) {
+		ig_err("%s has no policy maps: isagate is not attached there, or by an older "
+		       "version (run 'isagate attach')", pin_dir);
+		rc = IG_EXIT_NOT_ATTACHED;
+		goto cleanup;
+	}
+	p = &v->pol;
+	cnt = v->cnt;
 	if (json) {
 		o = json_object_new_object();
-		json_object_object_add(o, "active", json_object_new_boolean(active));
-		json_object_object_add(o, "generation", json_object_new_int64(gen));
+		json_object_object_add(o, "active", json_object_new_boolean(v->active));
+		json_object_object_add(o, "generation", json_object_new_int64(v->gen));
 		arr = json_object_new_array();
 		for (i = 0; i < p->n; i++) {
 			const struct ig_rule *r = &p->rules[i];
@@ -271,7 +268,7 @@ static int do_list(const char *pin_dir, bool json)
 			json_object_array_add(arr, e);
 		}
 		json_object_object_add(o, "rules", arr);
-		if (active) {
+		if (v->active) {
 			json_object *d = counter_json(&cnt[IG_POLICY_MAX_RULES]);
 
 			json_object_object_add(d, "action", json_object_new_string(
@@ -282,11 +279,11 @@ static int do_list(const char *pin_dir, bool json)
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 		goto cleanup;
 	}
-	if (!active) {
+	if (!v->active) {
 		printf("no policy loaded: members may open anything (isagate policy sync FILE)\n");
 		goto cleanup;
 	}
-	printf("policy generation %u, %u rules (first match wins)\n", gen, p->n);
+	printf("policy generation %u, %u rules (first match wins)\n", v->gen, p->n);
 	printf("%4s %10s %12s %14s  %s\n", "#", "conns", "packets", "bytes", "rule");
 	for (i = 0; i < p->n; i++)
 		printf("%4u %10llu %12llu %14llu  %s%s\n", i, (unsigned long long)cnt[i].conns,
@@ -302,45 +299,34 @@ static int do_list(const char *pin_dir, bool json)
 	printf("\n");
 cleanup:
 	json_object_put(o);
-	ig_pmaps_close(&m);
-	free(p);
+	free(v);
 	return rc;
 }
 
 static int do_clear(const char *pin_dir, bool json)
 {
 	struct ig_pmaps m = { -1, -1, -1 };
-	struct ig_policy *p = calloc(1, sizeof(*p));
-	bool active = false;
-	__u32 gen;
+	struct ig_policy_state st;
+	__u32 zero = 0;
+	bool active;
 	int rc;
 
-	if (!p) {
-		ig_err("out of memory");
-		return IG_EXIT_FAIL;
-	}
 	rc = ig_pmaps_open(pin_dir, &m);
-	if (rc) {
-		rc = err_code(rc);
-		goto cleanup;
-	}
-	rc = ig_policy_read(&m, p, &active, &gen);
-	if (!rc)
-		rc = ig_policy_clear(&m);
+	if (rc)
+		return err_code(rc);
+	active = !bpf_map_lookup_elem(m.state, &zero, &st) && st.active;
+	rc = ig_policy_clear(&m);
+	ig_pmaps_close(&m);
 	if (rc) {
 		ig_err("unloading the policy: %s", strerror(-rc));
-		rc = IG_EXIT_FAIL;
-		goto cleanup;
+		return IG_EXIT_FAIL;
 	}
 	if (json)
 		printf("{\"changed\": %s}\n", active ? "true" : "false");
 	else
 		printf("%s\n", active ? "policy unloaded: members may open anything" :
 					"no policy was loaded");
-cleanup:
-	ig_pmaps_close(&m);
-	free(p);
-	return rc;
+	return IG_EXIT_OK;
 }
 
 static void conn_port(const struct ig_flow_key *k, bool remote, char *buf, size_t len)
@@ -357,35 +343,31 @@ static void conn_port(const struct ig_flow_key *k, bool remote, char *buf, size_
 
 static int do_conns(const char *pin_dir, bool json)
 {
-	struct ig_pmaps m = { -1, -1, -1 };
-	struct ig_policy *p = calloc(1, sizeof(*p));
+	struct ig_policy_view *v = calloc(1, sizeof(*v));
+	const struct ig_policy *p;
 	struct ig_flow_key k, next;
 	struct ig_conn c;
 	json_object *arr = NULL;
 	char m4[INET_ADDRSTRLEN], ma[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN], mp[32], rp[32];
 	uint64_t now = ig_mono_now_ns();
-	bool active, first = true;
+	bool first = true;
 	unsigned int n = 0;
 	__u32 gen;
-	int fd = -1, rc;
+	int fd = -1, rc = IG_EXIT_OK;
 
-	if (!p) {
+	if (!v) {
 		ig_err("out of memory");
 		return IG_EXIT_FAIL;
 	}
-	rc = ig_pmaps_open(pin_dir, &m);
-	if (!rc) {
-		fd = ig_map_open(pin_dir, IG_MAP_CONNS);
-		rc = fd < 0 ? fd : 0;
-	}
-	if (rc) {
-		rc = err_code(rc);
+	if (ig_policy_view_read(pin_dir, v)) {
+		rc = IG_EXIT_FAIL;
 		goto cleanup;
 	}
-	rc = ig_policy_read(&m, p, &active, &gen);
-	if (rc) {
-		ig_err("reading the policy: %s", strerror(-rc));
-		rc = IG_EXIT_FAIL;
+	p = &v->pol;
+	gen = v->gen;
+	fd = ig_map_open(pin_dir, IG_MAP_CONNS);
+	if (fd < 0) {
+		rc = err_code(fd);
 		goto cleanup;
 	}
 	if (json)
@@ -443,13 +425,12 @@ static int do_conns(const char *pin_dir, bool json)
 	if (json)
 		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
 	else
-		printf("%u connections%s\n", n, active ? "" : " (no policy loaded: not tracked)");
+		printf("%u connections%s\n", n, v->active ? "" : " (no policy loaded: not tracked)");
 cleanup:
 	json_object_put(arr);
 	if (fd >= 0)
 		close(fd);
-	ig_pmaps_close(&m);
-	free(p);
+	free(v);
 	return rc;
 }
 

@@ -73,10 +73,7 @@ struct status {
 	struct mtu_row *mtus;       /* learned member MTUs, by address */
 	int n_mtus;                 /* -1: no member_mtu map under the pin directory */
 	__u32 v4_lower, v6_lower;   /* real device under a VLAN side, 0 = none */
-	int policy_rules;           /* -1: no policy loaded (or no policy maps) */
-	__u32 policy_gen;
-	__u8 policy_default;
-	long long conns;            /* connection table entries, -1 unknown */
+	struct ig_policy_view policy;
 	char warnings[8][256];
 	int n_warnings;
 };
@@ -245,43 +242,6 @@ static int count_members(struct status *st)
 	return 0;
 }
 
-/* The policy in force and the size of the connection table (policy.h). */
-static int read_policy(struct status *st)
-{
-	struct ig_pmaps m = { -1, -1, -1 };
-	struct ig_policy *p;
-	char path[PATH_MAX + 32];
-	bool active;
-	int fd, rc = 0;
-
-	st->policy_rules = -1;
-	st->conns = -1;
-	snprintf(path, sizeof(path), "%s/%s", st->pin_dir, IG_MAP_POLICY_STATE);
-	if (access(path, F_OK))
-		return 0;          /* pins of an older version: nothing to say */
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return -1;
-	if (ig_pmaps_open(st->pin_dir, &m) ||
-	    ig_policy_read(&m, p, &active, &st->policy_gen)) {
-		rc = -1;
-		goto cleanup;
-	}
-	if (active) {
-		st->policy_rules = (int)p->n;
-		st->policy_default = p->default_action;
-	}
-	fd = ig_map_open(st->pin_dir, IG_MAP_CONNS);
-	if (fd >= 0) {
-		st->conns = ig_map_count(fd);
-		close(fd);
-	}
-cleanup:
-	ig_pmaps_close(&m);
-	free(p);
-	return rc;
-}
-
 static int cmp_mtu(const void *a, const void *b)
 {
 	const struct mtu_row *x = a, *y = b;
@@ -448,7 +408,7 @@ static int gather(struct status *st)
 	sort_st = st;
 	qsort(st->links, (size_t)st->n_links, sizeof(st->links[0]), cmp_link);
 	if (read_routers(st) || read_prefixes(st) || read_routes(st) || count_members(st) ||
-	    read_counters(st) || read_member_mtus(st) || read_policy(st))
+	    read_counters(st) || read_member_mtus(st) || ig_policy_view_read(st->pin_dir, &st->policy))
 		return IG_EXIT_FAIL;
 	return 0;
 }
@@ -563,11 +523,12 @@ static void print_text(const struct status *st, bool all)
 		       c->fwd_cache_ms ? "" : " (off: a FIB lookup per packet)");
 	}
 	printf("members: %lld\n", st->members);
-	if (st->policy_rules >= 0)
-		printf("policy: %d rules, default %s, generation %u; %lld connections tracked "
-		       "('isagate policy list')\n", st->policy_rules,
-		       ig_policy_action_name(st->policy_default), st->policy_gen, st->conns);
-	else
+	if (st->policy.active)
+		printf("policy: %u rules, default %s, generation %u; %ld connections tracked "
+		       "('isagate policy list')\n", st->policy.pol.n,
+		       ig_policy_action_name(st->policy.pol.default_action), st->policy.gen,
+		       st->policy.conns);
+	else if (st->policy.present)
 		printf("policy: none loaded (members may open anything)\n");
 	if (st->n_mtus > 0 || (st->have_cfg && (c->flags & IG_CFG_F_DYNAMIC_MTU))) {
 		printf("member tunnel MTUs (learned from ICMPv4 fragmentation needed, kept %d s):\n",
@@ -710,12 +671,12 @@ static int print_json(const struct status *st)
 	jadd(root, "settings", set);
 	jadd(root, "members", jint(st->members));
 	o = json_object_new_object();
-	jadd(o, "active", json_object_new_boolean(st->policy_rules >= 0));
-	jadd(o, "rules", jint(st->policy_rules >= 0 ? st->policy_rules : 0));
-	jadd(o, "default", jstr(st->policy_rules >= 0 ?
-				ig_policy_action_name(st->policy_default) : "allow"));
-	jadd(o, "generation", jint(st->policy_gen));
-	jadd(o, "connections", jint(st->conns));
+	jadd(o, "active", json_object_new_boolean(st->policy.active));
+	jadd(o, "rules", jint(st->policy.pol.n));
+	jadd(o, "default", jstr(st->policy.active ?
+				ig_policy_action_name(st->policy.pol.default_action) : "allow"));
+	jadd(o, "generation", jint(st->policy.gen));
+	jadd(o, "connections", jint(st->policy.conns));
 	jadd(root, "policy", o);
 	arr = json_object_new_array();
 	for (i = 0; i < st->n_mtus; i++) {

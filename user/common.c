@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* common.c - messages, pin directory, pinned object access. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -198,4 +199,31 @@ int ig_atomic_commit(FILE *f, const char *tmp, const char *path, unsigned int mo
 	if (err)
 		unlink(tmp);
 	return err;
+}
+
+char *ig_str_trim(char *p)
+{
+	char *e;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	e = p + strlen(p);
+	while (e > p && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return p;
+}
+
+long ig_map_count(int fd)
+{
+	unsigned char k[2][64];
+	void *prev = NULL;
+	long n = 0;
+	int cur = 0;
+
+	while (bpf_map_get_next_key(fd, prev, k[cur]) == 0) {
+		n++;
+		prev = k[cur];
+		cur ^= 1;
+	}
+	return n;
 }

@@ -65,6 +65,12 @@ int ig_ini_load(const char *path, ig_ini_key_fn on_key, void *ctx);
 FILE *ig_atomic_open(const char *path, char *tmp, size_t len);
 int ig_atomic_commit(FILE *f, const char *tmp, const char *path, unsigned int mode, int err);
 
+/* Entries in a map (walks the keys; key_size at most 64 bytes). */
+long ig_map_count(int fd);
+
+/* p without leading and trailing white space (trailing removed in place). */
+char *ig_str_trim(char *p);
+
 /* Format helpers: IPv4 bytes -> "a.b.c.d", IPv6 bytes -> text. */
 const char *ig_fmt_v4(const void *addr, char *buf, size_t len);
 const char *ig_fmt_v6(const void *addr, char *buf, size_t len);

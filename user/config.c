@@ -196,17 +196,6 @@ int ig_parse_prefix6(const char *txt, struct in6_addr *out, uint8_t *plen, char 
 
 /* ---- one setting -------------------------------------------------------- */
 
-static char *trim(char *p)
-{
-	char *e;
-
-	while (isspace((unsigned char)*p))
-		p++;
-	e = p + strlen(p);
-	while (e > p && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return p;
-}
 
 static int add_v4(struct in_addr *list, unsigned int *n, const char *what, const char *txt,
 		  char *err, size_t errlen)
@@ -310,7 +299,7 @@ static int set_list(struct ig_settings *s, int bit, const char *value, char *err
 		return -1;
 	}
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		item = trim(tok);
+		item = ig_str_trim(tok);
 		if (!*item)
 			continue;
 		count++;

@@ -28,21 +28,6 @@ const char *const ig_reason_text[IG_REASON_MAX] = {
 #undef IG_X_TEXT
 };
 
-long ig_map_count(int fd)
-{
-	unsigned char k[2][64];
-	void *prev = NULL;
-	long n = 0;
-	int cur = 0;
-
-	while (bpf_map_get_next_key(fd, prev, k[cur]) == 0) {
-		n++;
-		prev = k[cur];
-		cur ^= 1;
-	}
-	return n;
-}
-
 static int read_counters(int fd, struct ig_metrics *m)
 {
 	int ncpu = libbpf_num_possible_cpus(), i;
@@ -64,45 +49,6 @@ static int read_counters(int fd, struct ig_metrics *m)
 	}
 	free(pc);
 	return 0;
-}
-
-/* The loaded policy, its per-rule counters and the connection count. */
-static int read_policy(const char *pin_dir, struct ig_metrics *m)
-{
-	struct ig_pmaps pm = { -1, -1, -1 };
-	struct ig_policy *p;
-	char path[PATH_MAX + 32];
-	bool active;
-	__u32 gen;
-	int fd, rc = 0;
-
-	m->policy_rules = -1;
-	m->conns = -1;
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, IG_MAP_POLICY_STATE);
-	if (access(path, F_OK))
-		return 0;          /* pins of an older version */
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	if (ig_pmaps_open(pin_dir, &pm) || ig_policy_read(&pm, p, &active, &gen) ||
-	    ig_policy_counters(&pm, m->policy_cnt)) {
-		rc = -EIO;
-		goto cleanup;
-	}
-	if (active) {
-		m->policy_rules = (int)p->n;
-		m->policy_default = p->default_action;
-		memcpy(m->policy_rule, p->rules, sizeof(p->rules[0]) * p->n);
-	}
-	fd = ig_map_open(pin_dir, IG_MAP_CONNS);
-	if (fd >= 0) {
-		m->conns = ig_map_count(fd);
-		close(fd);
-	}
-cleanup:
-	ig_pmaps_close(&pm);
-	free(p);
-	return rc;
 }
 
 int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
@@ -133,10 +79,8 @@ int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 		m->have_vis = true;
 		m->flow_evictions = ig_flow_evictions(&m->vis, m->flows);
 	}
-	if (read_policy(pin_dir, m)) {
-		ig_err("reading the policy maps failed");
+	if (ig_policy_view_read(pin_dir, &m->policy))
 		goto cleanup;
-	}
 	rc = 0;
 cleanup:
 	if (sfd >= 0)
@@ -204,11 +148,12 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 			(unsigned long long)m->vis.events_suppressed,
 			(unsigned long long)m->vis.events_lost);
 	}
-	if (m->conns >= 0)
+	if (m->policy.conns >= 0)
 		fprintf(f, "# HELP isagate_policy_connections Entries in the policy's connection "
 			   "table.\n# TYPE isagate_policy_connections gauge\n"
-			   "isagate_policy_connections %ld\n", m->conns);
-	if (m->policy_rules >= 0) {
+			   "isagate_policy_connections %ld\n", m->policy.conns);
+	if (m->policy.active) {
+		const struct ig_policy *p = &m->policy.pol;
 		static const char *const fam[3][2] = {
 			{ "isagate_policy_packets_total",
 			  "Packets admitted under (allow) or refused by (drop, reject) each policy rule." },
@@ -220,19 +165,19 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 		for (j = 0; j < 3; j++) {
 			fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", fam[j][0], fam[j][1],
 				fam[j][0]);
-			for (i = 0; i <= m->policy_rules; i++) {
-				bool dflt = i == m->policy_rules;
+			for (i = 0; i <= (int)p->n; i++) {
+				bool dflt = i == (int)p->n;
 				const struct ig_rule_counter *c =
-					&m->policy_cnt[dflt ? IG_POLICY_MAX_RULES : i];
+					&m->policy.cnt[dflt ? IG_POLICY_MAX_RULES : i];
 				char idx[16];
 
 				snprintf(idx, sizeof(idx), "%d", i);
 				fprintf(f, "%s{rule=\"%s\",name=\"%.*s\",action=\"%s\"} %llu\n",
 					fam[j][0], dflt ? "default" : idx,
-					dflt ? 0 : (int)sizeof(m->policy_rule[i].name),
-					dflt ? "" : m->policy_rule[i].name,
-					ig_policy_action_name(dflt ? m->policy_default :
-						m->policy_rule[i].action),
+					dflt ? 0 : (int)sizeof(p->rules[i].name),
+					dflt ? "" : p->rules[i].name,
+					ig_policy_action_name(dflt ? p->default_action :
+						p->rules[i].action),
 					(unsigned long long)(j == 0 ? c->packets :
 							     j == 1 ? c->bytes : c->conns));
 			}

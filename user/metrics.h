@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "isagate.h"
+#include "policy.h"
 
 struct ig_metrics {
 	struct ig_counter counters[IG_REASON_MAX];
@@ -19,11 +20,7 @@ struct ig_metrics {
 	uint64_t flow_evictions;
 	struct ig_vis_stats vis;
 	bool have_vis;
-	int policy_rules;          /* rules of the loaded policy, -1: none loaded */
-	__u8 policy_default;       /* its default action */
-	long conns;                /* connection-table entries, -1 unknown */
-	struct ig_rule policy_rule[IG_POLICY_MAX_RULES];
-	struct ig_rule_counter policy_cnt[IG_POLICY_SLOTS];  /* [IG_POLICY_MAX_RULES]: default */
+	struct ig_policy_view policy;
 };
 
 extern const char *const ig_reason_key[IG_REASON_MAX];
@@ -35,9 +32,6 @@ extern const char *const ig_reason_text[IG_REASON_MAX];
  * table leave flows at -1.
  */
 int ig_metrics_read(const char *pin_dir, struct ig_metrics *m);
-
-/* Entries in a map (walks the keys; key_size at most 64 bytes). */
-long ig_map_count(int fd);
 
 /* Write the Prometheus text file: PATH.tmp.PID, then rename.  0 or -errno. */
 int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path);

@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -771,5 +772,37 @@ int ig_policy_counters(const struct ig_pmaps *m, struct ig_rule_counter out[IG_P
 		}
 	}
 	free(v);
+	return rc;
+}
+
+int ig_policy_view_read(const char *pin_dir, struct ig_policy_view *v)
+{
+	struct ig_pmaps m = { -1, -1, -1 };
+	char path[PATH_MAX + 32];
+	int fd, rc;
+
+	memset(v, 0, sizeof(*v));
+	v->conns = -1;
+	ig_policy_init(&v->pol);
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, IG_MAP_POLICY_STATE);
+	if (access(path, F_OK))
+		return 0;
+	v->present = true;
+	rc = ig_pmaps_open(pin_dir, &m);
+	if (!rc)
+		rc = ig_policy_read(&m, &v->pol, &v->active, &v->gen);
+	if (!rc)
+		rc = ig_policy_counters(&m, v->cnt);
+	if (rc) {
+		ig_err("reading the policy maps under %s: %s", pin_dir, strerror(-rc));
+		goto cleanup;
+	}
+	fd = ig_map_open(pin_dir, IG_MAP_CONNS);
+	if (fd >= 0) {
+		v->conns = ig_map_count(fd);
+		close(fd);
+	}
+cleanup:
+	ig_pmaps_close(&m);
 	return rc;
 }

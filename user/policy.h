@@ -74,4 +74,18 @@ int ig_policy_clear(const struct ig_pmaps *m);
  * IG_POLICY_MAX_RULES is the default action.  0 or -errno. */
 int ig_policy_counters(const struct ig_pmaps *m, struct ig_rule_counter out[IG_POLICY_SLOTS]);
 
+/* What the tools show of the policy under a pin directory. */
+struct ig_policy_view {
+	bool present;               /* false: pins of a version without a policy */
+	bool active;                /* a policy is loaded */
+	__u32 gen;
+	long conns;                 /* connection-table entries, -1 unknown */
+	struct ig_policy pol;       /* the loaded rules (n = 0 when none) */
+	struct ig_rule_counter cnt[IG_POLICY_SLOTS];  /* [IG_POLICY_MAX_RULES]: default */
+};
+
+/* Fill v (everything zero and conns -1 when not present).  0, or -errno
+ * with the message printed. */
+int ig_policy_view_read(const char *pin_dir, struct ig_policy_view *v);
+
 #endif /* IG_POLICY_USER_H */

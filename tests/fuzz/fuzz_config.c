@@ -29,16 +29,7 @@
 #include "fuzz_user.h"
 #include "ra.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fz_quiet();
-	return 0;
-}
 
 static bool bits_clear_past(const struct in6_addr *a, unsigned int plen)
 {
@@ -126,17 +117,6 @@ static void check_ra(const struct ig_settings *s)
 	free(t);
 }
 
-static char *trim(char *p)
-{
-	char *e;
-
-	while (isspace((unsigned char)*p))
-		p++;
-	e = p + strlen(p);
-	while (e > p && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return p;
-}
 
 /* "key = value" lines as command-line settings, every value as an address. */
 static void each_line(const char *text, struct ig_settings *cli)
@@ -149,12 +129,12 @@ static void each_line(const char *text, struct ig_settings *cli)
 	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		eq = strchr(line, '=');
 		if (!eq) {
-			check_values(trim(line));
+			check_values(ig_str_trim(line));
 			continue;
 		}
 		*eq = '\0';
-		key = trim(line);
-		val = trim(eq + 1);
+		key = ig_str_trim(line);
+		val = ig_str_trim(eq + 1);
 		check_values(val);
 		err[0] = '\0';
 		ret = ig_settings_set(cli, key, val, err, sizeof(err));

@@ -41,16 +41,7 @@
 #include "fuzz_user.h"
 #include "members.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fz_quiet();
-	return 0;
-}
 
 /* ---- reference checks --------------------------------------------------- */
 

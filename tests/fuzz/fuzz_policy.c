@@ -19,16 +19,7 @@
 #include "fuzz_user.h"
 #include "policy.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fz_quiet();
-	return 0;
-}
 
 static int bits_clear(const uint8_t *a, unsigned int len, unsigned int plen)
 {

@@ -54,6 +54,16 @@ static inline void fz_quiet(void)
 		stderr = null;
 }
 
+/* Every harness: isagate's messages quiet (see fz_quiet). */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fz_quiet();
+	return 0;
+}
+
 /* ---- an input as a file: one memfd, rewritten for each input ---------- */
 
 static int fz_memfd = -1;
