@@ -388,14 +388,45 @@ check_eq "D never saw N's packets" "$(d_hits echo_request "$N_V6")" "$e0"
 check_ge "N's three packets counted as drop_not_member" "$(delta drop_not_member "$s0")" 3
 check_eq "no RA sent to N" "$(delta rd_ra_sent "$s0")" 0
 
-# --- 7. what the operator sees ------------------------------------------------------------------
-step "7. what the operator sees"
+# --- 7. the manage-out policy ---------------------------------------------------------------------
+step "7. the manage-out policy: what members may do"
+info "membership says who may use the tunnel; a policy says what: deploy/policy.txt allows the"
+info "usual manage-out set (ping, RDP, WinRM, SMB, RPC, remote control) from members to the"
+info "clients, and only ping from the clients to members; everything else is refused with an"
+info "ICMPv6 administratively prohibited"
+show policy sync "$IG_ROOT/deploy/policy.txt" || fail "isagate policy sync failed"
+snap
+s0=$STATUS_JSON
+info "D (the remote laptop, real Linux stack) pings $THE_MEMBER, then opens TCP to its port 3389"
+nsx "$NS_D" ping -6 -c1 -W1 -I "$D_V6" "$H_V6" >/dev/null 2>&1   # no answer needed: counted at R
+out=$(nsx "$NS_D" "$PY" - "$H_V6" <<'PYEOF'
+import errno, socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.settimeout(3)
+try:
+    s.connect((sys.argv[1], 3389))
+    print("connected")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, "timeout") if e.errno else "timeout")
+PYEOF
+)
+note "D: ping $H_V6 -> allowed by 'ping-in', tunnelled to $THE_MEMBER"
+note "D: TCP connect to [$H_V6]:3389 -> ${out:-no result} ($( [[ $out == EACCES ]] && echo "administratively prohibited: no 'in' rule for it"))"
+snap
+counter fwd_encap "$s0" "D -> member: the allowed ping, encapsulated"
+counter policy_reject "$s0" "refused by the policy, answered with administratively prohibited"
+check_ge "D's ping to $THE_MEMBER admitted by the policy" "$(delta fwd_encap "$s0")" 1
+check_eq "D's connect() to $THE_MEMBER:3389 refused (EACCES)" "${out:-none}" EACCES
+show policy list || fail "isagate policy list failed"
+
+# --- 8. what the operator sees ------------------------------------------------------------------
+step "8. what the operator sees"
 show status || fail "isagate status failed"
 echo
 show members list || fail "isagate members list failed"
 
 # --- the end -------------------------------------------------------------------------------------
-step "8. clean up"
+step "9. clean up"
 info "isagate detach, then the namespaces, background helpers and $PIN_DIR are removed"
 echo
 if ((USE_VM)); then
@@ -404,7 +435,8 @@ else
 	how="the member H (scripted) got an RA and reached D"
 fi
 if lib_summary; then
-	say "${C_OK}Demo complete${C_0} in $((SECONDS - T0)) s: $how; the non-member was refused and counted."
+	say "${C_OK}Demo complete${C_0} in $((SECONDS - T0)) s: $how; the non-member was refused and counted;"
+	say "the manage-out policy admitted D's ping to the member and refused its TCP connection."
 	((USE_VM)) || say "(The Linux ISATAP host VM part was skipped: $VM_WHY.)"
 else
 	say "${C_BAD}Demo failed${C_0} after $((SECONDS - T0)) s: see the 'not ok' lines above."
