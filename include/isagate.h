@@ -488,7 +488,9 @@ struct ig_conn {
 	__u8  pad[7];
 };
 
-#define IG_CFG_DEFAULT_CONNS 131072
+#define IG_CFG_DEFAULT_CONNS 131072    /* attach --conns N */
+#define IG_CONNS_MIN         1024
+#define IG_CONNS_MAX         (1u << 24)
 
 /* anchors: LRU hash of recent anchor connections (RPC endpoint mapper) */
 struct ig_anchor_key {

@@ -48,6 +48,10 @@ static void usage(FILE *f)
 "  --flows N               flow table entries for 'isagate flows' (default 65536;\n"
 "                          0 = no per-flow accounting); changing it replaces the\n"
 "                          table (its flows start again)\n"
+"  --conns N               connection-table entries of the manage-out policy\n"
+"                          (default 131072, 1024..16777216); changing it replaces\n"
+"                          the table: members' connections are picked up again\n"
+"                          from their next packet, remote-opened ones end\n"
 "  --config FILE           read settings from an INI file; flags given here\n"
 "                          override it (see deploy/isagate.conf)\n"
 "router advertisement settings:\n"
@@ -105,6 +109,7 @@ static const struct option options[] = {
 	{ "ra-interval",        required_argument, NULL, OPT_SETTING },
 	{ "fwd-cache-ms",       required_argument, NULL, OPT_SETTING },
 	{ "flows",              required_argument, NULL, OPT_SETTING },
+	{ "conns",              required_argument, NULL, OPT_SETTING },
 	{ "valid-lifetime",     required_argument, NULL, OPT_SETTING },
 	{ "preferred-lifetime", required_argument, NULL, OPT_SETTING },
 	{ "route",              required_argument, NULL, OPT_SETTING },

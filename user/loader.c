@@ -508,17 +508,19 @@ static int maps_check_pinned(struct isagate_bpf *skel, const char *pin_dir, bool
 		} else if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
 			snprintf(why, sizeof(why), "%s: %s", path, strerror(errno));
 			rc = IG_EXIT_FAIL;
-		} else if (map == skel->maps.flows && info.type == bpf_map__type(map) &&
+		} else if ((map == skel->maps.flows || map == skel->maps.conns) &&
+			   info.type == bpf_map__type(map) &&
 			   info.key_size == bpf_map__key_size(map) &&
 			   info.value_size == bpf_map__value_size(map) &&
 			   info.max_entries != bpf_map__max_entries(map)) {
-			/* attach --flows N changed the size: a new table replaces
-			 * the pinned one once everything else worked (flows_replace) */
-			ig_dbg("flow table: %u -> %u entries (its flows start again)",
+			/* attach --flows N / --conns N changed the size: a new table
+			 * replaces the pinned one once everything else worked
+			 * (tables_replace) */
+			ig_dbg("%s: %u -> %u entries (its entries start again)", bpf_map__name(map),
 			       info.max_entries, bpf_map__max_entries(map));
 			close(fd);
 			if (bpf_map__set_pin_path(map, NULL)) {
-				ig_err("flow table: %s", strerror(errno));
+				ig_err("%s: %s", bpf_map__name(map), strerror(errno));
 				return IG_EXIT_FAIL;
 			}
 			continue;
@@ -879,30 +881,44 @@ static int maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
 	return 0;
 }
 
-/*
- * A flow table of a new size (attach --flows N) is loaded unpinned; once
- * the new program runs, it takes the pinned one's place and the insert
- * counter restarts with it (evictions = inserts - entries).
- */
-static int flows_replace(struct isagate_bpf *skel, const char *pin_dir)
+/* A table of a new size, loaded unpinned, takes the pinned one's place. */
+static int table_replace(struct bpf_map *map, const char *pin_dir, const char *name)
 {
-	struct ig_vis_stats *pc = NULL;
-	int ncpu = libbpf_num_possible_cpus(), i, vfd = bpf_map__fd(skel->maps.vis_stats);
 	char path[PATH_MAX];
-	__u32 zero = 0;
 
-	if (bpf_map__is_pinned(skel->maps.flows))
-		return 0;
-	if (path_join(path, sizeof(path), pin_dir, "", IG_MAP_FLOWS))
+	if (path_join(path, sizeof(path), pin_dir, "", name))
 		return -1;
 	if (unlink(path) && errno != ENOENT) {
 		err_errno(path, errno);
 		return -1;
 	}
-	if (bpf_map__pin(skel->maps.flows, path)) {
+	if (bpf_map__pin(map, path)) {
 		err_errno(path, errno);
 		return -1;
 	}
+	ig_dbg("%s replaced (%u entries)", name, bpf_map__max_entries(map));
+	return 0;
+}
+
+/*
+ * A flow table or a connection table of a new size (attach --flows N,
+ * --conns N) is loaded unpinned; once the new program runs, it takes the
+ * pinned one's place.  The flow insert counter restarts with its table
+ * (evictions = inserts - entries).
+ */
+static int tables_replace(struct isagate_bpf *skel, const char *pin_dir)
+{
+	struct ig_vis_stats *pc = NULL;
+	int ncpu = libbpf_num_possible_cpus(), i, vfd = bpf_map__fd(skel->maps.vis_stats);
+	__u32 zero = 0;
+
+	if (!bpf_map__is_pinned(skel->maps.conns) &&
+	    table_replace(skel->maps.conns, pin_dir, IG_MAP_CONNS))
+		return -1;
+	if (bpf_map__is_pinned(skel->maps.flows))
+		return 0;
+	if (table_replace(skel->maps.flows, pin_dir, IG_MAP_FLOWS))
+		return -1;
 	if (ncpu > 0 && (pc = calloc((size_t)ncpu, sizeof(*pc))) &&
 	    !bpf_map_lookup_elem(vfd, &zero, pc)) {
 		for (i = 0; i < ncpu; i++)
@@ -910,7 +926,6 @@ static int flows_replace(struct isagate_bpf *skel, const char *pin_dir)
 		bpf_map_update_elem(vfd, &zero, pc, BPF_ANY);
 	}
 	free(pc);
-	ig_dbg("flow table replaced (%u entries)", bpf_map__max_entries(skel->maps.flows));
 	return 0;
 }
 
@@ -982,6 +997,10 @@ int ig_loader_attach(const struct ig_settings *s, const char *pin_dir,
 	/* the flow table's size is a setting (0: accounting off, a minimal table) */
 	if (bpf_map__set_max_entries(skel->maps.flows, s->flows ? s->flows : 1)) {
 		ig_err("flow table size %u: %s", s->flows, strerror(errno));
+		goto cleanup;
+	}
+	if (bpf_map__set_max_entries(skel->maps.conns, s->conns)) {
+		ig_err("connection table size %u: %s", s->conns, strerror(errno));
 		goto cleanup;
 	}
 	rc = maps_check_pinned(skel, pin_dir, &maps_existed);
@@ -1106,7 +1125,7 @@ int ig_loader_attach(const struct ig_settings *s, const char *pin_dir,
 	altered = true;
 
 	/* 5. settings */
-	if (maps_write(skel, s) || flows_replace(skel, pin_dir))
+	if (maps_write(skel, s) || tables_replace(skel, pin_dir))
 		goto cleanup;
 
 	/* 6. interfaces no longer configured */

@@ -156,6 +156,14 @@ out=$(ig policy list -j 2>&1)
 check_ge "rule ping-in admitted a connection" "$(jget "$out" rules.2.conns)" 1
 check_ge "the kept rules kept their counters" "$(jget "$out" rules.0.conns)" 1
 
+step "attach --conns: the connection table's size"
+check_rc "attach again with --conns 4096" 0 ig_attach --conns 4096
+out=$(bpftool -j map show pinned "$PIN_DIR/conns" 2>&1)
+check_eq "the pinned conns table has 4096 entries" "$(jget "$out" max_entries)" 4096
+out=$(ig policy list -j 2>&1)
+check_eq "the policy survived the re-attach" "$(jget "$out" active)" true
+check_rc "attach --conns 10 is refused (exit 2)" 2 ig_attach --conns 10
+
 step "clear: members unrestricted again"
 check_rc "policy clear" 0 ig policy clear
 snap
