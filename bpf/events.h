@@ -7,15 +7,15 @@
  * Refusals leave the frame untouched, so the record is taken from the frame
  * itself: outer IPv4 source/destination when it arrived as protocol 41, the
  * (inner) IPv6 addresses and next header when that header is complete.
- * Rate limits: at most IG_EVENT_BUDGET_PER_CPU events per CPU per second
- * (once it is spent the clock is read every IG_EVENT_CLOCK_EVERY refusals,
- * so the next second's budget opens within that many refusals),
+ * Rate limits: at most IG_EVENT_BUDGET_PER_CPU events per CPU per second,
  * then at most one event per source per config.event_min_interval_ms
- * (key: the outer IPv4 source as ::ffff:a.b.c.d, or the IPv6 source of a
- * packet refused on the IPv6 side), so a flood costs a per-CPU counter per
- * packet once the budget is spent and cannot fill the ring; what is held back is counted in
- * vis_stats (events_suppressed), as is what the ring had no room for
- * (events_lost).
+ * (source: the outer IPv4 source as ::ffff:a.b.c.d, or the IPv6 source of
+ * a packet refused on the IPv6 side), kept in a direct-mapped table shared
+ * by the CPUs: a source whose slot another took, or two CPUs racing, give
+ * an extra event, never a lost one.  A refused packet costs a clock read and
+ * two array accesses, no hash lookup, and the ring cannot fill;
+ * what is held back is counted in vis_stats (events_suppressed), as is what
+ * the ring had no room for (events_lost).
  */
 #ifndef IG_EVENTS_H
 #define IG_EVENTS_H
@@ -30,6 +30,45 @@
 #include "maps.h"
 #include "icmp6.h"
 #include "flow.h"
+
+/* Per-source event limit: the last event time of recent sources (not
+ * pinned: after a re-attach every source may report again).  Written only
+ * when an event is sent, so a flood only reads it. */
+#define IG_EV_SOURCE_SLOTS 1024    /* a power of two */
+
+struct ev_source {
+	__u32 id;                  /* hash of the source address */
+	__u32 pad;
+	__u64 last_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IG_EV_SOURCE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ev_source);
+} ev_sources SEC(".maps");
+
+/* 1 when src may have an event now (and the time is recorded), else 0. */
+static __always_inline int event_source_ok(const struct in6_addr *src, __u64 now, __u32 min_ms)
+{
+	const __u32 *w = src->in6_u.u6_addr32;
+	__u32 id = ((w[0] * 0x9E3779B1u) ^ (w[1] * 0x85EBCA77u) ^ (w[2] * 0xC2B2AE3Du) ^ w[3]) *
+		   0x27D4EB2Fu;
+	__u32 slot = id >> 22;     /* IG_EV_SOURCE_SLOTS = 1024 */
+	struct ev_source *e;
+
+	if (!min_ms)
+		return 1;
+	e = bpf_map_lookup_elem(&ev_sources, &slot);
+	if (!e)
+		return 1;
+	if (e->id == id && now - e->last_ns < (__u64)min_ms * 1000000ull)
+		return 0;
+	e->id = id;
+	e->last_ns = now;
+	return 1;
+}
 
 static __always_inline void event_emit(struct xdp_md *ctx, const struct ig_config *cfg,
 				       __u32 reason, __u32 len, __u32 ifindex)
@@ -46,22 +85,18 @@ static __always_inline void event_emit(struct xdp_md *ctx, const struct ig_confi
 
 	if (reason >= 64 || !((IG_EVENT_REASON_MASK >> reason) & 1))
 		return;
-	/* The per-CPU budget first: once spent, a refusal costs a counter, and
-	 * a look at the clock (is the second over?) only every 16th time. */
+	/* The per-CPU budget first: once spent, a refusal costs nothing more. */
 	vs = vis_counters();
 	if (!vs)
 		return;
-	if (vs->ev_window_used >= IG_EVENT_BUDGET_PER_CPU &&
-	    (++vs->events_suppressed & (IG_EVENT_CLOCK_EVERY - 1)))
-		return;
 	now = bpf_ktime_get_coarse_ns();
 	if (now - vs->ev_window_ns >= 1000000000ull) {
-		if (vs->ev_window_used >= IG_EVENT_BUDGET_PER_CPU)
-			vs->events_suppressed--;   /* counted above, sent after all */
 		vs->ev_window_ns = now;
 		vs->ev_window_used = 0;
-	} else if (vs->ev_window_used >= IG_EVENT_BUDGET_PER_CPU) {
-		return;                            /* counted above */
+	}
+	if (vs->ev_window_used >= IG_EVENT_BUDGET_PER_CPU) {
+		vs->events_suppressed++;
+		return;
 	}
 	if ((void *)(eth + 1) > end)
 		return;
@@ -85,7 +120,7 @@ static __always_inline void event_emit(struct xdp_md *ctx, const struct ig_confi
 		return;
 	}
 
-	if (!ratelimit_ok(&rl, IG_RL_EVENT, cfg->event_min_interval_ms)) {
+	if (!event_source_ok(&rl, now, cfg->event_min_interval_ms)) {
 		vs->events_suppressed++;
 		return;
 	}
@@ -96,7 +131,7 @@ static __always_inline void event_emit(struct xdp_md *ctx, const struct ig_confi
 		return;
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));
-	ev->ts_ns = bpf_ktime_get_coarse_ns();
+	ev->ts_ns = now;
 	ev->reason = reason;
 	ev->ifindex = ifindex;
 	ev->len = (__u16)len;

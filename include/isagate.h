@@ -376,7 +376,6 @@ struct ig_vis_stats {
 /* Refusal events one CPU may send per second, before any per-source limit:
  * a flood from many sources then costs no hash insert per packet. */
 #define IG_EVENT_BUDGET_PER_CPU 100
-#define IG_EVENT_CLOCK_EVERY    16     /* power of two */
 
 /*
  * Manage-out policy: which services members may open towards remote

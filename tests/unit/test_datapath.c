@@ -2514,6 +2514,21 @@ static int ev_seen(void *ctx, void *data, size_t size)
 
 /* A refusal writes one event; a second one from the same source within the
  * rate-limit interval is suppressed and counted. */
+/* Forget the refusal events' per-source times (bpf/events.h). */
+static int ev_sources_clear(void)
+{
+	struct bpf_map *m = skel->maps.ev_sources;
+	int fd = bpf_map__fd(m);
+	__u32 i, n = bpf_map__max_entries(m);
+	void *zero = calloc(1, bpf_map__value_size(m));
+	int rc = zero ? 0 : -1;
+
+	for (i = 0; !rc && i < n; i++)
+		rc = bpf_map_update_elem(fd, &i, zero, BPF_ANY);
+	free(zero);
+	return rc;
+}
+
 static void test_refusal_event(void)
 {
 	static uint8_t in[PKT_MAX], out[PKT_MAX];
@@ -2539,6 +2554,7 @@ static void test_refusal_event(void)
 	ring_buffer__consume(rb);                /* events of the rows before */
 	ring_buffer__free(rb);
 	ratelimit_clear();
+	CHECK(ev_sources_clear() == 0, "clearing the event sources: %s", strerror(errno));
 	cfg.event_min_interval_ms = 60000;
 	put_config(&cfg);
 	if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.vis_stats), &zero, vs))
