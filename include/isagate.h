@@ -207,7 +207,6 @@ struct ig_config {
 /* ratelimit: LRU hash, last time (ns) something was sent to a host */
 #define IG_RL_RA         1
 #define IG_RL_ICMP       2
-#define IG_RL_EVENT      3             /* refusal events, per source */
 
 struct ig_ratelimit_key {
 	__u8  addr[16];            /* IPv4-mapped (::ffff:a.b.c.d) or IPv6 */
