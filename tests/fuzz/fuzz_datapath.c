@@ -370,9 +370,13 @@ static int is_self(const uint8_t a[4])
 	return !memcmp(a, a_r1, 4) || !memcmp(a, a_r2, 4);
 }
 
+/* A router address for the loop rules (RFC 6324).  The loader sets
+ * IG_CFG_F_HAS_PEERS exactly when the routers map holds peers; the loop
+ * keeps the peer entry while it toggles the flag, so the peer counts only
+ * while the flag says there are peers. */
 static int is_router(const uint8_t a[4])
 {
-	return is_self(a) || !memcmp(a, a_peer, 4);
+	return is_self(a) || ((cfg.flags & IG_CFG_F_HAS_PEERS) && !memcmp(a, a_peer, 4));
 }
 
 static int is_peer_admitted(const uint8_t a[4])
