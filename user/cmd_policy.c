@@ -219,30 +219,43 @@ static json_object *counter_json(const struct ig_rule_counter *c)
 	return o;
 }
 
-static int do_list(const char *pin_dir, bool json)
+/* The policy view under pin_dir, or NULL with the exit code in *rc (message
+ * printed): IG_EXIT_NOT_ATTACHED when there are no policy maps. */
+static struct ig_policy_view *view_load(const char *pin_dir, int *rc)
 {
 	struct ig_policy_view *v = calloc(1, sizeof(*v));
+
+	if (!v) {
+		ig_err("out of memory");
+		*rc = IG_EXIT_FAIL;
+		return NULL;
+	}
+	if (ig_policy_view_read(pin_dir, v)) {
+		*rc = IG_EXIT_FAIL;
+	} else if (!v->present) {
+		ig_err("%s has no policy maps: isagate is not attached there, or by an older "
+		       "version (run 'isagate attach')", pin_dir);
+		*rc = IG_EXIT_NOT_ATTACHED;
+	} else {
+		*rc = IG_EXIT_OK;
+		return v;
+	}
+	free(v);
+	return NULL;
+}
+
+static int do_list(const char *pin_dir, bool json)
+{
 	const struct ig_rule_counter *cnt;
 	const struct ig_policy *p;
 	json_object *o = NULL, *arr;
 	char line[256];
 	unsigned int i;
-	int rc = IG_EXIT_OK;
+	int rc;
+	struct ig_policy_view *v = view_load(pin_dir, &rc);
 
-	if (!v) {
-		ig_err("out of memory");
-		return IG_EXIT_FAIL;
-	}
-	if (ig_policy_view_read(pin_dir, v)) {
-		rc = IG_EXIT_FAIL;
-		goto cleanup;
-	}
-	if (!v->present) {
-		ig_err("%s has no policy maps: isagate is not attached there, or by an older "
-		       "version (run 'isagate attach')", pin_dir);
-		rc = IG_EXIT_NOT_ATTACHED;
-		goto cleanup;
-	}
+	if (!v)
+		return rc;
 	p = &v->pol;
 	cnt = v->cnt;
 	if (json) {
@@ -343,7 +356,6 @@ static void conn_port(const struct ig_flow_key *k, bool remote, char *buf, size_
 
 static int do_conns(const char *pin_dir, bool json)
 {
-	struct ig_policy_view *v = calloc(1, sizeof(*v));
 	const struct ig_policy *p;
 	struct ig_flow_key k, next;
 	struct ig_conn c;
@@ -353,16 +365,11 @@ static int do_conns(const char *pin_dir, bool json)
 	bool first = true;
 	unsigned int n = 0;
 	__u32 gen;
-	int fd = -1, rc = IG_EXIT_OK;
+	int fd = -1, rc;
+	struct ig_policy_view *v = view_load(pin_dir, &rc);
 
-	if (!v) {
-		ig_err("out of memory");
-		return IG_EXIT_FAIL;
-	}
-	if (ig_policy_view_read(pin_dir, v)) {
-		rc = IG_EXIT_FAIL;
-		goto cleanup;
-	}
+	if (!v)
+		return rc;
 	p = &v->pol;
 	gen = v->gen;
 	fd = ig_map_open(pin_dir, IG_MAP_CONNS);

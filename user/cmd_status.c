@@ -295,31 +295,15 @@ static int read_member_mtus(struct status *st)
 
 static int read_counters(struct status *st)
 {
-	struct ig_counter *percpu;
-	int ncpu = libbpf_num_possible_cpus(), fd, i;
-	__u32 key;
+	int fd = ig_map_open(st->pin_dir, IG_MAP_STATS), rc;
 
-	if (ncpu <= 0)
-		return -1;
-	fd = ig_map_open(st->pin_dir, IG_MAP_STATS);
 	if (fd < 0)
 		return -1;
-	percpu = calloc((size_t)ncpu, sizeof(*percpu));
-	if (!percpu) {
-		close(fd);
-		return -1;
-	}
-	for (key = 0; key < IG_REASON_MAX; key++) {
-		if (bpf_map_lookup_elem(fd, &key, percpu))
-			continue;
-		for (i = 0; i < ncpu; i++) {
-			st->counters[key].packets += percpu[i].packets;
-			st->counters[key].bytes += percpu[i].bytes;
-		}
-	}
-	st->have_stats = true;
-	free(percpu);
+	rc = ig_stats_sum(fd, st->counters);
 	close(fd);
+	if (rc)
+		return -1;
+	st->have_stats = true;
 	return 0;
 }
 

@@ -28,12 +28,13 @@ const char *const ig_reason_text[IG_REASON_MAX] = {
 #undef IG_X_TEXT
 };
 
-static int read_counters(int fd, struct ig_metrics *m)
+int ig_stats_sum(int fd, struct ig_counter out[IG_REASON_MAX])
 {
 	int ncpu = libbpf_num_possible_cpus(), i;
 	struct ig_counter *pc;
 	__u32 key;
 
+	memset(out, 0, sizeof(*out) * IG_REASON_MAX);
 	if (ncpu <= 0)
 		return -EINVAL;
 	pc = calloc((size_t)ncpu, sizeof(*pc));
@@ -43,8 +44,8 @@ static int read_counters(int fd, struct ig_metrics *m)
 		if (bpf_map_lookup_elem(fd, &key, pc))
 			continue;
 		for (i = 0; i < ncpu; i++) {
-			m->counters[key].packets += pc[i].packets;
-			m->counters[key].bytes += pc[i].bytes;
+			out[key].packets += pc[i].packets;
+			out[key].bytes += pc[i].bytes;
 		}
 	}
 	free(pc);
@@ -66,7 +67,7 @@ int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 	nfd = ig_map_open(pin_dir, IG_MAP_MEMBER_NETS);
 	if (hfd < 0 || nfd < 0)
 		goto cleanup;
-	if (read_counters(sfd, m)) {
+	if (ig_stats_sum(sfd, m->counters)) {
 		ig_err("reading the counters: %s", strerror(errno));
 		goto cleanup;
 	}

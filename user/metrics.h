@@ -33,6 +33,9 @@ extern const char *const ig_reason_text[IG_REASON_MAX];
  */
 int ig_metrics_read(const char *pin_dir, struct ig_metrics *m);
 
+/* The stats map (fd) summed over CPUs into out; 0 or -errno. */
+int ig_stats_sum(int fd, struct ig_counter out[IG_REASON_MAX]);
+
 /* Write the Prometheus text file: PATH.tmp.PID, then rename.  0 or -errno. */
 int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path);
 

@@ -399,17 +399,7 @@ snap
 s0=$STATUS_JSON
 info "D (the remote laptop, real Linux stack) pings $THE_MEMBER, then opens TCP to its port 3389"
 nsx "$NS_D" ping -6 -c1 -W1 -I "$D_V6" "$H_V6" >/dev/null 2>&1   # no answer needed: counted at R
-out=$(nsx "$NS_D" "$PY" - "$H_V6" <<'PYEOF'
-import errno, socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.settimeout(3)
-try:
-    s.connect((sys.argv[1], 3389))
-    print("connected")
-except OSError as e:
-    print(errno.errorcode.get(e.errno, "timeout") if e.errno else "timeout")
-PYEOF
-)
+out=$(tcp_connect "$NS_D" "$H_V6" 3389 3)
 note "D: ping $H_V6 -> allowed by 'ping-in', tunnelled to $THE_MEMBER"
 note "D: TCP connect to [$H_V6]:3389 -> ${out:-no result} ($( [[ $out == EACCES ]] && echo "administratively prohibited: no 'in' rule for it"))"
 snap

@@ -429,6 +429,22 @@ norm6() { # ADDR: the canonical text form (RFC 5952), as isatap_host.py logs it
 	"$PY" -c 'import ipaddress, sys; print(ipaddress.IPv6Address(sys.argv[1]))' "$1"
 }
 
+# tcp_connect NS ADDR PORT TIMEOUT: a real TCP connect() from NS; prints
+# "connected", the errno name it failed with (EACCES for an ICMPv6
+# administratively prohibited, ...) or "timeout".
+tcp_connect() {
+	nsx "$1" "$PY" - "$2" "$3" "$4" <<'EOF'
+import errno, socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.settimeout(float(sys.argv[3]))
+try:
+    s.connect((sys.argv[1], int(sys.argv[2])))
+    print("connected")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, "timeout") if e.errno else "timeout")
+EOF
+}
+
 # d_saw ADDR: D's log has an echo request from ADDR
 d_saw() {
 	grep -qF "\"echo_request\": \"$(norm6 "$1")\"" "$D_LOG"

@@ -28,18 +28,7 @@ check_rc "members sync (H)" 0 ig members sync "$MF"
 
 # D's view: a ping to H and a TCP connect to H:5985, from D's real stack.
 d_ping_h() { nsx "$NS_D" ping -6 -c1 -W2 -I "$D_V6" "$H_V6" 2>&1; }
-d_connect_h() {
-	nsx "$NS_D" "$PY" - "$H_V6" <<'EOF'
-import errno, socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.settimeout(4)
-try:
-    s.connect((sys.argv[1], 5985))
-    print("connected")
-except OSError as e:
-    print(errno.errorcode.get(e.errno, "timeout") if e.errno else "timeout")
-EOF
-}
+d_connect_h() { tcp_connect "$NS_D" "$H_V6" 5985 4; }
 
 step "no policy loaded: members are unrestricted"
 out=$(ig policy list 2>&1)
