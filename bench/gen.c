@@ -320,13 +320,29 @@ static void build_cfg(const struct gen_opts *o, struct igb_gen_cfg *cfg)
 
 static struct bpf_object *open_load(const char *path)
 {
+	/* IGB_PIN_ROOT: reuse maps pinned by name there (an isagate object
+	 * measured with the running instance's members, routes, flows) */
+	const char *root = getenv("IGB_PIN_ROOT");
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
-	int err;
+	struct bpf_map *m;
+	char pin[512];
+	int err, fd;
 
 	if (!obj) {
 		fprintf(stderr, "igbench: opening %s: %s (run 'make bench' to build it)\n", path,
 			strerror(errno));
 		return NULL;
+	}
+	bpf_object__for_each_map(m, obj) {
+		bpf_map__set_pin_path(m, NULL);
+		if (!root)
+			continue;
+		snprintf(pin, sizeof(pin), "%s/%s", root, bpf_map__name(m));
+		fd = bpf_obj_get(pin);
+		if (fd >= 0) {
+			bpf_map__reuse_fd(m, fd);
+			close(fd);
+		}
 	}
 	err = bpf_object__load(obj);
 	if (err) {

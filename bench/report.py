@@ -243,7 +243,11 @@ def main():
                  "N entries, traffic comes from 10 of them (198.51.100.1–10) and the flood from "
                  "62 non-members; the filler entries are 10.0.0.0/12 host addresses used only as map "
                  "data (the documentation ranges hold 768 addresses).  Flow scales: 508 active "
-                 "members, N distinct (inner destination, UDP source port) pairs per path.")
+                 "members, N distinct (inner destination, UDP source port) pairs per path; for "
+                 "each flow scale isagate is re-attached with the flow table an operator would "
+                 "give it (`attach --flows`: the power of two at or above 2N, at least 65,536: "
+                 "65,536 / 262,144 / 2,097,152 entries), and the generator sends every flow at "
+                 "least once before the clock starts (steady state, not inserts).")
         L.append("")
         base = med(series("baseline", ns_of)) or 0.0
         for dim, xs, paths in (("members", [10, 10000, 100000, 1000000], ("decap", "encap", "drop")),
@@ -318,11 +322,11 @@ def main():
                     L.append(f"- `{name}`: {mem_b:,} B for {mx:,} entries = **{mem_b / mx:.0f} B per "
                              f"entry**, allocated up front ({how[name]}), whatever the number of "
                              f"flows.")
-            if 1000 in mf and 1000000 in mf:
-                per = (mf[1000000]["total"] - mf[1000]["total"]) / (1000000 - 1000)
-                L.append(f"- Memory per flow: **{per:.1f} B** (memlock after 1M flows minus after 1k"
-                         f" flows; 0 means the datapath keeps no per-flow state, or preallocates it: "
-                         f"see the per-map column).")
+            fm = (last.get("maps") or {}).get("flows")
+            if fm:
+                L.append(f"- Memory per active flow at 1M flows: **{fm / 1000000:.0f} B** (the "
+                         f"`flows` table sized for them, {fm:,} B, ÷ 1,000,000: twice the entries "
+                         f"needed, so that LRU eviction does not start early).")
             L.append("")
 
     # ---- targets ----------------------------------------------------------------------

@@ -4,12 +4,16 @@
 # bench/run.sh - the isagate benchmark (issue 4), run by `make bench`.
 #
 #   bench/run.sh [--quick] [--rounds N] [--secs S] [--cpu N] [--no-scale] [--flows N]
-#                [--out DIR] [--perf SCEN:FLOWS]
+#                [--out DIR] [--perf SCEN:FLOWS] [--ab OBJ]
 #
 # --perf decap:1000000 also records a cpu-clock profile (perf, Debian
 # linux-perf) of that flow-scaling measurement's CPU into
 # $BUILD/bench/perf-SCEN-FLOWS.txt (this VM has no PMU, so no cycle counts
 # and no `bpftool prog profile`; sampling cpu-clock works).
+# --ab OBJ (a development aid, no report): per-packet cost of the attached
+# isagate and of another build of it (OBJ, e.g. an older commit's
+# build/isagate.bpf.o, sharing the pinned maps) alternately, ROUNDS times,
+# for decap, encap and the non-member drop; prints the medians and exits.
 #
 # Topology (three network namespaces igb-$$-{gen,rtr,sink}, native XDP on
 # every veth):
@@ -69,6 +73,7 @@ OUT=$ROOT/bench
 NS_REPEAT=500000
 MAIN_FLOWS=10000
 PERF_SPEC=
+AB_OBJ=
 
 usage() {
 	sed -n '4,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -85,6 +90,7 @@ while (($#)); do
 	--flows) MAIN_FLOWS=${2:?}; shift ;;
 	--out) OUT=${2:?}; shift ;;
 	--perf) PERF_SPEC=${2:?}; shift ;;
+	--ab) AB_OBJ=$(realpath "${2:?}"); shift ;;
 	-h | --help) usage ;;
 	*) echo "bench: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -189,10 +195,16 @@ setup() {
 	nsx "$NS_S" "$IGB" attach --obj "$BUILD/bench/sink.bpf.o" --dev s0 --pin "count=$PIN/sink" ||
 		die "attaching the sink to s0 failed"
 	ref_attach kernel
+	ig_attach
+}
+
+# (Re-)attach isagate to r0/r1 with extra options "$@" (a re-attach replaces
+# the programs in place; a new --flows size starts an empty flow table).
+ig_attach() {
 	local out
 	# shellcheck disable=SC2086 # IG_BENCH_ATTACH_ARGS: extra attach options, word-split on purpose
-	out=$(ig attach --ipv4-dev r0 --ipv6-dev r1 --router $ROUTER_V4 --prefix ${PREFIX}/64 ${IG_BENCH_ATTACH_ARGS:-} 2>&1) ||
-		die "isagate attach failed: $out"
+	out=$(ig attach --ipv4-dev r0 --ipv6-dev r1 --router $ROUTER_V4 --prefix ${PREFIX}/64 ${IG_BENCH_ATTACH_ARGS:-} "$@" 2>&1) ||
+		die "isagate attach $* failed: $out"
 	log "isagate: $(tr '\n' ' ' <<<"$out")"
 }
 
@@ -271,7 +283,7 @@ gen_common() {
 
 # live SCEN FLOWS SRC SECS: prints the generator's JSON (or nothing on error)
 live() {
-	local scen=$1 flows=$2 src=$3 secs=$4 dev mix dmac smac
+	local scen=$1 flows=$2 src=$3 secs=$4 warmup=${5:-0.3} dev mix dmac smac
 	local -a cnt
 	case $scen in
 	ceiling | route) dev=g1 mix=decap cnt=(--count "rate=$PIN/sink") ;;
@@ -285,7 +297,7 @@ live() {
 	# shellcheck disable=SC2046
 	taskset -c "$CPU" nsenter --net="/run/netns/$NS_G" -- "$IGB" live $(gen_common) \
 		--dev $dev --mix $mix --dmac $dmac --smac $smac --src "$src" --flows "$flows" \
-		--secs "$secs" "${cnt[@]}"
+		--secs "$secs" --warmup "$warmup" "${cnt[@]}"
 }
 
 # pkt_ns SCEN FLOWS SRC REPS: per-packet ns of the scenario's program (test_run repeat)
@@ -301,6 +313,7 @@ pkt_ns() {
 	drop) dev=r0 mix=nonmember cnt=(--count "ok=$IGSTATS@drop_not_member") ;;
 	esac
 	((${#tgt[@]})) || tgt=(--target-dev $dev)
+	[[ -n ${AB_USE:-} ]] && tgt=(--target-obj "$AB_USE")
 	# shellcheck disable=SC2046
 	taskset -c "$CPU" nsenter --net="/run/netns/$NS_R" -- "$IGB" ns $(gen_common) \
 		--dev $dev "${tgt[@]}" --mix $mix --dmac $MAC_R0 --smac $MAC_G0 --src "$src" \
@@ -318,6 +331,20 @@ perf_live() {
 	log "perf profile of $1 at $2 flows: $txt"
 }
 
+# Warm-up seconds before a flow-scaling measurement: long enough for the
+# generator to send every flow at least once at 0.5 Mpps.
+flows_warmup() {
+	awk -v f="$1" 'BEGIN { w = f / 500000; print (w < 0.3 ? 0.3 : w) }'
+}
+
+# The flow table an operator would give N active flows: the next power of
+# two at or above 2N, at least the default 65,536 (attach --flows).
+flows_table() {
+	local t=65536
+	while ((t < 2 * $1)); do t=$((t * 2)); done
+	echo $t
+}
+
 # measure PHASE ROUND SCEN FLOWS SRC SECS [EXTRA-JSON]
 measure() {
 	local phase=$1 round=$2 scen=$3 flows=$4 src=$5 secs=$6 extra=${7:-'{}'} l n
@@ -328,6 +355,9 @@ measure() {
 		l='{}'
 	elif [[ $phase == flows && $PERF_SPEC == "$scen:$flows" ]]; then
 		l=$(perf_live "$scen" "$flows" "$src" "$secs" 2>"$TMP/err") || l=
+	elif [[ $phase == flows ]]; then
+		# every flow seen before the clock starts: steady state, not inserts
+		l=$(live "$scen" "$flows" "$src" "$secs" "$(flows_warmup "$flows")" 2>"$TMP/err") || l=
 	else
 		l=$(live "$scen" "$flows" "$src" "$secs" 2>"$TMP/err") || l=
 	fi
@@ -376,6 +406,28 @@ sync_timed "main (508)" "$TMP/members.main" || die "members sync failed"
 raw "$(jq -cn --argjson m "$(memlock_json)" '{phase:"memlock",label:"main",members:508,mem:$m}')"
 raw "$(jq -cn --arg s "$(ig status -j 2>/dev/null | jq -c '{links: .links, config: .config}' 2>/dev/null)" \
 	'{phase:"isagate_status",status:$s}')"
+
+if [[ -n $AB_OBJ ]]; then
+	export IGB_PIN_ROOT=$IGPIN
+	declare -A AB=()
+	for ((r = 0; r < ROUNDS; r++)); do
+		for s in decap encap drop; do
+			[[ $s == drop ]] && src=$NONMEMBER_SRC || src=$MEMBERS_SRC
+			for v in new old; do
+				[[ $v == old ]] && AB_USE=$AB_OBJ || AB_USE=
+				n=$(pkt_ns "$s" $MAIN_FLOWS "$src" 3 2>"$TMP/aberr" | jq -r .ns_min) || { n=?; head -c 300 "$TMP/aberr" >&2; }
+				AB[$s-$v]+="$n "
+			done
+		done
+	done
+	for s in decap encap drop; do
+		for v in new old; do
+			printf '%-6s %-4s median %s ns  (%s)\n' $s $v "$(tr ' ' '\n' <<<"${AB[$s-$v]}" |
+				grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}')" "${AB[$s-$v]}"
+		done
+	done
+	exit 0
+fi
 
 SCENS=(ceiling route kernel decap encap drop refdrop)
 for ((r = 0; r < ROUNDS; r++)); do
@@ -436,6 +488,7 @@ if ((SCALE)); then
 	ref_attach route
 	for fr in 0 1; do   # two interleaved passes over the flow scales
 		for f in 1000 100000 1000000; do
+			ig_attach --flows "$(flows_table $f)"
 			# the minimal routing forwarder too: does the kernel's FIB lookup
 			# itself depend on the number of destinations?
 			for s in decap encap drop route; do
@@ -446,6 +499,7 @@ if ((SCALE)); then
 				'{phase:"memlock",label:"flows",flows:$f,mem:$m}')"
 		done
 	done
+	ig_attach   # back to the default table
 	ref_attach kernel
 fi
 

@@ -143,9 +143,9 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifin
 	if (!router_is_self(cfg, ip->daddr))
 		return mk(XDP_PASS, IG_PASS_NOT_ISATAP4);
 
-	/* Admission first: a non-member flood costs a hash lookup and a trie
-	 * lookup (which returns at once when there are no subnet members). */
-	if (!member_lookup(ip->saddr)) {
+	/* Admission first: a non-member flood costs a member cache lookup
+	 * (isatap.h), the member maps only when the source is not cached. */
+	if (!member_known(ip->saddr)) {
 		if (!(cfg->flags & IG_CFG_F_HAS_PEERS))
 			return mk(XDP_DROP, IG_DROP_NOT_MEMBER);
 		rtr = router_lookup(ip->saddr);
@@ -237,7 +237,7 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifin
 	v4 = ipv6_isatap_v4(&ip6->daddr);
 	if (router_known(cfg, v4))
 		return mk(XDP_DROP, IG_DROP_ENC_LOOP);
-	if (!member_lookup(v4))
+	if (!member_known(v4))
 		return mk(XDP_DROP, IG_DROP_ENC_NOT_MEMBER);
 
 	inner_len = bpf_ntohs(ip6->payload_len);

@@ -40,6 +40,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } member_nets SEC(".maps");
 
+/* Generation of the two member maps: the loader bumps it after every change
+ * of either, which invalidates each CPU's member cache (isatap.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} member_gen SEC(".maps");
+
 /* This router's IPv4 addresses and known peer routers. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -15,7 +15,7 @@
 
 #define ISAGATE_VERSION      "0.1.0"
 /* Bump when a pinned map's key/value layout changes incompatibly. */
-#define ISAGATE_ABI_VERSION  1
+#define ISAGATE_ABI_VERSION  2
 
 #define IG_DEFAULT_PIN_DIR   "/sys/fs/bpf/isagate"
 
@@ -566,6 +566,7 @@ struct ig_member_mtu {
 #define IG_MAP_CONFIG   "config"
 #define IG_MAP_MEMBERS  "members"
 #define IG_MAP_MEMBER_NETS "member_nets"
+#define IG_MAP_MEMBER_GEN "member_gen"
 #define IG_MAP_ROUTERS  "routers"
 #define IG_MAP_PREFIXES "prefixes"
 #define IG_MAP_STATS    "stats"

@@ -384,7 +384,7 @@ static int members_sync(const struct members_opts *o)
 	struct ig_dir_result dr = { 0 };
 	struct ig_rcache rcache = { 0 };
 	char err[1024], summary[1600], dirsum[384] = "", cfg_pin[PATH_MAX] = "", unit[32];
-	struct ig_mmaps maps = { -1, -1 };
+	struct ig_mmaps maps = { -1, -1, -1 };
 	int rc = IG_EXIT_FAIL, ret, ifindex;
 	unsigned int max_removal = 100;
 	const char *pin_dir;

@@ -213,6 +213,17 @@ char *ig_str_trim(char *p)
 	return p;
 }
 
+int ig_gen_bump(int fd)
+{
+	__u32 zero = 0;
+	__u64 gen = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &gen))
+		return -1;
+	gen++;
+	return bpf_map_update_elem(fd, &zero, &gen, BPF_ANY);
+}
+
 long ig_map_count(int fd)
 {
 	unsigned char k[2][64];

@@ -68,6 +68,11 @@ int ig_atomic_commit(FILE *f, const char *tmp, const char *path, unsigned int mo
 /* Entries in a map (walks the keys; key_size at most 64 bytes). */
 long ig_map_count(int fd);
 
+/* Add one to the __u64 generation in a one-entry array map (fwd_gen,
+ * member_gen): what the datapath cached under the old one is stale.
+ * 0, or -1 with errno set. */
+int ig_gen_bump(int fd);
+
 /* p without leading and trailing white space (trailing removed in place). */
 char *ig_str_trim(char *p);
 

@@ -827,19 +827,26 @@ enomem:
 
 int ig_mmaps_open(const char *pin_dir, struct ig_mmaps *m)
 {
-	m->nets = -1;
+	int ret;
+
+	m->nets = m->gen = -1;
 	m->hosts = ig_map_open(pin_dir, IG_MAP_MEMBERS);
 	if (m->hosts < 0)
 		return m->hosts;
 	m->nets = ig_map_open(pin_dir, IG_MAP_MEMBER_NETS);
 	if (m->nets < 0) {
-		int ret = m->nets;
-
-		close(m->hosts);
-		m->hosts = -1;
-		return ret;
+		ret = m->nets;
+		goto fail;
+	}
+	m->gen = ig_map_open(pin_dir, IG_MAP_MEMBER_GEN);
+	if (m->gen < 0) {
+		ret = m->gen;
+		goto fail;
 	}
 	return 0;
+fail:
+	ig_mmaps_close(m);
+	return ret;
 }
 
 void ig_mmaps_close(struct ig_mmaps *m)
@@ -848,7 +855,9 @@ void ig_mmaps_close(struct ig_mmaps *m)
 		close(m->hosts);
 	if (m->nets >= 0)
 		close(m->nets);
-	m->hosts = m->nets = -1;
+	if (m->gen >= 0)
+		close(m->gen);
+	m->hosts = m->nets = m->gen = -1;
 }
 
 /*
@@ -956,36 +965,46 @@ int ig_members_apply(const struct ig_mmaps *m, const struct ig_plan *p, char *er
 	const struct ig_mset *phase1[2] = { &p->add, &p->update };
 	struct ig_v4_key hk;
 	const void *key;
-	int k, fd;
+	int k, fd, ret = 0;
 
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 2 && !ret; k++) {
 		for (i = 0; i < phase1[k]->n; i++) {
 			const struct ig_mentry *e = &phase1[k]->e[i];
 
 			fd = entry_map(m, &e->key, &hk, &key);
 			if (bpf_map_update_elem(fd, key, &e->val, BPF_ANY)) {
-				int ret = -errno;
-
+				ret = -errno;
 				apply_err(fd, ret, k ? "updating" : "adding", &e->key, done,
 					  total, ", nothing removed", err, errlen);
-				return ret;
+				break;
 			}
 			done++;
 		}
 	}
-	for (i = 0; i < p->remove.n; i++) {
+	for (i = 0; i < p->remove.n && !ret; i++) {
 		const struct ig_mentry *e = &p->remove.e[i];
 
 		fd = entry_map(m, &e->key, &hk, &key);
 		if (bpf_map_delete_elem(fd, key) && errno != ENOENT) {
-			int ret = -errno;
-
+			ret = -errno;
 			apply_err(fd, ret, "removing", &e->key, done, total, "", err, errlen);
-			return ret;
+			break;
 		}
 		done++;
 	}
-	return 0;
+	/* After the maps, never before: the datapath tags what it caches with
+	 * the generation it read before looking at the maps. */
+	if (done && ig_gen_bump(m->gen)) {
+		int gerr = -errno;
+
+		if (!ret) {
+			snprintf(err, errlen, "%zu changes applied, but the member cache could "
+				 "not be invalidated (%s): run the sync again", done,
+				 strerror(-gerr));
+			ret = gerr;
+		}
+	}
+	return ret;
 }
 
 /* ---- managed neighbours ----------------------------------------------- */

@@ -207,9 +207,10 @@ static inline bool ig_plan_exceeds(const struct ig_plan *p, size_t cur_n,
 struct ig_mmaps {
 	int hosts;                  /* fd of "members" */
 	int nets;                   /* fd of "member_nets" */
+	int gen;                    /* fd of "member_gen", bumped after each change */
 };
 
-/* Open both maps pinned under pin_dir.  0, or -errno after printing what
+/* Open both maps (and their generation) pinned under pin_dir.  0, or -errno after printing what
  * to do (-ENOENT: isagate is not attached there). */
 int ig_mmaps_open(const char *pin_dir, struct ig_mmaps *m);
 void ig_mmaps_close(struct ig_mmaps *m);
@@ -220,7 +221,9 @@ int ig_members_read(const struct ig_mmaps *m, struct ig_mset *out);
 
 /*
  * Apply a plan: adds and updates first, then removes, so entries present
- * before and after never disappear.  On failure returns -errno with what
+ * before and after never disappear; then bump the maps' generation (each
+ * CPU's member cache in the datapath starts over), also after a failure
+ * that left some changes applied.  On failure returns -errno with what
  * happened (and how much was applied) in err.
  */
 int ig_members_apply(const struct ig_mmaps *m, const struct ig_plan *plan, char *err,

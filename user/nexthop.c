@@ -17,13 +17,7 @@
 
 int ig_fwd_cache_invalidate(int gen_fd)
 {
-	__u32 zero = 0;
-	__u64 gen = 0;
-
-	if (bpf_map_lookup_elem(gen_fd, &zero, &gen))
-		return -1;
-	gen++;
-	return bpf_map_update_elem(gen_fd, &zero, &gen, BPF_ANY);
+	return ig_gen_bump(gen_fd);
 }
 
 /*

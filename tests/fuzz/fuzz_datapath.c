@@ -69,6 +69,7 @@
 
 #include "isagate.h"
 #include "isagate.skel.h"
+#include "common.h"
 #include "pkt.h"
 #include "ra.h"
 #include "policy.h"
@@ -268,7 +269,9 @@ static int host_member(const uint8_t a[4], int add)
 
 	memset(&v, 0, sizeof(v));
 	memcpy(k.addr, a, 4);
-	return add ? bpf_map_update_elem(fd, &k, &v, BPF_ANY) : bpf_map_delete_elem(fd, &k);
+	if (add ? bpf_map_update_elem(fd, &k, &v, BPF_ANY) : bpf_map_delete_elem(fd, &k))
+		return -1;
+	return ig_gen_bump(bpf_map__fd(skel->maps.member_gen));   /* as the loader does */
 }
 
 static int port(int ifindex, int add)
@@ -276,7 +279,9 @@ static int port(int ifindex, int add)
 	__u32 k = (__u32)ifindex, v = (__u32)ifindex;
 	int fd = bpf_map__fd(skel->maps.tx_ports);
 
-	return add ? bpf_map_update_elem(fd, &k, &v, BPF_ANY) : bpf_map_delete_elem(fd, &k);
+	if (add ? bpf_map_update_elem(fd, &k, &v, BPF_ANY) : bpf_map_delete_elem(fd, &k))
+		return -1;
+	return ig_gen_bump(bpf_map__fd(skel->maps.member_gen));   /* as the loader does */
 }
 
 static int put_config(const struct ig_config *c)
@@ -346,6 +351,7 @@ static int setup_maps(void)
 	err = err ?: host_member(a_h, 1);
 	err = err ?: host_member(a_h11, 1);
 	err = err ?: bpf_map_update_elem(bpf_map__fd(skel->maps.member_nets), &nk, &mv, BPF_ANY);
+	err = err ?: ig_gen_bump(bpf_map__fd(skel->maps.member_gen));
 	err = err ?: port(ifindex4, 1);
 	err = err ?: port(ifindex6, 1);
 	if (err)

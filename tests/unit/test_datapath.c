@@ -53,6 +53,7 @@
 
 #include "isagate.h"
 #include "isagate.skel.h"
+#include "common.h"
 #include "harness.h"
 #include "pkt.h"
 #include "ra.h"
@@ -235,7 +236,8 @@ static int put_router(const char *a, __u32 flags, __u32 index)
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.routers), &k, &v, BPF_ANY);
 }
 
-/* Hosts (/32) go in the members hash, subnets in the member_nets trie. */
+/* Hosts (/32) go in the members hash, subnets in the member_nets trie; then
+ * the generation moves (datapath member caches, bpf/isatap.h). */
 static int member_update(const char *a, __u32 plen, int add)
 {
 	struct ig_v4_lpm_key k = { .prefixlen = plen };
@@ -252,9 +254,10 @@ static int member_update(const char *a, __u32 plen, int add)
 		key = &hk;
 		fd = bpf_map__fd(skel->maps.members);
 	}
-	if (add)
-		return bpf_map_update_elem(fd, key, &v, BPF_ANY);
-	return bpf_map_delete_elem(fd, key);
+	if (add ? bpf_map_update_elem(fd, key, &v, BPF_ANY) : bpf_map_delete_elem(fd, key))
+		return -1;
+	/* as the loader does after every change: the member caches start over */
+	return ig_gen_bump(bpf_map__fd(skel->maps.member_gen));
 }
 
 static int port_update(int ifindex, int add)
@@ -1585,6 +1588,8 @@ static const struct tcase cases[] = {
 	{ "case 17: H re-added -> forwarded again", DEV_V4,
 	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP),
 	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_H, D100, 63), TCP) },
+	{ "case 17: N not a member -> drop_not_member (the answer now in the member cache)",
+	  DEV_V4, ISATAP_IN(IP4(N, R1), IP6(P_N, D100, 64), TCP), XDP_DROP, IG_DROP_NOT_MEMBER },
 	{ "case 17: N added -> N's packet forwarded", DEV_V4,
 	  ISATAP_IN(IP4(N, R1), IP6(P_N, D100, 64), TCP),
 	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_N, D100, 63), TCP),

@@ -443,11 +443,22 @@ static int make_maps(__u32 max, struct ig_mmaps *m)
 				  sizeof(struct ig_member), max, &o);
 	m->nets = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "t_member_nets",
 				 sizeof(struct ig_v4_lpm_key), sizeof(struct ig_member), max, &o);
-	if (m->hosts < 0 || m->nets < 0) {
+	m->gen = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_member_gen", sizeof(__u32),
+				sizeof(__u64), 1, NULL);
+	if (m->hosts < 0 || m->nets < 0 || m->gen < 0) {
 		ig_mmaps_close(m);
 		return -1;
 	}
 	return 0;
+}
+
+static __u64 gen_of(const struct ig_mmaps *m)
+{
+	__u32 zero = 0;
+	__u64 g = ~0ull;
+
+	bpf_map_lookup_elem(m->gen, &zero, &g);
+	return g;
 }
 
 static void map_put(const struct ig_mmaps *m, const char *a, __u32 plen, const char *name,
@@ -531,6 +542,7 @@ static void test_apply(void)
 			5000, &p, err, sizeof(err));
 	CHECK(ret == 0, "apply: %d %s", ret, err);
 	ig_plan_free(&p);
+	CHECK(gen_of(&m) == 1, "the generation moved once (datapath member caches stale)");
 	n = snapshot(&m, snap, 16);
 	CHECK(n == 4, "entries %zu", n);
 	CHECK(!map_get(&m, "192.0.2.10", &v) && v.since == 1000 &&
@@ -564,6 +576,7 @@ static void test_apply_adds_before_removes(void)
 	ig_plan_free(&p);
 	CHECK(!map_get(&m, "192.0.2.1", &v), "A still present after the failure");
 	CHECK(!map_get(&m, "192.0.2.2", &v), "B present");
+	CHECK(gen_of(&m) == 0, "nothing applied: the generation did not move");
 	ig_mmaps_close(&m);
 
 	/* Room for one more: the same sync succeeds and ends as {B, C}. */
@@ -583,7 +596,7 @@ static void test_apply_adds_before_removes(void)
  * it was, and a good file then applies. */
 static void test_cmd_sync_malformed_unchanged(void)
 {
-	char dir[] = "/sys/fs/bpf/ig-test-members-XXXXXX", pin[128], pin2[128];
+	char dir[] = "/sys/fs/bpf/ig-test-members-XXXXXX", pin[128], pin2[128], pin3[128];
 	char file[] = "/tmp/ig-members-XXXXXX";
 	struct ig_mentry before[16], after[16];
 	struct ig_mmaps m;
@@ -599,8 +612,10 @@ static void test_cmd_sync_malformed_unchanged(void)
 	}
 	snprintf(pin, sizeof(pin), "%s/%s", dir, IG_MAP_MEMBERS);
 	snprintf(pin2, sizeof(pin2), "%s/%s", dir, IG_MAP_MEMBER_NETS);
-	if (bpf_obj_pin(m.hosts, pin) || bpf_obj_pin(m.nets, pin2)) {
+	snprintf(pin3, sizeof(pin3), "%s/%s", dir, IG_MAP_MEMBER_GEN);
+	if (bpf_obj_pin(m.hosts, pin) || bpf_obj_pin(m.nets, pin2) || bpf_obj_pin(m.gen, pin3)) {
 		unlink(pin);
+		unlink(pin2);
 		rmdir(dir);
 		ig_mmaps_close(&m);
 		SKIP("cannot pin under /sys/fs/bpf");
@@ -657,6 +672,7 @@ cleanup:
 	unlink(file);
 	unlink(pin);
 	unlink(pin2);
+	unlink(pin3);
 	rmdir(dir);
 	ig_mmaps_close(&m);
 }
