@@ -32,6 +32,7 @@
 #include <bpf/bpf_endian.h>
 #include "isagate.h"
 #include "maps.h"
+#include "clock.h"
 #include "flow.h"
 #include "policy.h"
 
@@ -176,7 +177,7 @@ static __always_inline int ct_check(struct ig_policy_state *st, const struct flo
 	struct ig_policy_bank *b;
 	struct ig_conn *ct, *ncp;
 	__u32 bank = (st->active - 1) & 1;
-	__u64 now = bpf_ktime_get_coarse_ns();
+	__u64 now = coarse_now();
 	int res, act, pickup = 0, echo = 0, no_create = 0;
 	const void *l4 = ip6 + 1;
 

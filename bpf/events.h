@@ -28,6 +28,7 @@
 #include <bpf/bpf_endian.h>
 #include "isagate.h"
 #include "maps.h"
+#include "clock.h"
 #include "icmp6.h"
 #include "flow.h"
 
@@ -89,7 +90,7 @@ static __always_inline void event_emit(struct xdp_md *ctx, const struct ig_confi
 	vs = vis_counters();
 	if (!vs)
 		return;
-	now = bpf_ktime_get_coarse_ns();
+	now = coarse_now();
 	if (now - vs->ev_window_ns >= 1000000000ull) {
 		vs->ev_window_ns = now;
 		vs->ev_window_used = 0;

@@ -18,6 +18,7 @@
 #include <bpf/bpf_endian.h>
 #include "isagate.h"
 #include "maps.h"
+#include "clock.h"
 #include "forward.h"
 
 #define IG_FLOW_FROM_MEMBER 0   /* decapsulated */
@@ -165,7 +166,7 @@ static __always_inline void flow_account(const struct flow_meta *m, __u32 reason
 
 	if (!m->account || reason >= 64 || !((IG_FLOW_REASON_MASK >> reason) & 1))
 		return;
-	now = bpf_ktime_get_coarse_ns();
+	now = coarse_now();
 	if (!f) {
 		__builtin_memset(nf, 0, sizeof(*nf));
 		nf->first_ns = now;

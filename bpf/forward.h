@@ -12,6 +12,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "maps.h"
+#include "clock.h"
 
 #ifndef AF_INET
 #define AF_INET  2
@@ -102,7 +103,7 @@ static __always_inline int fwd_cache_try(struct fwd_state *st, const struct ig_f
 	st->slot = NULL;
 	if (!cfg->fwd_cache_ms)
 		return 0;
-	st->now = bpf_ktime_get_coarse_ns();
+	st->now = coarse_now();
 	st->gen = fwd_generation();
 	if (fe) {
 		st->fe = fe;

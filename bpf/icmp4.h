@@ -66,6 +66,7 @@
 #include "csum.h"
 #include "parse.h"
 #include "maps.h"
+#include "clock.h"
 #include "isatap.h"
 #include "tunnel.h"
 #include "forward.h"
@@ -98,7 +99,7 @@ static __always_inline void member_mtu_apply(__u32 v4, __u16 *mtu, int *df)
 	e = bpf_map_lookup_elem(&member_mtu, &k);
 	if (!e)
 		return;
-	if (bpf_ktime_get_coarse_ns() - e->learned_ns >= IG_MTU_EXPIRE_NS) {
+	if (coarse_now() - e->learned_ns >= IG_MTU_EXPIRE_NS) {
 		bpf_map_delete_elem(&member_mtu, &k);
 		return;
 	}
@@ -114,7 +115,7 @@ static __always_inline void member_mtu_apply(__u32 v4, __u16 *mtu, int *df)
 static __always_inline void member_mtu_learn(__u32 v4, __u16 mtu, __u16 path_mtu, __u32 flags)
 {
 	struct ig_member_mtu *e, n = { .mtu = mtu, .path_mtu = path_mtu, .flags = flags };
-	__u64 now = bpf_ktime_get_coarse_ns();
+	__u64 now = coarse_now();
 	struct ig_v4_key k;
 
 	__builtin_memcpy(k.addr, &v4, sizeof(k.addr));

@@ -18,6 +18,7 @@
 #include "csum.h"
 #include "isatap.h"
 #include "maps.h"
+#include "clock.h"
 #include "tunnel.h"
 #include "verdict.h"
 
@@ -47,7 +48,7 @@ static __always_inline int ratelimit_ok(const void *addr16, __u32 kind, __u32 mi
 {
 	struct ig_ratelimit_key k = { .kind = kind };
 	struct ig_ratelimit *r, nr;
-	__u64 now = bpf_ktime_get_coarse_ns();
+	__u64 now = coarse_now();
 
 	__builtin_memcpy(k.addr, addr16, 16);
 	r = bpf_map_lookup_elem(&ratelimit, &k);
