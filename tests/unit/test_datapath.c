@@ -473,14 +473,7 @@ static int ratelimit_clear(void)
  */
 static int fwd_cache_invalidate(void)
 {
-	int fd = bpf_map__fd(skel->maps.fwd_gen);
-	__u32 zero = 0;
-	__u64 gen = 0;
-
-	if (bpf_map_lookup_elem(fd, &zero, &gen))
-		return -1;
-	gen++;
-	return bpf_map_update_elem(fd, &zero, &gen, BPF_ANY);
+	return ig_gen_bump(bpf_map__fd(skel->maps.fwd_gen));
 }
 
 /* ---- manage-out policy (loaded through the loader's own code) --------- */
