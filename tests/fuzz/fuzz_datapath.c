@@ -279,9 +279,7 @@ static int port(int ifindex, int add)
 	__u32 k = (__u32)ifindex, v = (__u32)ifindex;
 	int fd = bpf_map__fd(skel->maps.tx_ports);
 
-	if (add ? bpf_map_update_elem(fd, &k, &v, BPF_ANY) : bpf_map_delete_elem(fd, &k))
-		return -1;
-	return ig_gen_bump(bpf_map__fd(skel->maps.member_gen));   /* as the loader does */
+	return add ? bpf_map_update_elem(fd, &k, &v, BPF_ANY) : bpf_map_delete_elem(fd, &k);
 }
 
 static int put_config(const struct ig_config *c)
