@@ -875,7 +875,7 @@ static int maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
 	if (map_put(cfd, &zero, &cfg, IG_MAP_CONFIG))
 		return -1;
 	/* new interfaces or settings: forget cached forwarding decisions */
-	if (ig_fwd_cache_invalidate(bpf_map__fd(skel->maps.fwd_gen)))
+	if (ig_gen_bump(bpf_map__fd(skel->maps.fwd_gen)))
 		ig_err("warning: could not invalidate the forwarding cache: %s "
 		       "(entries expire within %u ms)", strerror(errno), cfg.fwd_cache_ms);
 	return 0;

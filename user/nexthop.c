@@ -15,11 +15,6 @@
 #include "common.h"
 #include "nexthop.h"
 
-int ig_fwd_cache_invalidate(int gen_fd)
-{
-	return ig_gen_bump(gen_fd);
-}
-
 /*
  * Neighbours change state all the time (REACHABLE -> STALE -> DELAY ->
  * REACHABLE) without any effect on forwarding.  Remember each entry's
@@ -208,7 +203,7 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 	sigaction(SIGTERM, &sa, NULL);
 
 	/* Whatever happened before we listened: start from a clean cache. */
-	if (ig_fwd_cache_invalidate(gen_fd)) {
+	if (ig_gen_bump(gen_fd)) {
 		ig_err("invalidating the forwarding cache: %s", strerror(errno));
 		goto cleanup;
 	}
@@ -233,7 +228,7 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 		}
 		if (!w.pending)
 			continue;
-		if (ig_fwd_cache_invalidate(gen_fd)) {
+		if (ig_gen_bump(gen_fd)) {
 			ig_err("invalidating the forwarding cache: %s (is isagate still attached?)",
 			       strerror(errno));
 			goto cleanup;

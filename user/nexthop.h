@@ -14,9 +14,6 @@
 
 #include <stdbool.h>
 
-/* Bump the generation in the fwd_gen map fd.  0 or -1 with errno set. */
-int ig_fwd_cache_invalidate(int gen_fd);
-
 /*
  * Watch rtnetlink in the current network namespace and invalidate the
  * forwarding cache of the isagate pinned under pin_dir on every change
