@@ -8,7 +8,7 @@
 
 BENCH_DIR   := $(BUILD)/bench
 BENCH_BPF   := $(patsubst bench/%.bpf.c,$(BENCH_DIR)/%.bpf.o,$(wildcard bench/*.bpf.c))
-BENCH_BIN   := $(BENCH_DIR)/igbench
+BENCH_BIN   := $(BENCH_DIR)/igbench $(BENCH_DIR)/jitlines
 BENCH_ARGS  ?=
 
 .PHONY: bench bench-build
@@ -28,6 +28,10 @@ $(BENCH_DIR)/%.bpf.o: bench/%.bpf.c bench/igb.h | $(BENCH_DIR)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibench -c $< -o $@
 
-$(BENCH_BIN): bench/gen.c bench/igb.h include/isagate.h | $(BENCH_DIR)
+$(BENCH_DIR)/jitlines: bench/jitlines.c | $(BENCH_DIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) bench/jitlines.c -o $@ -lbpf -lelf -lz
+
+$(BENCH_DIR)/igbench: bench/gen.c bench/igb.h include/isagate.h | $(BENCH_DIR)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Ibench bench/gen.c -o $@ -lbpf -lelf -lz

@@ -4,16 +4,21 @@
 # bench/run.sh - the isagate benchmark (issue 4), run by `make bench`.
 #
 #   bench/run.sh [--quick] [--rounds N] [--secs S] [--cpu N] [--no-scale] [--flows N]
-#                [--out DIR] [--perf SCEN:FLOWS] [--ab OBJ]
+#                [--out DIR] [--perf SCEN:FLOWS] [--ab OBJ] [--ab-live BIN]
 #
 # --perf decap:1000000 also records a cpu-clock profile (perf, Debian
-# linux-perf) of that flow-scaling measurement's CPU into
+# linux-perf) of that flow-scaling measurement's CPU (decap:10000, the main
+# rounds' flow count: of every main round's decap measurement) into
 # $BUILD/bench/perf-SCEN-FLOWS.txt (this VM has no PMU, so no cycle counts
 # and no `bpftool prog profile`; sampling cpu-clock works).
 # --ab OBJ (a development aid, no report): per-packet cost of the attached
 # isagate and of another build of it (OBJ, e.g. an older commit's
 # build/isagate.bpf.o, sharing the pinned maps) alternately, ROUNDS times,
 # for decap, encap and the non-member drop; prints the medians and exits.
+# --ab-live BIN (a development aid, no report): the live rates of another
+# isagate build (BIN, its binary: same ABI, it re-attaches in place over the
+# same pinned maps) and of this one, alternately ROUNDS times, each round
+# with the ceiling; prints the medians of each path's rate ÷ the ceiling.
 #
 # Topology (three network namespaces igb-$$-{gen,rtr,sink}, native XDP on
 # every veth):
@@ -74,6 +79,7 @@ NS_REPEAT=500000
 MAIN_FLOWS=10000
 PERF_SPEC=
 AB_OBJ=
+AB_BIN=
 
 usage() {
 	sed -n '4,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -91,6 +97,7 @@ while (($#)); do
 	--out) OUT=${2:?}; shift ;;
 	--perf) PERF_SPEC=${2:?}; shift ;;
 	--ab) AB_OBJ=$(realpath "${2:?}"); shift ;;
+	--ab-live) AB_BIN=$(realpath "${2:?}"); shift ;;
 	-h | --help) usage ;;
 	*) echo "bench: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -322,12 +329,16 @@ pkt_ns() {
 
 # live under perf record (cpu-clock on the generator's CPU), report kept
 perf_live() {
-	local data=$TMP/perf.data txt=$BUILD/bench/perf-$1-$2.txt
+	local data=$BUILD/bench/perf.data txt=$BUILD/bench/perf-$1-$2.txt
 	command -v perf >/dev/null 2>&1 || { log "--perf: perf not found (Debian: linux-perf)"; live "$@"; return; }
 	perf record -q -e cpu-clock -C "$CPU" -g -o "$data" -- bash -c "$(declare -f live gen_common); $(
 		declare -p CPU NS_G IGB GEN_OBJ ROUTER_V4 PREFIX REMOTE PIN IGSTATS MAC_R0 MAC_G0 MAC_R2 MAC_G1
 	); live $*" || return 1
 	{ perf report -i "$data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -v "^$" | sed -E 's/ {3,}/  /g' | head -45; echo "# callers of the top symbols:"; perf report -i "$data" --no-children --sort symbol --stdio -g caller,0.5,callee --percent-limit 5 2>/dev/null | grep -v "^$" | sed -E 's/ {3,}/  /g' | head -150; } >"$txt"
+	# where inside isagate's program: samples per source line (bench/jitlines.c)
+	perf script -i "$data" -F ip,sym,symoff -G 2>/dev/null | grep -o 'xdp_isagate+0x[0-9a-f]*' |
+		sort | uniq -c | "$BUILD/bench/jitlines" \
+		"$(ip -n "$NS_R" -j link show dev r0 | jq -r '.[0].xdp.prog.id')" >"${txt%.txt}-lines.txt" 2>&1
 	log "perf profile of $1 at $2 flows: $txt"
 }
 
@@ -353,7 +364,7 @@ measure() {
 	: >"$TMP/err"
 	if [[ $scen == baseline ]]; then
 		l='{}'
-	elif [[ $phase == flows && $PERF_SPEC == "$scen:$flows" ]]; then
+	elif [[ ($phase == flows || $phase == main) && $PERF_SPEC == "$scen:$flows" ]]; then
 		l=$(perf_live "$scen" "$flows" "$src" "$secs" 2>"$TMP/err") || l=
 	elif [[ $phase == flows ]]; then
 		# every flow seen before the clock starts: steady state, not inserts
@@ -423,6 +434,34 @@ if [[ -n $AB_OBJ ]]; then
 	for s in decap encap drop; do
 		for v in new old; do
 			printf '%-6s %-4s median %s ns  (%s)\n' $s $v "$(tr ' ' '\n' <<<"${AB[$s-$v]}" |
+				grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}')" "${AB[$s-$v]}"
+		done
+	done
+	exit 0
+fi
+
+if [[ -n $AB_BIN ]]; then
+	declare -A AB=()
+	OWN_ISAGATE=$ISAGATE
+	for ((r = 0; r < ROUNDS; r++)); do
+		ref_attach ceiling || die "attaching the ceiling failed"
+		c=$(live ceiling $MAIN_FLOWS "$MEMBERS_SRC" "$SECS" 2>/dev/null | jq -r .rate_pps)
+		order="new old"
+		((r % 2)) && order="old new"
+		for v in $order; do
+			[[ $v == old ]] && ISAGATE=$AB_BIN || ISAGATE=$OWN_ISAGATE
+			ig_attach 2>/dev/null
+			for s in decap encap drop; do
+				[[ $s == drop ]] && src=$NONMEMBER_SRC || src=$MEMBERS_SRC
+				n=$(live "$s" $MAIN_FLOWS "$src" "$SECS" 2>/dev/null | jq -r .rate_pps)
+				AB[$s-$v]+="$(awk -v n="$n" -v c="$c" 'BEGIN { printf "%.3f", n / c }') "
+			done
+		done
+	done
+	ISAGATE=$OWN_ISAGATE
+	for s in decap encap drop; do
+		for v in new old; do
+			printf '%-6s %-4s rate / ceiling median %s  (%s)\n' $s $v "$(tr ' ' '\n' <<<"${AB[$s-$v]}" |
 				grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}')" "${AB[$s-$v]}"
 		done
 	done
