@@ -312,8 +312,8 @@ def main():
                 L.append(f"- Memory per member: **{per:.1f} B** "
                          f"(({mm[1000000]['total']:,} − {mm[10]['total']:,}) B / 999,990 entries).")
             last = mf.get(1000000) or {}
-            how = {"flows": "per-CPU LRU hash (both CPUs' values; each flow's forwarding "
-                            "decisions included)",
+            how = {"flows": "LRU hash shared by all CPUs, one value per flow (each flow's "
+                            "forwarding decisions included)",
                    "fwd_cache": "per-CPU direct-mapped array: a flow's first packet, and every packet with flow accounting off",
                    "conns": "shared LRU hash, the policy's connections"}
             for name in ("flows", "fwd_cache", "conns"):

@@ -5,8 +5,10 @@
  * The handlers describe the inner packet (flow_meta_fill) at the point where
  * it is about to be forwarded, while its headers are still in place; the
  * entry point accounts it once the verdict is known (flow_account), only for
- * the reasons in IG_FLOW_REASON_MASK.  The table is a per-CPU LRU hash: no
- * locks or atomics, one lookup per packet, one insert per new flow per CPU.
+ * the reasons in IG_FLOW_REASON_MASK.  The table is one LRU hash shared by
+ * all CPUs, its values inline: one lookup per packet (bucket, then the
+ * entry with its counters: no per-CPU value behind it), one insert per new
+ * flow, counters added atomically (two CPUs may carry the same flow).
  */
 #ifndef IG_FLOW_H
 #define IG_FLOW_H
@@ -120,17 +122,34 @@ static __always_inline void flow_meta_fill(struct flow_meta *m, const struct ipv
 	m->valid = 1;
 }
 
+/* The first packet of a direction, in an entry no other CPU sees yet. */
+static __always_inline void flow_dir_init(struct ig_flow_dir *d, const struct flow_meta *m)
+{
+	d->packets = 1;
+	d->bytes = m->len;
+	d->tcp_flags = m->tcp_flags;
+	d->icmp_type = m->icmp_type;
+}
+
+/*
+ * Add a packet to a direction of a shared entry: packets and bytes with
+ * atomic adds (exact however many CPUs carry the flow); the TCP flags are
+ * written only when the packet brings a new one (a handful of times per
+ * flow: two CPUs bringing different new flags at the same instant can lose
+ * one), the ICMPv6 type is "the last one seen" by nature.
+ */
 static __always_inline void flow_dir_add(struct ig_flow_dir *d, const struct flow_meta *m)
 {
-	d->packets++;
-	d->bytes += m->len;
-	d->tcp_flags |= m->tcp_flags;
-	if (m->icmp_type)
+	__sync_fetch_and_add(&d->packets, 1);
+	__sync_fetch_and_add(&d->bytes, m->len);
+	if ((d->tcp_flags | m->tcp_flags) != d->tcp_flags)
+		d->tcp_flags |= m->tcp_flags;
+	if (m->icmp_type && d->icmp_type != m->icmp_type)
 		d->icmp_type = m->icmp_type;
 }
 
-/* This CPU's entry for the flow m describes, if it exists (and accounting
- * is on): its forwarding decisions save the shared cache's lookup, and
+/* The entry for the flow m describes, if it exists (and accounting is on):
+ * its forwarding decisions save the shared cache's lookup, and
  * flow_account() updates it without a second lookup. */
 static __always_inline struct ig_flow *flow_lookup(const struct flow_meta *m)
 {
@@ -173,9 +192,9 @@ static __always_inline void flow_account(const struct flow_meta *m, __u32 reason
 		nf->last_ns = now;
 		nf->last_verdict = reason;
 		if (m->dir == IG_FLOW_FROM_MEMBER)
-			flow_dir_add(&nf->from_member, m);
+			flow_dir_init(&nf->from_member, m);
 		else
-			flow_dir_add(&nf->to_member, m);
+			flow_dir_init(&nf->to_member, m);
 		if ((reason == IG_FWD_DECAP || reason == IG_FWD_ENCAP) && cfg->fwd_cache_ms)
 			fwd_entry_put(m->dir == IG_FLOW_FROM_MEMBER ? &nf->fwd_from_member :
 				      &nf->fwd_to_member, fib,
@@ -187,7 +206,7 @@ static __always_inline void flow_account(const struct flow_meta *m, __u32 reason
 				vs->flow_inserts++;
 			return;
 		}
-		/* another CPU created it first: add to ours */
+		/* another CPU created it first: add to it */
 		f = bpf_map_lookup_elem(&flows, &m->key);
 		if (!f) {
 			if (vs)

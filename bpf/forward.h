@@ -49,20 +49,38 @@ static __always_inline int fwd_key_eq(const struct ig_fwd_key *a, const struct i
 	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
 }
 
+/*
+ * A flow's decisions live in the flow table, which all CPUs share, so one CPU
+ * may refresh an entry while another reads it.  expires_ns works as the
+ * entry's sequence: the writer sets it to 0 (expired) before it changes the
+ * decision and to the new expiry after; a reader copies the decision between
+ * two reads of it and takes the copy only if both reads agree.  The empty
+ * asm keeps the compiler from moving the accesses across it; x86 keeps
+ * stores in order and loads in order, so the CPU does not either (README,
+ * "Forwarding cache", on weaker memory models).  Two CPUs refreshing the
+ * same entry in the same instant with different FIB answers can leave a mix
+ * of both; the FIB only answers differently across a route or neighbour
+ * change, after which the loader bumps fwd_gen and every entry is dropped.
+ */
+#define fwd_barrier() asm volatile("" ::: "memory")
+
 /* A cached decision e, valid for a packet of tot_len bytes: fill the egress
  * ifindex and MACs of p and return 1; else 0. */
 static __always_inline int fwd_entry_get(const struct ig_fwd_entry *e, __u16 tot_len, __u64 now,
 					 __u64 gen, struct bpf_fib_lookup *p)
 {
-	if (e->gen != (__u32)gen || now >= e->expires_ns || tot_len > e->max_len)
+	__u64 exp = *(const volatile __u64 *)&e->expires_ns;
+
+	if (e->gen != (__u32)gen || now >= exp || tot_len > e->max_len)
 		return 0;
 	p->ifindex = e->ifindex;
 	__builtin_memcpy(p->dmac, e->dmac, ETH_ALEN);
 	__builtin_memcpy(p->smac, e->smac, ETH_ALEN);
-	return 1;
+	fwd_barrier();
+	return *(const volatile __u64 *)&e->expires_ns == exp;
 }
 
-/* Record the decision p in e. */
+/* Record the decision p in e (published last: see fwd_barrier). */
 static __always_inline void fwd_entry_put(struct ig_fwd_entry *e, const struct bpf_fib_lookup *p,
 					  __u16 tot_len, __u64 now, __u64 gen,
 					  const struct ig_config *cfg)
@@ -73,12 +91,15 @@ static __always_inline void fwd_entry_put(struct ig_fwd_entry *e, const struct b
 	if (e->gen == (__u32)gen && now < e->expires_ns && e->ifindex == p->ifindex &&
 	    e->max_len > max_len)
 		max_len = e->max_len;
-	e->expires_ns = now + (__u64)cfg->fwd_cache_ms * 1000000ull;
+	*(volatile __u64 *)&e->expires_ns = 0;
+	fwd_barrier();
 	e->gen = (__u32)gen;
 	e->ifindex = p->ifindex;
 	e->max_len = max_len;
 	__builtin_memcpy(e->dmac, p->dmac, ETH_ALEN);
 	__builtin_memcpy(e->smac, p->smac, ETH_ALEN);
+	fwd_barrier();
+	*(volatile __u64 *)&e->expires_ns = now + (__u64)cfg->fwd_cache_ms * 1000000ull;
 }
 
 /* Where a lookup's result goes: the flow's own entry, or a cache slot. */

@@ -122,10 +122,10 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fwd_gen SEC(".maps");
 
-/* Inner flows, per CPU, LRU (see include/isagate.h).  max_entries is set by
- * the loader before load (attach --flows N). */
+/* Inner flows, shared by all CPUs, LRU (see include/isagate.h).  max_entries
+ * is set by the loader before load (attach --flows N). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, IG_CFG_DEFAULT_FLOWS);
 	__type(key, struct ig_flow_key);
 	__type(value, struct ig_flow);

@@ -15,7 +15,7 @@
 
 #define ISAGATE_VERSION      "0.1.0"
 /* Bump when a pinned map's key/value layout changes incompatibly. */
-#define ISAGATE_ABI_VERSION  2
+#define ISAGATE_ABI_VERSION  3
 
 #define IG_DEFAULT_PIN_DIR   "/sys/fs/bpf/isagate"
 
@@ -268,9 +268,9 @@ struct ig_fwd_slot {
 
 
 /*
- * flows: per-CPU LRU hash of the inner conversations the router forwarded,
- * in one canonical orientation so that both directions of a conversation
- * share one entry.  Only forwarded packets (and packets answered with an
+ * flows: LRU hash (one, shared by all CPUs) of the inner conversations the
+ * router forwarded, in one canonical orientation so that both directions of
+ * a conversation share one entry.  Only forwarded packets (and packets answered with an
  * ICMPv6 error) are accounted: refusals never create entries, so a flood of
  * refused packets cannot evict real flows.
  *
@@ -292,7 +292,7 @@ struct ig_flow_key {
 
 #define IG_FLOW_ICMP_ECHO_PORT 0x8000
 
-/* One direction of a flow (on one CPU). */
+/* One direction of a flow. */
 struct ig_flow_dir {
 	__u64 packets;
 	__u64 bytes;               /* inner IPv6 packet length (IPv6 header included) */
@@ -301,8 +301,9 @@ struct ig_flow_dir {
 	__u8  pad[6];
 };
 
-/* Value, per CPU: userspace sums the directions, takes the smallest non-zero
- * first_ns and the largest last_ns (bpf_ktime_get_ns, CLOCK_MONOTONIC). */
+/* Value: one per flow, whichever CPUs carry it (packets and bytes are added
+ * atomically); first_ns and last_ns are CLOCK_MONOTONIC (the coarse clock,
+ * so within a few milliseconds). */
 struct ig_flow {
 	struct ig_flow_dir from_member;  /* member -> remote: decapsulated */
 	/* internal: each direction's forwarding decision, next to its counters

@@ -28,64 +28,17 @@ static int rec_cmp(const void *a, const void *b)
 			       &((const struct ig_flow_rec *)b)->key);
 }
 
-static void dir_add(struct ig_flow_dir *d, const struct ig_flow_dir *s)
-{
-	d->packets += s->packets;
-	d->bytes += s->bytes;
-	d->tcp_flags |= s->tcp_flags;
-	if (s->icmp_type)
-		d->icmp_type = s->icmp_type;
-}
-
-/* Combine the per-CPU values of one entry. */
-static void percpu_sum(const struct ig_flow *pc, int ncpu, struct ig_flow *sum)
-{
-	int i;
-
-	memset(sum, 0, sizeof(*sum));
-	for (i = 0; i < ncpu; i++) {
-		const struct ig_flow *v = &pc[i];
-
-		if (!v->first_ns && !v->from_member.packets && !v->to_member.packets)
-			continue;
-		dir_add(&sum->from_member, &v->from_member);
-		dir_add(&sum->to_member, &v->to_member);
-		if (v->first_ns && (!sum->first_ns || v->first_ns < sum->first_ns))
-			sum->first_ns = v->first_ns;
-		if (v->last_ns >= sum->last_ns) {
-			sum->last_ns = v->last_ns;
-			sum->last_verdict = v->last_verdict;
-		}
-	}
-}
-
 long ig_flows_read(int fd, struct ig_flow_rec **out)
 {
-	int ncpu = libbpf_num_possible_cpus();
 	struct ig_flow_key key, next, *prev = NULL;
 	struct ig_flow_rec *recs = NULL, *tmp;
-	struct ig_flow *pc = NULL;
 	size_t n = 0, cap = 0;
 	long rc;
 
 	*out = NULL;
-	if (ncpu <= 0) {
-		ig_err("cannot count the possible CPUs: %s", strerror(-ncpu));
-		return ncpu ? ncpu : -EINVAL;
-	}
-	pc = calloc((size_t)ncpu, sizeof(*pc));
-	if (!pc)
-		goto nomem;
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, pc)) {
-			if (errno == ENOENT)   /* evicted meanwhile */
-				continue;
-			rc = -errno;
-			ig_err("reading the flow table: %s", strerror(errno));
-			goto fail;
-		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
 			tmp = realloc(recs, cap * sizeof(*recs));
@@ -93,8 +46,14 @@ long ig_flows_read(int fd, struct ig_flow_rec **out)
 				goto nomem;
 			recs = tmp;
 		}
+		if (bpf_map_lookup_elem(fd, &key, &recs[n].v)) {
+			if (errno == ENOENT)   /* evicted meanwhile */
+				continue;
+			rc = -errno;
+			ig_err("reading the flow table: %s", strerror(errno));
+			goto fail;
+		}
 		recs[n].key = key;
-		percpu_sum(pc, ncpu, &recs[n].v);
 		n++;
 	}
 	/*
@@ -111,14 +70,12 @@ long ig_flows_read(int fd, struct ig_flow_rec **out)
 				recs[++j] = recs[i];
 		n = j + 1;
 	}
-	free(pc);
 	*out = recs;
 	return (long)n;
 nomem:
 	ig_err("out of memory reading the flow table");
 	rc = -ENOMEM;
 fail:
-	free(pc);
 	free(recs);
 	return rc;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * flows.h - reading the datapath's flow table ("flows", per-CPU LRU hash)
+ * flows.h - reading the datapath's flow table ("flows", a shared LRU hash)
  * and turning successive reads into per-interval deltas (flows --follow,
  * IPFIX).  Everything here only reads the maps: a reader can be killed and
  * restarted at any time without the datapath losing anything.
@@ -14,7 +14,7 @@
 
 #include "isagate.h"
 
-/* One flow, per-CPU values combined. */
+/* One flow: its key and value. */
 struct ig_flow_rec {
 	struct ig_flow_key key;
 	struct ig_flow v;          /* sums; first_ns = min, last_ns = max over CPUs */

@@ -7,7 +7,7 @@
 # Known traffic goes through the router: two ICMPv6 echo conversations from
 # member H to the remote host D (D's real stack answers every request) and
 # one from D to H (no answer: H has no IPv6 stack).  Then `flows -j`,
-# `bpftool map dump` of the pinned flow table (per-CPU values summed), the
+# `bpftool map dump` of the pinned flow table (one value per flow), the
 # Prometheus file of `stats --prometheus` and the IPFIX records a real
 # collector (nfcapd, read back with nfdump) received from `flows --follow
 # --ipfix` must all agree with what was sent; the follower is killed and
@@ -164,7 +164,7 @@ check_contains "flows (text) --member --top 2 shows a table" "$txt" 'MEMBER +PRO
 check_eq "flows --top 2 shows 2 rows" "$(grep -c '^192\.0\.2\.10 ' <<<"$txt")" 2
 check_eq "flows --member of a non-member shows nothing" "$(jget "$(ig flows -j --member 192.0.2.99 2>&1)" flows)" "[]"
 
-step "bpftool map dump pinned $PIN_DIR/flows (per-CPU values summed)"
+step "bpftool map dump pinned $PIN_DIR/flows (one value per flow)"
 DUMP=$(bpftool -j map dump pinned "$PIN_DIR/flows" 2>&1) || fail "bpftool map dump failed: ${DUMP:0:300}"
 raw=$(bpftool map dump pinned "$PIN_DIR/flows" 2>&1 | tr -d ' \t\n')
 check_contains "bpftool shows the member address readably" "$raw" '"member":\[192,0,2,10\]'
@@ -174,12 +174,9 @@ import ipaddress, json, sys
 out = []
 for e in json.loads(sys.argv[1]):
     k = e["formatted"]["key"] if "formatted" in e else e["key"]
-    vals = (e["formatted"] if "formatted" in e else e)["values"]
-    s = {"fp": 0, "fb": 0, "tp": 0, "tb": 0}
-    for v in vals:
-        v = v["value"]
-        s["fp"] += v["from_member"]["packets"]; s["fb"] += v["from_member"]["bytes"]
-        s["tp"] += v["to_member"]["packets"]; s["tb"] += v["to_member"]["bytes"]
+    v = (e["formatted"] if "formatted" in e else e)["value"]
+    s = {"fp": v["from_member"]["packets"], "fb": v["from_member"]["bytes"],
+         "tp": v["to_member"]["packets"], "tb": v["to_member"]["bytes"]}
     out.append({"proto": k["proto"], "member_port": k["member_port"], "remote_port": k["remote_port"],
                 "member": ".".join(map(str, k["member"])),
                 "member_addr": str(ipaddress.IPv6Address(bytes(k["member_addr"]))),
