@@ -28,6 +28,9 @@ NS_LABEL = {
     "refdrop": "XDP_DROP + counter (ref_drop)",
 }
 ORIENTATION = {"ceiling": 2.2, "route": 1.1, "kernel": 0.7}
+# What test_run's per-packet ns resolves on this machine: the minima of one
+# program measured against itself (bench/run.sh --ab) agree within ~7 ns.
+RESOLUTION_NS = 10
 
 
 def load(path):
@@ -239,7 +242,8 @@ def main():
         L.append("## Scaling")
         L.append("")
         L.append("Per-packet cost (net ns: test_run repeat minus the wrapper + trivial program "
-                 "median of the main rounds) and live Mpps per path (flows: best ns and median Mpps of two interleaved passes; members: best of the ns taken before and after the live run, after a 1 s settle following the sync).  Member scales: the table holds "
+                 "measured at the same scale, the best of each over the passes; a net cost within "
+                 f"{RESOLUTION_NS} ns of zero is below what test_run resolves on this machine) and live Mpps per path (flows: best ns and median Mpps of two interleaved passes; members: best of the ns taken before and after the live run, after a 1 s settle following the sync).  Member scales: the table holds "
                  "N entries, traffic comes from 10 of them (198.51.100.1–10) and the flood from "
                  "62 non-members; the filler entries are 10.0.0.0/12 host addresses used only as map "
                  "data (the documentation ranges hold 768 addresses).  Flow scales: 508 active "
@@ -257,19 +261,26 @@ def main():
             L.append("|---:|" + "---:|" * (2 * len(paths)))
             dat = []
             per_path = {p: [] for p in paths}
+            live_path = {p: [] for p in paths}
             for x in xs:
                 cells, lives, line = [], [], [x]
+                # the wrapper's cost at this scale (older runs: the main rounds' median)
+                bs = [v for v in (ns_of(q) for q in scale_rows if q["phase"] == dim and
+                                  q["scen"] == "baseline" and q.get(dim) == x) if v is not None]
+                base_x = min(bs) if bs else base
                 for p in paths:
                     rs = [q for q in scale_rows if q["phase"] == dim and q["scen"] == p and
                           q.get(dim) == x]
                     nss = [v for v in (ns_of(q) for q in rs) if v is not None]
                     n = min(nss) if nss else None      # best over passes
-                    net = None if n is None else n - base
+                    net = None if n is None else n - base_x
                     if net is not None:
                         per_path[p].append(net)
                     cells.append(fmt(net, 0))
                     lv = [v for v in (rate(q) for q in rs) if v is not None]
                     lives.append(fmt_mpps(med(lv)))
+                    if lv:
+                        live_path[p].append(med(lv))
                     line.append(net if net is not None else "NaN")
                 L.append(f"| {x:,} | " + " | ".join(cells) + " | " + " | ".join(lives) + " |")
                 dat.append(line)
@@ -279,8 +290,10 @@ def main():
                 for line in dat:
                     f.write(" ".join(str(v) for v in line) + "\n")
             for p, v in per_path.items():
-                if p != "route" and len(v) >= 2 and v[0] > 0:
-                    scale_checks.append((dim, p, v[0], v[-1], v[-1] / v[0]))
+                if p != "route" and len(v) >= 2:
+                    lp = live_path[p]
+                    scale_checks.append((dim, p, v[0], v[-1],
+                                         lp[-1] / lp[0] if len(lp) >= 2 and lp[0] else None))
 
         if syncs:
             L.append("`isagate members sync` wall time (includes reading the current map and "
@@ -350,10 +363,16 @@ def main():
     target("decap ≥ 2× the kernel (÷ kernel ≥ 2.00)", ratios[("decap", "kernel")], 2.0)
     target("encap ≥ 2× the kernel (÷ kernel ≥ 2.00)", ratios[("encap", "kernel")], 2.0)
     target("non-member refusal ≥ 90 % of XDP_DROP (÷ ≥ 0.90)", ratios[("drop", "refdrop")], 0.90)
-    for dim, p, a, b, q in scale_checks:
-        ok = abs(q - 1.0) <= 0.10
-        L.append(f"| {p} per-packet cost flat over {dim} (largest ÷ smallest within ±10 %) | "
-                 f"{b:.0f} ns ÷ {a:.0f} ns = {q:.2f} | {'**met**' if ok else '**missed**'} |")
+    for dim, p, a, b, lq in scale_checks:
+        what = f"| {p} per-packet cost flat over {dim} (largest scale ÷ smallest within ±10 %) | "
+        if a < RESOLUTION_NS:
+            live = "" if lq is None else f" (live rate, largest ÷ smallest scale: {lq:.2f})"
+            L.append(what + f"{b:.0f} ns at the largest, {a:.0f} ns at the smallest: below the "
+                     f"~{RESOLUTION_NS} ns test_run resolves here{live} | **not resolved** |")
+            continue
+        ok = abs(b / a - 1.0) <= 0.10
+        L.append(what + f"{b:.0f} ns ÷ {a:.0f} ns = {b / a:.2f} | "
+                 f"{'**met**' if ok else '**missed**'} |")
     for s in syncs:
         lab, ms = s.get("label", ""), s.get("ms")
         if lab == "load 1000000":

@@ -519,6 +519,8 @@ if ((SCALE)); then
 		fi
 		raw "$(jq -cn --argjson n $n --argjson m "$(memlock_json)" '{phase:"memlock",label:"members",members:$n,mem:$m}')"
 		sleep 1   # let the kernel finish freeing replaced entries (RCU) before timing
+		# the wrapper's cost at this scale (subtracted from the paths' ns)
+		measure members 0 baseline $MAIN_FLOWS "$SCALE_SRC" 0 "{\"members\":$n}"
 		for s in decap encap drop; do
 			[[ $s == drop ]] && src=$NONMEMBER_SRC || src=$SCALE_SRC
 			measure members 0 $s $MAIN_FLOWS "$src" "$SCALE_SECS" "{\"members\":$n}"
@@ -532,7 +534,7 @@ if ((SCALE)); then
 			ig_attach --flows "$(flows_table $f)"
 			# the minimal routing forwarder too: does the kernel's FIB lookup
 			# itself depend on the number of destinations?
-			for s in decap encap drop route; do
+			for s in baseline decap encap drop route; do
 				[[ $s == drop ]] && src=$NONMEMBER_SRC || src=$MEMBERS_SRC
 				measure flows $fr $s $f "$src" "$SCALE_SECS" "{\"members\":508}"
 			done
