@@ -14,7 +14,7 @@
 # --ab OBJ (a development aid, no report): per-packet cost of the attached
 # isagate and of another build of it (OBJ, e.g. an older commit's
 # build/isagate.bpf.o, sharing the pinned maps) alternately, ROUNDS times,
-# for decap, encap and the non-member drop; prints the medians and exits.
+# for decap, encap and the non-member drop; prints medians and minima, exits.
 # --ab-live BIN (a development aid, no report): the live rates of another
 # isagate build (BIN, its binary: same ABI, it re-attaches in place over the
 # same pinned maps) and of this one, alternately ROUNDS times, each round
@@ -82,7 +82,7 @@ AB_OBJ=
 AB_BIN=
 
 usage() {
-	sed -n '4,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 

@@ -270,9 +270,9 @@ struct ig_fwd_slot {
 /*
  * flows: LRU hash (one, shared by all CPUs) of the inner conversations the
  * router forwarded, in one canonical orientation so that both directions of
- * a conversation share one entry.  Only forwarded packets (and packets answered with an
- * ICMPv6 error) are accounted: refusals never create entries, so a flood of
- * refused packets cannot evict real flows.
+ * a conversation share one entry.  Only forwarded packets (and packets
+ * answered with an ICMPv6 error) are accounted: refusals never create
+ * entries, so a flood of refused packets cannot evict real flows.
  *
  * Ports are in host order.  ICMPv6: echo request and reply (128/129) are one
  * conversation: member_port = echo identifier, remote_port = 0x8000 (type

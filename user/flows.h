@@ -17,7 +17,7 @@
 /* One flow: its key and value. */
 struct ig_flow_rec {
 	struct ig_flow_key key;
-	struct ig_flow v;          /* sums; first_ns = min, last_ns = max over CPUs */
+	struct ig_flow v;          /* the entry's value, as read */
 };
 
 /*
