@@ -218,8 +218,6 @@ static __always_inline void flow_account(const struct flow_meta *m, __u32 reason
 		flow_dir_add(&f->from_member, m);
 	else
 		flow_dir_add(&f->to_member, m);
-	if (!f->first_ns)
-		f->first_ns = now;
 	f->last_ns = now;
 	f->last_verdict = reason;
 }
