@@ -57,7 +57,7 @@ static __always_inline int fwd_key_eq(const struct ig_fwd_key *a, const struct i
  * two reads of it and takes the copy only if both reads agree.  The empty
  * asm keeps the compiler from moving the accesses across it; x86 keeps
  * stores in order and loads in order, so the CPU does not either (README,
- * "Forwarding cache", on weaker memory models).  Two CPUs refreshing the
+ * "Forwarding", on weaker memory models).  Two CPUs refreshing the
  * same entry in the same instant with different FIB answers can leave a mix
  * of both; the FIB only answers differently across a route or neighbour
  * change, after which the loader bumps fwd_gen and every entry is dropped.
