@@ -5,8 +5,15 @@ CC        ?= gcc
 BPFTOOL   ?= bpftool
 ARCH_INC  := /usr/include/$(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 
-BPF_CFLAGS := -O2 -g -Wall -Werror -target bpf -D__bpf__ \
-	-Iinclude -Ibpf -idirafter $(ARCH_INC)
+# The BPF objects see only the kernel's uapi headers, libbpf's and clang's
+# own (-nostdinc + $(BPF_INC), a directory of links to exactly those), so a
+# BPF source that reaches a glibc header fails to build on every machine:
+# glibc's headers need gnu/stubs-32.h (libc6-dev-i386) for a BPF target, a
+# package that a developer's machine may hold and a fresh one does not.
+BPF_INC    := $(BUILD)/bpf-include
+BPF_CFLAGS  = -O2 -g -Wall -Werror -target bpf -D__bpf__ -nostdinc \
+	-isystem $(shell $(CLANG) -print-resource-dir)/include -isystem $(BPF_INC) \
+	-Iinclude -Ibpf
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -I$(BUILD) -Iuser
 LDLIBS   := -lbpf -lelf -lz -ljson-c -linih -lmnl -lldap -llber
@@ -36,7 +43,13 @@ all: $(BUILD)/isagate $(BPF_OBJS) $(TEST_BINS)
 $(BUILD):
 	$(Q)mkdir -p $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+$(BPF_INC)/.stamp: | $(BUILD)
+	$(Q)mkdir -p $(BPF_INC)
+	$(Q)for d in linux asm-generic bpf; do ln -sfn /usr/include/$$d $(BPF_INC)/$$d; done
+	$(Q)ln -sfn $(ARCH_INC)/asm $(BPF_INC)/asm
+	$(Q)touch $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BPF_INC)/.stamp | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

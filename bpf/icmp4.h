@@ -57,7 +57,6 @@
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
-#include <linux/icmp.h>
 #include <linux/ipv6.h>
 #include <linux/icmpv6.h>
 #include <bpf/bpf_helpers.h>
@@ -68,6 +67,28 @@
 #include "maps.h"
 #include "clock.h"
 #include "isatap.h"
+
+/*
+ * The ICMPv4 header and the codes used here (RFC 792, RFC 1191, RFC 1812
+ * §5.2.7.1), written out rather than taken from <linux/icmp.h>: that header
+ * includes <linux/if.h>, which includes glibc's <sys/socket.h>, and for a
+ * BPF target glibc's headers ask for gnu/stubs-32.h (libc6-dev-i386).  The
+ * BPF build reaches no glibc header (the Makefile checks).
+ */
+struct ig_icmp4hdr {
+	__u8 type;
+	__u8 code;
+	__sum16 checksum;
+	__be16 unused;
+	__be16 mtu;		/* next-hop MTU of "fragmentation needed" */
+};
+
+#define IG_ICMP4_DEST_UNREACH	3
+#define IG_ICMP4_TIME_EXCEEDED	11
+#define IG_ICMP4_FRAG_NEEDED	4
+#define IG_ICMP4_NET_ANO	9
+#define IG_ICMP4_HOST_ANO	10
+#define IG_ICMP4_PKT_FILTERED	13
 #include "tunnel.h"
 #include "forward.h"
 #include "vlan.h"
@@ -185,7 +206,7 @@ static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifin
 	struct in6_addr src, dst;
 	struct ipv6hdr *q6, *h6;
 	struct icmp6hdr *icmp6;
-	struct icmphdr *icmp;
+	struct ig_icmp4hdr *icmp;
 	struct ig_router *rtr;
 	struct iphdr *ip, *q;
 	__u8 our_mac[ETH_ALEN], peer_mac[ETH_ALEN];
@@ -212,7 +233,7 @@ static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifin
 		return pass;
 	icmp = c->pos;
 	if ((void *)(icmp + 1) > end ||
-	    (icmp->type != ICMP_DEST_UNREACH && icmp->type != ICMP_TIME_EXCEEDED))
+	    (icmp->type != IG_ICMP4_DEST_UNREACH && icmp->type != IG_ICMP4_TIME_EXCEEDED))
 		return pass;
 	/* About a packet we encapsulated: protocol 41, IHL 5, from one of our
 	 * addresses to a member. */
@@ -264,11 +285,11 @@ static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifin
 
 	type = ICMPV6_DEST_UNREACH_T;
 	code = ICMPV6_ADDR_UNREACH_C;
-	if (icmp->type == ICMP_TIME_EXCEEDED) {
+	if (icmp->type == IG_ICMP4_TIME_EXCEEDED) {
 		type = ICMPV6_TIME_EXCEED_T;
 		code = 0;
-	} else if (icmp->code == ICMP_FRAG_NEEDED) {
-		__u16 qtot = bpf_ntohs(q->tot_len), pmtu = bpf_ntohs(icmp->un.frag.mtu);
+	} else if (icmp->code == IG_ICMP4_FRAG_NEEDED) {
+		__u16 qtot = bpf_ntohs(q->tot_len), pmtu = bpf_ntohs(icmp->mtu);
 		__u16 mtu = IG_ICMP6_MIN_MTU, tmtu = cfg->tunnel_mtu;
 		__u32 flags = 0;
 
@@ -286,8 +307,8 @@ static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifin
 		type = ICMPV6_PKT_TOOBIG_T;
 		code = 0;
 		info = mtu < tmtu ? mtu : tmtu;
-	} else if (icmp->code == ICMP_NET_ANO || icmp->code == ICMP_HOST_ANO ||
-		   icmp->code == ICMP_PKT_FILTERED) {
+	} else if (icmp->code == IG_ICMP4_NET_ANO || icmp->code == IG_ICMP4_HOST_ANO ||
+		   icmp->code == IG_ICMP4_PKT_FILTERED) {
 		code = ICMPV6_ADM_PROHIBITED_C;
 	}
 
