@@ -64,7 +64,9 @@ static __always_inline int event_source_ok(const struct in6_addr *src, __u64 now
 	e = bpf_map_lookup_elem(&ev_sources, &slot);
 	if (!e)
 		return 1;
-	if (e->id == id && now - e->last_ns < (__u64)min_ms * 1000000ull)
+	/* last_ns 0 is an empty slot, not "at boot": with a clock still below
+	 * min_ms it would hold back a source whose hash is 0 */
+	if (e->id == id && e->last_ns && now - e->last_ns < (__u64)min_ms * 1000000ull)
 		return 0;
 	e->id = id;
 	e->last_ns = now;
@@ -91,7 +93,7 @@ static __always_inline void event_emit(struct xdp_md *ctx, const struct ig_confi
 	if (!vs)
 		return;
 	now = coarse_now();
-	if (now - vs->ev_window_ns >= 1000000000ull) {
+	if (!vs->ev_window_ns || now - vs->ev_window_ns >= 1000000000ull) {
 		vs->ev_window_ns = now;
 		vs->ev_window_used = 0;
 	}

@@ -515,8 +515,16 @@ static int policy_load(const char *text)
 	return ig_policy_apply(&m, &p);
 }
 
-/* Every connection: age it past any timeout (age) or forget it. */
-static int conns_each(int age)
+/*
+ * Every connection: make it age_s seconds older (age_s > 0) or forget it
+ * (age_s = 0).  Ageing moves last_ns back from its own value, i.e. relative
+ * to the datapath's clock, in the modular arithmetic the datapath's
+ * "now - last_ns > timeout" uses: a router that booted a minute ago (clock
+ * smaller than any timeout) ages exactly like one up for weeks.  Writing a
+ * small constant such as 1 instead means "long ago" only once the clock has
+ * passed the timeout (3,600 s for tcp-established).
+ */
+static int conns_each(__u64 age_s)
 {
 	int fd = bpf_map__fd(skel->maps.conns);
 	struct ig_flow_key k, next;
@@ -526,7 +534,7 @@ static int conns_each(int age)
 	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
 		first = 0;
 		k = next;
-		if (!age) {
+		if (!age_s) {
 			if (bpf_map_delete_elem(fd, &k))
 				return -1;
 			first = 1;   /* start again: the key is gone */
@@ -534,8 +542,8 @@ static int conns_each(int age)
 		}
 		if (bpf_map_lookup_elem(fd, &k, &c))
 			return -1;
-		c.last_ns = 1;
-		if (bpf_map_update_elem(fd, &k, &c, BPF_ANY))
+		c.last_ns -= age_s * 1000000000ull;
+		if (bpf_map_update_elem(fd, &k, &c, BPF_EXIST))
 			return -1;
 	}
 	return 0;
@@ -553,10 +561,21 @@ static void pol_b(const struct tcase *t)
 	CHECK(policy_load(POLICY_B) == 0, "loading policy B: %s", strerror(errno));
 }
 
-static void pol_a_aged(const struct tcase *t)
+/* tcp-established of policy A (the default, user/policy.c) */
+#define POL_A_TCP_EST_S 3600ull
+
+/* Policy A again, its connections 10 s short of tcp-established. */
+static void pol_a_young(const struct tcase *t)
 {
 	pol_a(t);
-	CHECK(conns_each(1) == 0, "ageing the connections: %s", strerror(errno));
+	CHECK(conns_each(POL_A_TCP_EST_S - 10) == 0, "ageing the connections: %s", strerror(errno));
+}
+
+/* The connections (just refreshed by the row before) 10 s past it. */
+static void pol_a_aged(const struct tcase *t)
+{
+	(void)t;
+	CHECK(conns_each(POL_A_TCP_EST_S + 10) == 0, "ageing the connections: %s", strerror(errno));
 }
 
 static void pol_clear(const struct tcase *t)
@@ -1756,7 +1775,13 @@ static const struct tcase cases[] = {
 	{ "policy B: an ICMPv6 error is never answered with one (drop_policy)", DEV_V6,
 	  NATIVE_IN(IP6(D100, P_H, 64), TOO_BIG(1280, IP6(P_H, D100, 63), TCPF(49152, 8080, 2))),
 	  XDP_DROP, IG_DROP_POLICY },
-	{ "policy A again, connections expired: the remote side's ACK -> drop_policy_state",
+	{ "policy A again, connections 10 s short of tcp-established: the remote side's ACK "
+	  "passes", DEV_V6, NATIVE_IN(IP6(D100, P_H, 64), TCPF(3389, 50001, 0x10)),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
+	  ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63), TCPF(3389, 50001, 0x10)), pol_a_young },
+	{ "policy A, the connection 10 s past tcp-established: the "
+	  "remote side's ACK -> "
+	  "drop_policy_state",
 	  DEV_V6, NATIVE_IN(IP6(D100, P_H, 64), TCPF(3389, 50001, 0x10)),
 	  XDP_DROP, IG_DROP_POLICY_STATE, OUT_ANY, { 0 }, pol_a_aged },
 	{ "policy cleared: TCP SYN H -> D::100:22 decapsulated again (members unrestricted)",
