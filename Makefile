@@ -77,6 +77,48 @@ $(BUILD)/test_directory: tests/unit/test_directory.c tests/unit/harness.h $(USER
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/unit/test_directory.c $(USER_LIB) -o $@ $(LDLIBS)
 
+# Installation, laid out as a Debian network daemon's: the binary in SBINDIR,
+# the units where systemd finds them for this PREFIX, isagate(8), the docs,
+# and the sample settings in SYSCONFDIR/isagate (never overwriting an
+# operator's files: `make uninstall` leaves them too).  The units name the
+# installed paths.  DESTDIR stages the whole tree (packaging).
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/isagate
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+UNITS      := $(wildcard deploy/*.service deploy/*.timer)
+SAMPLES    := isagate.conf members.txt policy.txt
+# the units and the cron sample are written with /usr/local and /etc paths
+INSTALL_SED = -e 's|/usr/local/sbin|$(SBINDIR)|g' \
+	-e 's|/usr/local/share/doc/isagate|$(DOCDIR)|g' -e 's|/etc/|$(SYSCONFDIR)/|g'
+
+.PHONY: install uninstall
+install: $(BUILD)/isagate
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/isagate $(DESTDIR)$(SYSCONFDIR)/default
+	install -m 0755 $(BUILD)/isagate $(DESTDIR)$(SBINDIR)/isagate
+	install -m 0644 user/isagate.8 $(DESTDIR)$(MANDIR)/man8/isagate.8
+	for u in $(UNITS); do \
+		sed $(INSTALL_SED) $$u > $(DESTDIR)$(UNITDIR)/$${u##*/} && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; done
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	sed $(INSTALL_SED) deploy/isagate.cron > $(DESTDIR)$(DOCDIR)/examples/isagate.cron
+	install -m 0644 $(addprefix deploy/,$(SAMPLES)) deploy/isagate.default $(DESTDIR)$(DOCDIR)/examples/
+	for f in $(SAMPLES); do \
+		[ -e $(DESTDIR)$(SYSCONFDIR)/isagate/$$f ] && echo "  keep     $(SYSCONFDIR)/isagate/$$f (exists)" || \
+		install -m 0644 deploy/$$f $(DESTDIR)$(SYSCONFDIR)/isagate/$$f || exit 1; done
+	[ -e $(DESTDIR)$(SYSCONFDIR)/default/isagate ] && echo "  keep     $(SYSCONFDIR)/default/isagate (exists)" || \
+		sed $(INSTALL_SED) deploy/isagate.default > $(DESTDIR)$(SYSCONFDIR)/default/isagate
+	@echo "installed; then: systemctl daemon-reload && systemctl enable --now isagate.service (see isagate(8))"
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/isagate $(DESTDIR)$(MANDIR)/man8/isagate.8
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@echo "left in place (your settings): $(SYSCONFDIR)/isagate/ $(SYSCONFDIR)/default/isagate"
+
 # Install the Debian packages that building and testing need (idempotent).
 deps:
 	$(Q)./tests/deps.sh

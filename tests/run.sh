@@ -40,7 +40,8 @@ if [[ $what == unit || $what == all ]]; then
 	suites+=("$ROOT/$BUILD/test_datapath" "$ROOT/tests/unit/check_ra.py" "$ROOT/$BUILD/test_members"
 		"$ROOT/$BUILD/test_directory"
 		"$ROOT/$BUILD/fuzz_datapath"    # a bounded 20 s run; make fuzz for long ones
-		"$ROOT/tests/fuzz/run_user.sh") # regressions + 30 s; make fuzz-user for long ones
+		"$ROOT/tests/fuzz/run_user.sh"  # regressions + 30 s; make fuzz-user for long ones
+		"$ROOT/tests/unit/test_install.sh") # make install/uninstall, isagate(8)
 fi
 if [[ $what == integration || $what == all ]]; then
 	for t in "$ROOT"/tests/integration/test_*.sh; do
