@@ -88,6 +88,7 @@ MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/isagate
 SYSCONFDIR ?= /etc
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 UNITS      := $(wildcard deploy/*.service deploy/*.timer)
 SAMPLES    := isagate.conf members.txt policy.txt
 # the units and the cron sample are written with /usr/local and /etc paths
@@ -96,10 +97,11 @@ INSTALL_SED = -e 's|/usr/local/sbin|$(SBINDIR)|g' \
 
 .PHONY: install uninstall
 install: $(BUILD)/isagate
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLETIONDIR) \
 		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/isagate $(DESTDIR)$(SYSCONFDIR)/default
 	install -m 0755 $(BUILD)/isagate $(DESTDIR)$(SBINDIR)/isagate
 	install -m 0644 user/isagate.8 $(DESTDIR)$(MANDIR)/man8/isagate.8
+	install -m 0644 user/isagate.bash $(DESTDIR)$(COMPLETIONDIR)/isagate
 	for u in $(UNITS); do \
 		sed $(INSTALL_SED) $$u > $(DESTDIR)$(UNITDIR)/$${u##*/} && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; done
@@ -114,7 +116,7 @@ install: $(BUILD)/isagate
 	@echo "installed; then: systemctl daemon-reload && systemctl enable --now isagate.service (see isagate(8))"
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/isagate $(DESTDIR)$(MANDIR)/man8/isagate.8
+	rm -f $(DESTDIR)$(SBINDIR)/isagate $(DESTDIR)$(MANDIR)/man8/isagate.8 $(DESTDIR)$(COMPLETIONDIR)/isagate
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
 	rm -rf $(DESTDIR)$(DOCDIR)
 	@echo "left in place (your settings): $(SYSCONFDIR)/isagate/ $(SYSCONFDIR)/default/isagate"

@@ -37,7 +37,7 @@ mk() { make -C "$ROOT" --no-print-directory BUILD="$BUILD" "$@" >"$tmp/make.log"
 # ---- install with PREFIX=/usr (a package's layout) -----------------------
 d=$tmp/usr
 check "make install PREFIX=/usr DESTDIR=... succeeds" mk install PREFIX=/usr DESTDIR="$d"
-for f in usr/sbin/isagate usr/share/man/man8/isagate.8 usr/lib/systemd/system/isagate.service \
+for f in usr/sbin/isagate usr/share/man/man8/isagate.8 usr/share/bash-completion/completions/isagate usr/lib/systemd/system/isagate.service \
 	usr/lib/systemd/system/isagate-members.timer usr/share/doc/isagate/README.md \
 	usr/share/doc/isagate/examples/isagate.cron etc/isagate/isagate.conf etc/isagate/members.txt \
 	etc/isagate/policy.txt etc/default/isagate; do
@@ -105,6 +105,31 @@ done
 for v in $(grep -rhoE 'getenv\("[A-Z_]+"\)' "$ROOT/user" | sed 's/getenv("\(.*\)")/\1/' | sort -u); do
 	check "isagate.8 documents the environment variable $v" documented "$v"
 done
+
+# ---- bash completion ---------------------------------------------------------
+# complete WORDS...: what the completion offers for the last word (may be "")
+complete_words() {
+	bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_isagate; printf "%s\n" "${COMPREPLY[@]}"' _ "$ROOT/user/isagate.bash" "$BIN" "$@" | sort | tr '\n' ' '
+}
+got=$(complete_words "")
+check "completion: the commands (got: $got)" test "$got" = "$(printf '%s\n' "${cmds[@]}" | sort | tr '\n' ' ')"
+got=$(complete_words me)
+check "completion: 'me' -> members (got: $got)" test "$got" = "members "
+got=$(complete_words members "")
+check "completion: members -> sync list (got: $got)" test "$got" = "list sync "
+got=$(complete_words policy c)
+check "completion: policy c -> clear conns (got: $got)" test "$got" = "clear conns "
+got=$(complete_words attach --ra-re)
+check "completion: attach --ra-re -> --ra-reachable --ra-retrans (got: $got)" \
+	test "$got" = "--ra-reachable --ra-retrans "
+want=$("$BIN" members sync --help 2>&1 | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u | tr '\n' ' ')
+got=$(complete_words members sync --)
+check "completion: members sync -- offers every option of its --help" test "$got" = "$want"
+got=$(complete_words attach --mode "")
+check "completion: attach --mode -> generic native (got: $got)" test "$got" = "generic native "
+got=$(complete_words attach --ipv4-dev l)
+check "completion: --ipv4-dev l offers the interface lo (got: $got)" grep -qw lo <<<"$got"
 
 echo "$pass passed, $fail failed"
 ((fail == 0))
