@@ -59,7 +59,7 @@ $(BUILD)/isagate.skel.h: $(BUILD)/isagate.bpf.o
 
 $(BUILD)/isagate: $(USER_SRCS) $(USER_HDRS) $(BUILD)/isagate.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(USER_SRCS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(USER_SRCS) -o $@ $(LDLIBS)
 
 $(BUILD)/test_datapath: tests/unit/test_datapath.c tests/unit/netns_fixture.c tests/unit/netns_fixture.h tests/unit/pkt.c tests/unit/pkt.h tests/unit/harness.h $(USER_LIB) $(USER_HDRS) $(BUILD)/isagate.skel.h
 	$(call msg,CC,$@)
@@ -120,6 +120,21 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
 	rm -rf $(DESTDIR)$(DOCDIR)
 	@echo "left in place (your settings): $(SYSCONFDIR)/isagate/ $(SYSCONFDIR)/default/isagate"
+
+# A Debian package, built with debhelper from a copy of the tracked files
+# (debian/: control, rules, changelog) and checked by lintian (no error):
+# $(BUILD)/deb/isagate_<version>_amd64.deb.
+VERSION := $(shell sed -n 's/^\#define ISAGATE_VERSION *"\(.*\)"/\1/p' include/isagate.h)
+DEB_DIR := $(BUILD)/deb
+.PHONY: deb
+deb:
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/isagate-$(VERSION)
+	$(Q)git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - | tar -C $(DEB_DIR)/isagate-$(VERSION) -xf -
+	$(call msg,DEB,$(DEB_DIR)/isagate_$(VERSION)_amd64.deb)
+	$(Q)cd $(DEB_DIR)/isagate-$(VERSION) && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -n 30 ../build.log; echo "make deb: dpkg-buildpackage failed, log: $(DEB_DIR)/build.log" >&2; exit 1; }
+	$(Q)lintian --fail-on error --info $(DEB_DIR)/isagate_$(VERSION)_amd64.deb
+	$(Q)ls -l $(DEB_DIR)/isagate_$(VERSION)_amd64.deb
 
 # Install the Debian packages that building and testing need (idempotent).
 deps:

@@ -22,8 +22,8 @@ PACKAGES=(
 	nfdump
 	# the directory tests: a real Active Directory (Samba AD DC), its tools
 	samba-ad-dc samba-ad-provision ldap-utils libsasl2-modules-gssapi-mit
-	# the manual page's checks (man --warnings, lexgrog)
-	man-db
+	# the manual page's checks (man --warnings, lexgrog); make deb and its checks
+	man-db debhelper dpkg-dev lintian
 	# make bench: the plot
 	gnuplot-nox jq
 )

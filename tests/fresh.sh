@@ -12,6 +12,8 @@
 # run unpacks a new copy under /var/tmp and removes it on every exit path.
 # /proc, /sys and /dev are bound in, so XDP and namespace tests run too.
 # Needs root and the Debian mirror (debootstrap is installed if missing).
+# COMMAND sees ISAGATE_FRESH=1; ISAGATE_FRESH_FILES="F ..." copies built files
+# (not committed ones, e.g. a .deb) into /src/.fresh/ first.
 # Exit status: COMMAND's, or 2 when the tree could not be prepared.
 set -euo pipefail
 
@@ -45,9 +47,10 @@ fi
 root=$(mktemp -d /var/tmp/isagate-fresh.XXXXXX)
 unmount_all() {
 	local m
-	for m in dev/pts dev sys proc; do
+	for m in dev/pts dev sys proc run/netns; do
 		mountpoint -q "$root/$m" 2>/dev/null && umount -R -l "$root/$m"
 	done
+	mountpoint -q "$root" && umount -R -l "$root"
 	return 0
 }
 cleanup() {
@@ -58,10 +61,21 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# The tree's root is a mount point, as / is on every machine: `ip netns`
+# makes / a slave mount ("mount --make-rslave /"), which fails on a plain
+# directory with EINVAL.
+mount --bind "$root" "$root" && mount --make-private "$root"
 tar -C "$root" -xf "$cache" || die "unpacking $cache failed (remove it to rebuild)"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 mkdir -p "$root/src"
 git -C "$top" archive HEAD | tar -C "$root/src" -x || die "git archive HEAD failed"
+# ISAGATE_FRESH_FILES: built files a test brings along (a .deb), in /src/.fresh
+if [[ -n ${ISAGATE_FRESH_FILES:-} ]]; then
+	mkdir -p "$root/src/.fresh"
+	for f in $ISAGATE_FRESH_FILES; do
+		cp -- "$f" "$root/src/.fresh/" || die "cannot copy $f into the tree"
+	done
+fi
 mount -t proc proc "$root/proc"
 mount --rbind /sys "$root/sys" && mount --make-rslave "$root/sys"
 mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev"
@@ -69,7 +83,7 @@ mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev"
 echo "fresh: commit $(git -C "$top" rev-parse --short HEAD) in a new Debian $suite minbase tree: $cmd"
 rc=0
 chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb \
-	LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive CI="${CI:-}" \
+	LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive CI="${CI:-}" ISAGATE_FRESH=1 \
 	/bin/bash -c "cd /src && $cmd" || rc=$?
 echo "fresh: exit status $rc"
 exit "$rc"
