@@ -39,7 +39,7 @@ if [[ ! -s $cache ]]; then
 	trap 'rm -rf --one-file-system "$build"' EXIT
 	debootstrap --variant=minbase "$suite" "$build" >"$build.log" 2>&1 ||
 		die "debootstrap $suite failed; its log: $build.log"
-	tar -C "$build" -cf "$cache.part" . && mv "$cache.part" "$cache"
+	tar --numeric-owner -C "$build" -cf "$cache.part" . && mv "$cache.part" "$cache"
 	rm -rf --one-file-system "$build" "$build.log"
 	trap - EXIT
 fi
@@ -65,8 +65,27 @@ trap 'exit 130' INT TERM
 # makes / a slave mount ("mount --make-rslave /"), which fails on a plain
 # directory with EINVAL.
 mount --bind "$root" "$root" && mount --make-private "$root"
-tar -C "$root" -xf "$cache" || die "unpacking $cache failed (remove it to rebuild)"
+tar --numeric-owner -C "$root" -xf "$cache" || die "unpacking $cache failed (remove it to rebuild)"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+# The package sources of a Debian 12 machine as its installer leaves them
+# (debootstrap alone writes only the release suite, without its updates and
+# security fixes, and would fetch older packages than any real machine runs).
+if [[ $suite == bookworm ]]; then
+	rm -f "$root/etc/apt/sources.list"
+	cat >"$root/etc/apt/sources.list.d/debian.sources" <<-EOF
+		Types: deb
+		URIs: http://deb.debian.org/debian
+		Suites: bookworm bookworm-updates
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+		Types: deb
+		URIs: http://deb.debian.org/debian-security
+		Suites: bookworm-security
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+	EOF
+fi
 mkdir -p "$root/src"
 git -C "$top" archive HEAD | tar -C "$root/src" -x || die "git archive HEAD failed"
 # ISAGATE_FRESH_FILES: built files a test brings along (a .deb), in /src/.fresh
