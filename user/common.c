@@ -316,6 +316,52 @@ int ig_atomic_commit(struct ig_atomic *a, int err)
 	return err;
 }
 
+/* ---- secrets ----------------------------------------------------------------------- */
+
+int ig_secret_open(const char *path, const char *what, char *err, size_t errlen)
+{
+	uid_t me = geteuid();
+	struct stat st;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		return ret;
+	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		snprintf(err, errlen, "%s %s is not a regular file", what, path);
+		goto cleanup;
+	}
+	if (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
+		ret = -EACCES;
+		snprintf(err, errlen, "%s %s is accessible to %s (mode %04o): refusing to use it; "
+			 "run 'chmod 600 %s'", what, path,
+			 (st.st_mode & (S_IROTH | S_IWOTH)) ? "everyone" : "its group",
+			 (unsigned int)(st.st_mode & 07777), path);
+		goto cleanup;
+	}
+	if (st.st_uid != 0 && st.st_uid != me) {
+		/* its owner may make it readable to anyone at any time */
+		ret = -EPERM;
+		snprintf(err, errlen, "%s %s belongs to uid %u, not to root or to the user running "
+			 "isagate (uid %u): refusing to use it; run 'chown %u %s'", what, path,
+			 (unsigned int)st.st_uid, (unsigned int)me, (unsigned int)me, path);
+		goto cleanup;
+	}
+	return fd;
+cleanup:
+	close(fd);
+	return ret;
+}
+
 char *ig_str_trim(char *p)
 {
 	char *e;

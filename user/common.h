@@ -84,6 +84,16 @@ struct ig_atomic {
 int ig_atomic_open(struct ig_atomic *a, const char *path, unsigned int mode);
 int ig_atomic_commit(struct ig_atomic *a, int err);
 
+/*
+ * Open a file that holds a secret (LDAP password file, Kerberos keytab) for
+ * reading, after checking it on the descriptor: a regular file, owned by
+ * root or by the user running isagate, that neither its group nor others
+ * may read or write.  Returns the descriptor, or -errno (-EACCES: unsafe
+ * mode, -EPERM: wrong owner, -EINVAL: not a regular file) with the reason
+ * and the chmod/chown that fixes it in err, starting "<what> <path>".
+ */
+int ig_secret_open(const char *path, const char *what, char *err, size_t errlen);
+
 /* Entries in a map (walks the keys; key_size at most 64 bytes). */
 long ig_map_count(int fd);
 

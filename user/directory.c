@@ -302,31 +302,13 @@ int ig_dir_check(const struct ig_dir_settings *s)
 char *ig_dir_read_password(const char *path, char *err, size_t errlen)
 {
 	char buf[1024], *pw = NULL;
-	struct stat st;
 	ssize_t n;
 	size_t len;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "password file %s: %s", path, strerror(errno));
+	fd = ig_secret_open(path, "password file", err, errlen);
+	if (fd < 0)
 		return NULL;
-	}
-	if (fstat(fd, &st)) {
-		snprintf(err, errlen, "password file %s: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "password file %s is not a regular file", path);
-		goto cleanup;
-	}
-	if (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
-		snprintf(err, errlen, "password file %s is accessible to %s (mode %04o): refusing "
-			 "to use it; run 'chmod 600 %s'", path,
-			 (st.st_mode & (S_IROTH | S_IWOTH)) ? "everyone" : "its group",
-			 (unsigned int)(st.st_mode & 07777), path);
-		goto cleanup;
-	}
 	n = read(fd, buf, sizeof(buf));
 	if (n < 0) {
 		snprintf(err, errlen, "password file %s: %s", path, strerror(errno));
@@ -1186,10 +1168,12 @@ enum ig_dir_err ig_dir_fetch(const struct ig_dir_settings *s, struct ig_dir_resu
 		if (!password)
 			return IG_DIR_ERR_CONFIG;
 	} else if (s->keytab) {
-		if (access(s->keytab, R_OK)) {
-			snprintf(err, errlen, "keytab %s: %s", s->keytab, strerror(errno));
+		/* as strict as a password file: the keys are the account's password */
+		int fd = ig_secret_open(s->keytab, "keytab", err, errlen);
+
+		if (fd < 0)
 			return IG_DIR_ERR_CONFIG;
-		}
+		close(fd);
 		/* MIT Kerberos: take initial credentials from this keytab, into a
 		 * ticket cache private to this process. */
 		setenv("KRB5_CLIENT_KTNAME", s->keytab, 1);

@@ -146,6 +146,70 @@ static void password_file(void)
 	pw = ig_dir_read_password(tmpdir, err, sizeof(err));
 	CHECK(!pw, "a directory refused");
 	free(pw);
+	if (geteuid() == 0) {
+		/* 0600, but its owner may open it up to anyone at any time */
+		p = write_file("other.secret", "s3cret\n", 0600);
+		CHECK(!chown(p, 65534, 65534), "chown");
+		pw = ig_dir_read_password(p, err, sizeof(err));
+		CHECK(!pw && strstr(err, "uid 65534") && strstr(err, "chown 0 "),
+		      "another user's file refused: %s", err);
+		free(pw);
+	}
+}
+
+/* ig_dir_fetch with a GSSAPI bind and this keytab, against a closed port. */
+static enum ig_dir_err fetch_with_keytab(const char *keytab, char *err, size_t errlen)
+{
+	struct ig_dir_settings s;
+	struct ig_dir_result r;
+	enum ig_dir_err ret;
+
+	ig_dir_settings_init(&s);
+	if (ig_dir_set(&s, "uri", "ldap://127.0.0.1:1", false, err, errlen) ||
+	    ig_dir_set(&s, "base", "DC=corp,DC=example", false, err, errlen) ||
+	    ig_dir_set(&s, "group", "CN=isatap,DC=corp,DC=example", false, err, errlen) ||
+	    ig_dir_set(&s, "bind", "gssapi", false, err, errlen) ||
+	    ig_dir_set(&s, "timeout", "2", false, err, errlen) ||
+	    ig_dir_set(&s, "keytab", keytab, false, err, errlen)) {
+		ig_dir_settings_free(&s);
+		return IG_DIR_ERR_NOMEM;
+	}
+	ret = ig_dir_fetch(&s, &r, err, errlen);
+	ig_dir_settings_free(&s);
+	return ret;
+}
+
+/* A keytab is the account's password: the password file's rules, checked
+ * before any server is contacted (exit 2, nothing changed). */
+static void keytab_file(void)
+{
+	enum ig_dir_err ret;
+	char err[1024];
+	const char *p;
+
+	p = write_file("world.keytab", "not really a keytab", 0644);
+	ret = fetch_with_keytab(p, err, sizeof(err));
+	CHECK(ret == IG_DIR_ERR_CONFIG && strstr(err, "keytab") && strstr(err, "everyone") &&
+	      strstr(err, "chmod 600"), "0644 keytab refused before connecting (%d): %s", ret, err);
+	p = write_file("group.keytab", "not really a keytab", 0640);
+	ret = fetch_with_keytab(p, err, sizeof(err));
+	CHECK(ret == IG_DIR_ERR_CONFIG && strstr(err, "its group") && strstr(err, "chmod 600"),
+	      "0640 keytab refused (%d): %s", ret, err);
+	if (geteuid() == 0) {
+		p = write_file("other.keytab", "not really a keytab", 0600);
+		CHECK(!chown(p, 65534, 65534), "chown");
+		ret = fetch_with_keytab(p, err, sizeof(err));
+		CHECK(ret == IG_DIR_ERR_CONFIG && strstr(err, "uid 65534") && strstr(err, "chown"),
+		      "another user's keytab refused (%d): %s", ret, err);
+	}
+	ret = fetch_with_keytab(tmpdir, err, sizeof(err));
+	CHECK(ret == IG_DIR_ERR_CONFIG && strstr(err, "not a regular file"),
+	      "a directory refused (%d): %s", ret, err);
+	/* a private keytab passes the check: the attempt goes on to the server */
+	p = write_file("ok.keytab", "not really a keytab", 0600);
+	ret = fetch_with_keytab(p, err, sizeof(err));
+	CHECK(ret == IG_DIR_ERR_CONNECT, "0600 keytab accepted, server unreachable (%d): %s",
+	      ret, err);
 }
 
 static void dn_helpers(void)
@@ -308,6 +372,7 @@ int main(void)
 	RUN(settings_keys);
 	RUN(settings_ini);
 	RUN(password_file);
+	RUN(keytab_file);
 	RUN(dn_helpers);
 	RUN(range_attr);
 	RUN(to_source);
