@@ -265,6 +265,15 @@ int ig_dir_load_ini(struct ig_dir_settings *s, const char *path)
 	return ig_ini_load(path, dir_ini_key, s);
 }
 
+/* Both name one file (links followed)? */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return a && b && !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
 int ig_dir_check(const struct ig_dir_settings *s)
 {
 	unsigned int i;
@@ -288,6 +297,14 @@ int ig_dir_check(const struct ig_dir_settings *s)
 	if (s->bind == IG_DIR_BIND_SIMPLE && (!s->bind_dn || !s->password_file)) {
 		ig_err("directory: simple bind needs 'bind-dn' and 'password-file' in [directory] "
 		       "(or bind = gssapi with a keytab)");
+		return IG_EXIT_USAGE;
+	}
+	/* The membership parser quotes a line it cannot read in its error
+	 * message (stderr, the journal): the password would be logged. */
+	if (s->extra && (same_file(s->extra, s->password_file) || same_file(s->extra, s->keytab))) {
+		ig_err("directory: 'extra' (%s) is the %s: its secret would be quoted in error "
+		       "messages; set 'extra' to the file of fixed members", s->extra,
+		       same_file(s->extra, s->password_file) ? "password file" : "keytab");
 		return IG_EXIT_USAGE;
 	}
 	for (i = 0; i < s->n_uris; i++)

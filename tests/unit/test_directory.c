@@ -157,6 +157,33 @@ static void password_file(void)
 	}
 }
 
+/* 'extra' naming the password file (or a link to it) would quote the
+ * password in the membership parser's error message: refused up front. */
+static void extra_is_not_a_secret(void)
+{
+	struct ig_dir_settings s;
+	char err[512], link_path[512];
+	const char *secret = write_file("extra.secret", "s3cret-extra\n", 0600);
+	const char *fixed = write_file("fixed.members", "192.0.2.10\n", 0644);
+
+	snprintf(link_path, sizeof(link_path), "%s/secret.link", tmpdir);
+	unlink(link_path);
+	CHECK(!symlink(secret, link_path), "symlink");
+	ig_dir_settings_init(&s);
+	CHECK(!ig_dir_set(&s, "uri", "ldaps://dc1", false, err, sizeof(err)) &&
+	      !ig_dir_set(&s, "base", "DC=corp", false, err, sizeof(err)) &&
+	      !ig_dir_set(&s, "group", "CN=g,DC=corp", false, err, sizeof(err)) &&
+	      !ig_dir_set(&s, "bind-dn", "CN=sync,DC=corp", false, err, sizeof(err)) &&
+	      !ig_dir_set(&s, "password-file", secret, false, err, sizeof(err)), "settings");
+	CHECK(ig_dir_set(&s, "extra", fixed, false, err, sizeof(err)) == 0 && ig_dir_check(&s) == 0,
+	      "a membership file as extra: fine");
+	CHECK(!ig_dir_set(&s, "extra", secret, false, err, sizeof(err)) &&
+	      ig_dir_check(&s) == IG_EXIT_USAGE, "extra = the password file: refused");
+	CHECK(!ig_dir_set(&s, "extra", link_path, false, err, sizeof(err)) &&
+	      ig_dir_check(&s) == IG_EXIT_USAGE, "extra = a link to the password file: refused");
+	ig_dir_settings_free(&s);
+}
+
 /* ig_dir_fetch with a GSSAPI bind and this keytab, against a closed port. */
 static enum ig_dir_err fetch_with_keytab(const char *keytab, char *err, size_t errlen)
 {
@@ -373,6 +400,7 @@ int main(void)
 	RUN(settings_ini);
 	RUN(password_file);
 	RUN(keytab_file);
+	RUN(extra_is_not_a_secret);
 	RUN(dn_helpers);
 	RUN(range_attr);
 	RUN(to_source);
