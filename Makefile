@@ -34,7 +34,7 @@ USER_HDRS := $(wildcard user/*.h) include/isagate.h
 USER_LIB  := $(filter-out user/main.c,$(USER_SRCS))
 
 TEST_BINS := $(BUILD)/test_datapath $(BUILD)/test_members $(BUILD)/test_directory \
-	$(BUILD)/fuzz_datapath
+	$(BUILD)/test_files $(BUILD)/fuzz_datapath
 FUZZ_SECS ?= 600
 
 .PHONY: all deps test unit integration demo bench clean fuzz
@@ -76,6 +76,10 @@ $(BUILD)/test_members: tests/unit/test_members.c tests/unit/harness.h $(USER_LIB
 $(BUILD)/test_directory: tests/unit/test_directory.c tests/unit/harness.h $(USER_LIB) $(USER_HDRS) $(BUILD)/isagate.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/unit/test_directory.c $(USER_LIB) -o $@ $(LDLIBS)
+
+$(BUILD)/test_files: tests/unit/test_files.c tests/unit/harness.h $(USER_LIB) $(USER_HDRS) $(BUILD)/isagate.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/unit/test_files.c $(USER_LIB) -o $@ $(LDLIBS)
 
 # Installation, laid out as a Debian network daemon's: the binary in SBINDIR,
 # the units where systemd finds them for this PREFIX, isagate(8), the docs,

@@ -39,6 +39,7 @@ if [[ $what == unit || $what == all ]]; then
 	# check_ra.py decodes the RAs/NAs test_datapath wrote: keep it after it.
 	suites+=("$ROOT/$BUILD/test_datapath" "$ROOT/tests/unit/check_ra.py" "$ROOT/$BUILD/test_members"
 		"$ROOT/$BUILD/test_directory"
+		"$ROOT/$BUILD/test_files"       # files root writes: planted links, modes, failures
 		"$ROOT/$BUILD/fuzz_datapath"    # a bounded 20 s run; make fuzz for long ones
 		"$ROOT/tests/fuzz/run_user.sh"  # regressions + 30 s; make fuzz-user for long ones
 		"$ROOT/tests/unit/test_install.sh") # make install/uninstall, isagate(8)

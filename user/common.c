@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* common.c - messages, pin directory, pinned object access. */
+/* common.c - messages, pin directory, pinned object access, safe file writes. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -177,28 +179,187 @@ int ig_ini_load(const char *path, ig_ini_key_fn on_key, void *ctx)
 	return IG_EXIT_FAIL;
 }
 
-FILE *ig_atomic_open(const char *path, char *tmp, size_t len)
+/* ---- atomic replace ---------------------------------------------------------------- */
+
+static bool atomic_dir_warned;
+
+/* Once per process: a directory others may write and not sticky. */
+static void atomic_warn_dir(int dirfd, const char *dir, const char *path)
 {
-	if (snprintf(tmp, len, "%s.tmp.%d", path, (int)getpid()) >= (int)len) {
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	return fopen(tmp, "w");
+	bool all;
+	struct stat st;
+
+	if (atomic_dir_warned || fstat(dirfd, &st) || (st.st_mode & S_ISVTX) ||
+	    !(st.st_mode & (S_IWGRP | S_IWOTH)))
+		return;
+	atomic_dir_warned = true;
+	all = st.st_mode & S_IWOTH;
+	ig_err("warning: %s is writable by %s and not sticky: they can replace or remove %s; "
+	       "run 'chmod %s %s' (or 'chmod +t %s')", dir, all ? "everyone" : "its group", path,
+	       all ? "go-w" : "g-w", dir, dir);
 }
 
-int ig_atomic_commit(FILE *f, const char *tmp, const char *path, unsigned int mode, int err)
+/* path -> its directory (".", "/", or everything before the last '/') and name. */
+static int atomic_split(const char *path, char *dir, size_t dlen, char *name, size_t nlen)
 {
-	if (!err && (fflush(f) || fsync(fileno(f))))
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	size_t dl = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+
+	if (!*path)
+		return -ENOENT;
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		return -EISDIR;
+	/* the temporary is ".<name>.<12 random>.tmp" */
+	if (strlen(base) + 18 >= nlen || dl >= dlen)
+		return -ENAMETOOLONG;
+	memcpy(dir, slash ? path : ".", dl);
+	dir[dl] = '\0';
+	snprintf(name, nlen, "%s", base);
+	return 0;
+}
+
+int ig_atomic_open(struct ig_atomic *a, const char *path, unsigned int mode)
+{
+	static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char rnd[12];
+	char dir[PATH_MAX], r[sizeof(rnd) + 1];
+	bool created = false;
+	int fd = -1, err, tries;
+	size_t i;
+
+	memset(a, 0, sizeof(*a));
+	a->dirfd = -1;
+	err = atomic_split(path, dir, sizeof(dir), a->name, sizeof(a->name));
+	if (err)
+		return err;
+	/* Everything below is relative to this one directory: a directory
+	 * renamed or replaced meanwhile cannot redirect the writes. */
+	a->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (a->dirfd < 0) {
 		err = -errno;
-	if (fclose(f) && !err)
+		goto cleanup;
+	}
+	atomic_warn_dir(a->dirfd, dir, path);
+	/* A random name nobody can plant a link at in advance; O_EXCL and
+	 * O_NOFOLLOW make a name someone did plant fail instead of opening
+	 * (and truncating) what it points to. */
+	for (tries = 0; tries < 16; tries++) {
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+			err = errno ? -errno : -EIO;
+			goto cleanup;
+		}
+		for (i = 0; i < sizeof(rnd); i++)
+			r[i] = alnum[rnd[i] % (sizeof(alnum) - 1)];
+		r[sizeof(rnd)] = '\0';
+		if (snprintf(a->tmp, sizeof(a->tmp), ".%s.%s.tmp", a->name, r) >=
+		    (int)sizeof(a->tmp)) {
+			err = -ENAMETOOLONG;    /* atomic_split checked: cannot happen */
+			goto cleanup;
+		}
+		fd = openat(a->dirfd, a->tmp,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
 		err = -errno;
-	if (!err && mode && chmod(tmp, mode))
+		goto cleanup;
+	}
+	created = true;
+	/* on the descriptor: the mode is the file's whatever the umask, and
+	 * never a name's that someone swapped in */
+	if (fchmod(fd, mode & 07777)) {
 		err = -errno;
-	if (!err && rename(tmp, path))
+		goto cleanup;
+	}
+	a->f = fdopen(fd, "w");
+	if (!a->f) {
+		err = -errno;
+		goto cleanup;
+	}
+	fd = -1;
+	err = 0;
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (err && created)
+		unlinkat(a->dirfd, a->tmp, 0);
+	if (err && a->dirfd >= 0) {
+		close(a->dirfd);
+		a->dirfd = -1;
+	}
+	return err;
+}
+
+int ig_atomic_commit(struct ig_atomic *a, int err)
+{
+	if (!a->f)
+		return err ? err : -EBADF;
+	if (!err && fflush(a->f))
+		err = -errno;
+	if (!err && ferror(a->f))
+		err = -EIO;             /* an earlier write of the stream failed */
+	if (!err && fsync(fileno(a->f)))
+		err = -errno;
+	if (fclose(a->f) && !err)
+		err = -errno;
+	a->f = NULL;
+	if (!err && renameat(a->dirfd, a->tmp, a->dirfd, a->name))
 		err = -errno;
 	if (err)
-		unlink(tmp);
+		unlinkat(a->dirfd, a->tmp, 0);
+	else
+		fsync(a->dirfd);        /* the rename on disk too; in place either way */
+	close(a->dirfd);
+	a->dirfd = -1;
 	return err;
+}
+
+/* ---- secrets ----------------------------------------------------------------------- */
+
+int ig_secret_open(const char *path, const char *what, char *err, size_t errlen)
+{
+	uid_t me = geteuid();
+	struct stat st;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		return ret;
+	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		snprintf(err, errlen, "%s %s is not a regular file", what, path);
+		goto cleanup;
+	}
+	if (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
+		ret = -EACCES;
+		snprintf(err, errlen, "%s %s is accessible to %s (mode %04o): refusing to use it; "
+			 "run 'chmod 600 %s'", what, path,
+			 (st.st_mode & (S_IROTH | S_IWOTH)) ? "everyone" : "its group",
+			 (unsigned int)(st.st_mode & 07777), path);
+		goto cleanup;
+	}
+	if (st.st_uid != 0 && st.st_uid != me) {
+		/* its owner may make it readable to anyone at any time */
+		ret = -EPERM;
+		snprintf(err, errlen, "%s %s belongs to uid %u, not to root or to the user running "
+			 "isagate (uid %u): refusing to use it; run 'chown %u %s'", what, path,
+			 (unsigned int)st.st_uid, (unsigned int)me, (unsigned int)me, path);
+		goto cleanup;
+	}
+	return fd;
+cleanup:
+	close(fd);
+	return ret;
 }
 
 char *ig_str_trim(char *p)

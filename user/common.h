@@ -55,15 +55,44 @@ typedef int (*ig_ini_key_fn)(void *ctx, const char *section, const char *key,
 int ig_ini_load(const char *path, ig_ini_key_fn on_key, void *ctx);
 
 /*
- * Replace a file atomically: ig_atomic_open() opens "<path>.tmp.<pid>"
- * (its name in tmp) for writing; ig_atomic_commit() flushes, fsyncs and
- * closes it, sets its mode (0: as created) and renames it over path, or removes it when
- * anything failed (err: an error the caller already had, or 0).
- * ig_atomic_open returns NULL with errno set; ig_atomic_commit 0 or -errno.
- * Neither prints anything.
+ * Replace a file atomically and safely in a directory other users may
+ * write (the Prometheus textfile directory):
+ *
+ *   struct ig_atomic a;
+ *   err = ig_atomic_open(&a, path, 0644);     // then write to a.f
+ *   err = ig_atomic_commit(&a, err);
+ *
+ * ig_atomic_open() opens path's directory once and creates a temporary
+ * ".<name>.<random>.tmp" in it with O_CREAT|O_EXCL|O_NOFOLLOW (a link
+ * planted at that name fails the open instead of being written through) and
+ * gives it mode with fchmod (whatever the umask).  ig_atomic_commit()
+ * flushes, fsyncs and closes it and renames it over path in the same
+ * directory (a symlink at path is replaced, never followed); when anything
+ * failed (err: an error the caller already had, or 0, or a write error on
+ * a.f) it removes the temporary and path keeps its old content.  Commit
+ * must follow every successful open.  Both return 0 or -errno and print
+ * nothing, except a warning (once per process) when the directory is
+ * writable by group or others without the sticky bit: there anyone who may
+ * write it may replace the file.
  */
-FILE *ig_atomic_open(const char *path, char *tmp, size_t len);
-int ig_atomic_commit(FILE *f, const char *tmp, const char *path, unsigned int mode, int err);
+struct ig_atomic {
+	FILE *f;                  /* the new content goes here */
+	int dirfd;
+	char name[256];           /* path's last component */
+	char tmp[256];            /* the temporary's name in dirfd */
+};
+int ig_atomic_open(struct ig_atomic *a, const char *path, unsigned int mode);
+int ig_atomic_commit(struct ig_atomic *a, int err);
+
+/*
+ * Open a file that holds a secret (LDAP password file, Kerberos keytab) for
+ * reading, after checking it on the descriptor: a regular file, owned by
+ * root or by the user running isagate, that neither its group nor others
+ * may read or write.  Returns the descriptor, or -errno (-EACCES: unsafe
+ * mode, -EPERM: wrong owner, -EINVAL: not a regular file) with the reason
+ * and the chmod/chown that fixes it in err, starting "<what> <path>".
+ */
+int ig_secret_open(const char *path, const char *what, char *err, size_t errlen);
 
 /* Entries in a map (walks the keys; key_size at most 64 bytes). */
 long ig_map_count(int fd);

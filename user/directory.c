@@ -265,6 +265,15 @@ int ig_dir_load_ini(struct ig_dir_settings *s, const char *path)
 	return ig_ini_load(path, dir_ini_key, s);
 }
 
+/* Both name one file (links followed)? */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return a && b && !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
 int ig_dir_check(const struct ig_dir_settings *s)
 {
 	unsigned int i;
@@ -290,6 +299,14 @@ int ig_dir_check(const struct ig_dir_settings *s)
 		       "(or bind = gssapi with a keytab)");
 		return IG_EXIT_USAGE;
 	}
+	/* The membership parser quotes a line it cannot read in its error
+	 * message (stderr, the journal): the password would be logged. */
+	if (s->extra && (same_file(s->extra, s->password_file) || same_file(s->extra, s->keytab))) {
+		ig_err("directory: 'extra' (%s) is the %s: its secret would be quoted in error "
+		       "messages; set 'extra' to the file of fixed members", s->extra,
+		       same_file(s->extra, s->password_file) ? "password file" : "keytab");
+		return IG_EXIT_USAGE;
+	}
 	for (i = 0; i < s->n_uris; i++)
 		if (!strncasecmp(s->uris[i], "ldap://", 7) && !s->starttls)
 			plain = true;
@@ -302,31 +319,13 @@ int ig_dir_check(const struct ig_dir_settings *s)
 char *ig_dir_read_password(const char *path, char *err, size_t errlen)
 {
 	char buf[1024], *pw = NULL;
-	struct stat st;
 	ssize_t n;
 	size_t len;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "password file %s: %s", path, strerror(errno));
+	fd = ig_secret_open(path, "password file", err, errlen);
+	if (fd < 0)
 		return NULL;
-	}
-	if (fstat(fd, &st)) {
-		snprintf(err, errlen, "password file %s: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "password file %s is not a regular file", path);
-		goto cleanup;
-	}
-	if (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
-		snprintf(err, errlen, "password file %s is accessible to %s (mode %04o): refusing "
-			 "to use it; run 'chmod 600 %s'", path,
-			 (st.st_mode & (S_IROTH | S_IWOTH)) ? "everyone" : "its group",
-			 (unsigned int)(st.st_mode & 07777), path);
-		goto cleanup;
-	}
 	n = read(fd, buf, sizeof(buf));
 	if (n < 0) {
 		snprintf(err, errlen, "password file %s: %s", path, strerror(errno));
@@ -1186,10 +1185,12 @@ enum ig_dir_err ig_dir_fetch(const struct ig_dir_settings *s, struct ig_dir_resu
 		if (!password)
 			return IG_DIR_ERR_CONFIG;
 	} else if (s->keytab) {
-		if (access(s->keytab, R_OK)) {
-			snprintf(err, errlen, "keytab %s: %s", s->keytab, strerror(errno));
+		/* as strict as a password file: the keys are the account's password */
+		int fd = ig_secret_open(s->keytab, "keytab", err, errlen);
+
+		if (fd < 0)
 			return IG_DIR_ERR_CONFIG;
-		}
+		close(fd);
 		/* MIT Kerberos: take initial credentials from this keytab, into a
 		 * ticket cache private to this process. */
 		setenv("KRB5_CLIENT_KTNAME", s->keytab, 1);

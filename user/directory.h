@@ -90,8 +90,9 @@ int ig_dir_load_ini(struct ig_dir_settings *s, const char *path);
 int ig_dir_check(const struct ig_dir_settings *s);
 
 /*
- * Read a password file: refused unless a regular file that neither group
- * nor others may read or write.  One trailing newline is dropped; an empty
+ * Read a password file: refused unless ig_secret_open() accepts it (a
+ * regular file of root or of the caller that neither group nor others may
+ * read or write).  One trailing newline is dropped; an empty
  * password is refused (LDAP treats a simple bind with an empty password as
  * an anonymous bind, RFC 4513 5.1.2).  Returns a malloc'd string or NULL
  * with the reason in err.

@@ -289,19 +289,21 @@ long ig_tracker_step(struct ig_flow_tracker *t, const struct ig_flow_rec *cur, s
 
 int ig_tracker_save(const struct ig_flow_tracker *t, const char *path)
 {
-	char tmp[4096];
-	FILE *f = ig_atomic_open(path, tmp, sizeof(tmp));
-	int err = 0;
+	struct ig_atomic a;
+	FILE *f;
+	int err;
 
-	if (!f) {
-		err = -errno;
-		ig_err("%s: %s (state not saved)", path, strerror(errno));
+	/* 0600: who talked to whom is nobody else's business */
+	err = ig_atomic_open(&a, path, 0600);
+	if (err) {
+		ig_err("%s: %s (state not saved)", path, strerror(-err));
 		return err;
 	}
+	f = a.f;
 	if (fwrite(IG_STATE_MAGIC, 1, sizeof(IG_STATE_MAGIC) - 1, f) != sizeof(IG_STATE_MAGIC) - 1 ||
 	    (t->n && fwrite(t->seen, sizeof(*t->seen), t->n, f) != t->n))
 		err = errno ? -errno : -EIO;
-	err = ig_atomic_commit(f, tmp, path, 0, err);
+	err = ig_atomic_commit(&a, err);
 	if (err)
 		ig_err("%s: %s (state not saved)", path, strerror(-err));
 	return err;

@@ -94,9 +94,9 @@ long ig_tracker_step(struct ig_flow_tracker *t, const struct ig_flow_rec *cur, s
 		     uint64_t now_ns, struct ig_flow_delta **out);
 
 /*
- * Keep what was reported across restarts: save writes FILE atomically (temp
- * file + rename); load reads it (a missing file is not an error).  0 or
- * -errno (message printed).
+ * Keep what was reported across restarts: save writes FILE atomically, mode
+ * 0600 (ig_atomic_open: a random temporary, then rename); load reads it (a
+ * missing file is not an error).  0 or -errno (message printed).
  */
 int ig_tracker_save(const struct ig_flow_tracker *t, const char *path);
 int ig_tracker_load(struct ig_flow_tracker *t, const char *path);

@@ -110,15 +110,17 @@ static void prom_counter_family(FILE *f, const char *name, const char *help,
 
 int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 {
-	char tmp[4096];
-	FILE *f = ig_atomic_open(path, tmp, sizeof(tmp));
+	struct ig_atomic a;
+	FILE *f;
 	int err;
 
-	if (!f) {
-		err = -errno;
-		ig_err("%s: %s (the directory must exist and be writable)", path, strerror(errno));
+	/* 0644: node_exporter runs as its own user */
+	err = ig_atomic_open(&a, path, 0644);
+	if (err) {
+		ig_err("%s: %s (the directory must exist and be writable)", path, strerror(-err));
 		return err;
 	}
+	f = a.f;
 	prom_counter_family(f, "isagate_packets_total",
 			    "Packets seen by the isagate XDP datapath, by verdict reason.", m, 0);
 	prom_counter_family(f, "isagate_bytes_total",
@@ -184,7 +186,7 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 			}
 		}
 	}
-	err = ig_atomic_commit(f, tmp, path, 0644, 0);
+	err = ig_atomic_commit(&a, 0);
 	if (err)
 		ig_err("%s: %s (metrics not written)", path, strerror(-err));
 	return err;

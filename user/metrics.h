@@ -36,7 +36,8 @@ int ig_metrics_read(const char *pin_dir, struct ig_metrics *m);
 /* The stats map (fd) summed over CPUs into out; 0 or -errno. */
 int ig_stats_sum(int fd, struct ig_counter out[IG_REASON_MAX]);
 
-/* Write the Prometheus text file: PATH.tmp.PID, then rename.  0 or -errno. */
+/* Write the Prometheus text file, mode 0644, atomically (ig_atomic_open: a
+ * random temporary in its directory, then rename).  0 or -errno. */
 int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path);
 
 #endif /* IG_METRICS_H */

@@ -276,8 +276,12 @@ if [[ -n $(find /usr/lib -name 'libgssapiv2.so*' 2>/dev/null | head -1) ]]; then
 	KRB5_CONFIG=$LIB_TMP/krb5.conf dsync --bind gssapi --keytab "$KEYTAB" --dry-run
 	check_rc_is "sync with a GSSAPI bind" 3
 	check_contains "same members" "$OUT" '0 added, 0 removed, 11 kept'
-	KRB5_CONFIG=$LIB_TMP/krb5.conf dsync --bind gssapi --keytab "$LIB_TMP/krb5.conf" --dry-run
+	install -m 600 "$LIB_TMP/krb5.conf" "$LIB_TMP/not.keytab"
+	KRB5_CONFIG=$LIB_TMP/krb5.conf dsync --bind gssapi --keytab "$LIB_TMP/not.keytab" --dry-run
 	check_rc_is "not a keytab: bind fails, exit 5" 5
+	KRB5_CONFIG=$LIB_TMP/krb5.conf dsync --bind gssapi --keytab "$LIB_TMP/krb5.conf" --dry-run
+	check_rc_is "a world-readable keytab is refused, exit 2" 2
+	check_contains "says what to chmod" "$OUT" "chmod 600 $LIB_TMP/krb5.conf"
 else
 	info "SKIP GSSAPI: libsasl2-modules-gssapi-mit is not installed"
 fi

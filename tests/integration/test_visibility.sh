@@ -190,7 +190,9 @@ tally "$(flow_check "bpftool map dump" "$BDOC")"
 
 step "Prometheus textfile (stats --prometheus)"
 check_rc "stats --prometheus" 0 ig stats --prometheus "$PROM"
-check "no temporary file left next to it" test -z "$(ls "$LIB_TMP" | grep 'isagate.prom.tmp')"
+check "no temporary file left next to it" test -z "$(ls -A "$LIB_TMP" | grep -E '^\.?isagate\.prom\..*tmp')"
+check_eq "Prometheus file is 0644 (node_exporter reads it)" "$(stat -c %a "$PROM")" 644
+check_eq "flow state file is 0600 (who talked to whom)" "$(stat -c %a "$STATE")" 600
 prom() { # FILE METRIC-WITH-LABELS
 	awk -v m="$2" '$1 == m { print $2 }' "$1"
 }

@@ -146,6 +146,97 @@ static void password_file(void)
 	pw = ig_dir_read_password(tmpdir, err, sizeof(err));
 	CHECK(!pw, "a directory refused");
 	free(pw);
+	if (geteuid() == 0) {
+		/* 0600, but its owner may open it up to anyone at any time */
+		p = write_file("other.secret", "s3cret\n", 0600);
+		CHECK(!chown(p, 65534, 65534), "chown");
+		pw = ig_dir_read_password(p, err, sizeof(err));
+		CHECK(!pw && strstr(err, "uid 65534") && strstr(err, "chown 0 "),
+		      "another user's file refused: %s", err);
+		free(pw);
+	}
+}
+
+/* 'extra' naming the password file (or a link to it) would quote the
+ * password in the membership parser's error message: refused up front. */
+static void extra_is_not_a_secret(void)
+{
+	struct ig_dir_settings s;
+	char err[512], link_path[512];
+	const char *secret = write_file("extra.secret", "s3cret-extra\n", 0600);
+	const char *fixed = write_file("fixed.members", "192.0.2.10\n", 0644);
+
+	snprintf(link_path, sizeof(link_path), "%s/secret.link", tmpdir);
+	unlink(link_path);
+	CHECK(!symlink(secret, link_path), "symlink");
+	ig_dir_settings_init(&s);
+	CHECK(!ig_dir_set(&s, "uri", "ldaps://dc1", false, err, sizeof(err)) &&
+	      !ig_dir_set(&s, "base", "DC=corp", false, err, sizeof(err)) &&
+	      !ig_dir_set(&s, "group", "CN=g,DC=corp", false, err, sizeof(err)) &&
+	      !ig_dir_set(&s, "bind-dn", "CN=sync,DC=corp", false, err, sizeof(err)) &&
+	      !ig_dir_set(&s, "password-file", secret, false, err, sizeof(err)), "settings");
+	CHECK(ig_dir_set(&s, "extra", fixed, false, err, sizeof(err)) == 0 && ig_dir_check(&s) == 0,
+	      "a membership file as extra: fine");
+	CHECK(!ig_dir_set(&s, "extra", secret, false, err, sizeof(err)) &&
+	      ig_dir_check(&s) == IG_EXIT_USAGE, "extra = the password file: refused");
+	CHECK(!ig_dir_set(&s, "extra", link_path, false, err, sizeof(err)) &&
+	      ig_dir_check(&s) == IG_EXIT_USAGE, "extra = a link to the password file: refused");
+	ig_dir_settings_free(&s);
+}
+
+/* ig_dir_fetch with a GSSAPI bind and this keytab, against a closed port. */
+static enum ig_dir_err fetch_with_keytab(const char *keytab, char *err, size_t errlen)
+{
+	struct ig_dir_settings s;
+	struct ig_dir_result r;
+	enum ig_dir_err ret;
+
+	ig_dir_settings_init(&s);
+	if (ig_dir_set(&s, "uri", "ldap://127.0.0.1:1", false, err, errlen) ||
+	    ig_dir_set(&s, "base", "DC=corp,DC=example", false, err, errlen) ||
+	    ig_dir_set(&s, "group", "CN=isatap,DC=corp,DC=example", false, err, errlen) ||
+	    ig_dir_set(&s, "bind", "gssapi", false, err, errlen) ||
+	    ig_dir_set(&s, "timeout", "2", false, err, errlen) ||
+	    ig_dir_set(&s, "keytab", keytab, false, err, errlen)) {
+		ig_dir_settings_free(&s);
+		return IG_DIR_ERR_NOMEM;
+	}
+	ret = ig_dir_fetch(&s, &r, err, errlen);
+	ig_dir_settings_free(&s);
+	return ret;
+}
+
+/* A keytab is the account's password: the password file's rules, checked
+ * before any server is contacted (exit 2, nothing changed). */
+static void keytab_file(void)
+{
+	enum ig_dir_err ret;
+	char err[1024];
+	const char *p;
+
+	p = write_file("world.keytab", "not really a keytab", 0644);
+	ret = fetch_with_keytab(p, err, sizeof(err));
+	CHECK(ret == IG_DIR_ERR_CONFIG && strstr(err, "keytab") && strstr(err, "everyone") &&
+	      strstr(err, "chmod 600"), "0644 keytab refused before connecting (%d): %s", ret, err);
+	p = write_file("group.keytab", "not really a keytab", 0640);
+	ret = fetch_with_keytab(p, err, sizeof(err));
+	CHECK(ret == IG_DIR_ERR_CONFIG && strstr(err, "its group") && strstr(err, "chmod 600"),
+	      "0640 keytab refused (%d): %s", ret, err);
+	if (geteuid() == 0) {
+		p = write_file("other.keytab", "not really a keytab", 0600);
+		CHECK(!chown(p, 65534, 65534), "chown");
+		ret = fetch_with_keytab(p, err, sizeof(err));
+		CHECK(ret == IG_DIR_ERR_CONFIG && strstr(err, "uid 65534") && strstr(err, "chown"),
+		      "another user's keytab refused (%d): %s", ret, err);
+	}
+	ret = fetch_with_keytab(tmpdir, err, sizeof(err));
+	CHECK(ret == IG_DIR_ERR_CONFIG && strstr(err, "not a regular file"),
+	      "a directory refused (%d): %s", ret, err);
+	/* a private keytab passes the check: the attempt goes on to the server */
+	p = write_file("ok.keytab", "not really a keytab", 0600);
+	ret = fetch_with_keytab(p, err, sizeof(err));
+	CHECK(ret == IG_DIR_ERR_CONNECT, "0600 keytab accepted, server unreachable (%d): %s",
+	      ret, err);
 }
 
 static void dn_helpers(void)
@@ -308,6 +399,8 @@ int main(void)
 	RUN(settings_keys);
 	RUN(settings_ini);
 	RUN(password_file);
+	RUN(keytab_file);
+	RUN(extra_is_not_a_secret);
 	RUN(dn_helpers);
 	RUN(range_attr);
 	RUN(to_source);

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_files.c - the files isagate writes as root into directories other
+ * users may write (the Prometheus textfile directory, the flow state):
+ * symbolic and hard links planted at the temporary names of the old
+ * "<path>.tmp.<pid>" scheme and at the target itself must never make root
+ * write through them or chmod what they point to; the results have their
+ * modes (textfile 0644, flow state 0600 whatever was there before); a
+ * failed write leaves the old file and no temporary behind; a directory
+ * others may write without the sticky bit is warned about, once.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "common.h"
+#include "flows.h"
+#include "metrics.h"
+
+#define VICTIM_TEXT "the attacker's victim: must stay as it is\n"
+#define PID_WINDOW 64           /* names of the pids around ours: a child's, a timer's */
+
+static char tmpdir[] = "/tmp/test_files.XXXXXX";
+
+static void path_in(char *buf, size_t len, const char *dir, const char *name)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
+}
+
+/* A fresh directory below tmpdir with this mode (chmod: no umask). */
+static const char *make_dir(const char *name, mode_t mode)
+{
+	static char path[4][512];
+	static int slot;
+	char *p = path[slot++ % 4];
+
+	path_in(p, sizeof(path[0]), tmpdir, name);
+	if (mkdir(p, 0700) || chmod(p, mode))
+		fprintf(stderr, "mkdir %s: %s\n", p, strerror(errno));
+	return p;
+}
+
+static int write_text(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	if (fclose(f))
+		return -1;
+	return chmod(path, mode);
+}
+
+/* The whole file into buf (NUL-terminated); its length or -1. */
+static long read_all(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* The victim: a private file elsewhere, 0600, with known content. */
+static const char *make_victim(const char *name)
+{
+	static char path[2][512];
+	static int slot;
+	char *p = path[slot++ % 2];
+
+	path_in(p, sizeof(path[0]), make_dir(name, 0700), "secret");
+	if (write_text(p, VICTIM_TEXT, 0600))
+		fprintf(stderr, "victim %s: %s\n", p, strerror(errno));
+	return p;
+}
+
+static void check_victim(const char *victim, const char *what)
+{
+	char buf[4096];
+	struct stat st;
+
+	CHECK(read_all(victim, buf, sizeof(buf)) >= 0 && !strcmp(buf, VICTIM_TEXT),
+	      "%s: the victim's content changed: '%.60s'", what, buf);
+	CHECK(!stat(victim, &st) && (st.st_mode & 07777) == 0600,
+	      "%s: the victim's mode changed to %04o", what, (unsigned int)(st.st_mode & 07777));
+	CHECK(!stat(victim, &st) && st.st_nlink <= 2,
+	      "%s: the victim has %lu links", what, (unsigned long)st.st_nlink);
+}
+
+/*
+ * What a user who may write dir plants before root's next write of
+ * dir/name: a symlink to the victim at every name "<name>.tmp.<pid>" near
+ * our pid, a hard link to it at our own pid's name (same file system), and
+ * the target itself as a symlink to the victim.
+ */
+static void plant(const char *dir, const char *name, const char *victim)
+{
+	char p[1024];
+	int pid = (int)getpid(), i;
+
+	for (i = pid - PID_WINDOW; i <= pid + PID_WINDOW; i++) {
+		if (i <= 0 || i == pid)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s.tmp.%d", dir, name, i);
+		if (symlink(victim, p))
+			fprintf(stderr, "symlink %s: %s\n", p, strerror(errno));
+	}
+	snprintf(p, sizeof(p), "%s/%s.tmp.%d", dir, name, pid);
+	if (link(victim, p) && symlink(victim, p))
+		fprintf(stderr, "link %s: %s\n", p, strerror(errno));
+	path_in(p, sizeof(p), dir, name);
+	if (symlink(victim, p))
+		fprintf(stderr, "symlink %s: %s\n", p, strerror(errno));
+}
+
+/* Entries in dir that are neither planted ("<name>.tmp.<n>") nor name itself. */
+static int strays(const char *dir, const char *name)
+{
+	size_t nl = strlen(name);
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    !strcmp(e->d_name, name))
+			continue;
+		if (!strncmp(e->d_name, name, nl) && !strncmp(e->d_name + nl, ".tmp.", 5)) {
+			struct stat st;
+			char p[1024];
+
+			/* a planted name, unless something replaced it with a file of ours */
+			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+			if (!lstat(p, &st) && (S_ISLNK(st.st_mode) || st.st_nlink > 1))
+				continue;
+		}
+		fprintf(stderr, "  stray entry %s/%s\n", dir, e->d_name);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void check_result(const char *dir, const char *name, mode_t mode, const char *start)
+{
+	char p[1024], buf[65536];
+	struct stat st;
+
+	path_in(p, sizeof(p), dir, name);
+	CHECK(!lstat(p, &st) && S_ISREG(st.st_mode) && st.st_nlink == 1,
+	      "%s is a regular file of its own (mode %o, %lu links)", name,
+	      (unsigned int)st.st_mode, (unsigned long)st.st_nlink);
+	CHECK((st.st_mode & 07777) == mode, "%s: mode %04o, want %04o", name,
+	      (unsigned int)(st.st_mode & 07777), (unsigned int)mode);
+	CHECK(read_all(p, buf, sizeof(buf)) > 0 && !strncmp(buf, start, strlen(start)),
+	      "%s: content starts '%.40s'", name, buf);
+	CHECK(strays(dir, name) == 0, "no temporary left in %s", dir);
+}
+
+static void prometheus_planted_links(void)
+{
+	const char *victim = make_victim("prom-victim");
+	const char *dir = make_dir("textfile", 01777);
+	struct ig_metrics m = { .flows = -1, .members = 3 };
+	char p[1024];
+
+	plant(dir, "isagate.prom", victim);
+	path_in(p, sizeof(p), dir, "isagate.prom");
+	CHECK(ig_metrics_write_prometheus(&m, p) == 0, "written");
+	check_victim(victim, "prometheus");
+	check_result(dir, "isagate.prom", 0644, "# HELP isagate_packets_total");
+	/* and again, over the file it wrote */
+	CHECK(ig_metrics_write_prometheus(&m, p) == 0, "rewritten");
+	check_result(dir, "isagate.prom", 0644, "# HELP isagate_packets_total");
+}
+
+static void flow_state_planted_links(void)
+{
+	const char *victim = make_victim("state-victim");
+	const char *dir = make_dir("state", 01777);
+	struct ig_flow_tracker t, back;
+	struct ig_flow_seen s = { .first_ns = 7, .packets = { 1, 2 } };
+	char p[1024];
+	struct stat st;
+
+	ig_tracker_init(&t, 60000000000ull);
+	t.seen = &s;
+	t.n = 1;
+	plant(dir, "flows.state", victim);
+	path_in(p, sizeof(p), dir, "flows.state");
+	CHECK(ig_tracker_save(&t, p) == 0, "saved");
+	check_victim(victim, "flow state");
+	check_result(dir, "flows.state", 0600, "isagate-flows-state-1\n");
+	CHECK(!stat(p, &st) && st.st_size == 22 + (off_t)sizeof(s), "size %lld",
+	      (long long)st.st_size);
+	ig_tracker_init(&back, 1);
+	CHECK(ig_tracker_load(&back, p) == 0 && back.n == 1 && back.seen[0].first_ns == 7,
+	      "read back (%zu)", back.n);
+	ig_tracker_free(&back);
+
+	/* a state file an older version left world-readable becomes 0600 */
+	CHECK(!chmod(p, 0644), "chmod");
+	CHECK(ig_tracker_save(&t, p) == 0, "saved again");
+	check_result(dir, "flows.state", 0600, "isagate-flows-state-1\n");
+}
+
+/* A relative path (no directory part) is written in the working directory. */
+static void relative_path(void)
+{
+	const char *dir = make_dir("cwd", 0755);
+	struct ig_metrics m = { .flows = -1 };
+	char old[1024];
+
+	CHECK(getcwd(old, sizeof(old)) != NULL && !chdir(dir), "chdir");
+	CHECK(ig_metrics_write_prometheus(&m, "rel.prom") == 0, "written");
+	CHECK(!chdir(old), "chdir back");
+	check_result(dir, "rel.prom", 0644, "# HELP");
+}
+
+/* Writes that fail leave the old file as it was and nothing else. */
+static void failed_write_leaves_nothing(void)
+{
+	const char *dir = make_dir("full", 0755);
+	struct rlimit old, tiny = { .rlim_cur = 64, .rlim_max = RLIM_INFINITY };
+	struct ig_metrics m = { .flows = -1 };
+	struct ig_flow_seen s[64] = { { .first_ns = 1 } };
+	struct ig_flow_tracker t;
+	char p[1024], q[1024], buf[256];
+	int i, saved, null, rc[2] = { 1, 1 };
+
+	for (i = 0; i < 64; i++)
+		s[i].key.proto = (uint8_t)i;
+	ig_tracker_init(&t, 1);
+	t.seen = s;
+	t.n = 64;
+	path_in(p, sizeof(p), dir, "isagate.prom");
+	path_in(q, sizeof(q), dir, "flows.state");
+	CHECK(!write_text(p, "old metrics\n", 0644) && !write_text(q, "old state\n", 0600),
+	      "old files");
+
+	/* The file system refuses the bytes (as a full disk would).  The
+	 * limit applies to every file this process writes: stderr, when it
+	 * is a file, goes to /dev/null meanwhile. */
+	signal(SIGXFSZ, SIG_IGN);
+	CHECK(!getrlimit(RLIMIT_FSIZE, &old), "getrlimit");
+	tiny.rlim_max = old.rlim_max;
+	fflush(stderr);
+	saved = dup(2);
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	CHECK(saved >= 0 && null >= 0 && dup2(null, 2) == 2, "stderr to /dev/null");
+	if (!setrlimit(RLIMIT_FSIZE, &tiny)) {
+		rc[0] = ig_metrics_write_prometheus(&m, p);
+		rc[1] = ig_tracker_save(&t, q);
+		setrlimit(RLIMIT_FSIZE, &old);
+	}
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(null);
+	signal(SIGXFSZ, SIG_DFL);
+	CHECK(rc[0] == -EFBIG, "metrics write fails: %d", rc[0]);
+	CHECK(rc[1] == -EFBIG, "state save fails: %d", rc[1]);
+	CHECK(read_all(p, buf, sizeof(buf)) > 0 && !strcmp(buf, "old metrics\n"),
+	      "old metrics kept: '%s'", buf);
+	CHECK(read_all(q, buf, sizeof(buf)) > 0 && !strcmp(buf, "old state\n"),
+	      "old state kept: '%s'", buf);
+
+	/* the target is a directory: the rename fails */
+	path_in(p, sizeof(p), dir, "adir");
+	CHECK(!mkdir(p, 0755), "mkdir");
+	CHECK(ig_metrics_write_prometheus(&m, p) < 0, "a directory in the way fails");
+
+	/* only the three files are there */
+	{
+		DIR *d = opendir(dir);
+		struct dirent *e;
+		int n = 0;
+
+		while (d && (e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+				if (strcmp(e->d_name, "isagate.prom") &&
+				    strcmp(e->d_name, "flows.state") && strcmp(e->d_name, "adir"))
+					fprintf(stderr, "  left behind: %s\n", e->d_name);
+				n++;
+			}
+		if (d)
+			closedir(d);
+		CHECK(n == 3, "%d entries, want 3 (no temporary left)", n);
+	}
+	/* a directory that does not exist */
+	path_in(p, sizeof(p), dir, "missing/isagate.prom");
+	CHECK(ig_metrics_write_prometheus(&m, p) == -ENOENT, "missing directory: -ENOENT");
+}
+
+/* Run fn with stderr in a file; what it printed into buf. */
+static void capture_stderr(void (*fn)(const char *), const char *arg, char *buf, size_t len)
+{
+	char p[1024];
+	int fd, saved;
+
+	path_in(p, sizeof(p), tmpdir, "stderr.txt");
+	fflush(stderr);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	saved = dup(2);
+	if (fd < 0 || saved < 0) {
+		buf[0] = '\0';
+		return;
+	}
+	dup2(fd, 2);
+	close(fd);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	if (read_all(p, buf, len) < 0)
+		buf[0] = '\0';
+}
+
+static void write_twice(const char *path)
+{
+	struct ig_metrics m = { .flows = -1 };
+
+	ig_metrics_write_prometheus(&m, path);
+	ig_metrics_write_prometheus(&m, path);
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+static void warns_about_open_directory(void)
+{
+	const char *sticky = make_dir("sticky", 01777);
+	const char *open_dir = make_dir("open", 0777);
+	const char *group = make_dir("group", 0775);
+	char p[1024], out[4096];
+
+	path_in(p, sizeof(p), sticky, "isagate.prom");
+	capture_stderr(write_twice, p, out, sizeof(out));
+	CHECK(!strstr(out, "warning"), "sticky directory: no warning: '%s'", out);
+
+	path_in(p, sizeof(p), open_dir, "isagate.prom");
+	capture_stderr(write_twice, p, out, sizeof(out));
+	CHECK(count(out, "warning") == 1 && strstr(out, open_dir) && strstr(out, "chmod"),
+	      "writable by others: one warning naming the directory and the chmod: '%s'", out);
+
+	/* once per process: the next directory is not warned about again */
+	path_in(p, sizeof(p), group, "isagate.prom");
+	capture_stderr(write_twice, p, out, sizeof(out));
+	CHECK(!strstr(out, "warning"), "warned once only: '%s'", out);
+	check_result(group, "isagate.prom", 0644, "# HELP");
+}
+
+int main(void)
+{
+	char cmd[64];
+
+	umask(022);
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	RUN(prometheus_planted_links);
+	RUN(flow_state_planted_links);
+	RUN(relative_path);
+	RUN(failed_write_leaves_nothing);
+	RUN(warns_about_open_directory);
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", tmpdir);
+	if (system(cmd))
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	return h_summary();
+}
