@@ -24,6 +24,8 @@ PACKAGES=(
 	samba-ad-dc samba-ad-provision ldap-utils libsasl2-modules-gssapi-mit
 	# the manual page's checks (man --warnings, lexgrog); make deb and its checks
 	man-db debhelper dpkg-dev lintian
+	# the units test: a systemd container on a fresh tree
+	systemd-container debootstrap
 	# make bench: the plot
 	gnuplot-nox jq
 )
