@@ -133,7 +133,9 @@ DEB_DIR := $(BUILD)/deb
 .PHONY: deb
 deb:
 	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/isagate-$(VERSION)
-	$(Q)git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - | tar -C $(DEB_DIR)/isagate-$(VERSION) -xf -
+	$(Q)if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf -; \
+	else tar --exclude=./build --exclude=./$(BUILD) --exclude=./.fresh -cf - .; fi | tar -C $(DEB_DIR)/isagate-$(VERSION) -xf -
 	$(call msg,DEB,$(DEB_DIR)/isagate_$(VERSION)_amd64.deb)
 	$(Q)cd $(DEB_DIR)/isagate-$(VERSION) && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
 		{ tail -n 30 ../build.log; echo "make deb: dpkg-buildpackage failed, log: $(DEB_DIR)/build.log" >&2; exit 1; }

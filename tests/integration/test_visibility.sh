@@ -79,8 +79,9 @@ NFDIR=$LIB_TMP/nfcapd
 mkdir -p "$NFDIR"
 bg_start "$NS_R" "$LIB_TMP/nfcapd.log" nfcapd -w "$NFDIR" -b 127.0.0.1 -p "$IPFIX_PORT" -t 3600
 NFCAPD_PID=${LIB_PIDS[-1]}
-sleep 0.5
-kill -0 "$NFCAPD_PID" 2>/dev/null || die "nfcapd did not start: $(cat "$LIB_TMP/nfcapd.log")"
+# ready when its UDP socket is bound (a fixed sleep races on a loaded machine)
+wait_for 10 nsx "$NS_R" sh -c "ss -Hlun 'sport = :$IPFIX_PORT' | grep -q ." ||
+	die "nfcapd did not bind 127.0.0.1:$IPFIX_PORT: $(cat "$LIB_TMP/nfcapd.log")"
 STATE=$LIB_TMP/flows.state
 follow_start() { # LOG
 	bg_start "$NS_R" "$1" "$ISAGATE" flows --follow -j --interval 0.5 --idle-timeout 300 \
