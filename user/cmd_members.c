@@ -461,11 +461,11 @@ static void warn_unresolved(const struct ig_plan *p, __u32 stale_max)
 		resolve_why(u, why, sizeof(why));
 		if (!ig_resolve_transient(u->code, u->sys_err)) {
 			if (u->removed)
-				ig_err("warning: name %s does not resolve (%s): its %zu address(es) "
-				       "removed", u->name, why, u->removed);
+				ig_err("warning: name %s did not resolve (%s: no such address): "
+				       "its %zu address(es) removed", u->name, why, u->removed);
 			else
-				ig_err("warning: name %s does not resolve (%s): not a member",
-				       u->name, why);
+				ig_err("warning: name %s did not resolve (%s: no such address): "
+				       "not a member", u->name, why);
 			continue;
 		}
 		if (u->expired)
@@ -724,19 +724,20 @@ static int members_sync(const struct members_opts *o, const struct ig_members_en
 	warn_unresolved(&plan, stale_max);
 	for (i = 0; i < plan.n_unres; i++)
 		n_stale += plan.unres[i].kept;
+	/* After the fixed part, which scripts match: the warnings' counts. */
 	more[0] = '\0';
 	if (n_stale)
-		snprintf(more + strlen(more), sizeof(more) - strlen(more), ", %zu stale", n_stale);
+		snprintf(more + strlen(more), sizeof(more) - strlen(more), "; %zu stale", n_stale);
 	if (want.n_rej)
 		snprintf(more + strlen(more), sizeof(more) - strlen(more),
-			 ", %zu address(es) refused", want.n_rej);
+			 "; %zu resolved address(es) refused", want.n_rej);
 	if (neigh_warn)
 		snprintf(more + strlen(more), sizeof(more) - strlen(more),
-			 ", %zu new member(s) without a managed neighbour, %zu neighbour "
-			 "warning(s)", neigh_failed, neigh_warn);
+			 "; %zu new member(s) without a managed neighbour (%zu neighbour "
+			 "warning(s))", neigh_failed, neigh_warn);
 	snprintf(summary, sizeof(summary), "members: %zu added, %zu removed, %zu kept, "
 		 "%zu unresolved%s%s%s", plan.add.n, plan.remove.n, plan.keep.n + plan.update.n,
-		 plan.n_unres, more, o->dry_run ? " (dry run, nothing changed)" : "", dirsum);
+		 plan.n_unres, o->dry_run ? " (dry run, nothing changed)" : "", dirsum, more);
 	fprintf(o->json ? stderr : stdout, "%s\n", summary);
 	fflush(stdout);
 	partial = plan.n_unres || skipped || want.n_rej || neigh_warn;
