@@ -115,6 +115,8 @@ struct ig_v4_lpm_key {
 #define IG_MEMBER_F_NAME     (1u << 0)  /* came from a host name in the source */
 #define IG_MEMBER_F_SUBNET   (1u << 1)  /* prefixlen < 32 */
 #define IG_MEMBER_F_DIRECTORY (1u << 2) /* came from the directory sync */
+#define IG_MEMBER_F_STALE    (1u << 3)  /* name failing temporarily, kept: since = when it
+					 * stopped resolving (userspace only) */
 
 struct ig_member {
 	__u64 name_hash;           /* FNV-1a 64 of the full name, 0 for literals */

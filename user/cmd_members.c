@@ -4,15 +4,18 @@
  *
  * sync: parse and resolve the whole source first (nothing touched on a bad
  * line), read the map, compute the plan, apply adds/updates then removes,
- * then make the new members' IPv4 next hops managed neighbours.
+ * then make the new members' IPv4 next hops managed neighbours (a member
+ * left without one is a warning, exit 3).
  */
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <json-c/json.h>
 
@@ -23,6 +26,8 @@
 #include "members.h"
 
 #define MAX_DIR_FLAGS 32
+#define FILE_MAX_REMOVAL 50         /* default --max-removal for a file, % */
+#define STALE_MAX_LIMIT (366u * 86400u)
 
 struct members_opts {
 	const char *pin_dir;
@@ -34,7 +39,8 @@ struct members_opts {
 	bool ldap;                  /* membership from the directory */
 	bool force;                 /* past the mass-removal guard */
 	int max_removal;            /* -1: default */
-	const char *config;         /* --config FILE ([directory], [router] pin-dir) */
+	long long stale_max;        /* -1: [members] stale-max, else the default */
+	const char *config;         /* --config FILE ([directory], [members], [router] pin-dir) */
 	struct {
 		char key[32];
 		const char *value;
@@ -45,28 +51,42 @@ struct members_opts {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: isagate members sync FILE|- [--pin-dir DIR] [-j] [--dry-run] [--no-neigh] [--syslog]\n"
-		"                                   [--max-removal PCT] [--force]\n"
+		"usage: isagate members sync FILE|- [--pin-dir DIR] [--config FILE] [-j] [--dry-run]\n"
+		"                                   [--no-neigh] [--syslog] [--max-removal PCT] [--force]\n"
+		"                                   [--stale-max S]\n"
 		"       isagate members sync --ldap [--config FILE] [--uri URI ...] [--base DN] [--group DN]\n"
 		"                                   [--bind simple|gssapi] [--bind-dn DN] [--password-file F]\n"
 		"                                   [--keytab F] [--ca-file F] [--starttls yes|no]\n"
 		"                                   [--nesting auto|in-chain|client] [--page-size N]\n"
 		"                                   [--timeout S] [--extra FILE] [--max-removal PCT]\n"
-		"                                   [--force] [-j] [--dry-run] [--no-neigh] [--syslog]\n"
+		"                                   [--force] [--stale-max S] [-j] [--dry-run] [--no-neigh]\n"
+		"                                   [--syslog]\n"
 		"       isagate members list [-j] [--pin-dir DIR]\n"
 		"\n"
 		"sync makes the member set exactly the file's ('-' reads stdin) and prints\n"
 		"what changed.  One entry per line: an IPv4 address, an IPv4 CIDR\n"
 		"(a.b.c.d/N, host bits clear) or a host name (all its A records); '#'\n"
-		"starts a comment.  A malformed line changes nothing (exit 2).  A name that\n"
-		"does not resolve keeps the addresses it had (exit 3).\n"
+		"starts a comment.  A malformed line changes nothing (exit 2); so does a name\n"
+		"that is a number (0x7f000001, 10.1: the resolver would read it as an\n"
+		"address).  An address a name resolves to that is not unicast or is one of\n"
+		"the routers' is left out (exit 3).  A name that fails temporarily keeps\n"
+		"the addresses it had, for --stale-max at most (exit 3); a name that does\n"
+		"not exist (NXDOMAIN, no A record) loses them (exit 3).  Members left\n"
+		"without a managed IPv4 neighbour are named (exit 3).\n"
 		"  -j, --json   machine-readable output\n"
 		"  --dry-run    show the changes without making them\n"
 		"  --no-neigh   do not create managed IPv4 neighbour entries for new members\n"
 		"  --syslog     also send the summary line to syslog (for cron jobs)\n"
 		"  --max-removal PCT  refuse a sync that would remove more than PCT %% of the\n"
-		"               entries (default: 20 with --ldap, no limit for a file); exit 6\n"
+		"               entries (default: 20 with --ldap, 50 for a file; a file that\n"
+		"               would remove every entry is refused whatever PCT); exit 6,\n"
+		"               nothing changed\n"
 		"  --force      apply such a sync anyway\n"
+		"  --stale-max S  keep the addresses of a name that fails temporarily for at\n"
+		"               most S seconds (default 86400, 0: not at all; 'stale-max' in\n"
+		"               [members] of --config)\n"
+		"  --config FILE  read [members] (stale-max) and [router] pin-dir from FILE;\n"
+		"               with --ldap also [directory]\n"
 		"\n"
 		"--ldap takes the members from the directory instead of a file: the enabled\n"
 		"computer objects of a group (nested groups included), each dNSHostName\n"
@@ -74,6 +94,42 @@ static void usage(FILE *f)
 		"come from the [directory] section of --config FILE; each key is also a flag\n"
 		"(--uri, --base, --group, ...) that overrides it.  Directory unreachable or\n"
 		"bind refused: nothing changes, exit 5.  See docs/directory.md.\n");
+}
+
+/* "S" seconds: 0 to STALE_MAX_LIMIT.  0 or -1 (reason in err). */
+static int parse_stale(const char *v, __u32 *out, char *err, size_t errlen)
+{
+	unsigned long long n;
+	char *end;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (!*v || *end || *v == '-' || errno || n > STALE_MAX_LIMIT) {
+		snprintf(err, errlen, "'%s' is not a number of seconds from 0 to %u", v,
+			 STALE_MAX_LIMIT);
+		return -1;
+	}
+	*out = (__u32)n;
+	return 0;
+}
+
+/* [members] of --config; every other section is someone else's. */
+static int members_ini_key(void *ctx, const char *section, const char *key, const char *value,
+			   char *err, size_t errlen)
+{
+	char why[160];
+
+	if (strcmp(section, "members"))
+		return 0;
+	if (strcmp(key, "stale-max")) {
+		snprintf(err, errlen, "unknown key '%s' in [members] (expected stale-max)", key);
+		return -1;
+	}
+	if (parse_stale(value, ctx, why, sizeof(why))) {
+		snprintf(err, errlen, "stale-max: %s", why);
+		return -1;
+	}
+	return 0;
 }
 
 /* A [directory] key given as --KEY or --KEY=VALUE. */
@@ -116,6 +172,20 @@ static int parse_opts(int argc, char **argv, bool is_sync, struct members_opts *
 			} else {
 				o->config = argv[i];
 			}
+		} else if (is_sync && (!strcmp(a, "--stale-max") || !strncmp(a, "--stale-max=", 12))) {
+			const char *v = a[11] == '=' ? a + 12 : (++i < argc ? argv[i] : NULL);
+			char why[160];
+			__u32 secs;
+
+			if (!v) {
+				ig_err("--stale-max needs a number of seconds");
+				return IG_EXIT_USAGE;
+			}
+			if (parse_stale(v, &secs, why, sizeof(why))) {
+				ig_err("--stale-max: %s", why);
+				return IG_EXIT_USAGE;
+			}
+			o->stale_max = secs;
 		} else if (is_sync && (!strcmp(a, "--max-removal") || !strncmp(a, "--max-removal=", 14))) {
 			const char *v = a[13] == '=' ? a + 14 : (++i < argc ? argv[i] : NULL);
 			char *end;
@@ -180,9 +250,8 @@ static int parse_opts(int argc, char **argv, bool is_sync, struct members_opts *
 		       "--extra FILE or 'extra' in [directory])", o->file);
 		return IG_EXIT_USAGE;
 	}
-	if (is_sync && !o->ldap && (o->n_dir || o->config)) {
-		ig_err("members sync: --%s is a directory setting: add --ldap",
-		       o->config ? "config" : o->dir[0].key);
+	if (is_sync && !o->ldap && o->n_dir) {
+		ig_err("members sync: --%s is a directory setting: add --ldap", o->dir[0].key);
 		return IG_EXIT_USAGE;
 	}
 	if (is_sync && !o->file && !o->ldap) {
@@ -230,8 +299,11 @@ static void print_json(json_object *o)
 	json_object_put(o);
 }
 
-/* extra: added to the JSON object as "directory" (taken), or NULL. */
-static void print_plan(const struct ig_plan *p, bool dry_run, bool json, json_object *extra)
+/* extra: added to the JSON object as "directory" (taken), or NULL; rejected:
+ * as "rejected" (taken); neigh_failed: new members without a managed
+ * neighbour. */
+static void print_plan(const struct ig_plan *p, bool dry_run, bool json, json_object *extra,
+		       json_object *rejected, size_t neigh_failed)
 {
 	char pfx[IG_PREFIX_STRLEN];
 	size_t i;
@@ -248,6 +320,9 @@ static void print_plan(const struct ig_plan *p, bool dry_run, bool json, json_ob
 		for (i = 0; i < p->n_unres; i++)
 			json_object_array_add(un, json_object_new_string(p->unres[i].name));
 		json_object_object_add(o, "unresolved", un);
+		json_object_object_add(o, "rejected", rejected ? rejected : json_object_new_array());
+		json_object_object_add(o, "neighbour_failures",
+				       json_object_new_int64((int64_t)neigh_failed));
 		json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
 		if (extra)
 			json_object_object_add(o, "directory", extra);
@@ -255,13 +330,23 @@ static void print_plan(const struct ig_plan *p, bool dry_run, bool json, json_ob
 		return;
 	}
 	json_object_put(extra);
+	json_object_put(rejected);
 	for (i = 0; i < p->add.n; i++)
 		printf("+ %s%s%s\n", ig_prefix_fmt(&p->add.e[i].key, pfx, sizeof(pfx)),
 		       p->add.e[i].val.name[0] ? " " : "", p->add.e[i].val.name);
-	for (i = 0; i < p->update.n; i++)
-		printf("~ %s %s (was %s)\n", ig_prefix_fmt(&p->update.e[i].key, pfx, sizeof(pfx)),
-		       p->update.e[i].val.name[0] ? p->update.e[i].val.name : "literal",
-		       p->was.e[i].val.name[0] ? p->was.e[i].val.name : "literal");
+	for (i = 0; i < p->update.n; i++) {
+		const struct ig_member *v = &p->update.e[i].val, *w = &p->was.e[i].val;
+		bool stale = v->flags & IG_MEMBER_F_STALE, was = w->flags & IG_MEMBER_F_STALE;
+
+		ig_prefix_fmt(&p->update.e[i].key, pfx, sizeof(pfx));
+		if (stale && !was)
+			printf("~ %s %s (stale: the name did not resolve)\n", pfx, v->name);
+		else if (!stale && was && v->name_hash == w->name_hash)
+			printf("~ %s %s (resolves again)\n", pfx, v->name);
+		else
+			printf("~ %s %s (was %s)\n", pfx, v->name[0] ? v->name : "literal",
+			       w->name[0] ? w->name : "literal");
+	}
 	for (i = 0; i < p->remove.n; i++)
 		printf("- %s%s%s\n", ig_prefix_fmt(&p->remove.e[i].key, pfx, sizeof(pfx)),
 		       p->remove.e[i].val.name[0] ? " " : "", p->remove.e[i].val.name);
@@ -324,6 +409,99 @@ static int dir_settings(const struct members_opts *o, struct ig_dir_settings *ds
 	return ig_dir_check(ds);
 }
 
+/* --config of a file sync: [router] pin-dir. */
+static int file_settings(const struct members_opts *o, char *cfg_pin, size_t cfg_pin_len)
+{
+	struct ig_settings rs;
+	int rc;
+
+	if (!o->config)
+		return 0;
+	ig_settings_init(&rs);
+	rc = ig_settings_load_ini(&rs, o->config);
+	if (rc)
+		return rc;
+	snprintf(cfg_pin, cfg_pin_len, "%s", rs.pin_dir);
+	return 0;
+}
+
+/* --stale-max, else [members] stale-max of --config, else the default. */
+static int stale_setting(const struct members_opts *o, __u32 *stale_max)
+{
+	*stale_max = IG_STALE_MAX_DEFAULT;
+	if (o->config) {
+		int rc = ig_ini_load(o->config, members_ini_key, stale_max);
+
+		if (rc)
+			return rc;
+	}
+	if (o->stale_max >= 0)
+		*stale_max = (__u32)o->stale_max;
+	return 0;
+}
+
+static const char *resolve_why(const struct ig_unres *u, char *buf, size_t len)
+{
+	if (u->code == EAI_SYSTEM && u->sys_err)
+		snprintf(buf, len, "%s", strerror(u->sys_err));
+	else
+		snprintf(buf, len, "%s", ig_resolve_strerror(u->code));
+	return buf;
+}
+
+/* One warning per name that did not resolve: what happened to its addresses. */
+static void warn_unresolved(const struct ig_plan *p, __u32 stale_max)
+{
+	char why[128], t0[32], t1[32];
+	size_t i;
+
+	for (i = 0; i < p->n_unres; i++) {
+		const struct ig_unres *u = &p->unres[i];
+
+		resolve_why(u, why, sizeof(why));
+		if (!ig_resolve_transient(u->code, u->sys_err)) {
+			if (u->removed)
+				ig_err("warning: name %s did not resolve (%s: no such address): "
+				       "its %zu address(es) removed", u->name, why, u->removed);
+			else
+				ig_err("warning: name %s did not resolve (%s: no such address): "
+				       "not a member", u->name, why);
+			continue;
+		}
+		if (u->expired)
+			ig_err("warning: name %s did not resolve (%s) for --stale-max %us: "
+			       "its %zu stale address(es) removed", u->name, why, stale_max,
+			       u->expired);
+		if (u->kept)
+			ig_err("warning: name %s did not resolve (%s): keeping %zu address(es), "
+			       "stale since %s, removed from %s unless it resolves again "
+			       "(--stale-max %us)", u->name, why, u->kept,
+			       iso_time(u->stale_since, t0, sizeof(t0)),
+			       iso_time(u->stale_since + stale_max, t1, sizeof(t1)), stale_max);
+		if (!u->kept && !u->expired)
+			ig_err("warning: name %s did not resolve (%s): no address to keep",
+			       u->name, why);
+	}
+}
+
+static json_object *rejected_json(const struct ig_desired *want)
+{
+	json_object *a = json_object_new_array();
+	char addr[INET_ADDRSTRLEN];
+	size_t i;
+
+	for (i = 0; i < want->n_rej; i++) {
+		json_object *r = json_object_new_object();
+
+		json_object_object_add(r, "name", json_object_new_string(want->rej[i].name));
+		json_object_object_add(r, "address", json_object_new_string(
+			ig_fmt_v4(want->rej[i].addr, addr, sizeof(addr))));
+		json_object_object_add(r, "reason", json_object_new_string(want->rej[i].why));
+		json_object_array_add(a, r);
+	}
+	return a;
+}
+
 static void log_line(const struct members_opts *o, int prio, const char *line)
 {
 	if (!o->syslog)
@@ -374,7 +552,7 @@ static json_object *dir_json(const struct ig_dir_result *r, long skipped)
 	return o;
 }
 
-static int members_sync(const struct members_opts *o)
+static int members_sync(const struct members_opts *o, const struct ig_members_env *env)
 {
 	struct ig_msrc src = { 0 };
 	struct ig_desired want = { 0 };
@@ -383,34 +561,43 @@ static int members_sync(const struct members_opts *o)
 	struct ig_dir_settings ds;
 	struct ig_dir_result dr = { 0 };
 	struct ig_rcache rcache = { 0 };
-	char err[1024], summary[1600], dirsum[384] = "", cfg_pin[PATH_MAX] = "", unit[32];
+	struct ig_addrs deny = { 0 };
+	char err[1024], summary[1800], dirsum[384] = "", cfg_pin[PATH_MAX] = "", unit[32];
+	char more[160];
 	struct ig_mmaps maps = { -1, -1, -1 };
 	int rc = IG_EXIT_FAIL, ret, ifindex;
 	unsigned int max_removal = 100;
+	size_t i, n_stale = 0, neigh_warn = 0, neigh_failed = 0;
+	__u32 now, stale_max;
+	bool wipe, partial;
 	const char *pin_dir;
 	enum ig_dir_err dret;
 	long skipped = 0;
-	size_t i;
 
 	ig_dir_settings_init(&ds);
+	rc = stale_setting(o, &stale_max);
+	if (rc)
+		goto cleanup;
 	if (o->ldap) {
 		rc = dir_settings(o, &ds, cfg_pin, sizeof(cfg_pin));
 		if (rc)
 			goto cleanup;
-		rc = IG_EXIT_FAIL;
 		max_removal = ds.max_removal;
 	} else {
-		if (o->max_removal >= 0)
-			max_removal = (unsigned int)o->max_removal;
-		ret = read_file(o->file, &src);
-		if (ret) {
-			rc = ret;
+		rc = file_settings(o, cfg_pin, sizeof(cfg_pin));
+		if (rc)
 			goto cleanup;
-		}
+		max_removal = o->max_removal >= 0 ? (unsigned int)o->max_removal : FILE_MAX_REMOVAL;
+		rc = read_file(o->file, &src);
+		if (rc)
+			goto cleanup;
 	}
+	rc = IG_EXIT_FAIL;
 	pin_dir = ig_pin_dir(o->pin_dir ? o->pin_dir : cfg_pin[0] ? cfg_pin : NULL);
 
 	ret = ig_mmaps_open(pin_dir, &maps);
+	if (!ret)
+		ret = ig_routers_read(pin_dir, &deny);  /* no name may resolve to them */
 	if (ret) {
 		rc = ret == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
 		goto cleanup;
@@ -452,11 +639,11 @@ static int members_sync(const struct members_opts *o)
 	}
 
 	/* Every name once, in parallel, then the pipeline reads the answers. */
-	if (ig_rcache_fill(&rcache, &src, ig_resolve_system, NULL, 16)) {
+	if (ig_rcache_fill(&rcache, &src, env->resolve, env->ctx, 16)) {
 		ig_err("out of memory");
 		goto cleanup;
 	}
-	if (ig_members_resolve(&src, ig_resolve_cached, &rcache, &want)) {
+	if (ig_members_resolve_deny(&src, ig_resolve_cached, &rcache, &deny, &want)) {
 		ig_err("out of memory");
 		goto cleanup;
 	}
@@ -465,21 +652,30 @@ static int members_sync(const struct members_opts *o)
 		ig_err("%s: reading the members: %s", pin_dir, strerror(-ret));
 		goto cleanup;
 	}
-	ret = ig_members_plan(&cur, &want, (__u32)time(NULL), &plan);
+	now = env->now ? env->now : (__u32)time(NULL);
+	ret = ig_members_plan(&cur, &want, now, stale_max, &plan);
 	if (ret) {
 		ig_err("computing the changes: %s", strerror(-ret));
 		goto cleanup;
 	}
 
-	if (!o->force && ig_plan_exceeds(&plan, cur.n, max_removal)) {
-		ig_err("refusing: this sync would remove %zu of the %zu entries (%zu%%), more "
-		       "than max-removal %u%%%s", plan.remove.n, cur.n,
-		       plan.remove.n * 100 / cur.n, max_removal,
-		       o->ldap ? "; check the group and the directory, then run it again "
-		       "with --force if the removal is intended" :
-		       "; run it again with --force if the removal is intended");
+	/* A truncated or emptied file must not lock everyone out. */
+	wipe = !o->ldap && cur.n && plan.remove.n == cur.n && !plan.add.n;
+	if (!o->force && (wipe || ig_plan_exceeds(&plan, cur.n, max_removal))) {
+		if (wipe)
+			ig_err("refusing: this sync would remove all %zu entries (%s); check the "
+			       "file, then run it again with --force if the removal is intended",
+			       cur.n, src.n ? "none of the file's entries stays" : "the file has no entry");
+		else
+			ig_err("refusing: this sync would remove %zu of the %zu entries (%zu%%), more "
+			       "than max-removal %u%%%s", plan.remove.n, cur.n,
+			       plan.remove.n * 100 / cur.n, max_removal,
+			       o->ldap ? "; check the group and the directory, then run it again "
+			       "with --force if the removal is intended" :
+			       "; check the file (truncated?), then run it again with --force if "
+			       "the removal is intended");
 		if (ig_verbose)
-			print_plan(&plan, true, false, NULL);
+			print_plan(&plan, true, false, NULL, NULL, 0);
 		snprintf(summary, sizeof(summary), "members: refused, nothing changed: would "
 			 "remove %zu of %zu entries (max-removal %u%%)%s", plan.remove.n, cur.n,
 			 max_removal, dirsum);
@@ -500,26 +696,55 @@ static int members_sync(const struct members_opts *o)
 		}
 	}
 
-	print_plan(&plan, o->dry_run, o->json, o->ldap ? dir_json(&dr, skipped) : NULL);
-	fflush(stdout);
-	for (i = 0; i < plan.n_unres; i++)
-		ig_err("warning: name %s did not resolve (%s): keeping %zu address(es)",
-		       plan.unres[i].name, ig_resolve_strerror(plan.unres[i].code),
-		       plan.unres[i].kept);
-	snprintf(summary, sizeof(summary), "members: %zu added, %zu removed, %zu kept, "
-		 "%zu unresolved%s%s", plan.add.n, plan.remove.n, plan.keep.n + plan.update.n,
-		 plan.n_unres, o->dry_run ? " (dry run, nothing changed)" : "", dirsum);
-	fprintf(o->json ? stderr : stdout, "%s\n", summary);
-	fflush(stdout);
-	log_line(o, plan.n_unres || skipped ? LOG_WARNING : LOG_INFO, summary);
-
+	/* Before the summary: a member without a neighbour entry is a warning. */
 	if (!o->dry_run && !o->no_neigh && (plan.add.n || plan.remove.n)) {
 		ifindex = v4_ifindex(pin_dir);
-		if (ifindex > 0)
-			ig_members_neigh(&plan, &maps, ifindex);
+		if (ifindex > 0) {
+			neigh_warn = ig_members_neigh(&plan, &maps, ifindex, &neigh_failed);
+		} else {
+			for (i = 0; i < plan.add.n; i++)
+				neigh_failed += plan.add.e[i].key.prefixlen == 32;
+			neigh_warn = 1;
+			if (neigh_failed)
+				ig_err("warning: %zu new member(s) without a managed neighbour: "
+				       "encapsulated packets to them are dropped while their next "
+				       "hop is unresolved", neigh_failed);
+		}
 	}
-	rc = plan.n_unres || skipped ? IG_EXIT_PARTIAL : IG_EXIT_OK;
+
+	print_plan(&plan, o->dry_run, o->json, o->ldap ? dir_json(&dr, skipped) : NULL,
+		   o->json ? rejected_json(&want) : NULL, neigh_failed);
+	fflush(stdout);
+	for (i = 0; i < want.n_rej; i++) {
+		char a[INET_ADDRSTRLEN];
+
+		ig_err("warning: name %s resolves to %s, which %s: left out", want.rej[i].name,
+		       ig_fmt_v4(want.rej[i].addr, a, sizeof(a)), want.rej[i].why);
+	}
+	warn_unresolved(&plan, stale_max);
+	for (i = 0; i < plan.n_unres; i++)
+		n_stale += plan.unres[i].kept;
+	/* After the fixed part, which scripts match: the warnings' counts. */
+	more[0] = '\0';
+	if (n_stale)
+		snprintf(more + strlen(more), sizeof(more) - strlen(more), "; %zu stale", n_stale);
+	if (want.n_rej)
+		snprintf(more + strlen(more), sizeof(more) - strlen(more),
+			 "; %zu resolved address(es) refused", want.n_rej);
+	if (neigh_warn)
+		snprintf(more + strlen(more), sizeof(more) - strlen(more),
+			 "; %zu new member(s) without a managed neighbour (%zu neighbour "
+			 "warning(s))", neigh_failed, neigh_warn);
+	snprintf(summary, sizeof(summary), "members: %zu added, %zu removed, %zu kept, "
+		 "%zu unresolved%s%s%s", plan.add.n, plan.remove.n, plan.keep.n + plan.update.n,
+		 plan.n_unres, o->dry_run ? " (dry run, nothing changed)" : "", dirsum, more);
+	fprintf(o->json ? stderr : stdout, "%s\n", summary);
+	fflush(stdout);
+	partial = plan.n_unres || skipped || want.n_rej || neigh_warn;
+	log_line(o, partial ? LOG_WARNING : LOG_INFO, summary);
+	rc = partial ? IG_EXIT_PARTIAL : IG_EXIT_OK;
 cleanup:
+	free(deny.a);
 	ig_mmaps_close(&maps);
 	ig_plan_free(&plan);
 	ig_mset_free(&cur);
@@ -541,6 +766,8 @@ static json_object *flags_json(__u32 flags)
 		json_object_array_add(a, json_object_new_string("subnet"));
 	if (flags & IG_MEMBER_F_DIRECTORY)
 		json_object_array_add(a, json_object_new_string("directory"));
+	if (flags & IG_MEMBER_F_STALE)
+		json_object_array_add(a, json_object_new_string("stale"));
 	return a;
 }
 
@@ -580,7 +807,8 @@ static int members_list(const struct members_opts *o)
 					       json_object_new_string(when) : NULL);
 			json_object_array_add(arr, j);
 		} else {
-			printf("%-18s  %-30s  %s\n", pfx, name[0] ? name : "-", when);
+			printf("%-18s  %-30s  %s%s\n", pfx, name[0] ? name : "-", when,
+			       (e->val.flags & IG_MEMBER_F_STALE) ? " (stale: not resolving since)" : "");
 		}
 	}
 	if (arr) {
@@ -596,7 +824,14 @@ cleanup:
 
 int cmd_members(int argc, char **argv)
 {
-	struct members_opts o = { .max_removal = -1 };
+	static const struct ig_members_env sys = { .resolve = ig_resolve_system };
+
+	return cmd_members_env(argc, argv, &sys);
+}
+
+int cmd_members_env(int argc, char **argv, const struct ig_members_env *env)
+{
+	struct members_opts o = { .max_removal = -1, .stale_max = -1 };
 	bool is_sync;
 	int ret;
 
@@ -613,5 +848,5 @@ int cmd_members(int argc, char **argv)
 	ret = parse_opts(argc, argv, is_sync, &o);
 	if (ret)
 		return ret < 0 ? IG_EXIT_OK : ret;
-	return is_sync ? members_sync(&o) : members_list(&o);
+	return is_sync ? members_sync(&o, env) : members_list(&o);
 }

@@ -570,8 +570,8 @@ static int ini_on_key(void *user, const char *section, const char *name, const c
 	bool known_section = false;
 
 	/* [directory] is read (and checked) by `members sync --ldap`
-	 * (user/directory.c), never by attach. */
-	if (!strcmp(section, "directory"))
+	 * (user/directory.c), [members] by `members sync`, never by attach. */
+	if (!strcmp(section, "directory") || !strcmp(section, "members"))
 		return 0;
 	for (i = 0; i < sizeof(ini_keys) / sizeof(ini_keys[0]); i++) {
 		if (strcmp(section, ini_keys[i].section))

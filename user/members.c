@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* members.c - membership sources, resolution, diff plan and apply. */
+#define _GNU_SOURCE                  /* EAI_NODATA, EAI_ADDRFAMILY */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -246,6 +247,30 @@ static bool looks_numeric(const char *s)
 	return true;
 }
 
+/*
+ * A name the C library reads as a number (inet_aton: hex, octal, fewer than
+ * four parts, "0x7f000001", "0xa.0x1"): getaddrinfo() answers it with that
+ * address without asking DNS, so as a host name it would smuggle in any
+ * address (loopback, broadcast, the router's).  With or without a final
+ * dot.  Returns what it is (and the address in a), or NULL.
+ */
+static const char *numeric_name(const char *text, __u8 a[4])
+{
+	char buf[IG_HOSTNAME_MAX + 2];
+	struct in_addr in;
+	size_t len = strlen(text);
+
+	if (len >= sizeof(buf))
+		return NULL;             /* too long for a name anyway */
+	memcpy(buf, text, len + 1);
+	if (len && buf[len - 1] == '.')
+		buf[len - 1] = '\0';
+	if (!buf[0] || !inet_aton(buf, &in))
+		return NULL;
+	memcpy(a, &in.s_addr, 4);
+	return "a number";
+}
+
 static int parse_cidr(const char *text, const char *slash, struct ig_msrc_item *it,
 		      char *err, size_t errlen)
 {
@@ -414,6 +439,15 @@ int ig_member_parse_entry(const char *text, struct ig_msrc_item *it,
 			 "each 0-255, no leading zeros)", quote(text, q, sizeof(q)));
 		return -EINVAL;
 	}
+	why = numeric_name(text, a);
+	if (why) {
+		char addr[INET_ADDRSTRLEN];
+
+		snprintf(err, errlen, "'%s': %s, not a host name: the resolver would take "
+			 "it as the IPv4 address %s; write addresses as a.b.c.d",
+			 quote(text, q, sizeof(q)), why, ig_fmt_v4(a, addr, sizeof(addr)));
+		return -EINVAL;
+	}
 	return parse_name(text, it, err, errlen);
 }
 
@@ -496,9 +530,13 @@ int ig_resolve_system(void *ctx, const char *name, struct ig_addrs *out)
 	int ret;
 
 	(void)ctx;
+	errno = 0;
 	ret = getaddrinfo(name, NULL, &hints, &res);
-	if (ret)
+	if (ret) {
+		if (ret == EAI_SYSTEM)
+			out->sys_err = errno ? errno : EIO;
 		return ret;
+	}
 	for (ai = res; ai; ai = ai->ai_next) {
 		const struct sockaddr_in *sin = (const void *)ai->ai_addr;
 
@@ -516,6 +554,53 @@ int ig_resolve_system(void *ctx, const char *name, struct ig_addrs *out)
 const char *ig_resolve_strerror(int code)
 {
 	return gai_strerror(code);
+}
+
+bool ig_resolve_transient(int code, int sys_err)
+{
+	switch (code) {
+	case EAI_NONAME:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+#endif
+		return false;            /* the name server's answer: no address */
+	case EAI_SYSTEM:
+		switch (sys_err) {
+		case EAGAIN:
+		case EINTR:
+		case ETIMEDOUT:
+		case ECONNREFUSED:
+		case ECONNRESET:
+		case ENETDOWN:
+		case ENETUNREACH:
+		case EHOSTUNREACH:
+		case ENOBUFS:
+		case ENOMEM:
+		case EMFILE:
+		case ENFILE:
+			return true;
+		default:
+			return false;
+		}
+	default:
+		return true;             /* EAI_AGAIN, EAI_FAIL, EAI_MEMORY, ... */
+	}
+}
+
+const char *ig_addr_rejected(const __u8 a[4], const struct ig_addrs *deny)
+{
+	const char *why = not_unicast(a, 32);
+	size_t i;
+
+	if (why)
+		return why;
+	for (i = 0; deny && i < deny->n; i++)
+		if (!memcmp(deny->a[i], a, 4))
+			return "is an address of this router or of a peer router";
+	return NULL;
 }
 
 /* ---- parallel resolution --------------------------------------------- */
@@ -596,8 +681,10 @@ int ig_resolve_cached(void *ctx, const char *name, struct ig_addrs *out)
 	e = c->n ? bsearch(&k, c->e, c->n, sizeof(*c->e), rent_cmp) : NULL;
 	if (!e)
 		return c->fn(c->ctx, name, out);
-	if (e->code)
+	if (e->code) {
+		out->sys_err = e->addrs.sys_err;
 		return e->code;
+	}
 	for (i = 0; i < e->addrs.n; i++)
 		if (addrs_push(out, e->addrs.a[i]))
 			return EAI_MEMORY;
@@ -622,7 +709,59 @@ void ig_desired_free(struct ig_desired *d)
 	for (i = 0; i < d->n_unres; i++)
 		free(d->unres[i].name);
 	free(d->unres);
+	for (i = 0; i < d->n_rej; i++)
+		free(d->rej[i].name);
+	free(d->rej);
 	memset(d, 0, sizeof(*d));
+}
+
+static int rej_cmp(const void *pa, const void *pb)
+{
+	const struct ig_rejected *a = pa, *b = pb;
+	int c = strcmp(a->name, b->name);
+
+	return c ? c : memcmp(a->addr, b->addr, 4);
+}
+
+static int rej_push(struct ig_desired *d, size_t *cap, const char *name, const __u8 a[4],
+		    const char *why)
+{
+	struct ig_rejected *r;
+
+	if (d->n_rej == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+
+		r = realloc(d->rej, ncap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		d->rej = r;
+		*cap = ncap;
+	}
+	r = &d->rej[d->n_rej];
+	r->name = strdup(name);
+	if (!r->name)
+		return -ENOMEM;
+	memcpy(r->addr, a, 4);
+	r->why = why;
+	d->n_rej++;
+	return 0;
+}
+
+/* Sorted, each (name, address) once (a name listed twice is resolved twice). */
+static void rej_sort(struct ig_desired *d)
+{
+	size_t i, o;
+
+	if (d->n_rej < 2)
+		return;
+	qsort(d->rej, d->n_rej, sizeof(*d->rej), rej_cmp);
+	for (i = 1, o = 1; i < d->n_rej; i++) {
+		if (rej_cmp(&d->rej[i], &d->rej[o - 1]))
+			d->rej[o++] = d->rej[i];
+		else
+			free(d->rej[i].name);
+	}
+	d->n_rej = o;
 }
 
 struct cand {
@@ -643,9 +782,16 @@ static int cand_cmp(const void *pa, const void *pb)
 int ig_members_resolve(const struct ig_msrc *src, ig_resolve_fn fn, void *ctx,
 		       struct ig_desired *out)
 {
+	return ig_members_resolve_deny(src, fn, ctx, NULL, out);
+}
+
+int ig_members_resolve_deny(const struct ig_msrc *src, ig_resolve_fn fn, void *ctx,
+			    const struct ig_addrs *deny, struct ig_desired *out)
+{
 	struct cand *c = NULL, *nc;
-	size_t nc_n = 0, nc_cap = 0, i, j, k;
+	size_t nc_n = 0, nc_cap = 0, rej_cap = 0, i, j, k;
 	struct ig_addrs addrs = { 0 };
+	const char *why;
 	int ret = 0, code;
 
 	memset(out, 0, sizeof(*out));
@@ -655,6 +801,7 @@ int ig_members_resolve(const struct ig_msrc *src, ig_resolve_fn fn, void *ctx,
 		__u64 h = 0;
 
 		addrs.n = 0;
+		addrs.sys_err = 0;
 		if (it->kind == IG_MSRC_PREFIX) {
 			if (addrs_push(&addrs, it->key.addr))
 				goto enomem;
@@ -662,8 +809,13 @@ int ig_members_resolve(const struct ig_msrc *src, ig_resolve_fn fn, void *ctx,
 		} else {
 			h = ig_name_hash(it->name);
 			code = fn(ctx, it->name, &addrs);
-			if (!code && !addrs.n)
+			if (!code && !addrs.n) {
+#ifdef EAI_NODATA
+				code = EAI_NODATA;       /* the name, but no A record */
+#else
 				code = EAI_NONAME;
+#endif
+			}
 			if (code) {
 				struct ig_unres *u;
 
@@ -683,6 +835,7 @@ int ig_members_resolve(const struct ig_msrc *src, ig_resolve_fn fn, void *ctx,
 					goto enomem;
 				u->hash = h;
 				u->code = code;
+				u->sys_err = code == EAI_SYSTEM ? addrs.sys_err : 0;
 				out->n_unres++;
 				continue;
 			}
@@ -691,6 +844,13 @@ int ig_members_resolve(const struct ig_msrc *src, ig_resolve_fn fn, void *ctx,
 			snprintf(val.name, sizeof(val.name), "%s", it->name);
 		}
 		for (j = 0; j < addrs.n; j++) {
+			/* A name may say anything: never trust its addresses. */
+			why = it->kind == IG_MSRC_NAME ? ig_addr_rejected(addrs.a[j], deny) : NULL;
+			if (why) {
+				if (rej_push(out, &rej_cap, it->name, addrs.a[j], why))
+					goto enomem;
+				continue;
+			}
 			if (nc_n == nc_cap) {
 				nc_cap = nc_cap ? nc_cap * 2 : 64;
 				nc = realloc(c, nc_cap * sizeof(*nc));
@@ -714,6 +874,7 @@ int ig_members_resolve(const struct ig_msrc *src, ig_resolve_fn fn, void *ctx,
 		if (ig_mset_add(&out->set, &c[i].m.key, &c[i].m.val))
 			goto enomem;
 	}
+	rej_sort(out);
 	goto cleanup;
 enomem:
 	ret = -ENOMEM;
@@ -747,8 +908,48 @@ static bool same_value(const struct ig_member *a, const struct ig_member *b)
 	       !strncmp(a->name, b->name, sizeof(a->name));
 }
 
+/* An entry of the current map that no wanted entry replaces: remove it,
+ * unless its name failed temporarily and it has not been stale too long. */
+static int plan_gone(const struct ig_mentry *o, __u32 now, __u32 stale_max, struct ig_plan *p)
+{
+	struct ig_unres *u = NULL;
+	struct ig_member v;
+	__u32 start, age;
+	size_t k;
+
+	for (k = 0; o->val.name_hash && k < p->n_unres; k++) {
+		if (p->unres[k].hash == o->val.name_hash) {
+			u = &p->unres[k];
+			break;
+		}
+	}
+	if (!u)
+		return ig_mset_add(&p->remove, &o->key, &o->val);
+	if (!ig_resolve_transient(u->code, u->sys_err)) {
+		u->removed++;            /* NXDOMAIN, no A record: the name is gone */
+		return ig_mset_add(&p->remove, &o->key, &o->val);
+	}
+	start = (o->val.flags & IG_MEMBER_F_STALE) ? o->val.since : now;
+	age = now >= start ? now - start : 0;    /* a clock set back: not older */
+	if (age >= stale_max) {
+		u->expired++;
+		return ig_mset_add(&p->remove, &o->key, &o->val);
+	}
+	u->kept++;
+	if (!u->stale_since || start < u->stale_since)
+		u->stale_since = start;
+	if (o->val.flags & IG_MEMBER_F_STALE)
+		return ig_mset_add(&p->keep, &o->key, &o->val);
+	v = o->val;                  /* first failure: mark it, remember when */
+	v.flags |= IG_MEMBER_F_STALE;
+	v.since = now;
+	if (ig_mset_add(&p->update, &o->key, &v) || ig_mset_add(&p->was, &o->key, &o->val))
+		return -ENOMEM;
+	return 0;
+}
+
 int ig_members_plan(const struct ig_mset *cur, const struct ig_desired *want,
-		    __u32 now, struct ig_plan *p)
+		    __u32 now, __u32 stale_max, struct ig_plan *p)
 {
 	size_t i = 0, j = 0, k;
 	int ret = 0;
@@ -762,7 +963,8 @@ int ig_members_plan(const struct ig_mset *cur, const struct ig_desired *want,
 			return -ENOMEM;
 		for (k = 0; k < want->n_unres; k++) {
 			p->unres[k] = want->unres[k];
-			p->unres[k].kept = 0;
+			p->unres[k].kept = p->unres[k].removed = p->unres[k].expired = 0;
+			p->unres[k].stale_since = 0;
 			p->unres[k].name = strdup(want->unres[k].name);
 			if (!p->unres[k].name)
 				goto enomem;
@@ -790,7 +992,8 @@ int ig_members_plan(const struct ig_mset *cur, const struct ig_desired *want,
 			const struct ig_mentry *o = &cur->e[i];
 			struct ig_member v = want->set.e[j].val;
 
-			v.since = o->val.since;
+			/* a stale entry confirmed again: since = when it was */
+			v.since = (o->val.flags & IG_MEMBER_F_STALE) ? now : o->val.since;
 			if (same_value(&o->val, &v)) {
 				if (ig_mset_add(&p->keep, &o->key, &o->val))
 					goto enomem;
@@ -801,17 +1004,7 @@ int ig_members_plan(const struct ig_mset *cur, const struct ig_desired *want,
 			i++;
 			j++;
 		} else {                                 /* gone, unless fail-static */
-			const struct ig_mentry *o = &cur->e[i];
-			bool hold = false;
-
-			for (k = 0; o->val.name_hash && k < p->n_unres; k++) {
-				if (p->unres[k].hash == o->val.name_hash) {
-					p->unres[k].kept++;
-					hold = true;
-					break;
-				}
-			}
-			if (ig_mset_add(hold ? &p->keep : &p->remove, &o->key, &o->val))
+			if (plan_gone(&cur->e[i], now, stale_max, p))
 				goto enomem;
 			i++;
 		}
@@ -858,6 +1051,43 @@ void ig_mmaps_close(struct ig_mmaps *m)
 	if (m->gen >= 0)
 		close(m->gen);
 	m->hosts = m->nets = m->gen = -1;
+}
+
+int ig_routers_read(const char *pin_dir, struct ig_addrs *out)
+{
+	struct ig_v4_key key, next;
+	size_t guard = 0;
+	bool first = true;
+	int fd, ret = 0;
+
+	fd = ig_map_open(pin_dir, IG_MAP_ROUTERS);
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		if (bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+			if (errno != ENOENT) {
+				ret = -errno;
+				ig_err("%s/%s: reading the router addresses: %s", pin_dir,
+				       IG_MAP_ROUTERS, strerror(-ret));
+			}
+			break;
+		}
+		first = false;
+		key = next;
+		if (++guard > 4 * (size_t)IG_MAX_ROUTERS + 16) {
+			ret = -ELOOP;
+			ig_err("%s/%s: the router addresses keep changing: run it again",
+			       pin_dir, IG_MAP_ROUTERS);
+			break;
+		}
+		if (addrs_push(out, next.addr)) {
+			ret = -ENOMEM;
+			ig_err("out of memory");
+			break;
+		}
+	}
+	close(fd);
+	return ret;
 }
 
 /*
@@ -1018,16 +1248,40 @@ static const char *neigh_strerror(int err)
 	return strerror(-err);
 }
 
-size_t ig_members_neigh(const struct ig_plan *p, const struct ig_mmaps *m, int v4_ifindex)
+/* The added /32 members from index `from` on: how many, and the first few
+ * of them in buf ("a, b, c and N more"). */
+static size_t added_hosts(const struct ig_plan *p, size_t from, char *buf, size_t len)
 {
-	char a[INET_ADDRSTRLEN], nh[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN];
+	size_t i, n = 0, o = 0;
+
+	buf[0] = '\0';
+	for (i = from; i < p->add.n; i++) {
+		if (p->add.e[i].key.prefixlen != 32)
+			continue;
+		if (n < 8 && o < len)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", n ? ", " : "",
+					      ig_fmt_v4(p->add.e[i].key.addr, a, sizeof(a)));
+		n++;
+	}
+	if (n > 8 && o < len)
+		snprintf(buf + o, len - o, " and %zu more", n - 8);
+	return n;
+}
+
+size_t ig_members_neigh(const struct ig_plan *p, const struct ig_mmaps *m, int v4_ifindex,
+			size_t *n_failed)
+{
+	char a[INET_ADDRSTRLEN], nh[INET_ADDRSTRLEN], list[200];
 	struct ig_nl *nl = NULL;
-	size_t warnings = 0, i, n_gws = 0;
+	size_t warnings = 0, failed = 0, i, n_gws = 0;
 	unsigned char (*gws)[4] = NULL;
 	bool gws_read = false;
 	__u8 gw[4];
 	int oif, ret;
 
+	if (n_failed)
+		*n_failed = 0;
 	for (i = 0; i < p->add.n; i++)
 		if (p->add.e[i].key.prefixlen == 32)
 			break;
@@ -1040,8 +1294,16 @@ size_t ig_members_neigh(const struct ig_plan *p, const struct ig_mmaps *m, int v
 	}
 	nl = ig_nl_open();
 	if (!nl) {
-		ig_err("warning: managed neighbours not updated: rtnetlink: %s",
-		       strerror(errno));
+		failed = added_hosts(p, 0, list, sizeof(list));
+		if (failed)
+			ig_err("warning: rtnetlink: %s: no managed neighbour for the %zu new "
+			       "member(s) %s: encapsulated packets to them are dropped until "
+			       "their next hop is resolved", strerror(errno), failed, list);
+		else
+			ig_err("warning: rtnetlink: %s: managed neighbours of removed members "
+			       "kept", strerror(errno));
+		if (n_failed)
+			*n_failed = failed;
 		return 1;
 	}
 	for (i = 0; i < p->add.n; i++) {
@@ -1052,9 +1314,11 @@ size_t ig_members_neigh(const struct ig_plan *p, const struct ig_mmaps *m, int v
 		ig_fmt_v4(e->key.addr, a, sizeof(a));
 		ret = ig_neigh_nexthop(nl, e->key.addr, &oif, gw);
 		if (ret) {
-			ig_err("warning: %s: no route to the member (%s): encapsulated "
-			       "packets to it will be dropped", a, neigh_strerror(ret));
+			ig_err("warning: member %s: no route to it (%s): encapsulated packets "
+			       "to it are dropped; add a route to it on the IPv4 side",
+			       a, neigh_strerror(ret));
 			warnings++;
+			failed++;
 			continue;
 		}
 		ig_fmt_v4(gw, nh, sizeof(nh));
@@ -1065,11 +1329,20 @@ size_t ig_members_neigh(const struct ig_plan *p, const struct ig_mmaps *m, int v
 		}
 		ret = ig_neigh_manage(nl, oif, gw, true);
 		if (ret < 0) {
-			ig_err("warning: %s: cannot make neighbour %s managed: %s", a, nh,
-			       neigh_strerror(ret));
 			warnings++;
-			if (ret == -EOPNOTSUPP)
+			if (ret == -EOPNOTSUPP) {
+				size_t n = added_hosts(p, i, list, sizeof(list));
+
+				ig_err("warning: %s: no managed neighbour for the %zu new member(s) "
+				       "%s: encapsulated packets to them are dropped while their "
+				       "next hop is unresolved", neigh_strerror(ret), n, list);
+				failed += n;
 				break;
+			}
+			ig_err("warning: member %s: cannot make its next hop %s a managed "
+			       "neighbour: %s: encapsulated packets to it are dropped while %s "
+			       "is unresolved", a, nh, neigh_strerror(ret), nh);
+			failed++;
 		} else {
 			ig_dbg("%s: neighbour %s %s", a, nh, ret ? "now managed" : "already managed");
 		}
@@ -1114,5 +1387,7 @@ size_t ig_members_neigh(const struct ig_plan *p, const struct ig_mmaps *m, int v
 	}
 	free(gws);
 	ig_nl_close(nl);
+	if (n_failed)
+		*n_failed = failed;
 	return warnings;
 }

@@ -78,15 +78,33 @@ int ig_msrc_parse_stream(struct ig_msrc *src, FILE *f, const char *fname,
 struct ig_addrs {
 	__u8 (*a)[4];
 	size_t n, cap;
+	int sys_err;                 /* errno behind an EAI_SYSTEM answer */
 };
 
 /* Resolve name into out->a (appending).  Returns 0 or a non-zero code for
- * ig_resolve_strerror() (EAI_* for getaddrinfo). */
+ * ig_resolve_strerror() (EAI_* for getaddrinfo); with EAI_SYSTEM, the
+ * errno in out->sys_err. */
 typedef int (*ig_resolve_fn)(void *ctx, const char *name, struct ig_addrs *out);
 
 /* The system resolver: getaddrinfo(AF_INET), every A record. */
 int ig_resolve_system(void *ctx, const char *name, struct ig_addrs *out);
 const char *ig_resolve_strerror(int code);
+
+/*
+ * Is a resolver failure temporary (the name may well exist: EAI_AGAIN,
+ * EAI_FAIL, EAI_MEMORY, EAI_SYSTEM with a timeout or another transient
+ * errno), or an answer that the name has no address (EAI_NONAME,
+ * EAI_NODATA, EAI_ADDRFAMILY, EAI_SYSTEM with any other errno)?  Only
+ * temporary failures keep a name's addresses (fail-static).
+ */
+bool ig_resolve_transient(int code, int sys_err);
+
+/*
+ * Why a resolved address can never be a member, or NULL: not unicast
+ * (0.0.0.0/8, 127.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4 with the broadcast
+ * address) or one of deny's addresses (the router's own and its peers').
+ */
+const char *ig_addr_rejected(const __u8 a[4], const struct ig_addrs *deny);
 
 /*
  * Resolve every name of a source once, `threads` lookups at a time (a
@@ -140,21 +158,39 @@ struct ig_unres {
 	char *name;
 	__u64 hash;
 	int code;                    /* resolver error */
-	size_t kept;                 /* filled by ig_members_plan() */
+	int sys_err;                 /* errno with EAI_SYSTEM */
+	/* filled by ig_members_plan(): */
+	size_t kept;                 /* addresses kept (fail-static, stale) */
+	size_t removed;              /* addresses removed: no such name */
+	size_t expired;              /* addresses removed: stale for too long */
+	__u32 stale_since;           /* earliest stale time of the kept ones */
+};
+
+/* A resolved address that was refused (see ig_addr_rejected). */
+struct ig_rejected {
+	char *name;
+	__u8 addr[4];
+	const char *why;
 };
 
 struct ig_desired {
 	struct ig_mset set;          /* sorted, since = 0 */
 	struct ig_unres *unres;      /* names that did not resolve */
 	size_t n_unres;
+	struct ig_rejected *rej;     /* addresses refused, sorted by name and address */
+	size_t n_rej;
 };
 
 /*
  * Turn a source into the wanted map content.  Literals win over names for
  * the same prefix; among names the first in the source wins.  Names that do
  * not resolve are listed in out->unres (fail-static is the plan's job).
- * Returns 0 or -ENOMEM.
+ * Every address a name resolves to is checked with ig_addr_rejected(deny):
+ * refused ones are left out and listed in out->rej (a name left with no
+ * address is no member).  deny may be NULL.  Returns 0 or -ENOMEM.
  */
+int ig_members_resolve_deny(const struct ig_msrc *src, ig_resolve_fn fn, void *ctx,
+			    const struct ig_addrs *deny, struct ig_desired *out);
 int ig_members_resolve(const struct ig_msrc *src, ig_resolve_fn fn, void *ctx,
 		       struct ig_desired *out);
 void ig_desired_free(struct ig_desired *d);
@@ -171,14 +207,24 @@ struct ig_plan {
 	size_t n_unres;
 };
 
+/* How long a name may fail temporarily before its addresses go (s). */
+#define IG_STALE_MAX_DEFAULT 86400u
+
 /*
- * The pure diff: current map content (sorted) + desired -> plan.  Entries of
- * the current map whose name_hash belongs to a name that did not resolve
- * are kept (fail-static).  Returns 0, -EINVAL when an input is not sorted,
- * -ENOMEM.
+ * The pure diff: current map content (sorted) + desired -> plan, at time
+ * now (unix seconds; injected, never read here).  Entries of the current
+ * map whose name_hash belongs to a name that did not resolve are:
+ *   - removed when the failure says the name has no address
+ *     (!ig_resolve_transient): a scavenged DNS record ends the membership;
+ *   - otherwise kept (fail-static) for at most stale_max seconds: the first
+ *     time, the entry is updated to IG_MEMBER_F_STALE with since = now
+ *     (while stale, `since` is when the name stopped resolving); once
+ *     now - since >= stale_max it is removed.
+ * A stale entry whose name resolves again is updated (flag cleared, since =
+ * now).  Returns 0, -EINVAL when an input is not sorted, -ENOMEM.
  */
 int ig_members_plan(const struct ig_mset *cur, const struct ig_desired *want,
-		    __u32 now, struct ig_plan *plan);
+		    __u32 now, __u32 stale_max, struct ig_plan *plan);
 void ig_plan_free(struct ig_plan *plan);
 static inline size_t ig_plan_changes(const struct ig_plan *p)
 {
@@ -215,6 +261,11 @@ struct ig_mmaps {
 int ig_mmaps_open(const char *pin_dir, struct ig_mmaps *m);
 void ig_mmaps_close(struct ig_mmaps *m);
 
+/* The addresses of the pinned "routers" map (the router's own and its
+ * peers'), appended to out: what no name may resolve to.  0 or -errno after
+ * printing what to do. */
+int ig_routers_read(const char *pin_dir, struct ig_addrs *out);
+
 /* Read both member maps into out (sorted; host bits beyond the prefix length
  * cleared).  0 or -errno. */
 int ig_members_read(const struct ig_mmaps *m, struct ig_mset *out);
@@ -229,12 +280,18 @@ int ig_members_read(const struct ig_mmaps *m, struct ig_mset *out);
 int ig_members_apply(const struct ig_mmaps *m, const struct ig_plan *plan, char *err,
 		     size_t errlen);
 
-/* Managed neighbour entries for /32 members (see neigh.h): after a
+/*
+ * Managed neighbour entries for /32 members (see neigh.h): after a
  * successful apply, create them for the plan's added /32 entries whose route
  * leaves through v4_ifindex, and delete ours for removed /32 entries that
- * no remaining subnet member covers (m->nets is looked up for that).  Problems are
- * printed as warnings; returns how many there were. */
-size_t ig_members_neigh(const struct ig_plan *plan, const struct ig_mmaps *m, int v4_ifindex);
+ * no remaining subnet member covers (m->nets is looked up for that).  Each
+ * problem is printed as a warning naming the member and the cause; returns
+ * how many there were.  *n_failed (when not NULL) gets how many added
+ * members were left without a usable neighbour entry (encapsulation to
+ * them is dropped).
+ */
+size_t ig_members_neigh(const struct ig_plan *plan, const struct ig_mmaps *m, int v4_ifindex,
+			size_t *n_failed);
 
 /* ---- formatting ------------------------------------------------------- */
 

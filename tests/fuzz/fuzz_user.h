@@ -13,7 +13,9 @@
 #ifndef IG_FUZZ_USER_H
 #define IG_FUZZ_USER_H
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <netdb.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -103,9 +105,12 @@ static inline char *fz_strdup(const uint8_t *data, size_t size)
 
 /*
  * Deterministic and thread-safe: "hN.x" (0 <= N <= 255) -> 192.0.2.N, so a
- * seed can make a name collide with a literal; anything else by its hash:
- * one in 7 does not exist, one in 11 fails temporarily, one in 13 has no A
- * record, the rest 1 to 3 addresses in the documentation ranges.
+ * seed can make a name collide with a literal (or, h1.x, with the router
+ * address FZ_ROUTER); anything else by its hash: one in 7 does not exist,
+ * one in 11 fails temporarily (one in 3 of those as EAI_SYSTEM with a
+ * timeout), one in 13 has no A record, one in 17 answers with an address
+ * that can never be a member next to a good one, the rest 1 to 3 addresses
+ * in the documentation ranges.
  */
 static inline int fz_push(struct ig_addrs *out, __u8 a, __u8 b, __u8 c, __u8 d)
 {
@@ -138,10 +143,25 @@ static inline int fz_resolve(void *ctx, const char *name, struct ig_addrs *out)
 	h = ig_name_hash(name);
 	if (h % 7 == 0)
 		return EAI_NONAME;
-	if (h % 11 == 0)
-		return EAI_AGAIN;
+	if (h % 11 == 0) {
+		if (h % 3)
+			return EAI_AGAIN;
+		out->sys_err = ETIMEDOUT;
+		return EAI_SYSTEM;
+	}
 	if (h % 13 == 0)
 		return 0;
+	if (h % 17 == 0) {
+		static const __u8 bad[][4] = {
+			{ 127, 0, 0, 1 }, { 0, 0, 0, 0 }, { 224, 0, 0, 251 },
+			{ 255, 255, 255, 255 }, { 240, 1, 2, 3 }, { 192, 0, 2, 1 },
+		};
+		const __u8 *b = bad[(h >> 8) % (sizeof(bad) / sizeof(bad[0]))];
+
+		if (fz_push(out, b[0], b[1], b[2], b[3]))
+			return EAI_MEMORY;
+		return fz_push(out, 203, 0, 113, (__u8)(h >> 16));
+	}
 	count = 1 + (unsigned int)(h >> 8) % 3;
 	for (i = 0; i < count; i++) {
 		__u8 last = (__u8)(h >> (16 + 8 * i));
@@ -154,6 +174,8 @@ static inline int fz_resolve(void *ctx, const char *name, struct ig_addrs *out)
 }
 
 /* ---- invariants of the membership pipeline ------------------------------ */
+
+#define FZ_NOW 200000u               /* the plan's "now" */
 
 static inline __u32 fz_v4(const __u8 a[4])
 {
@@ -188,6 +210,12 @@ static inline void fz_check_item(const struct ig_msrc_item *it)
 		return;
 	}
 	FZ_CHECK(it->kind == IG_MSRC_NAME && it->name, "item kind %d", it->kind);
+	{
+		struct in_addr in;
+
+		/* getaddrinfo would answer a number itself (0x7f000001) */
+		FZ_CHECK(!inet_aton(it->name, &in), "a number taken as a name: %s", it->name);
+	}
 	len = strlen(it->name);
 	FZ_CHECK(len >= 1 && len <= IG_HOSTNAME_MAX, "name length %zu", len);
 	FZ_CHECK(it->name[len - 1] != '.', "trailing dot kept: %s", it->name);
@@ -219,14 +247,32 @@ static inline void fz_check_sorted(const struct ig_mset *s, const char *what)
 	}
 }
 
+/* The router's address as the harness's deny list: no name may resolve to it. */
+static __u8 fz_router[1][4] = { { 192, 0, 2, 1 } };
+static const struct ig_addrs fz_deny = { .a = fz_router, .n = 1, .cap = 1 };
+
 /* The desired set the resolution made of a source. */
 static inline void fz_check_desired(const struct ig_msrc *src, const struct ig_desired *want)
 {
 	size_t i, j;
 
 	fz_check_sorted(&want->set, "desired");
+	for (i = 0; i < want->n_rej; i++) {
+		FZ_CHECK(want->rej[i].name && want->rej[i].why, "refused entry %zu", i);
+		FZ_CHECK(ig_addr_rejected(want->rej[i].addr, &fz_deny), "refused for nothing");
+		FZ_CHECK(!i || strcmp(want->rej[i - 1].name, want->rej[i].name) < 0 ||
+			 (!strcmp(want->rej[i - 1].name, want->rej[i].name) &&
+			  memcmp(want->rej[i - 1].addr, want->rej[i].addr, 4) < 0),
+			 "refused entries out of order or twice");
+	}
 	for (i = 0; i < want->set.n; i++) {
 		const struct ig_member *v = &want->set.e[i].val;
+
+		if (v->flags & IG_MEMBER_F_NAME)
+			FZ_CHECK(!ig_addr_rejected(want->set.e[i].key.addr, &fz_deny),
+				 "a name admitted %u.%u.%u.%u", want->set.e[i].key.addr[0],
+				 want->set.e[i].key.addr[1], want->set.e[i].key.addr[2],
+				 want->set.e[i].key.addr[3]);
 
 		FZ_CHECK(v->since == 0, "desired entry with a time");
 		FZ_CHECK(!!(v->flags & IG_MEMBER_F_SUBNET) == (want->set.e[i].key.prefixlen < 32),
@@ -290,6 +336,11 @@ static inline int fz_make_current(const struct ig_desired *want, const uint8_t *
 		v.since = 500;
 		v.flags = fixed[i].prefixlen < 32 ? IG_MEMBER_F_SUBNET : 0;
 		if (i < want->n_unres) {              /* held by a name that failed */
+			sel = size ? data[(i * 7) % size] : 0;
+			if (sel % 3) {                  /* already stale: kept or expired */
+				v.flags |= IG_MEMBER_F_STALE;
+				v.since = sel % 3 == 1 ? FZ_NOW - 10 : FZ_NOW - IG_STALE_MAX_DEFAULT;
+			}
 			v.flags |= IG_MEMBER_F_NAME;
 			v.name_hash = want->unres[i].hash;
 			snprintf(v.name, sizeof(v.name), "%s", want->unres[i].name);
@@ -301,14 +352,24 @@ static inline int fz_make_current(const struct ig_desired *want, const uint8_t *
 	return 0;
 }
 
-static inline bool fz_unresolved_hash(const struct ig_desired *want, __u64 h)
+static inline const struct ig_unres *fz_unresolved(const struct ig_desired *want, __u64 h)
 {
 	size_t i;
 
 	for (i = 0; h && i < want->n_unres; i++)
 		if (want->unres[i].hash == h)
-			return true;
-	return false;
+			return &want->unres[i];
+	return NULL;
+}
+
+/* Would the plan keep this entry of a failed name (fail-static)? */
+static inline bool fz_held(const struct ig_desired *want, const struct ig_member *v)
+{
+	const struct ig_unres *u = fz_unresolved(want, v->name_hash);
+
+	if (!u || !ig_resolve_transient(u->code, u->sys_err))
+		return false;
+	return !(v->flags & IG_MEMBER_F_STALE) || FZ_NOW - v->since < IG_STALE_MAX_DEFAULT;
 }
 
 /* Every desired key in exactly one of add/update/keep, every current key in
@@ -340,17 +401,28 @@ static inline void fz_check_plan(const struct ig_mset *cur, const struct ig_desi
 
 		FZ_CHECK(in == 1, "current entry %zu in %d plan sets", i, in);
 		if (ig_mset_find(&p->remove, k))
-			FZ_CHECK(!ig_mset_find(&want->set, k) &&
-				 !fz_unresolved_hash(want, cur->e[i].val.name_hash),
+			FZ_CHECK(!ig_mset_find(&want->set, k) && !fz_held(want, &cur->e[i].val),
 				 "removing a wanted or fail-static entry");
-		if (!ig_mset_find(&want->set, k) && ig_mset_find(&p->keep, k))
-			kept++;
+		if (!ig_mset_find(&want->set, k)) {
+			const struct ig_mentry *up = ig_mset_find(&p->update, k);
+
+			FZ_CHECK(!!ig_mset_find(&p->remove, k) == !fz_held(want, &cur->e[i].val),
+				 "entry %zu of a failed name: wrongly kept or removed", i);
+			if (ig_mset_find(&p->keep, k))
+				kept++;
+			if (up) {                       /* marked stale now */
+				FZ_CHECK((up->val.flags & IG_MEMBER_F_STALE) &&
+					 !(cur->e[i].val.flags & IG_MEMBER_F_STALE) &&
+					 up->val.since == FZ_NOW, "stale mark of entry %zu", i);
+				kept++;
+			}
+		}
 	}
 	FZ_CHECK(p->add.n + p->update.n + p->keep.n - kept == want->set.n,
 		 "plan sizes: add %zu update %zu keep %zu (held %zu) vs desired %zu", p->add.n,
 		 p->update.n, p->keep.n, kept, want->set.n);
 	for (i = 0; i < p->add.n; i++)
-		FZ_CHECK(p->add.e[i].val.since == 4242, "added entry without the time");
+		FZ_CHECK(p->add.e[i].val.since == FZ_NOW, "added entry without the time");
 	(void)ig_plan_exceeds(p, cur->n, 20);
 }
 
@@ -369,11 +441,11 @@ static inline void fz_pipeline(const struct ig_msrc *src, const uint8_t *data, s
 	for (i = 0; i < src->n; i++)
 		fz_check_item(&src->items[i]);
 	FZ_CHECK(!ig_rcache_fill(&rc, src, fz_resolve, NULL, 2), "ig_rcache_fill: out of memory");
-	FZ_CHECK(!ig_members_resolve(src, ig_resolve_cached, &rc, &want),
+	FZ_CHECK(!ig_members_resolve_deny(src, ig_resolve_cached, &rc, &fz_deny, &want),
 		 "ig_members_resolve: out of memory");
 	fz_check_desired(src, &want);
 	FZ_CHECK(!fz_make_current(&want, data, size, &cur), "out of memory");
-	FZ_CHECK(!ig_members_plan(&cur, &want, 4242, &plan), "ig_members_plan failed");
+	FZ_CHECK(!ig_members_plan(&cur, &want, FZ_NOW, IG_STALE_MAX_DEFAULT, &plan), "ig_members_plan failed");
 	fz_check_plan(&cur, &want, &plan);
 	ig_plan_free(&plan);
 	ig_mset_free(&cur);

@@ -377,8 +377,9 @@ step "run 2: the VM ($VM_V4) is a member of neither site"
 out=$(attach_a 2>&1) || die "site A: re-attach failed: ${out:0:2000}"
 pass "site A back up"
 mf=$(members_file members.none)
-check_rc "site A: members sync (empty)" 0 iga members sync "$mf"
-check_rc "site B: members sync (empty)" 0 igb members sync "$mf"
+# an empty file that removes every member: refused without --force
+check_rc "site A: members sync (empty)" 0 iga members sync "$mf" --force
+check_rc "site B: members sync (empty)" 0 igb members sync "$mf" --force
 snap_ab
 A0=$SA B0=$SB
 ea=$(hits "$DA_LOG" echo_request) ta=$(hits "$DA_LOG" tcp_accept)

@@ -85,7 +85,7 @@ pass "isagate attach"
 vm_run() {
 	local name=$1 mf=$2 cap rc
 	shift 2
-	check_rc "members sync ($name)" 0 ig members sync "$mf"
+	check_rc "members sync ($name)" 0 ig members sync "$mf" ${VM_SYNC_ARGS:-}
 	CONSOLE=$LIB_TMP/console.$name.log
 	PCAP=$LIB_TMP/tap.$name.pcap
 	# nsenter itself, not the nsx function: $! must be tcpdump's pid.
@@ -187,6 +187,7 @@ s1=$STATUS_JSON
 e0=$(d_hits echo_request) a0=$(d_hits tcp_accept)
 # Wait out isatapd's three solicitations (4 s apart), then configure the
 # address by hand as a host pointing at the router without admission would.
+VM_SYNC_ARGS=--force   # the empty file removes the VM on purpose
 vm_run nonmember "$(members_file members.none)" igvm.wait=16 igvm.tmo=6 igvm.manual="$ISATAP_PREFIX"
 snap
 info "counters moved: $(counters_moved "$s1")"

@@ -5,12 +5,16 @@
  * datapath's `members`).  Map tests need root (CAP_BPF); without it they
  * are reported as skipped, not passed.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <netdb.h>
+#include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -18,6 +22,7 @@
 #include "harness.h"
 #include "common.h"
 #include "commands.h"
+#include "directory.h"
 #include "members.h"
 
 static int skipped;
@@ -322,6 +327,71 @@ static void test_resolve_system(void)
 	free(out.a);
 }
 
+/* Issue 15 (7): names the C library reads as numbers are refused. */
+static void test_parse_numeric_names(void)
+{
+	static const struct {
+		const char *name, *addr;
+	} cases[] = {
+		{ "0x7f000001", "127.0.0.1" }, { "0x0", "0.0.0.0" }, { "0xa.0x1", "10.0.0.1" },
+		{ "0xffffffff", "255.255.255.255" }, { "0X7F000001", "127.0.0.1" },
+		{ "0x7f000001.", "127.0.0.1" }, { "0xc0.0xa8.0x1", "192.168.0.1" },
+		{ "0xc0.0250.0x0.0x1", "192.168.0.1" },
+	};
+	/* all digits: refused as malformed addresses already */
+	static const char *const plain[] = { "017.1", "1.2.3", "10.1", "0x7f.1", "0300.0250.0.1" };
+	struct ig_dir_computer comp[] = {
+		{ .dn = "CN=PC1,DC=corp", .host = "0x7f000001" },
+		{ .dn = "CN=PC2,DC=corp", .host = "0xa.0x1" },
+		{ .dn = "CN=PC3,DC=corp", .host = "pc3.corp.example" },
+	};
+	struct ig_dir_result dr = { .c = comp, .n = 3 };
+	struct ig_msrc src = { 0 };
+	char text[128], want[256], err[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "192.0.2.1\n# ok so far\n  %s  \n", cases[i].name);
+		snprintf(want, sizeof(want), "m.txt:3: '%s': a number, not a host name: the "
+			 "resolver would take it as the IPv4 address %s; write addresses as a.b.c.d",
+			 cases[i].name, cases[i].addr);
+		err[0] = '\0';
+		CHECK(parse_str(text, &src, err, sizeof(err)) == -EINVAL && !strcmp(err, want),
+		      "'%s':\n     got  \"%s\"\n     want \"%s\"", cases[i].name, err, want);
+		ig_msrc_free(&src);
+		CHECK(ig_msrc_add_name(&src, cases[i].name, IG_MEMBER_F_DIRECTORY, 0, err,
+				       sizeof(err)) == -EINVAL && src.n == 0,
+		      "'%s' taken as a directory name", cases[i].name);
+		ig_msrc_free(&src);
+	}
+	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		snprintf(text, sizeof(text), "%s\n", plain[i]);
+		CHECK(parse_str(text, &src, err, sizeof(err)) == -EINVAL, "'%s' accepted", plain[i]);
+		ig_msrc_free(&src);
+	}
+	/* the directory: such a dNSHostName is skipped with a warning */
+	CHECK(ig_dir_to_source(&dr, &src) == 2 && src.n == 1 && src.items[0].kind == IG_MSRC_NAME,
+	      "numeric dNSHostNames skipped (n=%zu)", src.n);
+	ig_msrc_free(&src);
+	/* still names: a label that starts with digits, hex-looking words */
+	CHECK(parse_str("0xbeef-pc.corp.example\n1host.example\ndeadbeef.example\n", &src, err,
+			sizeof(err)) == 0 && src.n == 3, "real names refused: %s", err);
+	ig_msrc_free(&src);
+}
+
+static void test_resolve_transient(void)
+{
+	CHECK(ig_resolve_transient(EAI_AGAIN, 0), "EAI_AGAIN");
+	CHECK(ig_resolve_transient(EAI_FAIL, 0), "EAI_FAIL");
+	CHECK(ig_resolve_transient(EAI_MEMORY, 0), "EAI_MEMORY");
+	CHECK(ig_resolve_transient(EAI_SYSTEM, ETIMEDOUT), "EAI_SYSTEM ETIMEDOUT");
+	CHECK(ig_resolve_transient(EAI_SYSTEM, ECONNREFUSED), "EAI_SYSTEM ECONNREFUSED");
+	CHECK(!ig_resolve_transient(EAI_SYSTEM, ENOENT), "EAI_SYSTEM ENOENT");
+	CHECK(!ig_resolve_transient(EAI_NONAME, 0), "EAI_NONAME");
+	CHECK(!ig_resolve_transient(EAI_NODATA, 0), "EAI_NODATA");
+	CHECK(!ig_resolve_transient(EAI_ADDRFAMILY, 0), "EAI_ADDRFAMILY");
+}
+
 /* ---- plan ------------------------------------------------------------- */
 
 static void cur_add(struct ig_mset *cur, const char *a, __u32 plen, const char *name,
@@ -368,12 +438,17 @@ static void test_plan(void)
 	ret = desired_from("host1.example\ndup.example\n198.51.100.5\ndown.example\n"
 			   "203.0.113.0/24\n", &want);
 	CHECK(ret == 0, "desired");
-	ret = ig_members_plan(&cur, &want, 5000, &p);
+	ret = ig_members_plan(&cur, &want, 5000, IG_STALE_MAX_DEFAULT, &p);
 	CHECK(ret == 0, "plan %d", ret);
 
 	CHECK(p.add.n == 1 && has(&p.add, "203.0.113.0", 24) && p.add.e[0].val.since == 5000 &&
 	      p.add.e[0].val.flags == IG_MEMBER_F_SUBNET, "add");
-	CHECK(p.update.n == 2 && p.was.n == 2, "update %zu", p.update.n);
+	/* 2 changed values + the 2 entries of down.example marked stale */
+	CHECK(p.update.n == 4 && p.was.n == 4, "update %zu", p.update.n);
+	k = K("192.0.2.40", 32);
+	e = ig_mset_find(&p.update, &k);
+	CHECK(e && (e->val.flags & IG_MEMBER_F_STALE) && e->val.since == 5000,
+	      "fail-static entry marked stale since now");
 	k = K("192.0.2.30", 32);
 	e = ig_mset_find(&p.update, &k);
 	CHECK(e && !strcmp(e->val.name, "dup.example") && e->val.since == 1004,
@@ -384,14 +459,14 @@ static void test_plan(void)
 	      "literal replaces name");
 	CHECK(p.remove.n == 2 && has(&p.remove, "192.0.2.66", 32) &&
 	      has(&p.remove, "192.0.2.50", 32), "remove");
-	CHECK(p.keep.n == 3 && has(&p.keep, "192.0.2.10", 32) && has(&p.keep, "192.0.2.40", 32) &&
-	      has(&p.keep, "192.0.2.41", 32), "keep %zu", p.keep.n);
+	CHECK(p.keep.n == 1 && has(&p.keep, "192.0.2.10", 32) && has(&p.update, "192.0.2.40", 32) &&
+	      has(&p.update, "192.0.2.41", 32), "keep %zu", p.keep.n);
 	k = K("192.0.2.10", 32);
 	e = ig_mset_find(&p.keep, &k);
 	CHECK(e && e->val.since == 1000, "kept since");
 	CHECK(p.n_unres == 1 && !strcmp(p.unres[0].name, "down.example") && p.unres[0].kept == 2,
 	      "unresolved down.example keeps 2");
-	CHECK(ig_plan_changes(&p) == 5, "changes");
+	CHECK(ig_plan_changes(&p) == 7, "changes");
 	ig_plan_free(&p);
 
 	/* Unsorted input is refused rather than producing a wrong diff. */
@@ -400,7 +475,7 @@ static void test_plan(void)
 
 		cur_add(&bad, "192.0.2.9", 32, NULL, 1);
 		cur_add(&bad, "192.0.2.1", 32, NULL, 1);
-		CHECK(ig_members_plan(&bad, &want, 1, &p) == -EINVAL, "unsorted");
+		CHECK(ig_members_plan(&bad, &want, 1, IG_STALE_MAX_DEFAULT, &p) == -EINVAL, "unsorted");
 		ig_mset_free(&bad);
 	}
 	ig_desired_free(&want);
@@ -414,7 +489,7 @@ static void test_plan_empty_and_idempotent(void)
 	struct ig_plan p = { 0 };
 
 	CHECK(desired_from("192.0.2.10\n192.0.2.0/28\n", &want) == 0, "desired");
-	CHECK(ig_members_plan(&cur, &want, 7, &p) == 0 && p.add.n == 2 && p.remove.n == 0 &&
+	CHECK(ig_members_plan(&cur, &want, 7, IG_STALE_MAX_DEFAULT, &p) == 0 && p.add.n == 2 && p.remove.n == 0 &&
 	      p.keep.n == 0, "from empty");
 	/* the map after that plan, then the same file again: all kept */
 	ig_mset_free(&cur);
@@ -422,13 +497,178 @@ static void test_plan_empty_and_idempotent(void)
 	ig_mset_add(&cur, &p.add.e[1].key, &p.add.e[1].val);
 	ig_mset_sort(&cur);
 	ig_plan_free(&p);
-	CHECK(ig_members_plan(&cur, &want, 9, &p) == 0 && ig_plan_changes(&p) == 0 &&
+	CHECK(ig_members_plan(&cur, &want, 9, IG_STALE_MAX_DEFAULT, &p) == 0 && ig_plan_changes(&p) == 0 &&
 	      p.keep.n == 2 && p.keep.e[0].val.since == 7, "idempotent");
 	ig_plan_free(&p);
 	ig_desired_free(&want);
 
 	/* empty desired removes everything */
-	CHECK(ig_members_plan(&cur, &want, 9, &p) == 0 && p.remove.n == 2, "to empty");
+	CHECK(ig_members_plan(&cur, &want, 9, IG_STALE_MAX_DEFAULT, &p) == 0 && p.remove.n == 2, "to empty");
+	ig_plan_free(&p);
+	ig_mset_free(&cur);
+}
+
+static const struct fake_dns evil_zone[] = {
+	{ "evil.example", { "127.0.0.1", "192.0.2.1", "224.0.0.5", "192.0.2.50" }, 0 },
+	{ "bcast.example", { "255.255.255.255", "0.1.2.3", "240.0.0.1", "192.0.2.3" }, 0 },
+	{ NULL, { NULL }, 0 },
+};
+
+/* Issue 15 (7): every resolved address is checked. */
+static void test_resolve_rejects_addresses(void)
+{
+	struct ig_desired want = { 0 };
+	struct ig_msrc src = { 0 };
+	struct ig_mset cur = { 0 };
+	struct ig_plan p = { 0 };
+	struct ig_addrs deny = { 0 };
+	__u8 r[2][4] = { { 192, 0, 2, 1 }, { 192, 0, 2, 3 } };
+	char err[512];
+
+	deny.a = r;
+	deny.n = deny.cap = 2;
+	CHECK(parse_str("evil.example\nbcast.example\nevil.example\n192.0.2.60\n", &src, err,
+			sizeof(err)) == 0, "parse");
+	CHECK(ig_members_resolve_deny(&src, fake_resolve, (void *)evil_zone, &deny, &want) == 0,
+	      "resolve");
+	CHECK(want.set.n == 2 && has(&want.set, "192.0.2.50", 32) && has(&want.set, "192.0.2.60", 32),
+	      "only unicast, non-router addresses (n=%zu)", want.set.n);
+	CHECK(want.n_rej == 7, "7 refused (each once), got %zu", want.n_rej);
+	CHECK(want.n_rej == 7 && !strcmp(want.rej[0].name, "bcast.example") &&
+	      !memcmp(want.rej[0].addr, "\x00\x01\x02\x03", 4) && strstr(want.rej[0].why, "0.0.0.0/8"),
+	      "sorted by name and address");
+	/* without deny the router's addresses are still not multicast ... but taken */
+	ig_desired_free(&want);
+	CHECK(ig_members_resolve(&src, fake_resolve, (void *)evil_zone, &want) == 0 &&
+	      want.set.n == 4 && !has(&want.set, "127.0.0.1", 32), "no deny list: unicast only");
+	ig_desired_free(&want);
+
+	/* a name that now resolves only to refused addresses loses its old ones */
+	ig_msrc_free(&src);
+	CHECK(parse_str("bcast.example\n", &src, err, sizeof(err)) == 0, "parse");
+	cur_add(&cur, "192.0.2.77", 32, "bcast.example", 100);
+	CHECK(ig_members_resolve_deny(&src, fake_resolve, (void *)evil_zone, &deny, &want) == 0 &&
+	      ig_members_plan(&cur, &want, 200, IG_STALE_MAX_DEFAULT, &p) == 0, "plan");
+	CHECK(p.remove.n == 1 && p.add.n == 0 && p.keep.n == 0, "old address removed");
+	ig_plan_free(&p);
+	ig_desired_free(&want);
+	ig_mset_free(&cur);
+	ig_msrc_free(&src);
+}
+
+static const struct fake_dns stale_zone[] = {
+	{ "host1.example", { "192.0.2.10" }, 0 },
+	{ "down.example", { NULL }, EAI_AGAIN },
+	{ "fail.example", { NULL }, EAI_FAIL },
+	{ "gone.example", { NULL }, EAI_NONAME },
+	{ "nodata.example", { NULL }, 0 },           /* the name, no A record */
+	{ NULL, { NULL }, 0 },
+};
+
+static int plan_at(const struct ig_mset *cur, __u32 now, __u32 stale_max, struct ig_plan *p)
+{
+	struct ig_desired want = { 0 };
+	struct ig_msrc src = { 0 };
+	char err[512];
+	int ret;
+
+	ret = parse_str("host1.example\ndown.example\nfail.example\ngone.example\n"
+			"nodata.example\n", &src, err, sizeof(err));
+	if (!ret)
+		ret = ig_members_resolve(&src, fake_resolve, (void *)stale_zone, &want);
+	if (!ret)
+		ret = ig_members_plan(cur, &want, now, stale_max, p);
+	ig_desired_free(&want);
+	ig_msrc_free(&src);
+	return ret;
+}
+
+/* The map after a plan: keep + add + update. */
+static void plan_result(const struct ig_plan *p, struct ig_mset *out)
+{
+	const struct ig_mset *parts[3] = { &p->keep, &p->add, &p->update };
+	size_t k, i;
+
+	memset(out, 0, sizeof(*out));
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < parts[k]->n; i++)
+			ig_mset_add(out, &parts[k]->e[i].key, &parts[k]->e[i].val);
+	ig_mset_sort(out);
+}
+
+static const struct ig_unres *unres_of(const struct ig_plan *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_unres; i++)
+		if (!strcmp(p->unres[i].name, name))
+			return &p->unres[i];
+	return NULL;
+}
+
+/* Issue 15 (8): only temporary failures keep addresses, and only for
+ * stale_max seconds; the time is the caller's. */
+static void test_plan_stale(void)
+{
+	struct ig_mset cur = { 0 }, next = { 0 };
+	struct ig_plan p = { 0 };
+	const struct ig_mentry *e;
+	const struct ig_unres *u;
+	struct ig_v4_lpm_key k;
+
+	cur_add(&cur, "192.0.2.10", 32, "host1.example", 100);
+	cur_add(&cur, "192.0.2.40", 32, "down.example", 100);
+	cur_add(&cur, "192.0.2.41", 32, "fail.example", 100);
+	cur_add(&cur, "192.0.2.42", 32, "gone.example", 100);
+	cur_add(&cur, "192.0.2.43", 32, "nodata.example", 100);
+	ig_mset_sort(&cur);
+
+	CHECK(plan_at(&cur, 1000, 86400, &p) == 0, "plan");
+	CHECK(has(&p.remove, "192.0.2.42", 32) && has(&p.remove, "192.0.2.43", 32) &&
+	      p.remove.n == 2, "NXDOMAIN and no A record: removed at once (remove %zu)", p.remove.n);
+	u = unres_of(&p, "gone.example");
+	CHECK(u && u->removed == 1 && u->kept == 0, "gone.example: 1 removed");
+	k = K("192.0.2.40", 32);
+	e = ig_mset_find(&p.update, &k);
+	CHECK(e && (e->val.flags & IG_MEMBER_F_STALE) && e->val.since == 1000 &&
+	      e->val.name_hash == ig_name_hash("down.example"), "EAI_AGAIN: marked stale at 1000");
+	CHECK(has(&p.update, "192.0.2.41", 32), "EAI_FAIL: marked stale");
+	u = unres_of(&p, "down.example");
+	CHECK(u && u->kept == 1 && u->stale_since == 1000, "down.example kept, stale since 1000");
+	CHECK(has(&p.keep, "192.0.2.10", 32), "resolving name kept");
+
+	/* a day less a second later: kept, unchanged */
+	plan_result(&p, &next);
+	ig_plan_free(&p);
+	CHECK(plan_at(&next, 1000 + 86399, 86400, &p) == 0, "plan");
+	CHECK(ig_plan_changes(&p) == 0 && has(&p.keep, "192.0.2.40", 32), "still within stale-max");
+	u = unres_of(&p, "down.example");
+	CHECK(u && u->kept == 1 && u->stale_since == 1000, "stale since kept");
+	ig_plan_free(&p);
+	/* a clock set back does not make it older */
+	CHECK(plan_at(&next, 10, 86400, &p) == 0 && ig_plan_changes(&p) == 0, "clock back");
+	ig_plan_free(&p);
+	/* a day later: gone */
+	CHECK(plan_at(&next, 1000 + 86400, 86400, &p) == 0, "plan");
+	CHECK(p.remove.n == 2 && has(&p.remove, "192.0.2.40", 32) && has(&p.remove, "192.0.2.41", 32),
+	      "stale for stale-max: removed (%zu)", p.remove.n);
+	u = unres_of(&p, "down.example");
+	CHECK(u && u->expired == 1 && u->kept == 0, "down.example expired");
+	ig_plan_free(&p);
+	ig_mset_free(&next);
+
+	/* stale_max 0: no fail-static at all */
+	CHECK(plan_at(&cur, 1000, 0, &p) == 0 && p.remove.n == 4 && p.update.n == 0,
+	      "stale-max 0 removes every failing name (%zu)", p.remove.n);
+	ig_plan_free(&p);
+
+	/* a stale entry whose name resolves again: flag cleared, since = now */
+	ig_mset_free(&cur);
+	cur_add(&cur, "192.0.2.10", 32, "host1.example", 500);
+	cur.e[0].val.flags |= IG_MEMBER_F_STALE;
+	CHECK(plan_at(&cur, 3000, 86400, &p) == 0 && p.update.n == 1 &&
+	      p.update.e[0].val.flags == IG_MEMBER_F_NAME && p.update.e[0].val.since == 3000,
+	      "confirmed again");
 	ig_plan_free(&p);
 	ig_mset_free(&cur);
 }
@@ -514,7 +754,7 @@ static int sync_text(const struct ig_mmaps *m, const char *text, __u32 now, stru
 	if (!ret)
 		ret = ig_members_read(m, &cur);
 	if (!ret)
-		ret = ig_members_plan(&cur, &want, now, p);
+		ret = ig_members_plan(&cur, &want, now, IG_STALE_MAX_DEFAULT, p);
 	if (!ret)
 		ret = ig_members_apply(m, p, err, errlen);
 	ig_mset_free(&cur);
@@ -547,7 +787,8 @@ static void test_apply(void)
 	CHECK(n == 4, "entries %zu", n);
 	CHECK(!map_get(&m, "192.0.2.10", &v) && v.since == 1000 &&
 	      !strcmp(v.name, "host1.example"), "kept entry keeps since");
-	CHECK(!map_get(&m, "192.0.2.40", &v) && v.since == 1002, "fail-static kept");
+	CHECK(!map_get(&m, "192.0.2.40", &v) && v.since == 5000 && (v.flags & IG_MEMBER_F_STALE),
+	      "fail-static kept, stale since the sync");
 	CHECK(!map_get(&m, "192.0.2.11", &v) && v.since == 5000, "added since=now");
 	CHECK(map_get(&m, "192.0.2.66", &v) && errno == ENOENT, "removed");
 	/* the subnet entry went to the trie: a host inside it matches */
@@ -592,89 +833,387 @@ static void test_apply_adds_before_removes(void)
 	ig_mmaps_close(&m);
 }
 
+/* ---- the command, against maps pinned in a scratch directory ----------- */
+
+/* members, member_nets, member_gen, routers (192.0.2.1 this router,
+ * 192.0.2.3 a peer) and config (IPv4 side ifindex 1) pinned under dir. */
+struct pinned {
+	char dir[64];
+	char file[32];               /* a scratch membership file */
+	struct ig_mmaps m;
+	int routers, config;
+};
+
+static const char *const pin_names[] = {
+	IG_MAP_MEMBERS, IG_MAP_MEMBER_NETS, IG_MAP_MEMBER_GEN, IG_MAP_ROUTERS, IG_MAP_CONFIG,
+};
+
+static void pin_down(struct pinned *pn)
+{
+	char path[128];
+	size_t i;
+
+	for (i = 0; pn->dir[0] && i < sizeof(pin_names) / sizeof(pin_names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", pn->dir, pin_names[i]);
+		unlink(path);
+	}
+	if (pn->dir[0])
+		rmdir(pn->dir);
+	if (pn->file[0])
+		unlink(pn->file);
+	ig_mmaps_close(&pn->m);
+	if (pn->routers >= 0)
+		close(pn->routers);
+	if (pn->config >= 0)
+		close(pn->config);
+	memset(pn, 0, sizeof(*pn));
+	pn->routers = pn->config = -1;
+}
+
+/* 0, or a reason to skip (everything released). */
+static const char *pin_up(struct pinned *pn)
+{
+	struct ig_router r = { .flags = IG_ROUTER_F_SELF };
+	struct ig_config cfg = { .abi_version = ISAGATE_ABI_VERSION, .v4_ifindex = 1 };
+	struct ig_v4_key rk;
+	char path[128];
+	__u32 zero = 0;
+	int fds[5], tfd;
+	size_t i;
+
+	memset(pn, 0, sizeof(*pn));
+	pn->routers = pn->config = -1;
+	if (make_maps(64, &pn->m)) {
+		pn->m.hosts = pn->m.nets = pn->m.gen = -1;
+		return "cannot create BPF maps (not root?)";
+	}
+	pn->routers = bpf_map_create(BPF_MAP_TYPE_HASH, "t_routers", sizeof(rk), sizeof(r),
+				     16, NULL);
+	pn->config = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_config", sizeof(__u32), sizeof(cfg),
+				    1, NULL);
+	if (pn->routers < 0 || pn->config < 0) {
+		pin_down(pn);
+		return "cannot create BPF maps";
+	}
+	inet_pton(AF_INET, "192.0.2.1", rk.addr);
+	bpf_map_update_elem(pn->routers, &rk, &r, BPF_ANY);
+	r.flags = IG_ROUTER_F_PEER;
+	inet_pton(AF_INET, "192.0.2.3", rk.addr);
+	bpf_map_update_elem(pn->routers, &rk, &r, BPF_ANY);
+	bpf_map_update_elem(pn->config, &zero, &cfg, BPF_ANY);
+
+	snprintf(pn->dir, sizeof(pn->dir), "/sys/fs/bpf/ig-test-members-XXXXXX");
+	if (!mkdtemp(pn->dir)) {
+		pn->dir[0] = '\0';
+		pin_down(pn);
+		return "no writable bpffs at /sys/fs/bpf";
+	}
+	fds[0] = pn->m.hosts;
+	fds[1] = pn->m.nets;
+	fds[2] = pn->m.gen;
+	fds[3] = pn->routers;
+	fds[4] = pn->config;
+	for (i = 0; i < 5; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pn->dir, pin_names[i]);
+		if (bpf_obj_pin(fds[i], path)) {
+			pin_down(pn);
+			return "cannot pin under /sys/fs/bpf";
+		}
+	}
+	snprintf(pn->file, sizeof(pn->file), "/tmp/ig-members-XXXXXX");
+	tfd = mkstemp(pn->file);
+	if (tfd < 0) {
+		pn->file[0] = '\0';
+		pin_down(pn);
+		return "cannot create a temporary file";
+	}
+	close(tfd);
+	return NULL;
+}
+
+static void put_file(const struct pinned *pn, const char *text)
+{
+	FILE *f = fopen(pn->file, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* `members sync FILE --pin-dir DIR --no-neigh [extra...]` (NULL-terminated
+ * extras) with env (NULL: the system's). */
+static int run_sync(const struct pinned *pn, const struct ig_members_env *env, ...)
+{
+	char *argv[16] = { "members", "sync", (char *)pn->file, "--pin-dir", (char *)pn->dir };
+	int argc = 5;
+	va_list ap;
+	char *a;
+
+	va_start(ap, env);
+	while ((a = va_arg(ap, char *)) && argc < 15)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	return env ? cmd_members_env(argc, argv, env) : cmd_members(argc, argv);
+}
+
 /* The real command path: a malformed file leaves the pinned map exactly as
  * it was, and a good file then applies. */
 static void test_cmd_sync_malformed_unchanged(void)
 {
-	char dir[] = "/sys/fs/bpf/ig-test-members-XXXXXX", pin[128], pin2[128], pin3[128];
-	char file[] = "/tmp/ig-members-XXXXXX";
 	struct ig_mentry before[16], after[16];
-	struct ig_mmaps m;
+	struct pinned pn;
+	const char *why;
 	size_t nb, na;
-	int tfd = -1, rc;
-	FILE *f;
+	int rc;
 
-	if (make_maps(64, &m))
-		SKIP("cannot create BPF maps (not root?)");
-	if (!mkdtemp(dir)) {
-		ig_mmaps_close(&m);
-		SKIP("no writable bpffs at /sys/fs/bpf");
-	}
-	snprintf(pin, sizeof(pin), "%s/%s", dir, IG_MAP_MEMBERS);
-	snprintf(pin2, sizeof(pin2), "%s/%s", dir, IG_MAP_MEMBER_NETS);
-	snprintf(pin3, sizeof(pin3), "%s/%s", dir, IG_MAP_MEMBER_GEN);
-	if (bpf_obj_pin(m.hosts, pin) || bpf_obj_pin(m.nets, pin2) || bpf_obj_pin(m.gen, pin3)) {
-		unlink(pin);
-		unlink(pin2);
-		rmdir(dir);
-		ig_mmaps_close(&m);
-		SKIP("cannot pin under /sys/fs/bpf");
-	}
-	map_put(&m, "192.0.2.10", 32, "host1.example", 1000);
-	map_put(&m, "192.0.2.66", 32, NULL, 1001);
-	map_put(&m, "198.51.100.0", 24, NULL, 1002);
-	nb = snapshot(&m, before, 16);
+	why = pin_up(&pn);
+	if (why)
+		SKIP(why);
+	map_put(&pn.m, "192.0.2.10", 32, "host1.example", 1000);
+	map_put(&pn.m, "192.0.2.66", 32, NULL, 1001);
+	map_put(&pn.m, "198.51.100.0", 24, NULL, 1002);
+	nb = snapshot(&pn.m, before, 16);
 
-	tfd = mkstemp(file);
-	f = tfd >= 0 ? fdopen(tfd, "w") : NULL;
-	CHECK(f != NULL, "temp file");
-	if (!f)
-		goto cleanup;
-	fputs("192.0.2.10\n192.0.2.99\n192.0.2.10/24\n", f);   /* line 3 bad */
-	fclose(f);
-	{
-		char *argv[] = { "members", "sync", file, "--pin-dir", dir, "--no-neigh", NULL };
-
-		rc = cmd_members(6, argv);
-	}
+	put_file(&pn, "192.0.2.10\n192.0.2.99\n192.0.2.10/24\n");   /* line 3 bad */
+	rc = run_sync(&pn, NULL, "--no-neigh", NULL);
 	CHECK(rc == IG_EXIT_USAGE, "exit %d", rc);
-	na = snapshot(&m, after, 16);
+	na = snapshot(&pn.m, after, 16);
 	CHECK(na == nb && !memcmp(before, after, nb * sizeof(before[0])),
 	      "map changed by a malformed file");
 
-	f = fopen(file, "w");
-	fputs("192.0.2.10 # literal now\n192.0.2.99\n", f);
-	fclose(f);
-	{
-		char *argv[] = { "members", "sync", file, "--pin-dir", dir, "--no-neigh", NULL };
-
-		rc = cmd_members(6, argv);
-	}
+	/* removes 2 of 3 (more than a file's 50 %): --force */
+	put_file(&pn, "192.0.2.10 # literal now\n192.0.2.99\n");
+	rc = run_sync(&pn, NULL, "--no-neigh", "--force", NULL);
 	CHECK(rc == IG_EXIT_OK, "exit %d", rc);
-	na = snapshot(&m, after, 16);
+	na = snapshot(&pn.m, after, 16);
 	CHECK(na == 2 && after[0].key.prefixlen == 32 && after[0].val.since == 1000 &&
 	      after[0].val.name_hash == 0 && !memcmp(after[1].key.addr, "\xc0\x00\x02\x63", 4),
 	      "good file applied (%zu)", na);
-	{
-		char *argv[] = { "members", "sync", file, "--pin-dir", dir, "--no-neigh",
-				 "--bogus", NULL };
-
-		CHECK(cmd_members(7, argv) == IG_EXIT_USAGE, "unknown option");
-	}
+	CHECK(run_sync(&pn, NULL, "--no-neigh", "--bogus", NULL) == IG_EXIT_USAGE,
+	      "unknown option");
 	{
 		char nodir[160];
 		char *argv[] = { "members", "list", "--pin-dir", nodir, NULL };
 
-		snprintf(nodir, sizeof(nodir), "%s/none", dir);
+		snprintf(nodir, sizeof(nodir), "%s/none", pn.dir);
 		CHECK(cmd_members(4, argv) == IG_EXIT_NOT_ATTACHED, "not attached");
 	}
-cleanup:
-	unlink(file);
-	unlink(pin);
-	unlink(pin2);
-	unlink(pin3);
-	rmdir(dir);
-	ig_mmaps_close(&m);
+	pin_down(&pn);
+}
+
+/* Issue 15 (9): a truncated or empty file is refused, not applied. */
+static void test_cmd_file_mass_removal(void)
+{
+	struct ig_mentry before[16], after[16];
+	struct pinned pn;
+	const char *why;
+	size_t nb, na;
+	int rc;
+
+	why = pin_up(&pn);
+	if (why)
+		SKIP(why);
+	map_put(&pn.m, "192.0.2.10", 32, NULL, 1000);
+	map_put(&pn.m, "192.0.2.11", 32, NULL, 1000);
+	map_put(&pn.m, "192.0.2.12", 32, NULL, 1000);
+	map_put(&pn.m, "198.51.100.0", 24, NULL, 1000);
+	nb = snapshot(&pn.m, before, 16);
+
+	put_file(&pn, "");
+	rc = run_sync(&pn, NULL, "--no-neigh", NULL);
+	CHECK(rc == IG_EXIT_REFUSED, "empty file: exit %d, want 6", rc);
+	na = snapshot(&pn.m, after, 16);
+	CHECK(na == nb && !memcmp(before, after, nb * sizeof(before[0])),
+	      "an empty file changed the map (%zu entries left)", na);
+
+	put_file(&pn, "# members\n\n");
+	rc = run_sync(&pn, NULL, "--no-neigh", "--max-removal", "100", NULL);
+	CHECK(rc == IG_EXIT_REFUSED, "comments only, max-removal 100: exit %d, want 6", rc);
+
+	put_file(&pn, "192.0.2.10\n");                 /* truncated: 3 of 4 go */
+	rc = run_sync(&pn, NULL, "--no-neigh", NULL);
+	CHECK(rc == IG_EXIT_REFUSED, "75 %% removal: exit %d, want 6", rc);
+	na = snapshot(&pn.m, after, 16);
+	CHECK(na == nb && !memcmp(before, after, nb * sizeof(before[0])),
+	      "a refused sync changed the map");
+
+	put_file(&pn, "192.0.2.10\n192.0.2.11\n");     /* 2 of 4: 50 %, allowed */
+	rc = run_sync(&pn, NULL, "--no-neigh", NULL);
+	CHECK(rc == IG_EXIT_OK, "50 %% removal: exit %d", rc);
+	CHECK(snapshot(&pn.m, after, 16) == 2, "50 %% removal applied");
+
+	put_file(&pn, "192.0.2.10\n");                 /* 1 of 2 with --max-removal 40 */
+	CHECK(run_sync(&pn, NULL, "--no-neigh", "--max-removal", "40", NULL) == IG_EXIT_REFUSED,
+	      "--max-removal 40");
+
+	put_file(&pn, "");
+	rc = run_sync(&pn, NULL, "--no-neigh", "--force", NULL);
+	CHECK(rc == IG_EXIT_OK, "empty file with --force: exit %d", rc);
+	CHECK(snapshot(&pn.m, after, 16) == 0, "--force empties the map");
+	put_file(&pn, "");
+	CHECK(run_sync(&pn, NULL, "--no-neigh", NULL) == IG_EXIT_OK, "empty file, empty map");
+	pin_down(&pn);
+}
+
+/* A zone the test changes between syncs. */
+struct zone {
+	struct { const char *name; const char *addrs[8]; int code; int sys_err; } r[8];
+};
+
+static int zone_resolve(void *ctx, const char *name, struct ig_addrs *out)
+{
+	const struct zone *z = ctx;
+	size_t i, j;
+
+	for (i = 0; i < 8 && z->r[i].name; i++) {
+		if (strcmp(z->r[i].name, name))
+			continue;
+		if (z->r[i].code) {
+			out->sys_err = z->r[i].sys_err;
+			return z->r[i].code;
+		}
+		for (j = 0; j < 8 && z->r[i].addrs[j]; j++) {
+			if (out->n == out->cap) {
+				out->cap = out->cap ? out->cap * 2 : 8;
+				out->a = realloc(out->a, out->cap * sizeof(*out->a));
+			}
+			inet_pton(AF_INET, z->r[i].addrs[j], out->a[out->n++]);
+		}
+		return 0;
+	}
+	return EAI_NONAME;
+}
+
+/* Issue 15 (8) through the command: NXDOMAIN removes at once, a temporary
+ * failure keeps for --stale-max, with exit 3 while stale; times injected. */
+static void test_cmd_stale(void)
+{
+	struct zone z = { .r = {
+		{ "down.example", { "192.0.2.40" }, 0, 0 },
+		{ "gone.example", { "192.0.2.41" }, 0, 0 },
+	} };
+	struct ig_members_env env = { .resolve = zone_resolve, .ctx = &z, .now = 1000 };
+	struct ig_member v;
+	struct pinned pn;
+	const char *why;
+	char cfg[] = "/tmp/ig-members-ini-XXXXXX";
+	int rc, cfd;
+
+	why = pin_up(&pn);
+	if (why)
+		SKIP(why);
+	put_file(&pn, "192.0.2.99\ndown.example\ngone.example\n");
+	rc = run_sync(&pn, &env, "--no-neigh", NULL);
+	CHECK(rc == IG_EXIT_OK, "first sync: exit %d", rc);
+
+	z.r[0].code = EAI_AGAIN;                      /* DNS server down */
+	z.r[1].code = EAI_NONAME;                     /* record scavenged */
+	env.now = 2000;
+	rc = run_sync(&pn, &env, "--no-neigh", NULL);
+	CHECK(rc == IG_EXIT_PARTIAL, "names failing: exit %d, want 3", rc);
+	CHECK(map_get(&pn.m, "192.0.2.41", &v) && errno == ENOENT,
+	      "the address of a name that no longer exists is still a member");
+	CHECK(!map_get(&pn.m, "192.0.2.40", &v) && (v.flags & IG_MEMBER_F_STALE) &&
+	      v.since == 2000, "temporary failure: kept, stale since 2000");
+
+	env.now = 2000 + 86399;
+	rc = run_sync(&pn, &env, "--no-neigh", NULL);
+	CHECK(rc == IG_EXIT_PARTIAL && !map_get(&pn.m, "192.0.2.40", &v) && v.since == 2000,
+	      "stale for a day less a second: kept (exit %d)", rc);
+	env.now = 2000 + 86400;
+	rc = run_sync(&pn, &env, "--no-neigh", NULL);
+	CHECK(rc == IG_EXIT_PARTIAL, "stale for a day: exit %d, want 3", rc);
+	CHECK(map_get(&pn.m, "192.0.2.40", &v) && errno == ENOENT,
+	      "stale for --stale-max: still a member");
+	CHECK(!map_get(&pn.m, "192.0.2.99", &v), "the literal stays");
+
+	/* back, fails again: --stale-max 60, then [members] stale-max 10 */
+	z.r[0].code = 0;
+	env.now = 100000;
+	CHECK(run_sync(&pn, &env, "--no-neigh", NULL) == IG_EXIT_PARTIAL, "gone.example still fails");
+	z.r[0].code = EAI_SYSTEM;
+	z.r[0].sys_err = ETIMEDOUT;
+	env.now = 100010;
+	CHECK(run_sync(&pn, &env, "--no-neigh", "--stale-max", "60", NULL) == IG_EXIT_PARTIAL &&
+	      !map_get(&pn.m, "192.0.2.40", &v) && v.since == 100010, "timeout: kept");
+	env.now = 100069;
+	CHECK(run_sync(&pn, &env, "--no-neigh", "--stale-max=60", NULL) == IG_EXIT_PARTIAL &&
+	      !map_get(&pn.m, "192.0.2.40", &v), "59 s: kept");
+	cfd = mkstemp(cfg);
+	CHECK(cfd >= 0, "temp file");
+	if (cfd >= 0) {
+		CHECK(write(cfd, "[members]\nstale-max = 10\n", 25) == 25, "write");
+		close(cfd);
+		CHECK(run_sync(&pn, &env, "--no-neigh", "--config", cfg, NULL) == IG_EXIT_PARTIAL &&
+		      map_get(&pn.m, "192.0.2.40", &v) && errno == ENOENT,
+		      "[members] stale-max = 10: removed after 59 s");
+		unlink(cfg);
+	}
+	CHECK(run_sync(&pn, &env, "--stale-max", "-1", NULL) == IG_EXIT_USAGE, "--stale-max -1");
+	CHECK(run_sync(&pn, &env, "--stale-max", "1d", NULL) == IG_EXIT_USAGE, "--stale-max 1d");
+	pin_down(&pn);
+}
+
+/* Issue 15 (7) through the command: what a name resolves to is checked
+ * against the pinned routers map and the unicast rules. */
+static void test_cmd_resolved_rejected(void)
+{
+	struct zone z = { .r = {
+		{ "evil.example", { "127.0.0.1", "192.0.2.1", "192.0.2.3", "224.0.0.5",
+				    "255.255.255.255", "0.0.0.0", "240.0.0.9", "192.0.2.50" }, 0, 0 },
+	} };
+	struct ig_members_env env = { .resolve = zone_resolve, .ctx = &z, .now = 1000 };
+	struct ig_mentry after[16];
+	struct pinned pn;
+	const char *why;
+	int rc;
+
+	why = pin_up(&pn);
+	if (why)
+		SKIP(why);
+	put_file(&pn, "evil.example\n");
+	rc = run_sync(&pn, &env, "--no-neigh", NULL);
+	CHECK(rc == IG_EXIT_PARTIAL, "exit %d, want 3 (addresses refused)", rc);
+	CHECK(snapshot(&pn.m, after, 16) == 1 && !memcmp(after[0].key.addr, "\xc0\x00\x02\x32", 4),
+	      "only 192.0.2.50 admitted");
+	put_file(&pn, "0x7f000001\n");
+	CHECK(run_sync(&pn, &env, "--no-neigh", NULL) == IG_EXIT_USAGE &&
+	      snapshot(&pn.m, after, 16) == 1, "a numeric name: exit 2, nothing changed");
+	pin_down(&pn);
+}
+
+/* Issue 15 (12): a new member without a managed neighbour entry is a
+ * warning, exit 3.  In a private network namespace with no route at all
+ * (its loopback is down): no member can get one. */
+static void test_cmd_neigh_warning(void)
+{
+	struct pinned pn;
+	const char *why;
+	int status = 0;
+	pid_t pid;
+
+	why = pin_up(&pn);
+	if (why)
+		SKIP(why);
+	put_file(&pn, "192.0.2.10\n198.51.100.0/24\n");
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNET))
+			_exit(77);
+		_exit(run_sync(&pn, NULL, NULL));
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status), "child");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+		pin_down(&pn);
+		SKIP("cannot unshare the network namespace");
+	}
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == IG_EXIT_PARTIAL,
+	      "member without a route: exit %d, want 3", WEXITSTATUS(status));
+	CHECK(snapshot(&pn.m, (struct ig_mentry[4]){ 0 }, 4) == 2, "members applied all the same");
+	pin_down(&pn);
 }
 
 int main(void)
@@ -686,11 +1225,19 @@ int main(void)
 	RUN(test_name_hash);
 	RUN(test_resolve);
 	RUN(test_resolve_system);
+	RUN(test_parse_numeric_names);
+	RUN(test_resolve_rejects_addresses);
+	RUN(test_resolve_transient);
+	RUN(test_plan_stale);
 	RUN(test_plan);
 	RUN(test_plan_empty_and_idempotent);
 	RUN(test_apply);
 	RUN(test_apply_adds_before_removes);
 	RUN(test_cmd_sync_malformed_unchanged);
+	RUN(test_cmd_file_mass_removal);
+	RUN(test_cmd_stale);
+	RUN(test_cmd_resolved_rejected);
+	RUN(test_cmd_neigh_warning);
 	if (skipped)
 		printf("# %d test(s) skipped (see above)\n", skipped);
 	return h_summary();
