@@ -86,7 +86,10 @@
 	X(ICMP4_RELAYED,      "icmp4_relayed",      "ICMPv4 error about a tunnelled packet relayed as ICMPv6 to its inner source") \
 	X(ICMP4_RELAY_KERNEL, "icmp4_relay_kernel", "ICMPv4 error relayed as ICMPv6, IPv6 neighbour unresolved or egress not in the redirect map: handed to the kernel") \
 	X(ICMP4_RELAY_RATE_LIMITED, "icmp4_relay_rate_limited", "ICMPv4 error about a tunnelled packet not relayed: ICMPv6 rate limit of its inner source") \
-	X(ICMP4_NOT_RELAYED,  "icmp4_not_relayed",  "ICMPv4 error about a tunnelled packet not relayable (checksum, quote too short, about an ICMPv6 error, unroutable inner source, no route): passed to the kernel")
+	X(ICMP4_NOT_RELAYED,  "icmp4_not_relayed",  "ICMPv4 error about a tunnelled packet not relayable (checksum, quote too short, about an ICMPv6 error, unroutable inner source, no route): passed to the kernel") \
+	/* interfaces and sources the router must never take ISATAP from (issue 15) */ \
+	X(DROP_NOT_V4_SIDE,   "drop_not_v4_side",   "protocol 41 to a router address arriving on an interface that is not the IPv4 side (config v4_ifindex)") \
+	X(DROP_SRC_ROUTER,    "drop_src_router",    "outer IPv4 source is one of the router's own addresses (spoofed; peers are exempt)")
 
 enum ig_reason {
 #define IG_X_ENUM(name, key, text) IG_##name,
@@ -94,6 +97,9 @@ enum ig_reason {
 #undef IG_X_ENUM
 	IG_REASON_MAX
 };
+
+/* IG_FLOW_REASON_MASK and IG_EVENT_REASON_MASK are 64-bit masks of reasons. */
+_Static_assert(IG_REASON_MAX <= 64, "more than 64 reasons: widen the reason masks");
 
 /* stats map value, per CPU, indexed by enum ig_reason */
 struct ig_counter {
@@ -338,7 +344,8 @@ struct ig_flow {
 	 (1ull << IG_DROP_SCOPE) | (1ull << IG_DROP_ENC_NOT_MEMBER) |          \
 	 (1ull << IG_DROP_ENC_LOOP) | (1ull << IG_RD_BAD_RS) |                 \
 	 (1ull << IG_RD_BAD_NS) | (1ull << IG_DROP_POLICY) |                   \
-	 (1ull << IG_DROP_POLICY_STATE))
+	 (1ull << IG_DROP_POLICY_STATE) | (1ull << IG_DROP_NOT_V4_SIDE) |      \
+	 (1ull << IG_DROP_SRC_ROUTER))
 
 #define IG_EV_F_OUTER4   (1u << 0)  /* arrived as IPv4 protocol 41: outer_* valid */
 #define IG_EV_F_INNER    (1u << 1)  /* the (inner) IPv6 header was parsed: inner_* valid */

@@ -710,6 +710,56 @@ static void cfg_ttl_32(const struct tcase *t)
 	cfg_patch(0, 32);
 }
 
+/* One-armed: both sides the one interface. */
+static void cfg_onearm(int ifindex)
+{
+	struct ig_config c = base_cfg;
+
+	c.v4_ifindex = c.v6_ifindex = (__u32)ifindex;
+	CHECK(put_config(&c) == 0, "config update: %s", strerror(errno));
+}
+
+static void cfg_onearm4(const struct tcase *t)
+{
+	(void)t;
+	cfg_onearm(ifindex4);
+}
+
+static void cfg_onearm6(const struct tcase *t)
+{
+	(void)t;
+	cfg_onearm(ifindex6);
+}
+
+/* A member subnet holding the router's own addresses (and the peer's). */
+static void self_net_add(const struct tcase *t)
+{
+	(void)t;
+	CHECK(member_update("192.0.2.0", 24, 1) == 0, "add member 192.0.2.0/24: %s",
+	      strerror(errno));
+}
+
+static void self_net_del(const struct tcase *t)
+{
+	(void)t;
+	CHECK(member_update("192.0.2.0", 24, 0) == 0, "delete member 192.0.2.0/24: %s",
+	      strerror(errno));
+}
+
+static void cfg_restore(const struct tcase *t);
+
+static void self_net_add_hash(const struct tcase *t)
+{
+	self_net_add(t);
+	cfg_self_hash(t);
+}
+
+static void self_net_del_restore(const struct tcase *t)
+{
+	self_net_del(t);
+	cfg_restore(t);
+}
+
 static void cfg_restore(const struct tcase *t)
 {
 	(void)t;
@@ -950,6 +1000,12 @@ static void prime_rs_from_h(const struct tcase *t)
 #define VLAN_IN(smac_, ip4_, ip6_, l4_, ...)                                   \
 	{ .kind = PKT_ISATAP, .dmac = MAC_DEV4, .smac = (smac_), .ip4 = ip4_,  \
 	  .ip6 = ip6_, .l4 = l4_, __VA_ARGS__ }
+/* The IPv4 side is the VLAN interface igt4v110 (Q1's), or igt4v1020 (Q2's):
+ * config v4_ifindex is the logical interface, as attach --ipv4-dev
+ * igt4.110 writes it.  Undone by cfg_restore. */
+static void cfg_v4_q1(const struct tcase *t);
+static void cfg_v4_q2(const struct tcase *t);
+
 /* ---- ICMPv4 errors about tunnelled packets (bpf/icmp4.h) ---------------- */
 
 /* An IPv4 router on the way to the member (192.0.2.254) reports on a packet
@@ -1670,6 +1726,64 @@ static const struct tcase cases[] = {
 	  NATIVE_IN(IP6(D100, P_H, 64), TCP), XDP_DROP, IG_DROP_FWD_DISABLED,
 	  OUT_ANY, { 0 }, fwd4_off, fwd4_on },
 
+	/* ---- the ISATAP link is the IPv4 side only (config v4_ifindex; issue 15) ---- */
+	{ "side: protocol 41 from member H on the IPv6-side device -> drop_not_v4_side", DEV_V6,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP), XDP_DROP, IG_DROP_NOT_V4_SIDE },
+	{ "side: protocol 41 from the peer router on the IPv6-side device -> drop_not_v4_side",
+	  DEV_V6, ISATAP_IN(IP4(PEER, R1), IP6("2001:db8:abc::5", D100, 64), TCP),
+	  XDP_DROP, IG_DROP_NOT_V4_SIDE },
+	{ "side: RS from H on the IPv6-side device -> no RA, drop_not_v4_side", DEV_V6,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS()), XDP_DROP, IG_DROP_NOT_V4_SIDE },
+	{ "side: NS from H on the IPv6-side device -> no NA, drop_not_v4_side", DEV_V6,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_NS(LL_R1)),
+	  XDP_DROP, IG_DROP_NOT_V4_SIDE },
+	{ "side: hop limit 1 from H on the IPv6-side device -> no time exceeded, drop_not_v4_side",
+	  DEV_V6, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 1), ECHO), XDP_DROP, IG_DROP_NOT_V4_SIDE },
+	{ "side: protocol 41 to a non-router address on the IPv6 side -> passed untouched", DEV_V6,
+	  ISATAP_IN(IP4(H, "192.0.2.99"), IP6(P_H, D100, 64), TCP),
+	  XDP_PASS, IG_PASS_NOT_ISATAP4, OUT_SAME },
+	{ "side: ICMPv4 error about a tunnelled packet on the IPv6 side -> not relayed, passed",
+	  DEV_V6, ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), ECHO, 0),
+	  XDP_PASS, IG_PASS_NOT_ISATAP4, OUT_SAME },
+	{ "side: one-armed (both sides igt4): RS -> RA", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP, ND_REPLY(H, R1, LL_R1, LL_H, RA_DEFAULT),
+	  cfg_onearm4, cfg_restore },
+	{ "side: one-armed (both sides igt4): H -> D::100 decapsulated", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_H, D100, 63), TCP),
+	  cfg_onearm4, cfg_restore },
+	{ "side: one-armed (both sides igt4): D::100 -> H arriving on igt4 encapsulated", DEV_V4,
+	  NATIVE_IN(IP6(D100, P_H, 64), TCP),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP, ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63), TCP),
+	  cfg_onearm4, cfg_restore },
+	{ "side: one-armed on igt6 (the config decides, not the device): decapsulated there",
+	  DEV_V6, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_H, D100, 63), TCP),
+	  cfg_onearm6, cfg_restore },
+	{ "side: one-armed on igt6: protocol 41 on igt4 -> drop_not_v4_side", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP), XDP_DROP, IG_DROP_NOT_V4_SIDE,
+	  OUT_ANY, { 0 }, cfg_onearm6, cfg_restore },
+
+	/* ---- the outer source is never one of the router's own addresses (issue 15) ---- */
+	{ "src: outer R1 admitted by member subnet 192.0.2.0/24, inner P::5efe:c000:201 -> drop_src_router",
+	  DEV_V4, ISATAP_IN(IP4(R1, R1), IP6(P_R1, D100, 64), TCP), XDP_DROP, IG_DROP_SRC_ROUTER,
+	  OUT_ANY, { 0 }, self_net_add, self_net_del },
+	{ "src: RS from R2 (inside 192.0.2.0/24) to R1 -> no RA, drop_src_router", DEV_V4,
+	  ISATAP_IN(IP4(R2, R1), IP6(LL_R2, LL_R1, 255), L4_RS()), XDP_DROP, IG_DROP_SRC_ROUTER,
+	  OUT_ANY, { 0 }, self_net_add, self_net_del },
+	{ "src: own addresses from the routers map: outer R2 (in 192.0.2.0/24) -> drop_src_router",
+	  DEV_V4, ISATAP_IN(IP4(R2, R2), IP6(P_R2, D100, 64), TCP), XDP_DROP, IG_DROP_SRC_ROUTER,
+	  OUT_ANY, { 0 }, self_net_add_hash, self_net_del_restore },
+	{ "src: the peer 192.0.2.3 inside the member subnet stays a peer: decapsulated", DEV_V4,
+	  ISATAP_IN(IP4(PEER, R1), IP6("2001:db8:abc::5", D100, 64), TCP),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6("2001:db8:abc::5", D100, 63), TCP),
+	  self_net_add, self_net_del },
+	{ "src: H inside the member subnet: decapsulated", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_H, D100, 63), TCP),
+	  self_net_add, self_net_del },
+
 	/* ---- IPv6 side: not ISATAP ---- */
 	{ "IPv6 to the router's own address (not P) -> pass_not_isatap6, untouched", DEV_V6,
 	  NATIVE_IN(IP6(D100, R6, 64), ECHO), XDP_PASS, IG_PASS_NOT_ISATAP6, OUT_SAME },
@@ -1793,7 +1907,8 @@ static const struct tcase cases[] = {
 	{ "vlan: 802.1Q 110 ISATAP from Q1 -> tag popped, decapsulated, untagged to D", DEV_V4,
 	  ISATAP_IN(IP4(Q1, R1), IP6(P_Q1, D100, 64), TCP,
 		    .tags = TAG1(TPID_Q, TCI(5, 0, 110))),
-	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_Q1, D100, 63), TCP) },
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_Q1, D100, 63), TCP),
+	  cfg_v4_q1, cfg_restore },
 	{ "vlan: D -> Q1 (member behind igt4.110) -> encapsulated, 802.1Q 110 pushed", DEV_V6,
 	  NATIVE_IN(IP6(D100, P_Q1, 64), TCP), XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
 	  { .kind = PKT_ISATAP, .dmac = MAC_Q1, .smac = MAC_DEV4,
@@ -1802,7 +1917,8 @@ static const struct tcase cases[] = {
 	{ "vlan: QinQ 802.1ad 10 + 802.1Q 20 ISATAP from Q2 -> both tags popped, decapsulated",
 	  DEV_V4, ISATAP_IN(IP4(Q2, R1), IP6(P_Q2, D100, 64), ECHO,
 			    .tags = TAG2(TPID_AD, TCI(3, 1, 10), TPID_Q, TCI(2, 0, 20))),
-	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_Q2, D100, 63), ECHO) },
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_Q2, D100, 63), ECHO),
+	  cfg_v4_q2, cfg_restore },
 	{ "vlan: D -> Q2 (member behind QinQ igt4.10.20) -> encapsulated, 88a8/10 + 8100/20 pushed",
 	  DEV_V6, NATIVE_IN(IP6(D100, P_Q2, 64), ECHO), XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
 	  { .kind = PKT_ISATAP, .dmac = MAC_Q2, .smac = MAC_DEV4,
@@ -1824,7 +1940,7 @@ static const struct tcase cases[] = {
 	  { .kind = PKT_ISATAP, .dmac = MAC_Q1, .smac = MAC_DEV4,
 	    .tags = TAG1(TPID_Q, TCI(6, 1, 110)),
 	    .ip4 = { .src = R1, .dst = Q1, .ttl = 64 },
-	    .ip6 = IP6(LL_R1, LL_Q1, 255), .l4 = RA_DEFAULT } },
+	    .ip6 = IP6(LL_R1, LL_Q1, 255), .l4 = RA_DEFAULT }, cfg_v4_q1, cfg_restore },
 	{ "vlan: RS from Q2 on QinQ -> RA back with both tags", DEV_V4,
 	  VLAN_IN(MAC_Q2, IP4(Q2, R1), IP6("fe80::5efe:cb00:718a", ALL_ROUTERS, 255), L4_RS(),
 		  .tags = TAG2(TPID_AD, TCI(0, 0, 10), TPID_Q, TCI(7, 0, 20))),
@@ -1832,7 +1948,8 @@ static const struct tcase cases[] = {
 	  { .kind = PKT_ISATAP, .dmac = MAC_Q2, .smac = MAC_DEV4,
 	    .tags = TAG2(TPID_AD, TCI(0, 0, 10), TPID_Q, TCI(7, 0, 20)),
 	    .ip4 = { .src = R1, .dst = Q2, .ttl = 64 },
-	    .ip6 = IP6(LL_R1, "fe80::5efe:cb00:718a", 255), .l4 = RA_DEFAULT } },
+	    .ip6 = IP6(LL_R1, "fe80::5efe:cb00:718a", 255), .l4 = RA_DEFAULT },
+	  cfg_v4_q2, cfg_restore },
 	{ "vlan: hop limit 1 from Q1 on 110 -> time exceeded tunnelled back on 110", DEV_V4,
 	  VLAN_IN(MAC_Q1, IP4(Q1, R1), IP6(P_Q1, D100, 1), TCP,
 		    .tags = TAG1(TPID_Q, TCI(4, 0, 110))),
@@ -1840,13 +1957,15 @@ static const struct tcase cases[] = {
 	  { .kind = PKT_ISATAP, .dmac = MAC_Q1, .smac = MAC_DEV4,
 	    .tags = TAG1(TPID_Q, TCI(4, 0, 110)),
 	    .ip4 = { .src = R1, .dst = Q1, .ttl = 64 },
-	    .ip6 = IP6(P_R1, P_Q1, 64), .l4 = TIME_EXCEEDED(IP6(P_Q1, D100, 1), TCP) } },
+	    .ip6 = IP6(P_R1, P_Q1, 64), .l4 = TIME_EXCEEDED(IP6(P_Q1, D100, 1), TCP) },
+	  cfg_v4_q1, cfg_restore },
 	{ "vlan: Q1 on 110 -> D_NN (neighbour unresolved) -> decapsulated, to the kernel on 110",
 	  DEV_V4, ISATAP_IN(IP4(Q1, R1), IP6(P_Q1, D_NN, 64), TCP,
 			    .tags = TAG1(TPID_Q, TCI(5, 0, 110))),
 	  XDP_PASS, IG_KERNEL_DECAP_NEIGH, OUT_EXACT,
 	  { .kind = PKT_IPV6, .dmac = MAC_DEV4, .smac = MAC_H,
-	    .tags = TAG1(TPID_Q, TCI(5, 0, 110)), .ip6 = IP6(P_Q1, D_NN, 63), .l4 = TCP } },
+	    .tags = TAG1(TPID_Q, TCI(5, 0, 110)), .ip6 = IP6(P_Q1, D_NN, 63), .l4 = TCP },
+	  cfg_v4_q1, cfg_restore },
 	{ "vlan: TCP to R1 on 110 (PCP 7) -> not ISATAP, passed with its tag as it came",
 	  DEV_V4, ISATAP_IN(IP4(Q1, R1, .proto = 6), IP6(P_Q1, D100, 64), TCP,
 			    .tags = TAG1(TPID_Q, TCI(7, 1, 110))),
@@ -1857,7 +1976,22 @@ static const struct tcase cases[] = {
 	  XDP_PASS, IG_PASS_NOT_IP, OUT_SAME },
 	{ "vlan: non-member N on 110 -> dropped, not admitted", DEV_V4,
 	  ISATAP_IN(IP4(N, R1), IP6(P_N, D100, 64), TCP, .tags = TAG1(TPID_Q, TCI(0, 0, 110))),
-	  XDP_DROP, IG_DROP_NOT_MEMBER },
+	  XDP_DROP, IG_DROP_NOT_MEMBER, OUT_ANY, { 0 }, cfg_v4_q1, cfg_restore },
+	{ "vlan: IPv4 side VLAN 110: untagged protocol 41 from H on the trunk -> drop_not_v4_side",
+	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP), XDP_DROP, IG_DROP_NOT_V4_SIDE,
+	  OUT_ANY, { 0 }, cfg_v4_q1, cfg_restore },
+	{ "vlan: IPv4 side VLAN 110: RS from Q2 on QinQ 10/20 (another VLAN) -> drop_not_v4_side",
+	  DEV_V4, VLAN_IN(MAC_Q2, IP4(Q2, R1), IP6("fe80::5efe:cb00:718a", ALL_ROUTERS, 255),
+			  L4_RS(), .tags = TAG2(TPID_AD, TCI(0, 0, 10), TPID_Q, TCI(7, 0, 20))),
+	  XDP_DROP, IG_DROP_NOT_V4_SIDE, OUT_ANY, { 0 }, cfg_v4_q1, cfg_restore },
+	{ "vlan: IPv4 side VLAN 110: priority-tagged RS from H on the trunk -> drop_not_v4_side",
+	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(LL_H, ALL_ROUTERS, 255), L4_RS(),
+			    .tags = TAG1(TPID_Q, TCI(4, 0, 0))),
+	  XDP_DROP, IG_DROP_NOT_V4_SIDE, OUT_ANY, { 0 }, cfg_v4_q1, cfg_restore },
+	{ "vlan: protocol 41 tagged 210 (the IPv6 side's VLAN) on igt6 -> drop_not_v4_side",
+	  DEV_V6, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP,
+			    .tags = TAG1(TPID_Q, TCI(0, 0, 210))),
+	  XDP_DROP, IG_DROP_NOT_V4_SIDE },
 	{ "vlan: unknown VID 300 -> pass_vlan, untouched", DEV_V4,
 	  ISATAP_IN(IP4(Q1, R1), IP6(P_Q1, D100, 64), TCP, .tags = TAG1(TPID_Q, TCI(5, 0, 300))),
 	  XDP_PASS, IG_PASS_VLAN, OUT_SAME },
@@ -2050,6 +2184,28 @@ static int put_vlan(int lower, int logical, int ntags, __u16 p1, __u16 v1, __u16
 }
 
 /* The logical interfaces of the rows at the end of the table (see VDEV4Q). */
+static int ifindex4q, ifindex4qq;
+
+static void cfg_v4_side(int ifindex)
+{
+	struct ig_config c = base_cfg;
+
+	c.v4_ifindex = (__u32)ifindex;
+	CHECK(put_config(&c) == 0, "config update: %s", strerror(errno));
+}
+
+static void cfg_v4_q1(const struct tcase *t)
+{
+	(void)t;
+	cfg_v4_side(ifindex4q);
+}
+
+static void cfg_v4_q2(const struct tcase *t)
+{
+	(void)t;
+	cfg_v4_side(ifindex4qq);
+}
+
 static int vlan_setup(void)
 {
 	static const char *const cmds[] = {
@@ -2086,6 +2242,8 @@ static int vlan_setup(void)
 		fprintf(stderr, "test_datapath: VLAN stand-in devices missing\n");
 		return -1;
 	}
+	ifindex4q = i4q;
+	ifindex4qq = i4qq;
 	err = err ?: put_vlan(ifindex4, i4q, 1, TPID_Q, 110, 0, 0);
 	err = err ?: put_vlan(ifindex4, i4qq, 2, TPID_AD, 10, TPID_Q, 20);
 	err = err ?: put_vlan(ifindex6, i6q, 1, TPID_Q, 210, 0, 0);
