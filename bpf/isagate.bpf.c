@@ -250,6 +250,9 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifin
 		return mk(XDP_PASS, IG_PASS_NOT_ISATAP6);
 	if (!ipv6_is_isatap(&ip6->daddr) || !isatap_prefix_ok(cfg, &ip6->daddr))
 		return mk(XDP_PASS, IG_PASS_NOT_ISATAP6);
+	rc = encap_check_src(&ip6->saddr, cfg);
+	if (rc)
+		return mk(XDP_DROP, rc);
 	v4 = ipv6_isatap_v4(&ip6->daddr);
 	if (router_known(cfg, v4))
 		return mk(XDP_DROP, IG_DROP_ENC_LOOP);

@@ -89,7 +89,10 @@
 	X(ICMP4_NOT_RELAYED,  "icmp4_not_relayed",  "ICMPv4 error about a tunnelled packet not relayable (checksum, quote too short, about an ICMPv6 error, unroutable inner source, no route): passed to the kernel") \
 	/* interfaces and sources the router must never take ISATAP from (issue 15) */ \
 	X(DROP_NOT_V4_SIDE,   "drop_not_v4_side",   "protocol 41 to a router address arriving on an interface that is not the IPv4 side (config v4_ifindex)") \
-	X(DROP_SRC_ROUTER,    "drop_src_router",    "outer IPv4 source is one of the router's own addresses (spoofed; peers are exempt)")
+	X(DROP_SRC_ROUTER,    "drop_src_router",    "outer IPv4 source is one of the router's own addresses (spoofed; peers are exempt)") \
+	X(DROP_ENC_BAD_SRC,   "drop_enc_bad_src",   "IPv6-side source multicast, unspecified, loopback, ::/96 or ::ffff:0:0/96: not tunnelled (RFC 4213 3.6)") \
+	X(DROP_ENC_SCOPE,     "drop_enc_scope",     "IPv6-side link-local source: not tunnelled off its link (RFC 4291 2.5.6)") \
+	X(DROP_ENC_SPOOF,     "drop_enc_spoof",     "IPv6-side source under one of our ISATAP prefixes (posing as a member or the router): not tunnelled (RFC 6324)")
 
 enum ig_reason {
 #define IG_X_ENUM(name, key, text) IG_##name,
@@ -345,7 +348,8 @@ struct ig_flow {
 	 (1ull << IG_DROP_ENC_LOOP) | (1ull << IG_RD_BAD_RS) |                 \
 	 (1ull << IG_RD_BAD_NS) | (1ull << IG_DROP_POLICY) |                   \
 	 (1ull << IG_DROP_POLICY_STATE) | (1ull << IG_DROP_NOT_V4_SIDE) |      \
-	 (1ull << IG_DROP_SRC_ROUTER))
+	 (1ull << IG_DROP_SRC_ROUTER) | (1ull << IG_DROP_ENC_BAD_SRC) |        \
+	 (1ull << IG_DROP_ENC_SCOPE) | (1ull << IG_DROP_ENC_SPOOF))
 
 #define IG_EV_F_OUTER4   (1u << 0)  /* arrived as IPv4 protocol 41: outer_* valid */
 #define IG_EV_F_INNER    (1u << 1)  /* the (inner) IPv6 header was parsed: inner_* valid */
