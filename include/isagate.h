@@ -283,11 +283,15 @@ struct ig_fwd_slot {
  * answered with an ICMPv6 error) are accounted: refusals never create
  * entries, so a flood of refused packets cannot evict real flows.
  *
- * Ports are in host order.  ICMPv6: echo request and reply (128/129) are one
- * conversation: member_port = echo identifier, remote_port = 0x8000 (type
- * 128 << 8); any other ICMPv6 message: member_port = 0, remote_port =
- * type << 8 | code (the NetFlow convention).  Other protocols without ports
- * (and packets whose first next header is an extension header): both 0.
+ * Ports are in host order.  ICMPv6: an echo request and its replies
+ * (128/129) are one conversation, keyed by who asked: member_port = echo
+ * identifier, remote_port = 0x8000 (IG_FLOW_ICMP_ECHO_PORT, type 128 << 8)
+ * when the member sent the request, 0x8001 (IG_FLOW_ICMP_ECHO_IN_PORT) when
+ * the remote host did -- so a reply never matches the entry of a request
+ * sent the other way; any other ICMPv6 message: member_port = 0,
+ * remote_port = type << 8 | code (the NetFlow convention; 0x8001 is never
+ * one: echo has no code 1).  Other protocols without ports (and packets
+ * whose first next header is an extension header): both 0.
  */
 struct ig_flow_key {
 	__u8  member[4];           /* the member's IPv4 address (tunnel endpoint) */
@@ -299,7 +303,9 @@ struct ig_flow_key {
 	__u8  pad[3];
 };
 
-#define IG_FLOW_ICMP_ECHO_PORT 0x8000
+#define IG_FLOW_ICMP_ECHO_PORT    0x8000  /* echo requested by the member */
+#define IG_FLOW_ICMP_ECHO_IN_PORT 0x8001  /* echo requested by the remote host */
+#define IG_FLOW_IS_ECHO(remote_port) (((remote_port) | 1) == IG_FLOW_ICMP_ECHO_IN_PORT)
 
 /* One direction of a flow. */
 struct ig_flow_dir {

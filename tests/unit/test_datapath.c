@@ -72,6 +72,10 @@
 #define TCPF(sp, dp, fl) { .kind = PKT_L4_TCP_SYN, .sport = (sp), .dport = (dp), .tcp_flags = (fl) }
 #define UDPP(sp, dp, n)  { .kind = PKT_L4_UDP, .sport = (sp), .dport = (dp), .payload_len = (n) }
 #define ECHO_REPLY { .kind = PKT_L4_ICMP6_ECHO, .type = 129, .payload_len = 56 }
+/* Echo request / reply with identifier id. */
+#define ECHO_ID(id)       { .kind = PKT_L4_ICMP6_ECHO, .sport = (id), .payload_len = 56 }
+#define ECHO_REPLY_ID(id) { .kind = PKT_L4_ICMP6_ECHO, .type = 129, .sport = (id), \
+			    .payload_len = 56 }
 
 #define IP4(s, d, ...)      { .src = (s), .dst = (d), .id = 0x1234, __VA_ARGS__ }
 #define IP6(s, d, hl, ...)  { .src = (s), .dst = (d), .hlim = (hl), __VA_ARGS__ }
@@ -487,6 +491,13 @@ static const char POLICY_A[] =
 	"allow in tcp 5985 member 192.0.2.10 name winrm-in\n"
 	"reject out udp 53 name dns\n"
 	"default drop\n";
+/* Echo rules by type: remote hosts may ping members; 198.51.100.0/24 may send
+ * echo replies nobody asked for (an 'echo-reply' rule must match those, and
+ * nothing else). */
+static const char POLICY_C[] =
+	"allow in icmpv6 echo-request name ping-in\n"
+	"allow out icmpv6 echo-reply member 198.51.100.0/24 name s7-reply\n"
+	"default drop\n";
 /* rdp gone, everything else answered with administratively prohibited */
 static const char POLICY_B[] =
 	"allow out icmpv6 echo-request\n"
@@ -576,6 +587,55 @@ static void pol_a_aged(const struct tcase *t)
 {
 	(void)t;
 	CHECK(conns_each(POL_A_TCP_EST_S + 10) == 0, "ageing the connections: %s", strerror(errno));
+}
+
+static void pol_c(const struct tcase *t)
+{
+	(void)t;
+	CHECK(policy_load(POLICY_C) == 0, "loading policy C: %s", strerror(errno));
+}
+
+/* Connections of member m (IPv4 text) whose member_port is port, and of
+ * those, how many have remote_port rport and were opened from side dir. */
+static int conns_count(const char *m, __u16 port, __u16 rport, __u8 dir, int *match)
+{
+	int fd = bpf_map__fd(skel->maps.conns), n = 0, first = 1;
+	struct ig_flow_key k, next;
+	struct ig_conn c;
+	__u8 a[4];
+
+	pkt_in4(m, a);
+	*match = 0;
+	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
+		first = 0;
+		k = next;
+		if (memcmp(k.member, a, 4) || k.member_port != port)
+			continue;
+		n++;
+		if (k.remote_port == rport && !bpf_map_lookup_elem(fd, &k, &c) && c.dir == dir)
+			(*match)++;
+	}
+	return n;
+}
+
+/* D::100's ping of H (id 0x5001) opened one connection, keyed "the remote
+ * host asked" (IG_FLOW_ICMP_ECHO_IN_PORT), opened from the remote side. */
+static void conn_h_ping_in(const struct tcase *t)
+{
+	int match, n = conns_count(H, 0x5001, IG_FLOW_ICMP_ECHO_IN_PORT, IG_PD_IN, &match);
+
+	(void)t;
+	CHECK(n == 1 && match == 1, "%d connections of H with id 0x5001, %d keyed echo-in/in", n,
+	      match);
+}
+
+/* An admitted echo reply creates no connection. */
+static void no_conn_s7(const struct tcase *t)
+{
+	int match, n = conns_count(S7, 0x5003, 0, 0, &match);
+
+	(void)t;
+	CHECK(n == 0, "%d connections of S7 with id 0x5003 (an echo reply opened one)", n);
 }
 
 static void pol_clear(const struct tcase *t)
@@ -1892,6 +1952,14 @@ static const struct tcase cases[] = {
 	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP, ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63), ECHO_REPLY) },
 	{ "policy: echo request D::100 -> H (no 'in' echo rule) -> drop_policy", DEV_V6,
 	  NATIVE_IN(IP6(D100, P_H, 64), ECHO), XDP_DROP, IG_DROP_POLICY },
+	{ "policy: echo reply H -> D::100 with its own request's id (D asked nothing) -> drop_policy",
+	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), ECHO_REPLY), XDP_DROP, IG_DROP_POLICY },
+	{ "policy: unsolicited echo reply H -> D::100 (id 0x5004) is no 'echo-request' -> drop_policy",
+	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), ECHO_REPLY_ID(0x5004)),
+	  XDP_DROP, IG_DROP_POLICY },
+	{ "policy: ...and D::100's reply to H's request still passes", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), ECHO_REPLY),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP, ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63), ECHO_REPLY) },
 	{ "policy: RPC dynamic port 49700 before any endpoint-mapper connection -> drop_policy",
 	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCPF(50010, 49700, 0x02)),
 	  XDP_DROP, IG_DROP_POLICY },
@@ -1942,6 +2010,35 @@ static const struct tcase cases[] = {
 	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCPF(49153, 22, 0x02)),
 	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT,
 	  DECAP_FWD(IP6(P_H, D100, 63), TCPF(49153, 22, 0x02)), pol_clear },
+
+	/* ---- echo request and reply keyed apart (issue 15): policy C ---- */
+	{ "policy C: echo request D::100 -> H (id 0x5001) allowed by 'ping-in', keyed echo-in",
+	  DEV_V6, NATIVE_IN(IP6(D100, P_H, 64), ECHO_ID(0x5001)),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
+	  ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63), ECHO_ID(0x5001)), pol_c, conn_h_ping_in },
+	{ "policy C: H's echo reply to it passes (the request's connection)", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), ECHO_REPLY_ID(0x5001)),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_H, D100, 63), ECHO_REPLY_ID(0x5001)) },
+	{ "policy C: echo reply D::100 -> H with that id (H asked nothing) -> drop_policy", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), ECHO_REPLY_ID(0x5001)), XDP_DROP, IG_DROP_POLICY },
+	{ "policy C: unsolicited echo reply D::100 -> H (id 0x5002) is no 'echo-request' -> drop_policy",
+	  DEV_V6, NATIVE_IN(IP6(D100, P_H, 64), ECHO_REPLY_ID(0x5002)), XDP_DROP, IG_DROP_POLICY },
+	{ "policy C: H's echo request to D::100 (no 'out' echo-request rule) -> drop_policy", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), ECHO_ID(0x5001)), XDP_DROP, IG_DROP_POLICY },
+	{ "policy C: 'echo-reply' rule: unsolicited reply S7 -> D::100 allowed by 's7-reply'",
+	  DEV_V4, ISATAP_IN(IP4(S7, R1), IP6(P_S7, D100, 64), ECHO_REPLY_ID(0x5003)),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT,
+	  DECAP_FWD(IP6(P_S7, D100, 63), ECHO_REPLY_ID(0x5003)), NULL, no_conn_s7 },
+	{ "policy C: 's7-reply' admits no echo request from S7 -> drop_policy", DEV_V4,
+	  ISATAP_IN(IP4(S7, R1), IP6(P_S7, D100, 64), ECHO_ID(0x5003)), XDP_DROP, IG_DROP_POLICY },
+	{ "policy C: Packet Too Big from D::100 quoting H's reply to the ping passes (related)",
+	  DEV_V6, NATIVE_IN(IP6(D100, P_H, 64), TOO_BIG(1280, IP6(P_H, D100, 63), ECHO_REPLY_ID(0x5001))),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
+	  ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63),
+		    TOO_BIG(1280, IP6(P_H, D100, 63), ECHO_REPLY_ID(0x5001))) },
+	{ "policy C: Packet Too Big quoting an echo request H never sent -> drop_policy", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), TOO_BIG(1280, IP6(P_H, D100, 63), ECHO_ID(0x5001))),
+	  XDP_DROP, IG_DROP_POLICY, OUT_ANY, { 0 }, NULL, pol_clear },
 
 	/* ---- VLAN sub-interfaces (802.1Q, 802.1ad QinQ; bpf/vlan.h) ---- */
 	{ "vlan: 802.1Q 110 ISATAP from Q1 -> tag popped, decapsulated, untagged to D", DEV_V4,
