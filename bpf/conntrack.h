@@ -14,9 +14,10 @@
  *    an expired entry; a remote host's mid-stream packet never does);
  *  - an ICMPv6 error passes when the packet it quotes belongs to a known
  *    connection (Packet Too Big, unreachable), else the rules decide;
- *  - echo requests and replies share an entry (keyed by the identifier):
- *    a request from the answering side is classified by the rules, not
- *    admitted as part of the conversation;
+ *  - an echo request and its replies share an entry, keyed by the
+ *    identifier and by who asked (flow.h): a reply passes only as part of
+ *    the request's connection; one without (unsolicited) is classified by
+ *    the rules as an echo reply and never creates an entry;
  *  - after a policy change (gen) a connection is re-evaluated on its next
  *    packet: one the new rules refuse is cut off.
  * Connections under an anchor rule (RPC endpoint mapper, TCP 135) record
@@ -140,7 +141,10 @@ static __always_inline int ct_quote_key(const struct flow_meta *m, const void *l
 		if (p[0] != 128 && p[0] != 129)
 			return -1;     /* errors about errors: never related */
 		k->member_port = (__u16)(p[4] << 8 | p[5]);
-		k->remote_port = IG_FLOW_ICMP_ECHO_PORT;
+		/* the member asked when it sent the quoted request, or was sent
+		 * the quoted reply (as flow_meta_fill keys them) */
+		k->remote_port = (p[0] == 128) == (m->dir == IG_FLOW_TO_MEMBER) ?
+				 IG_FLOW_ICMP_ECHO_PORT : IG_FLOW_ICMP_ECHO_IN_PORT;
 		break;
 	}
 	return 0;
@@ -178,7 +182,7 @@ static __always_inline int ct_check(struct ig_policy_state *st, const struct flo
 	struct ig_conn *ct, *ncp;
 	__u32 bank = (st->active - 1) & 1;
 	__u64 now = coarse_now();
-	int res, act, pickup = 0, echo = 0, no_create = 0;
+	int res, act, pickup = 0, echo = 0;
 	const void *l4 = ip6 + 1;
 
 	if (!sc)
@@ -191,22 +195,31 @@ static __always_inline int ct_check(struct ig_policy_state *st, const struct flo
 	qp->bank = bank;
 	qp->anchor_timeout_s = b->timeout_s[IG_CT_T_ANCHOR];
 
-	/* Echo: requests only from the side that opened, replies only from
-	 * the other (both share the entry: the identifier is the key). */
+	/* Echo: the key says who asked (flow.h), so a request comes from the
+	 * side that opened the entry and a reply from the other. */
 	if (m->key.proto == IPPROTO_ICMPV6 && (m->icmp_type == 128 || m->icmp_type == 129))
 		echo = m->icmp_type == 128 ? 1 : 2;
+	/* ICMPv6: the rules match the packet's own type (a new connection
+	 * starts with this packet); on re-evaluation the opening request's. */
+	qp->icmp_type = m->icmp_type;
 	/* Map helpers get qp->key (== m->key here), not m->key: m is a global
 	 * function's argument, which the 6.1 verifier (Debian 12) refuses as a map key
 	 * (6.1: "R2 type=mem expected=fp, pkt, pkt_meta, map_key, map_value"). */
 	ct = bpf_map_lookup_elem(&conns, &qp->key);
-	if (ct && echo && (echo == 1) != (m->dir == ct->dir)) {
-		no_create = 1;     /* the rules decide, the entry stays */
-	} else if (ct && !ct_expired(ct, b, m->key.proto, now) &&
+	/* An entry opened from the wrong side (none is, since replies never
+	 * create one; an entry from an older datapath keyed echo without
+	 * "who asked" could be): as if there were none, so that the request
+	 * replaces it. */
+	if (ct && echo && (echo == 1) != (m->dir == ct->dir))
+		ct = NULL;
+	if (ct && !ct_expired(ct, b, m->key.proto, now) &&
 	    !(m->key.proto == IPPROTO_TCP && ct->state == IG_CT_CLOSING &&
 	      (m->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)) {
 		if (ct->gen != st->gen) {
 			/* the policy changed: does the connection still pass? */
 			qp->dir = ct->dir;
+			if (echo)
+				qp->icmp_type = 128;   /* opened by its request */
 			res = policy_match(qp);
 			if (POLICY_RESULT_ACTION(res) != IG_PA_ALLOW) {
 				bpf_map_delete_elem(&conns, &qp->key);
@@ -255,8 +268,10 @@ static __always_inline int ct_check(struct ig_policy_state *st, const struct flo
 		policy_count(bank, POLICY_RESULT_IDX(res), m->len, 0);
 		return act == IG_PA_REJECT ? IG_POLICY_REJECT : IG_DROP_POLICY;
 	}
-	/* ICMPv6 errors the rules allow pass without creating a connection. */
-	if (no_create || (m->key.proto == IPPROTO_ICMPV6 && m->icmp_type < 128)) {
+	/* ICMPv6 errors and echo replies the rules allow pass without creating
+	 * a connection (a reply's entry would admit nothing: its request
+	 * never came). */
+	if (echo == 2 || (m->key.proto == IPPROTO_ICMPV6 && m->icmp_type < 128)) {
 		policy_count(bank, POLICY_RESULT_IDX(res), m->len, 0);
 		return 0;
 	}

@@ -95,12 +95,17 @@ static __always_inline void flow_meta_fill(struct flow_meta *m, const struct ipv
 			break;
 		m->icmp_type = p[0];
 		if (p[0] == 128 || p[0] == 129) {
-			/* member side: the identifier; remote side: "echo" */
+			/* member side: the identifier; remote side: who sent
+			 * the request (a request from the member, or a reply
+			 * to the member, belong to the member's request) */
+			__u16 who = (p[0] == 128) == (dir == IG_FLOW_FROM_MEMBER) ?
+				    IG_FLOW_ICMP_ECHO_PORT : IG_FLOW_ICMP_ECHO_IN_PORT;
+
 			sport = dport = (__u16)(p[4] << 8 | p[5]);
 			if (dir == IG_FLOW_FROM_MEMBER)
-				dport = IG_FLOW_ICMP_ECHO_PORT;
+				dport = who;
 			else
-				sport = IG_FLOW_ICMP_ECHO_PORT;
+				sport = who;
 		} else {
 			/* from the member: remote_port = type/code; to it: the same */
 			if (dir == IG_FLOW_FROM_MEMBER)

@@ -136,12 +136,23 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifin
 
 	if ((void *)(ip + 1) > c->end)
 		return mk(XDP_PASS, IG_PASS_NOT_ISATAP4);
-	if (ip->protocol == IPPROTO_ICMP)
+	/* The ISATAP link is the IPv4 side only (config v4_ifindex; ifindex
+	 * is the logical, VLAN, interface; one-armed: both sides are one
+	 * interface).  Errors about our tunnel come from there too. */
+	if (ip->protocol == IPPROTO_ICMP) {
+		if (ifindex != cfg->v4_ifindex)
+			return mk(XDP_PASS, IG_PASS_NOT_ISATAP4);
 		return verdict_unpack(icmp4_relay_send(ctx, ifindex)); /* errors about our tunnel */
+	}
 	if (ip->protocol != IPPROTO_IPV6)
 		return mk(XDP_PASS, IG_PASS_NOT_ISATAP4);
 	if (!router_is_self(cfg, ip->daddr))
 		return mk(XDP_PASS, IG_PASS_NOT_ISATAP4);
+	/* Protocol 41 for us anywhere else is refused, not passed: the kernel
+	 * would answer it (protocol unreachable) or, with a sit device of its
+	 * own, decapsulate it without admission. */
+	if (ifindex != cfg->v4_ifindex)
+		return mk(XDP_DROP, IG_DROP_NOT_V4_SIDE);
 
 	/* Admission first: a non-member flood costs a member cache lookup
 	 * (isatap.h), the member maps only when the source is not cached. */
@@ -151,6 +162,11 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifin
 		rtr = router_lookup(ip->saddr);
 		if (!rtr || !(rtr->flags & IG_ROUTER_F_PEER))
 			return mk(XDP_DROP, IG_DROP_NOT_MEMBER);
+	} else if (router_is_self(cfg, ip->saddr)) {
+		/* A member subnet may hold the router's own addresses: a packet
+		 * "from" one of them is spoofed (its inner source would pass
+		 * as the router's ISATAP address).  Peers are never SELF. */
+		return mk(XDP_DROP, IG_DROP_SRC_ROUTER);
 	}
 
 	if (parse_iphdr(c, &ip) < 0)
@@ -234,6 +250,9 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifin
 		return mk(XDP_PASS, IG_PASS_NOT_ISATAP6);
 	if (!ipv6_is_isatap(&ip6->daddr) || !isatap_prefix_ok(cfg, &ip6->daddr))
 		return mk(XDP_PASS, IG_PASS_NOT_ISATAP6);
+	rc = encap_check_src(&ip6->saddr, cfg);
+	if (rc)
+		return mk(XDP_DROP, rc);
 	v4 = ipv6_isatap_v4(&ip6->daddr);
 	if (router_known(cfg, v4))
 		return mk(XDP_DROP, IG_DROP_ENC_LOOP);

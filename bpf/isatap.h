@@ -161,6 +161,29 @@ static __always_inline int ipv6_src_invalid(const struct in6_addr *a)
 }
 
 /*
+ * Encapsulation: the source of an IPv6 packet from the IPv6 side must be one
+ * a remote host can have, by the rules decapsulation applies to inner
+ * sources: not multicast, ::/96 (:: and ::1 included) or ::ffff:0:0/96
+ * (RFC 4213 §3.6), not link-local (RFC 4291 §2.5.6: never forwarded off its
+ * link), not under one of our ISATAP prefixes (that /64 is the ISATAP link:
+ * only members and the router live there, and they arrive tunnelled; a
+ * native packet from it poses as one of them, RFC 6324).  A few compares
+ * on the source's words, the prefixes' two with IG_CFG_F_PREFIX_FAST.
+ * Returns 0 or the drop reason.
+ */
+static __always_inline int encap_check_src(const struct in6_addr *src,
+					   const struct ig_config *cfg)
+{
+	if (ipv6_src_invalid(src))
+		return IG_DROP_ENC_BAD_SRC;
+	if (ipv6_is_linklocal(src))
+		return IG_DROP_ENC_SCOPE;
+	if (isatap_prefix_ok(cfg, src))
+		return IG_DROP_ENC_SPOOF;
+	return 0;
+}
+
+/*
  * RFC 5214 §7.3: the inner source must be an ISATAP address embedding the
  * outer source, under fe80::/64 or a configured prefix.  Configured peer
  * routers may forward anything.  Returns 0 or the drop reason.

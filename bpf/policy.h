@@ -28,7 +28,8 @@ struct policy_query {
 	__u32 bank;                /* 0 or 1 */
 	__u32 dir;                 /* enum ig_policy_dir: who opens it */
 	__u32 anchor_timeout_s;
-	__u32 pad;
+	__u32 icmp_type;           /* ICMPv6: the type the rules match (the packet's,
+				    * or the opening request's on re-evaluation) */
 };
 
 #define POLICY_RESULT(idx, action)  ((int)(((idx) << 8) | (action)))
@@ -109,10 +110,11 @@ static __always_inline int rule_matches(const struct ig_rule *r, struct policy_q
 	if (r->proto) {
 		if (r->proto != q->key.proto)
 			return 0;
-		/* ICMPv6: the type, which the flow key keeps in the upper byte
-		 * of remote_port; others: the port of the side that was opened */
+		/* ICMPv6: the type (the key's remote_port says "echo" for a
+		 * request and its replies alike); others: the port of the side
+		 * that was opened */
 		if (q->key.proto == IPPROTO_ICMPV6)
-			port = q->key.remote_port >> 8;
+			port = q->icmp_type;
 		else
 			port = q->dir == IG_PD_OUT ? q->key.remote_port : q->key.member_port;
 		if (port < r->port_lo || port > r->port_hi)

@@ -86,7 +86,13 @@
 	X(ICMP4_RELAYED,      "icmp4_relayed",      "ICMPv4 error about a tunnelled packet relayed as ICMPv6 to its inner source") \
 	X(ICMP4_RELAY_KERNEL, "icmp4_relay_kernel", "ICMPv4 error relayed as ICMPv6, IPv6 neighbour unresolved or egress not in the redirect map: handed to the kernel") \
 	X(ICMP4_RELAY_RATE_LIMITED, "icmp4_relay_rate_limited", "ICMPv4 error about a tunnelled packet not relayed: ICMPv6 rate limit of its inner source") \
-	X(ICMP4_NOT_RELAYED,  "icmp4_not_relayed",  "ICMPv4 error about a tunnelled packet not relayable (checksum, quote too short, about an ICMPv6 error, unroutable inner source, no route): passed to the kernel")
+	X(ICMP4_NOT_RELAYED,  "icmp4_not_relayed",  "ICMPv4 error about a tunnelled packet not relayable (checksum, quote too short, about an ICMPv6 error, unroutable inner source, no route): passed to the kernel") \
+	/* interfaces and sources the router must never take ISATAP from (issue 15) */ \
+	X(DROP_NOT_V4_SIDE,   "drop_not_v4_side",   "protocol 41 to a router address arriving on an interface that is not the IPv4 side (config v4_ifindex)") \
+	X(DROP_SRC_ROUTER,    "drop_src_router",    "outer IPv4 source is one of the router's own addresses (spoofed; peers are exempt)") \
+	X(DROP_ENC_BAD_SRC,   "drop_enc_bad_src",   "IPv6-side source multicast, unspecified, loopback, ::/96 or ::ffff:0:0/96: not tunnelled (RFC 4213 3.6)") \
+	X(DROP_ENC_SCOPE,     "drop_enc_scope",     "IPv6-side link-local source: not tunnelled off its link (RFC 4291 2.5.6)") \
+	X(DROP_ENC_SPOOF,     "drop_enc_spoof",     "IPv6-side source under one of our ISATAP prefixes (posing as a member or the router): not tunnelled (RFC 6324)")
 
 enum ig_reason {
 #define IG_X_ENUM(name, key, text) IG_##name,
@@ -94,6 +100,9 @@ enum ig_reason {
 #undef IG_X_ENUM
 	IG_REASON_MAX
 };
+
+/* IG_FLOW_REASON_MASK and IG_EVENT_REASON_MASK are 64-bit masks of reasons. */
+_Static_assert(IG_REASON_MAX <= 64, "more than 64 reasons: widen the reason masks");
 
 /* stats map value, per CPU, indexed by enum ig_reason */
 struct ig_counter {
@@ -276,11 +285,15 @@ struct ig_fwd_slot {
  * answered with an ICMPv6 error) are accounted: refusals never create
  * entries, so a flood of refused packets cannot evict real flows.
  *
- * Ports are in host order.  ICMPv6: echo request and reply (128/129) are one
- * conversation: member_port = echo identifier, remote_port = 0x8000 (type
- * 128 << 8); any other ICMPv6 message: member_port = 0, remote_port =
- * type << 8 | code (the NetFlow convention).  Other protocols without ports
- * (and packets whose first next header is an extension header): both 0.
+ * Ports are in host order.  ICMPv6: an echo request and its replies
+ * (128/129) are one conversation, keyed by who asked: member_port = echo
+ * identifier, remote_port = 0x8000 (IG_FLOW_ICMP_ECHO_PORT, type 128 << 8)
+ * when the member sent the request, 0x8001 (IG_FLOW_ICMP_ECHO_IN_PORT) when
+ * the remote host did -- so a reply never matches the entry of a request
+ * sent the other way; any other ICMPv6 message: member_port = 0,
+ * remote_port = type << 8 | code (the NetFlow convention; 0x8001 is never
+ * one: echo has no code 1).  Other protocols without ports (and packets
+ * whose first next header is an extension header): both 0.
  */
 struct ig_flow_key {
 	__u8  member[4];           /* the member's IPv4 address (tunnel endpoint) */
@@ -292,7 +305,9 @@ struct ig_flow_key {
 	__u8  pad[3];
 };
 
-#define IG_FLOW_ICMP_ECHO_PORT 0x8000
+#define IG_FLOW_ICMP_ECHO_PORT    0x8000  /* echo requested by the member */
+#define IG_FLOW_ICMP_ECHO_IN_PORT 0x8001  /* echo requested by the remote host */
+#define IG_FLOW_IS_ECHO(remote_port) (((remote_port) | 1) == IG_FLOW_ICMP_ECHO_IN_PORT)
 
 /* One direction of a flow. */
 struct ig_flow_dir {
@@ -340,7 +355,9 @@ struct ig_flow {
 	 (1ull << IG_DROP_SCOPE) | (1ull << IG_DROP_ENC_NOT_MEMBER) |          \
 	 (1ull << IG_DROP_ENC_LOOP) | (1ull << IG_RD_BAD_RS) |                 \
 	 (1ull << IG_RD_BAD_NS) | (1ull << IG_DROP_POLICY) |                   \
-	 (1ull << IG_DROP_POLICY_STATE))
+	 (1ull << IG_DROP_POLICY_STATE) | (1ull << IG_DROP_NOT_V4_SIDE) |      \
+	 (1ull << IG_DROP_SRC_ROUTER) | (1ull << IG_DROP_ENC_BAD_SRC) |        \
+	 (1ull << IG_DROP_ENC_SCOPE) | (1ull << IG_DROP_ENC_SPOOF))
 
 #define IG_EV_F_OUTER4   (1u << 0)  /* arrived as IPv4 protocol 41: outer_* valid */
 #define IG_EV_F_INNER    (1u << 1)  /* the (inner) IPv6 header was parsed: inner_* valid */

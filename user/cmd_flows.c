@@ -75,8 +75,9 @@ static void fmt_port(const struct ig_flow_key *k, int remote, char *buf, size_t 
 	uint16_t p = remote ? k->remote_port : k->member_port;
 
 	if (k->proto == 58) {
-		if (k->remote_port == IG_FLOW_ICMP_ECHO_PORT)
-			snprintf(buf, len, remote ? "echo" : "id %u", p);
+		if (IG_FLOW_IS_ECHO(k->remote_port))
+			snprintf(buf, len, remote ? (p == IG_FLOW_ICMP_ECHO_PORT ? "echo" : "echo-in") :
+				 "id %u", p);
 		else
 			snprintf(buf, len, remote ? "t%u/c%u" : "-", p >> 8, p & 0xff);
 	} else if (k->proto == 6 || k->proto == 17 || k->proto == 132 || k->proto == 136) {

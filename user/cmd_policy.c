@@ -346,8 +346,9 @@ static void conn_port(const struct ig_flow_key *k, bool remote, char *buf, size_
 {
 	uint16_t p = remote ? k->remote_port : k->member_port;
 
-	if (k->proto == 58 && k->remote_port == IG_FLOW_ICMP_ECHO_PORT)
-		snprintf(buf, len, remote ? "echo" : "id %u", p);
+	if (k->proto == 58 && IG_FLOW_IS_ECHO(k->remote_port))
+		snprintf(buf, len, remote ? (p == IG_FLOW_ICMP_ECHO_PORT ? "echo" : "echo-in") :
+			 "id %u", p);
 	else if (k->proto == 58)
 		snprintf(buf, len, remote ? "type %u code %u" : "-", p >> 8, p & 0xff);
 	else

@@ -198,8 +198,12 @@ static int add_record(struct ig_ipfix *x, const struct ig_flow_delta *d, int dir
 	if (k->proto == 58) {
 		/* ports carry the ICMPv6 identity (see isagate.h): export it as
 		 * icmpTypeCodeIPv6 and no ports */
-		if (k->remote_port == IG_FLOW_ICMP_ECHO_PORT)
-			icmp = (uint16_t)((d->icmp_type[dir] ? d->icmp_type[dir] : 128) << 8);
+		if (IG_FLOW_IS_ECHO(k->remote_port))
+			/* the last type seen that way, else what the asking side
+			 * sends (request) and the other answers (reply) */
+			icmp = (uint16_t)((d->icmp_type[dir] ? d->icmp_type[dir] :
+					   (k->remote_port == IG_FLOW_ICMP_ECHO_PORT) == !dir ?
+					   128 : 129) << 8);
 		else
 			icmp = k->remote_port;
 		sport = dport = 0;

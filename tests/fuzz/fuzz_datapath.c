@@ -39,7 +39,16 @@
  *               and not to a link-local, multicast, looping or (unless
  *               allowed) 6to4 destination; encapsulated only to
  *               <ISATAP prefix>::[200:]5efe:a.b.c.d with a.b.c.d a member and
- *               not a router; no ICMPv6 error about an ICMPv6 error.
+ *               not a router; no ICMPv6 error about an ICMPv6 error;
+ *   side        nothing is decapsulated, answered (RA, NA, ICMPv6 errors
+ *               tunnelled back) or relayed from ICMPv4 unless it arrived on
+ *               the IPv4 side (config v4_ifindex: on a two-armed config
+ *               nothing from the IPv6 side; the loop also runs one-armed
+ *               configurations on either device), and never from an outer
+ *               source that is one of the router's own addresses;
+ *   encap-src   nothing from the IPv6 side is tunnelled (or answered with a
+ *               generated error) whose source is multicast, ::/96,
+ *               ::ffff:0:0/96, link-local or under the ISATAP prefix.
  *
  * On a violation: the seed, the execution number and the context are
  * printed with a hex dump of the input (and output), the input is saved
@@ -79,9 +88,10 @@
 #define OUT_MAX   (PKT_MAX + 512)
 
 enum dev { DEV_V4, DEV_V6 };
-enum inv { INV_ACCOUNTING, INV_ACTION, INV_WELLFORMED, INV_ADMISSION, INV_MAX };
+enum inv { INV_ACCOUNTING, INV_ACTION, INV_WELLFORMED, INV_ADMISSION, INV_SIDE,
+	   INV_ENCAP_SRC, INV_MAX };
 static const char *const inv_name[INV_MAX] = { "accounting", "action", "wellformed",
-					       "admission" };
+					       "admission", "side", "encap-src" };
 
 static const char *const reason_key[IG_REASON_MAX] = {
 #define IG_X_KEY(name, key, text) [IG_##name] = key,
@@ -177,6 +187,20 @@ static const struct seed seed_defs[] = {
 	{ DEV_V6, IN6(IP6(D100, "2001:db8:1:8000::1", 64), TCP) },
 	{ DEV_V6, IN6(IP6(D100, P_H, 64), TCP, .vlan_tci = 7) },
 	{ DEV_V6, IN6(IP6(D100, P_H, 64), TCP, .pad_to = 100) },
+	/* issue 15: protocol 41 and ND on the IPv6 side, the router's own
+	 * address as outer source, IPv6-side sources decapsulation refuses */
+	{ DEV_V6, IN4(IP4(H, R1), IP6(P_H, D100, 64), TCP) },
+	{ DEV_V6, IN4(IP4(H, R1), IP6(LL_H, LL_R1, 255), { .kind = PKT_L4_ND, .type = 133 }) },
+	{ DEV_V6, ICMP4_IN(11, 0, 0, 0, IP6(D100, P_H, 63), ECHO, 0) },
+	{ DEV_V4, IN4(IP4(R1, R1), IP6(P_R1, D100, 64), TCP) },
+	{ DEV_V4, IN4(IP4(R2, R1), IP6(LL_R2, LL_R1, 255), { .kind = PKT_L4_ND, .type = 133 }) },
+	{ DEV_V6, IN6(IP6(LL_H11, P_H, 64), TCP) },
+	{ DEV_V6, IN6(IP6(P_H11, P_H, 64), ECHO) },
+	{ DEV_V6, IN6(IP6(P_R1, P_H, 1), UDP(20)) },
+	{ DEV_V6, IN6(IP6("::ffff:192.0.2.99", P_H, 64), TCP) },
+	{ DEV_V6, IN6(IP6("ff0e::1", P_H, 64), UDP(8)) },
+	{ DEV_V6, IN6(IP6(D100, P_H, 64), { .kind = PKT_L4_ICMP6_ECHO, .type = 129,
+					    .payload_len = 56 }) },
 };
 #define NSEEDS (sizeof(seed_defs) / sizeof(seed_defs[0]))
 
@@ -919,6 +943,21 @@ static int same_inner(const struct ctx *c, const uint8_t *got, size_t got_len,
 	return 0;
 }
 
+static __u32 ingress_ifindex(const struct ctx *c)
+{
+	return (__u32)(c->dev == DEV_V4 ? ifindex4 : ifindex6);
+}
+
+/* Taken from the ISATAP link: only on the IPv4 side (no VLAN maps here:
+ * the logical interface is the device). */
+static int on_v4_side(const struct ctx *c, const char *what)
+{
+	if (ingress_ifindex(c) != cfg.v4_ifindex)
+		return violation(c, INV_SIDE, "%s on ifindex %u, the IPv4 side is %u (IPv6 %u)",
+				 what, ingress_ifindex(c), cfg.v4_ifindex, cfg.v6_ifindex);
+	return 0;
+}
+
 /* The input was a protocol-41 packet to us, admitted. */
 static int admitted_decap(const struct ctx *c, int need_inner_src)
 {
@@ -931,6 +970,11 @@ static int admitted_decap(const struct ctx *c, int need_inner_src)
 	src4 = in + 26;
 	if (!is_self(in + 30))
 		return violation(c, INV_ADMISSION, "outer destination not a router address");
+	if (on_v4_side(c, "protocol 41 taken"))
+		return -1;
+	if (is_self(src4))
+		return violation(c, INV_SIDE, "outer source %u.%u.%u.%u is a router address",
+				 src4[0], src4[1], src4[2], src4[3]);
 	if (!is_member(src4) && !is_peer_admitted(src4))
 		return violation(c, INV_ADMISSION, "outer source %u.%u.%u.%u not admitted", src4[0],
 				 src4[1], src4[2], src4[3]);
@@ -971,6 +1015,20 @@ static int admitted_encap(const struct ctx *c)
 		return violation(c, INV_ADMISSION, "destination not an ISATAP address on a prefix");
 	if (is_router(d + 12))
 		return violation(c, INV_ADMISSION, "destination embeds a router address");
+	{
+		static const uint8_t z10[10];
+		const uint8_t *sa = in + 14 + 8;
+
+		if (sa[0] == 0xff)
+			return violation(c, INV_ENCAP_SRC, "multicast source tunnelled");
+		if (!memcmp(sa, z10, 10) && ((sa[10] == 0 && sa[11] == 0) ||
+					     (sa[10] == 0xff && sa[11] == 0xff)))
+			return violation(c, INV_ENCAP_SRC, "::/96 or ::ffff:0:0/96 source tunnelled");
+		if (is_ll(sa))
+			return violation(c, INV_ENCAP_SRC, "link-local source tunnelled");
+		if (!memcmp(sa, pfx_p, 8))
+			return violation(c, INV_ENCAP_SRC, "source under the ISATAP prefix tunnelled");
+	}
 	if (!is_member(d + 12))
 		return violation(c, INV_ADMISSION, "destination %u.%u.%u.%u not a member", d[12],
 				 d[13], d[14], d[15]);
@@ -990,6 +1048,8 @@ static int admitted_icmp4(const struct ctx *c, size_t *qoff, size_t *qlen)
 
 	if (l.ip4 < 0 || l.ihl < 20 || in[23] != 1)
 		return violation(c, INV_ADMISSION, "relayed a frame that is not ICMPv4");
+	if (on_v4_side(c, "ICMPv4 error relayed"))
+		return -1;
 	if (!is_self(in + 30))
 		return violation(c, INV_ADMISSION, "relayed an ICMPv4 error not to a router address");
 	if (!pkt_ip4_csum_ok(in + 14) || (g16(in + 20) & 0x3fff))
@@ -1192,6 +1252,8 @@ static void random_config(void)
 		c.icmp_min_interval_ms = IG_CFG_DEFAULT_ICMP_MIN_MS;
 	}
 	c.event_min_interval_ms = rn(2) ? IG_CFG_DEFAULT_EVENT_MIN_MS : 0;
+	if (!rn(4))    /* one-armed, on either device */
+		c.v4_ifindex = c.v6_ifindex = (__u32)(rn(2) ? ifindex4 : ifindex6);
 	if (put_config(&c))
 		fprintf(stderr, "fuzz_datapath: config update failed: %s\n", strerror(errno));
 }
@@ -1380,8 +1442,10 @@ int main(int argc, char **argv)
 				goto cleanup;
 		}
 		snprintf(c.ctxt, sizeof(c.ctxt),
-			 "cfg flags 0x%x ttl %u mtu %u cache %u ms, %s%u.%u.%u.%u, port off %d",
-			 cfg.flags, cfg.ttl, cfg.tunnel_mtu, cfg.fwd_cache_ms,
+			 "cfg flags 0x%x ttl %u mtu %u cache %u ms v4/v6 ifindex %u/%u, %s%u.%u.%u.%u, "
+			 "port off %d",
+			 cfg.flags, cfg.ttl, cfg.tunnel_mtu, cfg.fwd_cache_ms, cfg.v4_ifindex,
+			 cfg.v6_ifindex,
 			 toggle ? (removed ? "member removed " : "member added ") : "no toggle ",
 			 toggle ? addr[0] : 0, toggle ? addr[1] : 0, toggle ? addr[2] : 0,
 			 toggle ? addr[3] : 0, port_off);

@@ -275,7 +275,7 @@ size_t pkt_put_ip6(uint8_t *b, const struct pkt_ip6 *ip6, const struct pkt_l4s *
 		u[0] = l4->type ? l4->type : 128; /* echo request */
 		u[1] = 0;
 		put16(u + 2, 0);
-		put16(u + 4, 0x4242);        /* identifier */
+		put16(u + 4, l4->sport ? l4->sport : 0x4242); /* identifier */
 		put16(u + 6, 1);             /* sequence */
 		fill_payload(u + 8, l4->payload_len);
 		ck = l4_csum6(b, u, ulen, nh);

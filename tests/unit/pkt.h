@@ -120,7 +120,7 @@ enum pkt_l4 {
 
 struct pkt_l4s {
 	enum pkt_l4 kind;
-	uint16_t sport, dport;
+	uint16_t sport, dport;           /* PKT_L4_ICMP6_ECHO: sport = identifier (0: 0x4242) */
 	size_t payload_len;
 	uint8_t type, code;              /* ICMPv6 */
 	uint32_t info;                   /* ICMPv6 error: MTU (Packet Too Big), else 0 */

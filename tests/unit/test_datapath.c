@@ -72,6 +72,10 @@
 #define TCPF(sp, dp, fl) { .kind = PKT_L4_TCP_SYN, .sport = (sp), .dport = (dp), .tcp_flags = (fl) }
 #define UDPP(sp, dp, n)  { .kind = PKT_L4_UDP, .sport = (sp), .dport = (dp), .payload_len = (n) }
 #define ECHO_REPLY { .kind = PKT_L4_ICMP6_ECHO, .type = 129, .payload_len = 56 }
+/* Echo request / reply with identifier id. */
+#define ECHO_ID(id)       { .kind = PKT_L4_ICMP6_ECHO, .sport = (id), .payload_len = 56 }
+#define ECHO_REPLY_ID(id) { .kind = PKT_L4_ICMP6_ECHO, .type = 129, .sport = (id), \
+			    .payload_len = 56 }
 
 #define IP4(s, d, ...)      { .src = (s), .dst = (d), .id = 0x1234, __VA_ARGS__ }
 #define IP6(s, d, hl, ...)  { .src = (s), .dst = (d), .hlim = (hl), __VA_ARGS__ }
@@ -487,6 +491,13 @@ static const char POLICY_A[] =
 	"allow in tcp 5985 member 192.0.2.10 name winrm-in\n"
 	"reject out udp 53 name dns\n"
 	"default drop\n";
+/* Echo rules by type: remote hosts may ping members; 198.51.100.0/24 may send
+ * echo replies nobody asked for (an 'echo-reply' rule must match those, and
+ * nothing else). */
+static const char POLICY_C[] =
+	"allow in icmpv6 echo-request name ping-in\n"
+	"allow out icmpv6 echo-reply member 198.51.100.0/24 name s7-reply\n"
+	"default drop\n";
 /* rdp gone, everything else answered with administratively prohibited */
 static const char POLICY_B[] =
 	"allow out icmpv6 echo-request\n"
@@ -576,6 +587,55 @@ static void pol_a_aged(const struct tcase *t)
 {
 	(void)t;
 	CHECK(conns_each(POL_A_TCP_EST_S + 10) == 0, "ageing the connections: %s", strerror(errno));
+}
+
+static void pol_c(const struct tcase *t)
+{
+	(void)t;
+	CHECK(policy_load(POLICY_C) == 0, "loading policy C: %s", strerror(errno));
+}
+
+/* Connections of member m (IPv4 text) whose member_port is port, and of
+ * those, how many have remote_port rport and were opened from side dir. */
+static int conns_count(const char *m, __u16 port, __u16 rport, __u8 dir, int *match)
+{
+	int fd = bpf_map__fd(skel->maps.conns), n = 0, first = 1;
+	struct ig_flow_key k, next;
+	struct ig_conn c;
+	__u8 a[4];
+
+	pkt_in4(m, a);
+	*match = 0;
+	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
+		first = 0;
+		k = next;
+		if (memcmp(k.member, a, 4) || k.member_port != port)
+			continue;
+		n++;
+		if (k.remote_port == rport && !bpf_map_lookup_elem(fd, &k, &c) && c.dir == dir)
+			(*match)++;
+	}
+	return n;
+}
+
+/* D::100's ping of H (id 0x5001) opened one connection, keyed "the remote
+ * host asked" (IG_FLOW_ICMP_ECHO_IN_PORT), opened from the remote side. */
+static void conn_h_ping_in(const struct tcase *t)
+{
+	int match, n = conns_count(H, 0x5001, IG_FLOW_ICMP_ECHO_IN_PORT, IG_PD_IN, &match);
+
+	(void)t;
+	CHECK(n == 1 && match == 1, "%d connections of H with id 0x5001, %d keyed echo-in/in", n,
+	      match);
+}
+
+/* An admitted echo reply creates no connection. */
+static void no_conn_s7(const struct tcase *t)
+{
+	int match, n = conns_count(S7, 0x5003, 0, 0, &match);
+
+	(void)t;
+	CHECK(n == 0, "%d connections of S7 with id 0x5003 (an echo reply opened one)", n);
 }
 
 static void pol_clear(const struct tcase *t)
@@ -708,6 +768,56 @@ static void cfg_ttl_32(const struct tcase *t)
 {
 	(void)t;
 	cfg_patch(0, 32);
+}
+
+/* One-armed: both sides the one interface. */
+static void cfg_onearm(int ifindex)
+{
+	struct ig_config c = base_cfg;
+
+	c.v4_ifindex = c.v6_ifindex = (__u32)ifindex;
+	CHECK(put_config(&c) == 0, "config update: %s", strerror(errno));
+}
+
+static void cfg_onearm4(const struct tcase *t)
+{
+	(void)t;
+	cfg_onearm(ifindex4);
+}
+
+static void cfg_onearm6(const struct tcase *t)
+{
+	(void)t;
+	cfg_onearm(ifindex6);
+}
+
+/* A member subnet holding the router's own addresses (and the peer's). */
+static void self_net_add(const struct tcase *t)
+{
+	(void)t;
+	CHECK(member_update("192.0.2.0", 24, 1) == 0, "add member 192.0.2.0/24: %s",
+	      strerror(errno));
+}
+
+static void self_net_del(const struct tcase *t)
+{
+	(void)t;
+	CHECK(member_update("192.0.2.0", 24, 0) == 0, "delete member 192.0.2.0/24: %s",
+	      strerror(errno));
+}
+
+static void cfg_restore(const struct tcase *t);
+
+static void self_net_add_hash(const struct tcase *t)
+{
+	self_net_add(t);
+	cfg_self_hash(t);
+}
+
+static void self_net_del_restore(const struct tcase *t)
+{
+	self_net_del(t);
+	cfg_restore(t);
 }
 
 static void cfg_restore(const struct tcase *t)
@@ -950,6 +1060,12 @@ static void prime_rs_from_h(const struct tcase *t)
 #define VLAN_IN(smac_, ip4_, ip6_, l4_, ...)                                   \
 	{ .kind = PKT_ISATAP, .dmac = MAC_DEV4, .smac = (smac_), .ip4 = ip4_,  \
 	  .ip6 = ip6_, .l4 = l4_, __VA_ARGS__ }
+/* The IPv4 side is the VLAN interface igt4v110 (Q1's), or igt4v1020 (Q2's):
+ * config v4_ifindex is the logical interface, as attach --ipv4-dev
+ * igt4.110 writes it.  Undone by cfg_restore. */
+static void cfg_v4_q1(const struct tcase *t);
+static void cfg_v4_q2(const struct tcase *t);
+
 /* ---- ICMPv4 errors about tunnelled packets (bpf/icmp4.h) ---------------- */
 
 /* An IPv4 router on the way to the member (192.0.2.254) reports on a packet
@@ -1655,8 +1771,8 @@ static const struct tcase cases[] = {
 	  NATIVE_IN(IP6(D100, P_H, 1), ECHO),
 	  XDP_TX, IG_ICMP_TIME_EXCEEDED, OUT_EXACT,
 	  NATIVE_OUT(IP6(P_R1, D100, 64), TIME_EXCEEDED(IP6(D100, P_H, 1), ECHO)) },
-	{ "encap: hop limit 1 from a multicast source -> no error, drop_hoplimit", DEV_V6,
-	  NATIVE_IN(IP6("ff0e::1", P_H, 1), UDP(8)), XDP_DROP, IG_DROP_HOPLIMIT },
+	{ "encap: hop limit 1 from a multicast source -> no error, drop_enc_bad_src", DEV_V6,
+	  NATIVE_IN(IP6("ff0e::1", P_H, 1), UDP(8)), XDP_DROP, IG_DROP_ENC_BAD_SRC },
 	{ "encap: payload length beyond the frame -> drop_trunc_inner", DEV_V6,
 	  NATIVE_IN(IP6(D100, P_H, 64, .plen_adj = 8), TCP), XDP_DROP, IG_DROP_TRUNC_INNER },
 	{ "encap: subnet member 198.51.100.7 with no IPv4 route -> drop_no_route", DEV_V6,
@@ -1669,6 +1785,104 @@ static const struct tcase cases[] = {
 	{ "encap: IPv4 forwarding off on the ingress device -> drop_fwd_disabled", DEV_V6,
 	  NATIVE_IN(IP6(D100, P_H, 64), TCP), XDP_DROP, IG_DROP_FWD_DISABLED,
 	  OUT_ANY, { 0 }, fwd4_off, fwd4_on },
+
+	/* ---- encapsulation: the IPv6 side's source, by decapsulation's rules (issue 15) ---- */
+	{ "encap src: multicast ff0e::1 -> drop_enc_bad_src, not tunnelled (RFC 4213 3.6)", DEV_V6,
+	  NATIVE_IN(IP6("ff0e::1", P_H, 64), TCP), XDP_DROP, IG_DROP_ENC_BAD_SRC },
+	{ "encap src: multicast ff02::1, echo request -> drop_enc_bad_src", DEV_V6,
+	  NATIVE_IN(IP6(ALL_NODES, P_H, 64), ECHO), XDP_DROP, IG_DROP_ENC_BAD_SRC },
+	{ "encap src: unspecified :: -> drop_enc_bad_src", DEV_V6,
+	  NATIVE_IN(IP6("::", P_H, 64), TCP), XDP_DROP, IG_DROP_ENC_BAD_SRC },
+	{ "encap src: loopback ::1 -> drop_enc_bad_src", DEV_V6,
+	  NATIVE_IN(IP6("::1", P_H, 64), TCP), XDP_DROP, IG_DROP_ENC_BAD_SRC },
+	{ "encap src: ::/96 (IPv4-compatible ::c000:263) -> drop_enc_bad_src", DEV_V6,
+	  NATIVE_IN(IP6("::c000:263", P_H, 64), TCP), XDP_DROP, IG_DROP_ENC_BAD_SRC },
+	{ "encap src: IPv4-mapped ::ffff:192.0.2.99 -> drop_enc_bad_src", DEV_V6,
+	  NATIVE_IN(IP6("::ffff:192.0.2.99", P_H, 64), TCP), XDP_DROP, IG_DROP_ENC_BAD_SRC },
+	{ "encap src: link-local fe80::1 -> drop_enc_scope (RFC 4291 2.5.6)", DEV_V6,
+	  NATIVE_IN(IP6("fe80::1", P_H, 64), TCP), XDP_DROP, IG_DROP_ENC_SCOPE },
+	{ "encap src: another member's ISATAP link-local fe80::5efe:c000:20b -> drop_enc_scope",
+	  DEV_V6, NATIVE_IN(IP6(LL_H11, P_H, 64), TCP), XDP_DROP, IG_DROP_ENC_SCOPE },
+	{ "encap src: febf::1 (fe80::/10 outside fe80::/64) -> drop_enc_scope", DEV_V6,
+	  NATIVE_IN(IP6("febf::1", P_H, 64), TCP), XDP_DROP, IG_DROP_ENC_SCOPE },
+	{ "encap src: P::5efe:c000:20b (posing as member 192.0.2.11) -> drop_enc_spoof", DEV_V6,
+	  NATIVE_IN(IP6(P_H11, P_H, 64), TCP), XDP_DROP, IG_DROP_ENC_SPOOF },
+	{ "encap src: P::5efe:c000:20a (posing as H itself) -> drop_enc_spoof", DEV_V6,
+	  NATIVE_IN(IP6(P_H, P_H, 64), ECHO), XDP_DROP, IG_DROP_ENC_SPOOF },
+	{ "encap src: P::5efe:c000:201 (posing as the router) -> drop_enc_spoof", DEV_V6,
+	  NATIVE_IN(IP6(P_R1, P_H, 64), TCP), XDP_DROP, IG_DROP_ENC_SPOOF },
+	{ "encap src: P::200:5efe:c000:202 (the router, u-bit form) -> drop_enc_spoof", DEV_V6,
+	  NATIVE_IN(IP6(P_R2U, P_H, 64), TCP), XDP_DROP, IG_DROP_ENC_SPOOF },
+	{ "encap src: P::1 (not an ISATAP id, still the ISATAP link's /64) -> drop_enc_spoof",
+	  DEV_V6, NATIVE_IN(IP6("2001:db8:1:8000::1", P_H, 64), TCP), XDP_DROP, IG_DROP_ENC_SPOOF },
+	{ "encap src: prefixes from their map: P::5efe:c000:20b -> drop_enc_spoof", DEV_V6,
+	  NATIVE_IN(IP6(P_H11, P_H, 64), TCP), XDP_DROP, IG_DROP_ENC_SPOOF, OUT_ANY, { 0 },
+	  cfg_self_hash, cfg_restore },
+	{ "encap src: prefixes from their map: D::100 -> encapsulated", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), TCP), XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
+	  ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63), TCP), cfg_self_hash, cfg_restore },
+	{ "encap src: 2001:db8:1:8001::5efe:c000:20b (ISATAP id, not our prefix) -> encapsulated",
+	  DEV_V6, NATIVE_IN(IP6("2001:db8:1:8001::5efe:c000:20b", P_H, 64), TCP),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
+	  ENCAP_OUT(MAC_H, H, 0, IP6("2001:db8:1:8001::5efe:c000:20b", P_H, 63), TCP) },
+
+	/* ---- the ISATAP link is the IPv4 side only (config v4_ifindex; issue 15) ---- */
+	{ "side: protocol 41 from member H on the IPv6-side device -> drop_not_v4_side", DEV_V6,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP), XDP_DROP, IG_DROP_NOT_V4_SIDE },
+	{ "side: protocol 41 from the peer router on the IPv6-side device -> drop_not_v4_side",
+	  DEV_V6, ISATAP_IN(IP4(PEER, R1), IP6("2001:db8:abc::5", D100, 64), TCP),
+	  XDP_DROP, IG_DROP_NOT_V4_SIDE },
+	{ "side: RS from H on the IPv6-side device -> no RA, drop_not_v4_side", DEV_V6,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS()), XDP_DROP, IG_DROP_NOT_V4_SIDE },
+	{ "side: NS from H on the IPv6-side device -> no NA, drop_not_v4_side", DEV_V6,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_NS(LL_R1)),
+	  XDP_DROP, IG_DROP_NOT_V4_SIDE },
+	{ "side: hop limit 1 from H on the IPv6-side device -> no time exceeded, drop_not_v4_side",
+	  DEV_V6, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 1), ECHO), XDP_DROP, IG_DROP_NOT_V4_SIDE },
+	{ "side: protocol 41 to a non-router address on the IPv6 side -> passed untouched", DEV_V6,
+	  ISATAP_IN(IP4(H, "192.0.2.99"), IP6(P_H, D100, 64), TCP),
+	  XDP_PASS, IG_PASS_NOT_ISATAP4, OUT_SAME },
+	{ "side: ICMPv4 error about a tunnelled packet on the IPv6 side -> not relayed, passed",
+	  DEV_V6, ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), ECHO, 0),
+	  XDP_PASS, IG_PASS_NOT_ISATAP4, OUT_SAME },
+	{ "side: one-armed (both sides igt4): RS -> RA", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS()),
+	  XDP_TX, IG_RD_RA_SENT, OUT_ENCAP, ND_REPLY(H, R1, LL_R1, LL_H, RA_DEFAULT),
+	  cfg_onearm4, cfg_restore },
+	{ "side: one-armed (both sides igt4): H -> D::100 decapsulated", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_H, D100, 63), TCP),
+	  cfg_onearm4, cfg_restore },
+	{ "side: one-armed (both sides igt4): D::100 -> H arriving on igt4 encapsulated", DEV_V4,
+	  NATIVE_IN(IP6(D100, P_H, 64), TCP),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP, ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63), TCP),
+	  cfg_onearm4, cfg_restore },
+	{ "side: one-armed on igt6 (the config decides, not the device): decapsulated there",
+	  DEV_V6, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_H, D100, 63), TCP),
+	  cfg_onearm6, cfg_restore },
+	{ "side: one-armed on igt6: protocol 41 on igt4 -> drop_not_v4_side", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP), XDP_DROP, IG_DROP_NOT_V4_SIDE,
+	  OUT_ANY, { 0 }, cfg_onearm6, cfg_restore },
+
+	/* ---- the outer source is never one of the router's own addresses (issue 15) ---- */
+	{ "src: outer R1 admitted by member subnet 192.0.2.0/24, inner P::5efe:c000:201 -> drop_src_router",
+	  DEV_V4, ISATAP_IN(IP4(R1, R1), IP6(P_R1, D100, 64), TCP), XDP_DROP, IG_DROP_SRC_ROUTER,
+	  OUT_ANY, { 0 }, self_net_add, self_net_del },
+	{ "src: RS from R2 (inside 192.0.2.0/24) to R1 -> no RA, drop_src_router", DEV_V4,
+	  ISATAP_IN(IP4(R2, R1), IP6(LL_R2, LL_R1, 255), L4_RS()), XDP_DROP, IG_DROP_SRC_ROUTER,
+	  OUT_ANY, { 0 }, self_net_add, self_net_del },
+	{ "src: own addresses from the routers map: outer R2 (in 192.0.2.0/24) -> drop_src_router",
+	  DEV_V4, ISATAP_IN(IP4(R2, R2), IP6(P_R2, D100, 64), TCP), XDP_DROP, IG_DROP_SRC_ROUTER,
+	  OUT_ANY, { 0 }, self_net_add_hash, self_net_del_restore },
+	{ "src: the peer 192.0.2.3 inside the member subnet stays a peer: decapsulated", DEV_V4,
+	  ISATAP_IN(IP4(PEER, R1), IP6("2001:db8:abc::5", D100, 64), TCP),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6("2001:db8:abc::5", D100, 63), TCP),
+	  self_net_add, self_net_del },
+	{ "src: H inside the member subnet: decapsulated", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_H, D100, 63), TCP),
+	  self_net_add, self_net_del },
 
 	/* ---- IPv6 side: not ISATAP ---- */
 	{ "IPv6 to the router's own address (not P) -> pass_not_isatap6, untouched", DEV_V6,
@@ -1738,6 +1952,14 @@ static const struct tcase cases[] = {
 	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP, ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63), ECHO_REPLY) },
 	{ "policy: echo request D::100 -> H (no 'in' echo rule) -> drop_policy", DEV_V6,
 	  NATIVE_IN(IP6(D100, P_H, 64), ECHO), XDP_DROP, IG_DROP_POLICY },
+	{ "policy: echo reply H -> D::100 with its own request's id (D asked nothing) -> drop_policy",
+	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), ECHO_REPLY), XDP_DROP, IG_DROP_POLICY },
+	{ "policy: unsolicited echo reply H -> D::100 (id 0x5004) is no 'echo-request' -> drop_policy",
+	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), ECHO_REPLY_ID(0x5004)),
+	  XDP_DROP, IG_DROP_POLICY },
+	{ "policy: ...and D::100's reply to H's request still passes", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), ECHO_REPLY),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP, ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63), ECHO_REPLY) },
 	{ "policy: RPC dynamic port 49700 before any endpoint-mapper connection -> drop_policy",
 	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCPF(50010, 49700, 0x02)),
 	  XDP_DROP, IG_DROP_POLICY },
@@ -1789,11 +2011,41 @@ static const struct tcase cases[] = {
 	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT,
 	  DECAP_FWD(IP6(P_H, D100, 63), TCPF(49153, 22, 0x02)), pol_clear },
 
+	/* ---- echo request and reply keyed apart (issue 15): policy C ---- */
+	{ "policy C: echo request D::100 -> H (id 0x5001) allowed by 'ping-in', keyed echo-in",
+	  DEV_V6, NATIVE_IN(IP6(D100, P_H, 64), ECHO_ID(0x5001)),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
+	  ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63), ECHO_ID(0x5001)), pol_c, conn_h_ping_in },
+	{ "policy C: H's echo reply to it passes (the request's connection)", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), ECHO_REPLY_ID(0x5001)),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_H, D100, 63), ECHO_REPLY_ID(0x5001)) },
+	{ "policy C: echo reply D::100 -> H with that id (H asked nothing) -> drop_policy", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), ECHO_REPLY_ID(0x5001)), XDP_DROP, IG_DROP_POLICY },
+	{ "policy C: unsolicited echo reply D::100 -> H (id 0x5002) is no 'echo-request' -> drop_policy",
+	  DEV_V6, NATIVE_IN(IP6(D100, P_H, 64), ECHO_REPLY_ID(0x5002)), XDP_DROP, IG_DROP_POLICY },
+	{ "policy C: H's echo request to D::100 (no 'out' echo-request rule) -> drop_policy", DEV_V4,
+	  ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), ECHO_ID(0x5001)), XDP_DROP, IG_DROP_POLICY },
+	{ "policy C: 'echo-reply' rule: unsolicited reply S7 -> D::100 allowed by 's7-reply'",
+	  DEV_V4, ISATAP_IN(IP4(S7, R1), IP6(P_S7, D100, 64), ECHO_REPLY_ID(0x5003)),
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT,
+	  DECAP_FWD(IP6(P_S7, D100, 63), ECHO_REPLY_ID(0x5003)), NULL, no_conn_s7 },
+	{ "policy C: 's7-reply' admits no echo request from S7 -> drop_policy", DEV_V4,
+	  ISATAP_IN(IP4(S7, R1), IP6(P_S7, D100, 64), ECHO_ID(0x5003)), XDP_DROP, IG_DROP_POLICY },
+	{ "policy C: Packet Too Big from D::100 quoting H's reply to the ping passes (related)",
+	  DEV_V6, NATIVE_IN(IP6(D100, P_H, 64), TOO_BIG(1280, IP6(P_H, D100, 63), ECHO_REPLY_ID(0x5001))),
+	  XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
+	  ENCAP_OUT(MAC_H, H, 0, IP6(D100, P_H, 63),
+		    TOO_BIG(1280, IP6(P_H, D100, 63), ECHO_REPLY_ID(0x5001))) },
+	{ "policy C: Packet Too Big quoting an echo request H never sent -> drop_policy", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), TOO_BIG(1280, IP6(P_H, D100, 63), ECHO_ID(0x5001))),
+	  XDP_DROP, IG_DROP_POLICY, OUT_ANY, { 0 }, NULL, pol_clear },
+
 	/* ---- VLAN sub-interfaces (802.1Q, 802.1ad QinQ; bpf/vlan.h) ---- */
 	{ "vlan: 802.1Q 110 ISATAP from Q1 -> tag popped, decapsulated, untagged to D", DEV_V4,
 	  ISATAP_IN(IP4(Q1, R1), IP6(P_Q1, D100, 64), TCP,
 		    .tags = TAG1(TPID_Q, TCI(5, 0, 110))),
-	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_Q1, D100, 63), TCP) },
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_Q1, D100, 63), TCP),
+	  cfg_v4_q1, cfg_restore },
 	{ "vlan: D -> Q1 (member behind igt4.110) -> encapsulated, 802.1Q 110 pushed", DEV_V6,
 	  NATIVE_IN(IP6(D100, P_Q1, 64), TCP), XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
 	  { .kind = PKT_ISATAP, .dmac = MAC_Q1, .smac = MAC_DEV4,
@@ -1802,7 +2054,8 @@ static const struct tcase cases[] = {
 	{ "vlan: QinQ 802.1ad 10 + 802.1Q 20 ISATAP from Q2 -> both tags popped, decapsulated",
 	  DEV_V4, ISATAP_IN(IP4(Q2, R1), IP6(P_Q2, D100, 64), ECHO,
 			    .tags = TAG2(TPID_AD, TCI(3, 1, 10), TPID_Q, TCI(2, 0, 20))),
-	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_Q2, D100, 63), ECHO) },
+	  XDP_REDIRECT, IG_FWD_DECAP, OUT_EXACT, DECAP_FWD(IP6(P_Q2, D100, 63), ECHO),
+	  cfg_v4_q2, cfg_restore },
 	{ "vlan: D -> Q2 (member behind QinQ igt4.10.20) -> encapsulated, 88a8/10 + 8100/20 pushed",
 	  DEV_V6, NATIVE_IN(IP6(D100, P_Q2, 64), ECHO), XDP_REDIRECT, IG_FWD_ENCAP, OUT_ENCAP,
 	  { .kind = PKT_ISATAP, .dmac = MAC_Q2, .smac = MAC_DEV4,
@@ -1824,7 +2077,7 @@ static const struct tcase cases[] = {
 	  { .kind = PKT_ISATAP, .dmac = MAC_Q1, .smac = MAC_DEV4,
 	    .tags = TAG1(TPID_Q, TCI(6, 1, 110)),
 	    .ip4 = { .src = R1, .dst = Q1, .ttl = 64 },
-	    .ip6 = IP6(LL_R1, LL_Q1, 255), .l4 = RA_DEFAULT } },
+	    .ip6 = IP6(LL_R1, LL_Q1, 255), .l4 = RA_DEFAULT }, cfg_v4_q1, cfg_restore },
 	{ "vlan: RS from Q2 on QinQ -> RA back with both tags", DEV_V4,
 	  VLAN_IN(MAC_Q2, IP4(Q2, R1), IP6("fe80::5efe:cb00:718a", ALL_ROUTERS, 255), L4_RS(),
 		  .tags = TAG2(TPID_AD, TCI(0, 0, 10), TPID_Q, TCI(7, 0, 20))),
@@ -1832,7 +2085,8 @@ static const struct tcase cases[] = {
 	  { .kind = PKT_ISATAP, .dmac = MAC_Q2, .smac = MAC_DEV4,
 	    .tags = TAG2(TPID_AD, TCI(0, 0, 10), TPID_Q, TCI(7, 0, 20)),
 	    .ip4 = { .src = R1, .dst = Q2, .ttl = 64 },
-	    .ip6 = IP6(LL_R1, "fe80::5efe:cb00:718a", 255), .l4 = RA_DEFAULT } },
+	    .ip6 = IP6(LL_R1, "fe80::5efe:cb00:718a", 255), .l4 = RA_DEFAULT },
+	  cfg_v4_q2, cfg_restore },
 	{ "vlan: hop limit 1 from Q1 on 110 -> time exceeded tunnelled back on 110", DEV_V4,
 	  VLAN_IN(MAC_Q1, IP4(Q1, R1), IP6(P_Q1, D100, 1), TCP,
 		    .tags = TAG1(TPID_Q, TCI(4, 0, 110))),
@@ -1840,13 +2094,15 @@ static const struct tcase cases[] = {
 	  { .kind = PKT_ISATAP, .dmac = MAC_Q1, .smac = MAC_DEV4,
 	    .tags = TAG1(TPID_Q, TCI(4, 0, 110)),
 	    .ip4 = { .src = R1, .dst = Q1, .ttl = 64 },
-	    .ip6 = IP6(P_R1, P_Q1, 64), .l4 = TIME_EXCEEDED(IP6(P_Q1, D100, 1), TCP) } },
+	    .ip6 = IP6(P_R1, P_Q1, 64), .l4 = TIME_EXCEEDED(IP6(P_Q1, D100, 1), TCP) },
+	  cfg_v4_q1, cfg_restore },
 	{ "vlan: Q1 on 110 -> D_NN (neighbour unresolved) -> decapsulated, to the kernel on 110",
 	  DEV_V4, ISATAP_IN(IP4(Q1, R1), IP6(P_Q1, D_NN, 64), TCP,
 			    .tags = TAG1(TPID_Q, TCI(5, 0, 110))),
 	  XDP_PASS, IG_KERNEL_DECAP_NEIGH, OUT_EXACT,
 	  { .kind = PKT_IPV6, .dmac = MAC_DEV4, .smac = MAC_H,
-	    .tags = TAG1(TPID_Q, TCI(5, 0, 110)), .ip6 = IP6(P_Q1, D_NN, 63), .l4 = TCP } },
+	    .tags = TAG1(TPID_Q, TCI(5, 0, 110)), .ip6 = IP6(P_Q1, D_NN, 63), .l4 = TCP },
+	  cfg_v4_q1, cfg_restore },
 	{ "vlan: TCP to R1 on 110 (PCP 7) -> not ISATAP, passed with its tag as it came",
 	  DEV_V4, ISATAP_IN(IP4(Q1, R1, .proto = 6), IP6(P_Q1, D100, 64), TCP,
 			    .tags = TAG1(TPID_Q, TCI(7, 1, 110))),
@@ -1857,7 +2113,22 @@ static const struct tcase cases[] = {
 	  XDP_PASS, IG_PASS_NOT_IP, OUT_SAME },
 	{ "vlan: non-member N on 110 -> dropped, not admitted", DEV_V4,
 	  ISATAP_IN(IP4(N, R1), IP6(P_N, D100, 64), TCP, .tags = TAG1(TPID_Q, TCI(0, 0, 110))),
-	  XDP_DROP, IG_DROP_NOT_MEMBER },
+	  XDP_DROP, IG_DROP_NOT_MEMBER, OUT_ANY, { 0 }, cfg_v4_q1, cfg_restore },
+	{ "vlan: IPv4 side VLAN 110: untagged protocol 41 from H on the trunk -> drop_not_v4_side",
+	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP), XDP_DROP, IG_DROP_NOT_V4_SIDE,
+	  OUT_ANY, { 0 }, cfg_v4_q1, cfg_restore },
+	{ "vlan: IPv4 side VLAN 110: RS from Q2 on QinQ 10/20 (another VLAN) -> drop_not_v4_side",
+	  DEV_V4, VLAN_IN(MAC_Q2, IP4(Q2, R1), IP6("fe80::5efe:cb00:718a", ALL_ROUTERS, 255),
+			  L4_RS(), .tags = TAG2(TPID_AD, TCI(0, 0, 10), TPID_Q, TCI(7, 0, 20))),
+	  XDP_DROP, IG_DROP_NOT_V4_SIDE, OUT_ANY, { 0 }, cfg_v4_q1, cfg_restore },
+	{ "vlan: IPv4 side VLAN 110: priority-tagged RS from H on the trunk -> drop_not_v4_side",
+	  DEV_V4, ISATAP_IN(IP4(H, R1), IP6(LL_H, ALL_ROUTERS, 255), L4_RS(),
+			    .tags = TAG1(TPID_Q, TCI(4, 0, 0))),
+	  XDP_DROP, IG_DROP_NOT_V4_SIDE, OUT_ANY, { 0 }, cfg_v4_q1, cfg_restore },
+	{ "vlan: protocol 41 tagged 210 (the IPv6 side's VLAN) on igt6 -> drop_not_v4_side",
+	  DEV_V6, ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCP,
+			    .tags = TAG1(TPID_Q, TCI(0, 0, 210))),
+	  XDP_DROP, IG_DROP_NOT_V4_SIDE },
 	{ "vlan: unknown VID 300 -> pass_vlan, untouched", DEV_V4,
 	  ISATAP_IN(IP4(Q1, R1), IP6(P_Q1, D100, 64), TCP, .tags = TAG1(TPID_Q, TCI(5, 0, 300))),
 	  XDP_PASS, IG_PASS_VLAN, OUT_SAME },
@@ -2050,6 +2321,28 @@ static int put_vlan(int lower, int logical, int ntags, __u16 p1, __u16 v1, __u16
 }
 
 /* The logical interfaces of the rows at the end of the table (see VDEV4Q). */
+static int ifindex4q, ifindex4qq;
+
+static void cfg_v4_side(int ifindex)
+{
+	struct ig_config c = base_cfg;
+
+	c.v4_ifindex = (__u32)ifindex;
+	CHECK(put_config(&c) == 0, "config update: %s", strerror(errno));
+}
+
+static void cfg_v4_q1(const struct tcase *t)
+{
+	(void)t;
+	cfg_v4_side(ifindex4q);
+}
+
+static void cfg_v4_q2(const struct tcase *t)
+{
+	(void)t;
+	cfg_v4_side(ifindex4qq);
+}
+
 static int vlan_setup(void)
 {
 	static const char *const cmds[] = {
@@ -2086,6 +2379,8 @@ static int vlan_setup(void)
 		fprintf(stderr, "test_datapath: VLAN stand-in devices missing\n");
 		return -1;
 	}
+	ifindex4q = i4q;
+	ifindex4qq = i4qq;
 	err = err ?: put_vlan(ifindex4, i4q, 1, TPID_Q, 110, 0, 0);
 	err = err ?: put_vlan(ifindex4, i4qq, 2, TPID_AD, 10, TPID_Q, 20);
 	err = err ?: put_vlan(ifindex6, i6q, 1, TPID_Q, 210, 0, 0);
@@ -2628,6 +2923,20 @@ static int ev_sources_clear(void)
 	return rc;
 }
 
+/* Give every CPU its whole per-second event budget (IG_EVENT_BUDGET_PER_CPU)
+ * back: the table's refusals may have spent it within the last second. */
+static int ev_budget_reset(struct ig_vis_stats *vs)
+{
+	int fd = bpf_map__fd(skel->maps.vis_stats), c;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, vs))
+		return -1;
+	for (c = 0; c < ncpus; c++)
+		vs[c].ev_window_ns = vs[c].ev_window_used = 0;
+	return bpf_map_update_elem(fd, &zero, vs, BPF_ANY);
+}
+
 static void test_refusal_event(void)
 {
 	static uint8_t in[PKT_MAX], out[PKT_MAX];
@@ -2654,6 +2963,7 @@ static void test_refusal_event(void)
 	ring_buffer__free(rb);
 	ratelimit_clear();
 	CHECK(ev_sources_clear() == 0, "clearing the event sources: %s", strerror(errno));
+	CHECK(ev_budget_reset(vs) == 0, "resetting the event budgets: %s", strerror(errno));
 	cfg.event_min_interval_ms = 60000;
 	put_config(&cfg);
 	if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.vis_stats), &zero, vs))
