@@ -41,6 +41,7 @@ struct members_opts {
 	int max_removal;            /* -1: default */
 	long long stale_max;        /* -1: [members] stale-max, else the default */
 	const char *config;         /* --config FILE ([directory], [members], [router] pin-dir) */
+	const char *save;           /* --save FILE: the member set after the sync */
 	struct {
 		char key[32];
 		const char *value;
@@ -53,14 +54,14 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: isagate members sync FILE|- [--pin-dir DIR] [--config FILE] [-j] [--dry-run]\n"
 		"                                   [--no-neigh] [--syslog] [--max-removal PCT] [--force]\n"
-		"                                   [--stale-max S]\n"
+		"                                   [--stale-max S] [--save FILE]\n"
 		"       isagate members sync --ldap [--config FILE] [--uri URI ...] [--base DN] [--group DN]\n"
 		"                                   [--bind simple|gssapi] [--bind-dn DN] [--password-file F]\n"
 		"                                   [--keytab F] [--ca-file F] [--starttls yes|no]\n"
 		"                                   [--nesting auto|in-chain|client] [--page-size N]\n"
 		"                                   [--timeout S] [--extra FILE] [--max-removal PCT]\n"
 		"                                   [--force] [--stale-max S] [-j] [--dry-run] [--no-neigh]\n"
-		"                                   [--syslog]\n"
+		"                                   [--syslog] [--save FILE]\n"
 		"       isagate members list [-j] [--pin-dir DIR]\n"
 		"\n"
 		"sync makes the member set exactly the file's ('-' reads stdin) and prints\n"
@@ -82,6 +83,9 @@ static void usage(FILE *f)
 		"               would remove every entry is refused whatever PCT); exit 6,\n"
 		"               nothing changed\n"
 		"  --force      apply such a sync anyway\n"
+		"  --save FILE  after an applied sync, write the member set to FILE (mode\n"
+		"               0600) as a membership file: the last known membership that\n"
+		"               isagate.service loads at boot while the source is unreachable\n"
 		"  --stale-max S  keep the addresses of a name that fails temporarily for at\n"
 		"               most S seconds (default 86400, 0: not at all; 'stale-max' in\n"
 		"               [members] of --config)\n"
@@ -171,6 +175,15 @@ static int parse_opts(int argc, char **argv, bool is_sync, struct members_opts *
 				return IG_EXIT_USAGE;
 			} else {
 				o->config = argv[i];
+			}
+		} else if (is_sync && (!strcmp(a, "--save") || !strncmp(a, "--save=", 7))) {
+			if (a[6] == '=') {
+				o->save = a + 7;
+			} else if (++i >= argc) {
+				ig_err("--save needs a file");
+				return IG_EXIT_USAGE;
+			} else {
+				o->save = argv[i];
 			}
 		} else if (is_sync && (!strcmp(a, "--stale-max") || !strncmp(a, "--stale-max=", 12))) {
 			const char *v = a[11] == '=' ? a + 12 : (++i < argc ? argv[i] : NULL);
@@ -552,6 +565,44 @@ static json_object *dir_json(const struct ig_dir_result *r, long skipped)
 	return o;
 }
 
+/* One set's entries as membership-file lines (literals; the name a comment). */
+static void save_set(FILE *f, const struct ig_mset *s)
+{
+	char a[INET_ADDRSTRLEN];
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		const struct ig_mentry *e = &s->e[i];
+
+		fprintf(f, "%s/%u", ig_fmt_v4(e->key.addr, a, sizeof(a)), e->key.prefixlen);
+		if (e->val.name[0])
+			fprintf(f, "\t# %.*s", (int)sizeof(e->val.name), e->val.name);
+		fputc('\n', f);
+	}
+}
+
+/*
+ * --save FILE: the member set as it stands after an applied sync, as a
+ * membership file of literals (mode 0600: it says who may use the router).
+ * isagate.service loads it at boot, so a router whose directory is down
+ * starts with the last known membership instead of none.
+ */
+static int save_members(const char *path, const struct ig_plan *p)
+{
+	struct ig_atomic a;
+	int ret;
+
+	ret = ig_atomic_open(&a, path, 0600);
+	if (ret)
+		return ret;
+	fprintf(a.f, "# isagate: the member set after the last applied sync (members sync --save);\n"
+		"# loaded at boot while the source is unreachable.  Written by isagate: do not edit.\n");
+	save_set(a.f, &p->keep);
+	save_set(a.f, &p->update);
+	save_set(a.f, &p->add);
+	return ig_atomic_commit(&a, 0);
+}
+
 static int members_sync(const struct members_opts *o, const struct ig_members_env *env)
 {
 	struct ig_msrc src = { 0 };
@@ -741,6 +792,14 @@ static int members_sync(const struct members_opts *o, const struct ig_members_en
 	fprintf(o->json ? stderr : stdout, "%s\n", summary);
 	fflush(stdout);
 	partial = plan.n_unres || skipped || want.n_rej || neigh_warn;
+	if (o->save && !o->dry_run) {
+		ret = save_members(o->save, &plan);
+		if (ret) {
+			ig_err("warning: --save %s: %s (the sync itself was applied)", o->save,
+			       strerror(-ret));
+			partial = true;
+		}
+	}
 	log_line(o, partial ? LOG_WARNING : LOG_INFO, summary);
 	rc = partial ? IG_EXIT_PARTIAL : IG_EXIT_OK;
 cleanup:

@@ -10,7 +10,12 @@
 #   - isagate.service starts (attach + policy + members sync), each helper
 #     unit starts and works under its sandbox: members sync, watch, events,
 #     flows (state file 0600), metrics (textfile written);
-#   - stopping isagate.service detaches and stops the units bound to it.
+#   - stopping isagate.service detaches and stops the units bound to it;
+#   - every applied sync saves the last known membership (0600), and a boot
+#     with the directory down (a DC address nothing answers at, as a stopped
+#     DC) starts the router with those members, the sync unit reporting the
+#     outage (exit 5) without changing them;
+#   - a start that fails half way (malformed policy) leaves nothing attached.
 # When this already runs inside a fresh chroot (ISAGATE_FRESH=1: no init
 # system to boot containers from) the test says so and skips.
 set -uo pipefail
@@ -64,7 +69,7 @@ fresh_unpack "$tree"
 cp "$deb" "$tree/tmp/"
 if ! chroot "$tree" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
 	sh -c "apt-get update -q && apt-get install -y -q --no-install-recommends systemd systemd-sysv dbus \
-		iproute2 /tmp/${deb##*/}" >"$tmp/apt.log" 2>&1; then
+		iproute2 ca-certificates /tmp/${deb##*/}" >"$tmp/apt.log" 2>&1; then
 	bad "installing systemd and the package in the tree: $(tail -n 5 "$tmp/apt.log")"
 	finish
 fi
@@ -132,11 +137,22 @@ unit_ok() { # UNIT: it ran (or runs) without failure
 }
 
 # ---- start, work, stop -------------------------------------------------------------
+is_member() { X isagate members list 2>/dev/null | grep -q "$1"; }
+members_done() { # isagate-members.service ran since it was last reset
+	[[ $(X systemctl show -p ExecMainExitTimestampMonotonic --value isagate-members.service) != 0 ]]
+}
+wait_members() { # the sync pulled in by isagate.service has finished
+	local _
+	for _ in $(seq 300); do members_done && return 0; sleep 0.1; done
+	return 1
+}
+
 X systemctl start isagate.service >/dev/null 2>&1
-check "isagate.service starts under its sandbox (attach, policy sync, members sync)" unit_ok isagate.service
+check "isagate.service starts under its sandbox (attach, policy sync)" unit_ok isagate.service
 st=$(X isagate status -j 2>&1)
 check "the router is attached to ig4 and ig6" grep -q '"ig6"' <<<"$st"
-check "the member from members.txt is loaded" bash -c "X() { nsenter -t $leader -m -u -i -n -p -- \"\$@\"; }; X isagate members list | grep -q 192.0.2.10"
+check "isagate.service pulls in isagate-members.service, which syncs once the router is up" wait_members
+check "the member from members.txt is loaded" is_member 192.0.2.10
 check "the policy from /etc/default/isagate is loaded" bash -c "nsenter -t $leader -m -u -i -n -p -- isagate policy list | grep -qi allow"
 
 echo "192.0.2.11" >>"$tree/etc/isagate/members.txt"
@@ -162,9 +178,48 @@ X systemctl stop isagate-flows.service
 m=$(stat -c %a "$tree/var/lib/isagate/flows.state" 2>/dev/null)
 check "isagate-flows.service saved its state file with mode 0600 (${m:-none})" test "$m" = 600
 
+last=$tree/var/lib/isagate/members.last
+m=$(stat -c %a "$last" 2>/dev/null)
+check "each applied sync saves the last known membership, mode 0600 (${m:-none})" test "$m" = 600
+check "... holding both members" bash -c "grep -q '^192.0.2.10/32' '$last' && grep -q '^192.0.2.11/32' '$last'"
+
 X systemctl stop isagate.service
 check "stopping isagate.service detaches (no pins left)" test -z "$(ls -A "$bpf")"
 a=$(X systemctl is-active isagate-watch.service isagate-events.service | tr '\n' ' ')
 check "the units bound to it stopped with it ($a)" test "$a" = "inactive inactive "
+
+# ---- boot with the directory down: the last known members, no lock-out --------------
+# The directory: a DC address nothing answers at (no route in the container:
+# the bind fails at once, exactly as with a stopped DC).
+(umask 077 && printf 'secret\n' >"$tree/etc/isagate/ldap.secret")
+printf '%s\n' '[directory]' 'uri = ldap://198.51.100.99' 'bind = simple' \
+	'bind-dn = CN=isagate-sync,DC=corp,DC=example' 'password-file = /etc/isagate/ldap.secret' \
+	'base = DC=corp,DC=example' 'group = CN=ISATAP,DC=corp,DC=example' 'timeout = 2' \
+	>>"$tree/etc/isagate/isagate.conf"
+echo "ISAGATE_MEMBERS_SOURCE=--ldap --config /etc/isagate/isagate.conf" >>"$tree/etc/default/isagate"
+X systemctl reset-failed >/dev/null 2>&1
+X systemctl start isagate.service >/dev/null 2>&1
+check "directory down at boot: isagate.service still starts" unit_ok isagate.service
+check "... and loads the last known members (192.0.2.10)" is_member 192.0.2.10
+check "... both of them (192.0.2.11)" is_member 192.0.2.11
+wait_members
+r=$(X systemctl show -p ExecMainStatus --value isagate-members.service)
+check "... isagate-members.service reports the outage (exit $r, want 5: directory unreachable)" test "$r" = 5
+[[ $r == 5 ]] || X journalctl -u isagate-members.service --no-pager -n 8 | sed 's/^/     /'
+check "... and changed nothing: the members stay" is_member 192.0.2.11
+a=$(X systemctl is-active isagate.service)
+check "... the router stays up and managed ($a), the timer retries the sync" test "$a" = active
+X systemctl stop isagate.service
+
+# ---- a start that fails half way leaves nothing attached -------------------------------
+echo "allow sideways tcp 22" >"$tree/etc/isagate/policy.bad"
+echo "ISAGATE_POLICY=/etc/isagate/policy.bad" >>"$tree/etc/default/isagate"
+X systemctl start isagate.service >/dev/null 2>&1
+r=$(X systemctl show -p Result --value isagate.service)
+check "a malformed policy fails isagate.service ($r)" test "$r" != success
+check "... and the failed start detached again (no pins left: never attached but unmanaged)" \
+	test -z "$(ls -A "$bpf")"
+sed -i '/policy.bad/d' "$tree/etc/default/isagate"
+X systemctl reset-failed >/dev/null 2>&1
 check "no isagate unit failed" bash -c "! nsenter -t $leader -m -u -i -n -p -- systemctl --failed --no-legend | grep -q isagate"
 finish
