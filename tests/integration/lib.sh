@@ -24,6 +24,10 @@ IG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ISAGATE=$IG_ROOT/build/isagate
 XDP_PASS_OBJ=$IG_ROOT/build/xdp_pass.bpf.o
 PY=/usr/bin/python3
+# `ip ... xdp obj` pins its maps in the first bpffs it finds; another mount
+# of one elsewhere on the machine (a chroot's bound /sys, as tests/fresh.sh
+# makes) must not be chosen: iproute2 takes this one.
+export TC_BPF_MNT=${TC_BPF_MNT:-/sys/fs/bpf}
 ISATAP_HOST=$IG_ROOT/tests/integration/isatap_host.py
 
 LIB_ID=
