@@ -23,7 +23,7 @@ PACKAGES=(
 	# the directory tests: a real Active Directory (Samba AD DC), its tools
 	samba-ad-dc samba-ad-provision ldap-utils libsasl2-modules-gssapi-mit
 	# the manual page's checks (man --warnings, lexgrog); make deb and its checks
-	man-db debhelper dpkg-dev lintian
+	man-db build-essential debhelper dpkg-dev lintian
 	# the units test: a systemd container on a fresh tree
 	systemd-container debootstrap
 	# make bench: the plot
