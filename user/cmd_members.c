@@ -23,6 +23,7 @@
 #include "commands.h"
 #include "config.h"
 #include "directory.h"
+#include "loader.h"
 #include "members.h"
 
 #define MAX_DIR_FLAGS 32
@@ -97,7 +98,12 @@ static void usage(FILE *f)
 		"resolved to its A records, plus the entries of the 'extra' file.  Settings\n"
 		"come from the [directory] section of --config FILE; each key is also a flag\n"
 		"(--uri, --base, --group, ...) that overrides it.  Directory unreachable or\n"
-		"bind refused: nothing changes, exit 5.  See docs/directory.md.\n");
+		"bind refused: nothing changes, exit 5.  See docs/directory.md.\n"
+		"\n"
+		"A sync (not a dry run) reads the members, plans and applies under the pin\n"
+		"directory's lock, one writer at a time; it waits up to $ISAGATE_LOCK_WAIT\n"
+		"seconds (default %d) while another isagate command holds it, then gives up:\n"
+		"exit 7, nothing changed.\n", IG_LOCK_WAIT_DEFAULT);
 }
 
 /* "S" seconds: 0 to STALE_MAX_LIMIT.  0 or -1 (reason in err). */
@@ -616,7 +622,7 @@ static int members_sync(const struct members_opts *o, const struct ig_members_en
 	char err[1024], summary[1800], dirsum[384] = "", cfg_pin[PATH_MAX] = "", unit[32];
 	char more[160];
 	struct ig_mmaps maps = { -1, -1, -1 };
-	int rc = IG_EXIT_FAIL, ret, ifindex;
+	int rc = IG_EXIT_FAIL, ret, ifindex, lockfd = -1;
 	unsigned int max_removal = 100;
 	size_t i, n_stale = 0, neigh_warn = 0, neigh_failed = 0;
 	__u32 now, stale_max;
@@ -697,6 +703,33 @@ static int members_sync(const struct members_opts *o, const struct ig_members_en
 	if (ig_members_resolve_deny(&src, ig_resolve_cached, &rcache, &deny, &want)) {
 		ig_err("out of memory");
 		goto cleanup;
+	}
+	/*
+	 * From the read of the current set to the last write, one writer at a
+	 * time (the members timer and an operator): a plan computed from a
+	 * read another sync then changes would undo that sync's work.  Names
+	 * and the directory are resolved before, so the lock is not held for
+	 * a slow server.  The maps are opened again under it: a detach (and
+	 * attach) meanwhile replaced them.
+	 */
+	if (!o->dry_run) {
+		lockfd = ig_pin_dir_lock(pin_dir);
+		if (lockfd < 0) {
+			rc = -lockfd;
+			snprintf(summary, sizeof(summary), "members: %s, nothing changed%s",
+				 rc == IG_EXIT_LOCKED ? "another isagate command holds the lock" :
+				 rc == IG_EXIT_NOT_ATTACHED ? "detached meanwhile" :
+				 "cannot lock the pin directory", dirsum);
+			fprintf(o->json ? stderr : stdout, "%s\n", summary);
+			log_line(o, LOG_ERR, summary);
+			goto cleanup;
+		}
+		ig_mmaps_close(&maps);
+		ret = ig_mmaps_open(pin_dir, &maps);
+		if (ret) {
+			rc = ret == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+			goto cleanup;
+		}
 	}
 	ret = ig_members_read(&maps, &cur);
 	if (ret) {
@@ -803,6 +836,8 @@ static int members_sync(const struct members_opts *o, const struct ig_members_en
 	log_line(o, partial ? LOG_WARNING : LOG_INFO, summary);
 	rc = partial ? IG_EXIT_PARTIAL : IG_EXIT_OK;
 cleanup:
+	if (lockfd >= 0)
+		close(lockfd);
 	free(deny.a);
 	ig_mmaps_close(&maps);
 	ig_plan_free(&plan);

@@ -61,8 +61,13 @@ static void usage(FILE *f)
 "  --dry-run    show what sync would change, change nothing\n"
 "  --pin-dir DIR  pin directory (default $ISAGATE_PIN_DIR, else %s)\n"
 "\n"
+"sync and clear hold the pin directory's lock (one writer at a time); they wait\n"
+"up to $ISAGATE_LOCK_WAIT seconds (default %d) while another isagate command\n"
+"holds it, then give up (exit 7).\n"
+"\n"
 "Exit codes: 0 ok, 1 failed, 2 bad usage or bad file (nothing changed),\n"
-"4 nothing attached under DIR.\n", IG_DEFAULT_PIN_DIR);
+"4 nothing attached under DIR, 7 another isagate command holds the lock\n"
+"(nothing changed).\n", IG_DEFAULT_PIN_DIR, IG_LOCK_WAIT_DEFAULT);
 }
 
 static int err_code(int rc)
@@ -132,7 +137,7 @@ static int do_sync(const char *pin_dir, const char *file, bool json, bool dry_ru
 	bool active, changed;
 	unsigned int n_add, n_del;
 	__u32 gen;
-	int rc;
+	int rc, lockfd = -1;
 
 	want = calloc(1, sizeof(*want));
 	cur = calloc(1, sizeof(*cur));
@@ -150,6 +155,16 @@ static int do_sync(const char *pin_dir, const char *file, bool json, bool dry_ru
 	rc = ig_pin_dir_prepare(pin_dir, false);
 	if (rc)
 		goto cleanup;
+	/* The bank state is read under the lock: two syncs at once would write
+	 * the same inactive bank and both publish gen+1.  A dry run writes
+	 * nothing and needs none. */
+	if (!dry_run) {
+		lockfd = ig_pin_dir_lock(pin_dir);
+		if (lockfd < 0) {
+			rc = -lockfd;
+			goto cleanup;
+		}
+	}
 	rc = ig_pmaps_open(pin_dir, &m);
 	if (rc) {
 		rc = err_code(rc);
@@ -204,6 +219,8 @@ cleanup:
 	json_object_put(added);
 	json_object_put(removed);
 	ig_pmaps_close(&m);
+	if (lockfd >= 0)
+		close(lockfd);
 	free(want);
 	free(cur);
 	return rc;
@@ -322,14 +339,20 @@ static int do_clear(const char *pin_dir, bool json)
 	struct ig_policy_state st;
 	__u32 zero = 0;
 	bool active;
-	int rc;
+	int rc, lockfd;
 
+	lockfd = ig_pin_dir_lock(pin_dir);    /* a sync must not publish over it */
+	if (lockfd < 0)
+		return -lockfd;
 	rc = ig_pmaps_open(pin_dir, &m);
-	if (rc)
+	if (rc) {
+		close(lockfd);
 		return err_code(rc);
+	}
 	active = !bpf_map_lookup_elem(m.state, &zero, &st) && st.active;
 	rc = ig_policy_clear(&m);
 	ig_pmaps_close(&m);
+	close(lockfd);
 	if (rc) {
 		ig_err("unloading the policy: %s", strerror(-rc));
 		return IG_EXIT_FAIL;

@@ -28,6 +28,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -265,27 +267,124 @@ int ig_pin_dir_prepare(const char *dir, bool create)
 }
 
 /*
- * Serialise attach/detach runs on one pin directory (a cron job and an
- * operator at the same time): flock on the directory itself.
+ * The pin-directory lock: every command that writes the maps (attach,
+ * detach, members sync, policy sync/clear) holds an exclusive flock on the
+ * directory itself for as long as it reads, plans and writes, so that two
+ * of them (the members timer and an operator, two policy syncs) never
+ * compute from stale reads or write the same inactive bank.
  */
-static int lock_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (fd < 0) {
-		err_errno(dir, errno);
-		return -1;
+/* The pid /proc/locks gives for the flock on (dev, ino), or 0. */
+static long lock_holder(dev_t dev, ino_t ino)
+{
+	char line[256], kind[16], arrow[16];
+	unsigned int maj, min;
+	unsigned long long i;
+	long pid, found = 0;
+	FILE *f = fopen("/proc/locks", "re");
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		/* "1: FLOCK  ADVISORY  WRITE 1234 00:1f:5678 0 EOF"; waiters: "1: -> FLOCK ..." */
+		if (sscanf(line, "%*d: %15s %15s", arrow, kind) != 2 || !strcmp(arrow, "->") ||
+		    strcmp(arrow, "FLOCK"))
+			continue;
+		if (sscanf(line, "%*d: FLOCK %*s %*s %ld %x:%x:%llu", &pid, &maj, &min, &i) == 4 &&
+		    maj == major(dev) && min == minor(dev) && i == (unsigned long long)ino)
+			found = pid;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-		return fd;
-	if (errno == EWOULDBLOCK) {
-		ig_dbg("%s: another isagate run holds the lock, waiting", dir);
-		if (flock(fd, LOCK_EX) == 0)
+	fclose(f);
+	return found;
+}
+
+/* $ISAGATE_LOCK_WAIT seconds (0-3600), else IG_LOCK_WAIT_DEFAULT. */
+static long lock_wait_s(void)
+{
+	const char *e = getenv("ISAGATE_LOCK_WAIT");
+	char *end;
+	long v;
+
+	if (!e || !*e)
+		return IG_LOCK_WAIT_DEFAULT;
+	errno = 0;
+	v = strtol(e, &end, 10);
+	if (errno || *end || v < 0 || v > 3600) {
+		ig_err("ignoring ISAGATE_LOCK_WAIT=%s (seconds, 0-3600): waiting %d s", e,
+		       IG_LOCK_WAIT_DEFAULT);
+		return IG_LOCK_WAIT_DEFAULT;
+	}
+	return v;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int ig_pin_dir_lock(const char *dir)
+{
+	long wait_s = lock_wait_s(), pid = 0;
+	double deadline = mono_s() + (double)wait_s;
+	bool said = false;
+	struct stat a, b;
+	int fd;
+
+	for (;;) {
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT) {
+				ig_err("nothing attached under %s", dir);
+				return -IG_EXIT_NOT_ATTACHED;
+			}
+			err_errno(dir, errno);
+			return -IG_EXIT_FAIL;
+		}
+		while (flock(fd, LOCK_EX | LOCK_NB)) {
+			if (errno != EWOULDBLOCK && errno != EINTR) {
+				err_errno(dir, errno);
+				close(fd);
+				return -IG_EXIT_FAIL;
+			}
+			if (!fstat(fd, &a))
+				pid = lock_holder(a.st_dev, a.st_ino);
+			if (mono_s() >= deadline) {
+				ig_err("another isagate command holds the lock on %s (pid %s%ld) "
+				       "after %ld s: nothing changed; run it again once that one has "
+				       "finished (ISAGATE_LOCK_WAIT sets the wait)", dir,
+				       pid ? "" : "unknown: ", pid, wait_s);
+				close(fd);
+				return -IG_EXIT_LOCKED;
+			}
+			if (!said) {
+				/* an operator at a terminal sees why nothing happens */
+				if (isatty(STDERR_FILENO) || ig_verbose)
+					ig_err("another isagate command holds the lock on %s (pid %ld): "
+					       "waiting up to %ld s", dir, pid, wait_s);
+				said = true;
+			}
+			usleep(50 * 1000);
+		}
+		/* Locked the directory we opened: is it still the one at dir?
+		 * (detach removes it, and an attach after that makes a new one) */
+		if (fstat(fd, &a) || stat(dir, &b)) {
+			int err = errno;
+
+			close(fd);
+			if (err == ENOENT) {
+				ig_err("nothing attached under %s (detached meanwhile)", dir);
+				return -IG_EXIT_NOT_ATTACHED;
+			}
+			err_errno(dir, err);
+			return -IG_EXIT_FAIL;
+		}
+		if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 			return fd;
+		close(fd);
 	}
-	err_errno(dir, errno);
-	close(fd);
-	return -1;
 }
 
 /* ---- pinned objects --------------------------------------------------------- */
@@ -972,9 +1071,14 @@ int ig_loader_attach(const struct ig_settings *s, const char *pin_dir,
 		return rc;
 	lb_capture();
 	rc = IG_EXIT_FAIL;
-	lockfd = lock_dir(pin_dir);
-	if (lockfd < 0)
+	/* a detach that held the lock removes the directory: make it again */
+	for (i = 0; (lockfd = ig_pin_dir_lock(pin_dir)) == -IG_EXIT_NOT_ATTACHED && i < 3; i++)
+		if (prepare_dir(pin_dir, true, &cd))
+			break;
+	if (lockfd < 0) {
+		rc = -lockfd;
 		goto cleanup;
+	}
 
 	old = calloc(IG_MAX_LINK_PINS, sizeof(*old));
 	if (!old) {
@@ -1200,9 +1304,11 @@ int ig_loader_detach(const char *pin_dir, unsigned int *n_links)
 		return rc;
 	lb_capture();
 	rc = IG_EXIT_FAIL;
-	lockfd = lock_dir(pin_dir);
-	if (lockfd < 0)
+	lockfd = ig_pin_dir_lock(pin_dir);
+	if (lockfd < 0) {
+		rc = -lockfd;
 		goto cleanup;
+	}
 
 	/* links first: detaching them takes XDP off the interfaces even if
 	 * some other process still holds a reference */

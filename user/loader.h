@@ -55,6 +55,19 @@ struct ig_attach_report {
  */
 int ig_pin_dir_prepare(const char *dir, bool create);
 
+/*
+ * The lock every command that writes the maps holds while it reads, plans
+ * and writes (attach, detach, members sync, policy sync and clear): an
+ * exclusive flock on the pin directory.  Waits up to $ISAGATE_LOCK_WAIT
+ * seconds (default IG_LOCK_WAIT_DEFAULT, 0: do not wait) while another
+ * command holds it.  Returns the descriptor (close it to release), or
+ * -IG_EXIT_LOCKED ("another isagate command holds the lock on DIR (pid N)"),
+ * -IG_EXIT_NOT_ATTACHED (no directory) or -IG_EXIT_FAIL, message printed.
+ * Not re-entrant: one process takes it once.
+ */
+#define IG_LOCK_WAIT_DEFAULT 30
+int ig_pin_dir_lock(const char *dir);
+
 /* Load the datapath and attach/update it per *s under pin_dir. */
 int ig_loader_attach(const struct ig_settings *s, const char *pin_dir,
 		     struct ig_attach_report *rep);

@@ -33,7 +33,8 @@ static void usage(FILE *f)
 		"Every command takes --pin-dir DIR (default %s, or $ISAGATE_PIN_DIR)\n"
 		"and 'isagate COMMAND --help'.  Exit codes: 0 ok, 1 failed, 2 bad usage or\n"
 		"input (nothing changed), 3 applied with warnings, 4 not attached,\n"
-		"5 directory unreachable (nothing changed), 6 mass removal refused (nothing changed).\n",
+		"5 directory unreachable (nothing changed), 6 mass removal refused (nothing changed),\n"
+		"7 another isagate command holds the pin directory's lock (nothing changed).\n",
 		IG_DEFAULT_PIN_DIR);
 }
 

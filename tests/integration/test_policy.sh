@@ -9,7 +9,10 @@
 # ICMPv6 administratively prohibited: D's own stack must see that (ping prints
 # it, connect() fails with EACCES); replies pass by connection state; a
 # malformed policy changes nothing; an 'in' rule lets D ping H; clearing the
-# policy makes members unrestricted again.
+# policy makes members unrestricted again.  sync, clear and attach wait for
+# the pin directory's lock (held here by flock(1)) and give up with exit 7;
+# parallel syncs of different policies leave exactly one of them running
+# with the generation advanced once per sync.
 set -u -o pipefail
 
 # shellcheck source=tests/integration/lib.sh
@@ -152,6 +155,67 @@ check_eq "the pinned conns table has 4096 entries" "$(jget "$out" max_entries)" 
 out=$(ig policy list -j 2>&1)
 check_eq "the policy survived the re-attach" "$(jget "$out" active)" true
 check_rc "attach --conns 10 is refused (exit 2)" 2 ig_attach --conns 10
+
+step "one writer at a time: sync and clear wait for the pin directory's lock"
+pol_gen() { jget "$(ig policy list -j 2>&1)" generation; }
+# policy K: 64 rules named pK-I (the most a bank holds: the widest window)
+mkpol() {
+	local k=$1 i
+	for ((i = 0; i < 64; i++)); do
+		printf 'allow out tcp %d name p%d-%d\n' $((10000 + 100 * k + i)) "$k" "$i"
+	done
+}
+LOCKPOL=$LIB_TMP/lock-policy.txt
+mkpol 99 >"$LOCKPOL"
+g0=$(pol_gen)
+flock -x "$PIN_DIR" sleep 8 &   # the checks below take ~4 s
+holder=$!
+for ((i = 0; i < 50; i++)); do
+	flock -n "$PIN_DIR" true 2>/dev/null || break
+	sleep 0.1
+done
+export ISAGATE_LOCK_WAIT=1
+check_rc "policy sync while another command holds the lock: exit 7" 7 ig policy sync "$LOCKPOL"
+out=$(ig policy sync "$LOCKPOL" 2>&1)
+check_contains "it names the directory and the holder" "$out" \
+	"another isagate command holds the lock on $PIN_DIR .pid $holder."
+check_rc "policy clear while the lock is held: exit 7" 7 ig policy clear
+check_rc "attach while the lock is held: exit 7" 7 ig_attach --conns 4096
+check_rc "a dry run needs no lock" 0 ig policy sync --dry-run "$LOCKPOL"
+check_eq "nothing changed while the lock was held" "$(pol_gen)" "$g0"
+export ISAGATE_LOCK_WAIT=30
+t0=$SECONDS
+check_rc "a sync waits for the holder, then applies" 0 ig policy sync "$LOCKPOL"
+wait "$holder"
+check_eq "applied once the lock was released" "$(pol_gen)" $((g0 + 1))
+check_ge "and it had waited for it" $((SECONDS - t0)) 2
+unset ISAGATE_LOCK_WAIT
+
+step "concurrent policy syncs: the result is exactly one of them"
+NPAR=8
+for ((k = 0; k < NPAR; k++)); do mkpol "$k" >"$LIB_TMP/par-$k.txt"; done
+for round in 1 2 3 4 5; do
+	ig policy sync "$LOCKPOL" >/dev/null 2>&1   # running: none of the inputs
+	g0=$(pol_gen)
+	pids=()
+	for ((k = 0; k < NPAR; k++)); do
+		ig policy sync "$LIB_TMP/par-$k.txt" >"$LIB_TMP/par-$k.out" 2>&1 &
+		pids+=($!)
+	done
+	nok=0
+	for p in "${pids[@]}"; do wait "$p" && nok=$((nok + 1)); done
+	check_eq "round $round: all $NPAR syncs succeeded" "$nok" "$NPAR"
+	check_eq "round $round: the generation advanced by exactly $NPAR" "$(pol_gen)" $((g0 + NPAR))
+	verdict=$("$PY" -c '
+import json, re, sys
+rules = json.loads(sys.argv[1])["rules"]
+names = [r["name"] for r in rules]
+ks = {re.sub(r"-\d+$", "", n) for n in names}
+want = ["%s-%d" % (next(iter(ks)), i) for i in range(64)] if len(ks) == 1 else None
+print("one" if names == want else "mixed: %d rules from %s" % (len(names), sorted(ks)))
+' "$(ig policy list -j 2>&1)" 2>&1)
+	check_eq "round $round: the running bank is exactly one input, not interleaved" "$verdict" one
+done
 
 step "clear: members unrestricted again"
 check_rc "policy clear" 0 ig policy clear

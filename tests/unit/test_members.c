@@ -7,12 +7,15 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +29,10 @@
 #include "members.h"
 
 static int skipped;
+
+#ifndef IG_EXIT_LOCKED
+#define IG_EXIT_LOCKED 7            /* lets the test build (and fail) without the lock */
+#endif
 
 #define SKIP(why)                                                         \
 	do {                                                              \
@@ -1216,6 +1223,110 @@ static void test_cmd_neigh_warning(void)
 	pin_down(&pn);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* fd's content from the start (at most len-1 bytes, NUL-terminated). */
+static const char *fd_text(int fd, char *buf, size_t len)
+{
+	ssize_t n = pread(fd, buf, len - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+/*
+ * Issue 15 (10): a sync reads, plans and writes under the pin directory's
+ * lock.  Held by someone else (this test), it waits ISAGATE_LOCK_WAIT
+ * seconds, then gives up with exit 7 and the map untouched, naming the
+ * holder; a dry run needs no lock; held for a while only, the sync waits
+ * for it and then applies.
+ */
+static void test_cmd_sync_lock(void)
+{
+	struct ig_mentry before[16], after[16];
+	char want[256], errtxt[2048];
+	struct pinned pn;
+	const char *why;
+	int hold, errfd, saved, rc, status = 0, pfd[2];
+	double t0, dt;
+	size_t nb, na;
+	pid_t pid;
+	char c;
+
+	why = pin_up(&pn);
+	if (why)
+		SKIP(why);
+	map_put(&pn.m, "192.0.2.10", 32, NULL, 1000);
+	map_put(&pn.m, "192.0.2.11", 32, NULL, 1000);
+	nb = snapshot(&pn.m, before, 16);
+	put_file(&pn, "192.0.2.10\n192.0.2.11\n192.0.2.20\n");
+
+	hold = open(pn.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(hold >= 0 && !flock(hold, LOCK_EX), "test takes the lock");
+	setenv("ISAGATE_LOCK_WAIT", "1", 1);
+	errfd = open("/tmp", O_TMPFILE | O_RDWR, 0600);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	dup2(errfd, STDERR_FILENO);
+	t0 = now_s();
+	rc = run_sync(&pn, NULL, "--no-neigh", NULL);
+	dt = now_s() - t0;
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	CHECK(rc == IG_EXIT_LOCKED, "sync while the lock is held: exit %d, want 7", rc);
+	CHECK(dt >= 0.9 && dt < 5, "waited ISAGATE_LOCK_WAIT (1 s) first: %.2f s", dt);
+	snprintf(want, sizeof(want), "another isagate command holds the lock on %s (pid %d)",
+		 pn.dir, (int)getpid());
+	CHECK(strstr(fd_text(errfd, errtxt, sizeof(errtxt)), want),
+	      "message names the directory and the holder: %s", errtxt);
+	close(errfd);
+	na = snapshot(&pn.m, after, 16);
+	CHECK(na == nb && !memcmp(before, after, nb * sizeof(before[0])),
+	      "map changed while another command held the lock");
+
+	t0 = now_s();
+	rc = run_sync(&pn, NULL, "--no-neigh", "--dry-run", NULL);
+	CHECK(rc == IG_EXIT_OK && now_s() - t0 < 0.9, "a dry run needs no lock: exit %d", rc);
+	CHECK(snapshot(&pn.m, after, 16) == nb, "dry run changed nothing");
+	close(hold);
+
+	/* a holder that lets go after 0.5 s: the sync waits, then applies */
+	setenv("ISAGATE_LOCK_WAIT", "10", 1);
+	CHECK(!pipe(pfd), "pipe");
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(pn.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0 || flock(fd, LOCK_EX))
+			_exit(1);
+		if (write(pfd[1], "x", 1) != 1)
+			_exit(1);
+		usleep(500 * 1000);
+		_exit(0);
+	}
+	close(pfd[1]);
+	CHECK(pid > 0 && read(pfd[0], &c, 1) == 1, "holder has the lock");
+	close(pfd[0]);
+	t0 = now_s();
+	rc = run_sync(&pn, NULL, "--no-neigh", NULL);
+	dt = now_s() - t0;
+	CHECK(rc == IG_EXIT_OK, "sync after the holder let go: exit %d", rc);
+	CHECK(dt >= 0.35, "sync waited for the holder (%.2f s)", dt);
+	CHECK(snapshot(&pn.m, after, 16) == 3, "applied after the wait");
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status),
+	      "holder");
+	unsetenv("ISAGATE_LOCK_WAIT");
+	pin_down(&pn);
+}
+
 int main(void)
 {
 	RUN(test_parse_valid);
@@ -1238,6 +1349,7 @@ int main(void)
 	RUN(test_cmd_stale);
 	RUN(test_cmd_resolved_rejected);
 	RUN(test_cmd_neigh_warning);
+	RUN(test_cmd_sync_lock);
 	if (skipped)
 		printf("# %d test(s) skipped (see above)\n", skipped);
 	return h_summary();
