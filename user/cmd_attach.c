@@ -75,7 +75,7 @@ static void usage(FILE *f)
 "  -v, --verbose           show what is done, and libbpf's messages\n"
 "\n"
 "Exit codes: 0 ok, 1 failed, 2 bad usage or input (nothing changed),\n"
-"3 attached with warnings (e.g. a sysctl could not be set), 7 another isagate\n"
+"3 attached with warnings (e.g. a sysctl could not be set), 8 another isagate\n"
 "command held the pin directory's lock for $ISAGATE_LOCK_WAIT s (nothing changed).\n",
 		IG_DEFAULT_PIN_DIR, IG_CFG_DEFAULT_TTL, IG_CFG_DEFAULT_MTU,
 		IG_CFG_DEFAULT_FWD_CACHE_MS, IG_CFG_DEFAULT_RA_LIFETIME, IG_CFG_DEFAULT_RA_HOPLIMIT, IG_CFG_DEFAULT_MTU,

@@ -24,7 +24,7 @@ static void usage(FILE *f)
 "  -v, --verbose      show what is removed\n"
 "\n"
 "Exit codes: 0 detached, 1 failed, 3 detached but the directory holds other\n"
-"files, 4 nothing attached under DIR, 7 another isagate command held the pin\n"
+"files, 4 nothing attached under DIR, 8 another isagate command held the pin\n"
 "directory's lock for $ISAGATE_LOCK_WAIT s (nothing changed).\n", IG_DEFAULT_PIN_DIR);
 }
 

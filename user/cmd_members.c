@@ -103,7 +103,7 @@ static void usage(FILE *f)
 		"A sync (not a dry run) reads the members, plans and applies under the pin\n"
 		"directory's lock, one writer at a time; it waits up to $ISAGATE_LOCK_WAIT\n"
 		"seconds (default %d) while another isagate command holds it, then gives up:\n"
-		"exit 7, nothing changed.\n", IG_LOCK_WAIT_DEFAULT);
+		"exit 8, nothing changed.\n", IG_LOCK_WAIT_DEFAULT);
 }
 
 /* "S" seconds: 0 to STALE_MAX_LIMIT.  0 or -1 (reason in err). */

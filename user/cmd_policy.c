@@ -63,10 +63,10 @@ static void usage(FILE *f)
 "\n"
 "sync and clear hold the pin directory's lock (one writer at a time); they wait\n"
 "up to $ISAGATE_LOCK_WAIT seconds (default %d) while another isagate command\n"
-"holds it, then give up (exit 7).\n"
+"holds it, then give up (exit 8).\n"
 "\n"
 "Exit codes: 0 ok, 1 failed, 2 bad usage or bad file (nothing changed),\n"
-"4 nothing attached under DIR, 7 another isagate command holds the lock\n"
+"4 nothing attached under DIR, 8 another isagate command holds the lock\n"
 "(nothing changed).\n", IG_DEFAULT_PIN_DIR, IG_LOCK_WAIT_DEFAULT);
 }
 

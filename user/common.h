@@ -19,7 +19,7 @@ enum ig_exit {
 	IG_EXIT_DIRECTORY = 5,    /* members sync --ldap: directory unreachable, TLS, bind or
 				   * search failed: nothing changed */
 	IG_EXIT_REFUSED = 6,      /* members sync: mass-removal guard refused: nothing changed */
-	IG_EXIT_LOCKED = 7,       /* another isagate command held the pin-directory lock for
+	IG_EXIT_LOCKED = 8,       /* another isagate command held the pin-directory lock for
 				   * longer than the wait: nothing changed */
 };
 

@@ -34,7 +34,7 @@ static void usage(FILE *f)
 		"and 'isagate COMMAND --help'.  Exit codes: 0 ok, 1 failed, 2 bad usage or\n"
 		"input (nothing changed), 3 applied with warnings, 4 not attached,\n"
 		"5 directory unreachable (nothing changed), 6 mass removal refused (nothing changed),\n"
-		"7 another isagate command holds the pin directory's lock (nothing changed).\n",
+		"8 another isagate command holds the pin directory's lock (nothing changed).\n",
 		IG_DEFAULT_PIN_DIR);
 }
 

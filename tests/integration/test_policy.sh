@@ -10,7 +10,7 @@
 # it, connect() fails with EACCES); replies pass by connection state; a
 # malformed policy changes nothing; an 'in' rule lets D ping H; clearing the
 # policy makes members unrestricted again.  sync, clear and attach wait for
-# the pin directory's lock (held here by flock(1)) and give up with exit 7;
+# the pin directory's lock (held here by flock(1)) and give up with exit 8;
 # parallel syncs of different policies leave exactly one of them running
 # with the generation advanced once per sync.
 set -u -o pipefail
@@ -175,12 +175,12 @@ for ((i = 0; i < 50; i++)); do
 	sleep 0.1
 done
 export ISAGATE_LOCK_WAIT=1
-check_rc "policy sync while another command holds the lock: exit 7" 7 ig policy sync "$LOCKPOL"
+check_rc "policy sync while another command holds the lock: exit 8" 8 ig policy sync "$LOCKPOL"
 out=$(ig policy sync "$LOCKPOL" 2>&1)
 check_contains "it names the directory and the holder" "$out" \
 	"another isagate command holds the lock on $PIN_DIR .pid $holder."
-check_rc "policy clear while the lock is held: exit 7" 7 ig policy clear
-check_rc "attach while the lock is held: exit 7" 7 ig_attach --conns 4096
+check_rc "policy clear while the lock is held: exit 8" 8 ig policy clear
+check_rc "attach while the lock is held: exit 8" 8 ig_attach --conns 4096
 check_rc "a dry run needs no lock" 0 ig policy sync --dry-run "$LOCKPOL"
 check_eq "nothing changed while the lock was held" "$(pol_gen)" "$g0"
 export ISAGATE_LOCK_WAIT=30

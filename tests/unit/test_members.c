@@ -30,9 +30,6 @@
 
 static int skipped;
 
-#ifndef IG_EXIT_LOCKED
-#define IG_EXIT_LOCKED 7            /* lets the test build (and fail) without the lock */
-#endif
 
 #define SKIP(why)                                                         \
 	do {                                                              \
@@ -1243,7 +1240,7 @@ static const char *fd_text(int fd, char *buf, size_t len)
 /*
  * Issue 15 (10): a sync reads, plans and writes under the pin directory's
  * lock.  Held by someone else (this test), it waits ISAGATE_LOCK_WAIT
- * seconds, then gives up with exit 7 and the map untouched, naming the
+ * seconds, then gives up with exit 8 and the map untouched, naming the
  * holder; a dry run needs no lock; held for a while only, the sync waits
  * for it and then applies.
  */
@@ -1280,7 +1277,7 @@ static void test_cmd_sync_lock(void)
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
-	CHECK(rc == IG_EXIT_LOCKED, "sync while the lock is held: exit %d, want 7", rc);
+	CHECK(rc == IG_EXIT_LOCKED, "sync while the lock is held: exit %d, want 8", rc);
 	CHECK(dt >= 0.9 && dt < 5, "waited ISAGATE_LOCK_WAIT (1 s) first: %.2f s", dt);
 	snprintf(want, sizeof(want), "another isagate command holds the lock on %s (pid %d)",
 		 pn.dir, (int)getpid());
