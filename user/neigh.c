@@ -359,3 +359,16 @@ int ig_neigh_manage(struct ig_nl *nl, int ifindex, const void *v4, bool add)
 		return -EOPNOTSUPP;
 	return 1;
 }
+
+int ig_neigh_probe(struct ig_nl *nl, int ifindex, const void *v4)
+{
+	char req[256];
+	struct nlmsghdr *nlh = neigh_req(req, RTM_NEWNEIGH, ifindex, v4);
+	struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+
+	/* NTF_USE: neigh_event_send() on the entry, as a packet would; its
+	 * state and flags (managed) are left alone. */
+	ndm->ndm_flags = NTF_USE;
+	nlh->nlmsg_flags |= NLM_F_REPLACE;
+	return nl_talk(nl, nlh, NULL, NULL);
+}
