@@ -57,4 +57,8 @@ int ig_neigh_manage(struct ig_nl *nl, int ifindex, const void *v4, bool add);
  */
 int ig_neigh_probe(struct ig_nl *nl, int ifindex, const void *v4);
 
+/* The IPv4 neighbour entries on ifindex that are managed and ours (proto
+ * IG_NEIGH_PROTO): *addrs is malloc'ed.  0 or -errno. */
+int ig_neigh_ours(struct ig_nl *nl, int ifindex, unsigned char (**addrs)[4], size_t *n);
+
 #endif /* IG_NEIGH_H */

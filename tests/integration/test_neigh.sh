@@ -126,6 +126,15 @@ check_nodelta "no encapsulation dropped for want of a neighbour" drop_enc_no_nei
 check_nodelta "no encapsulation refused as not a member" drop_enc_not_member "$s0"
 check_contains "H's managed entry kept after the sync" "$(r_neigh)" "proto 73"
 
+# --- 3. the subnet goes: its hosts' on-demand entries go with it ------------------------
+step "3: $SUBNET removed (N's address only): H's entry deleted, N's kept"
+MF=$(members_file members.n "$N_V4")
+check_rc "members sync ($SUBNET -> $N_V4)" 0 ig members sync "$MF" --force
+[[ -z $(r_neigh) ]] && pass "H's managed entry deleted with its subnet" ||
+	fail "H's entry left after its subnet was removed: $(r_neigh)"
+check_contains "N's managed entry (a /32 member) kept" \
+	"$(nsx "$NS_R" ip -d neigh show "$N_V4" dev lan0)" "proto 73"
+
 kill -TERM "$WATCH_PID"
 wait "$WATCH_PID"
 check_eq "isagate watch stops cleanly on SIGTERM" "$?" 0
