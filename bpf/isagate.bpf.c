@@ -37,6 +37,7 @@
 #include "flow.h"
 #include "conntrack.h"
 #include "events.h"
+#include "neigh_req.h"
 #include "vlan.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -293,8 +294,12 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifin
 	tos = ipv6_tclass(ip6);
 	rc = fib_lookup4(ctx, ifindex, fib, *(__u32 *)cfg->encap_src, v4, tos & ~ECN_MASK,
 			 inner_len + sizeof(struct iphdr), cfg, flow_fwd(*flp, IG_FLOW_TO_MEMBER));
-	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
+		/* A host inside a subnet member has no managed entry yet:
+		 * ask `isagate watch` for one (neigh_req.h). */
+		neigh_request(v4, fib->ipv4_dst, fib->ifindex);
 		return mk(XDP_DROP, IG_DROP_ENC_NO_NEIGH);
+	}
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return mk(XDP_DROP, fib_fail_reason(rc));
 

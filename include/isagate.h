@@ -397,6 +397,31 @@ struct ig_vis_stats {
 #define IG_EVENT_BUDGET_PER_CPU 100
 
 /*
+ * neigh_req: ring buffer of neighbour requests (issue 15).  When the FIB
+ * lookup of an encapsulation finds the member's IPv4 next hop unresolved
+ * (drop_enc_no_neigh) -- a host inside a subnet member has no managed
+ * entry of its own -- the datapath asks `isagate watch` for a managed
+ * neighbour entry, at most once per next hop per IG_NEIGH_REQ_INTERVAL_MS.
+ * Counted per CPU in neigh_req_stats.
+ */
+struct ig_neigh_req {
+	__u64 ts_ns;               /* coarse clock of the request */
+	__u8  member[4];           /* the member the packet was for */
+	__u8  nexthop[4];          /* the FIB's next hop (member or gateway) */
+	__u32 ifindex;             /* the FIB's egress interface */
+	__u32 pad;
+};
+
+struct ig_neigh_req_stats {
+	__u64 requests;            /* requests written to the ring */
+	__u64 suppressed;          /* unresolved next hops within the interval */
+	__u64 lost;                /* requests with the ring full (watch not running?) */
+};
+
+#define IG_NEIGH_REQ_INTERVAL_MS 500
+#define IG_NEIGH_REQ_RING_BYTES  (64 * 1024)
+
+/*
  * Manage-out policy: which services members may open towards remote
  * prefixes ("out") and remote hosts towards members ("in").  Loaded by
  * `isagate policy sync`; while none is loaded (policy_state.active == 0)
@@ -606,6 +631,8 @@ struct ig_member_mtu {
 #define IG_MAP_VLAN_IN  "vlan_in"
 #define IG_MAP_VLAN_OUT "vlan_out"
 #define IG_MAP_MEMBER_MTU "member_mtu"
+#define IG_MAP_NEIGH_REQ "neigh_req"
+#define IG_MAP_NEIGH_REQ_STATS "neigh_req_stats"
 #define IG_LINK_PREFIX  "link_"      /* link_<ifname> */
 
 #endif /* ISAGATE_H */

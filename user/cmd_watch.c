@@ -15,6 +15,8 @@ static void usage(FILE *f)
 		"Listen to the kernel's route, address, link and neighbour changes and\n"
 		"invalidate isagate's forwarding cache on each, so changes take effect on\n"
 		"the next packet (without it, within config fwd_cache_ms, 500 ms by default).\n"
+		"Also makes the IPv4 next hops the datapath reports unresolved (hosts inside\n"
+		"subnet members) managed neighbour entries, so encapsulation to them works.\n"
 		"Runs until SIGTERM; meant for isagate-watch.service.\n");
 }
 

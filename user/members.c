@@ -1269,6 +1269,79 @@ static size_t added_hosts(const struct ig_plan *p, size_t from, char *buf, size_
 	return n;
 }
 
+static bool in_prefix(const __u8 *a, const struct ig_v4_lpm_key *k)
+{
+	__u32 x, y, mask = k->prefixlen ? ~0u << (32 - k->prefixlen) : 0;
+
+	memcpy(&x, a, 4);
+	memcpy(&y, k->addr, 4);
+	return ((ntohl(x) ^ ntohl(y)) & mask) == 0;
+}
+
+/*
+ * Our managed entries (ours: proto IG_NEIGH_PROTO) for hosts inside removed
+ * subnet members, made on demand by isagate watch: delete those no member
+ * covers any more and that are no gateway.  An entry that still serves a
+ * member -- a /32 member, a host of a remaining subnet -- is never deleted.
+ */
+static size_t neigh_prune_subnets(struct ig_nl *nl, const struct ig_plan *p,
+				  const struct ig_mmaps *m, int v4_ifindex,
+				  unsigned char (**gws)[4], size_t *n_gws, bool gws_read)
+{
+	char a[INET_ADDRSTRLEN];
+	unsigned char (*ours)[4] = NULL;
+	size_t i, j, g, n = 0, warnings = 0;
+	int ret;
+
+	for (i = 0; i < p->remove.n; i++)
+		if (p->remove.e[i].key.prefixlen < 32)
+			break;
+	if (i == p->remove.n || !m || m->hosts < 0 || m->nets < 0)
+		return 0;
+	ret = ig_neigh_ours(nl, v4_ifindex, &ours, &n);
+	if (!ret && !gws_read)
+		ret = ig_neigh_gateways(nl, gws, n_gws);
+	if (ret) {
+		ig_err("warning: reading neighbours and routes: %s: managed neighbours of "
+		       "removed subnet members kept", strerror(-ret));
+		free(ours);
+		return 1;
+	}
+	for (j = 0; j < n; j++) {
+		struct ig_v4_lpm_key k = { .prefixlen = 32 };
+		struct ig_v4_key hk;
+		struct ig_member v;
+
+		for (i = 0; i < p->remove.n; i++)
+			if (p->remove.e[i].key.prefixlen < 32 &&
+			    in_prefix(ours[j], &p->remove.e[i].key))
+				break;
+		if (i == p->remove.n)
+			continue;
+		memcpy(k.addr, ours[j], 4);
+		memcpy(hk.addr, ours[j], 4);
+		if (!bpf_map_lookup_elem(m->hosts, &hk, &v) ||
+		    !bpf_map_lookup_elem(m->nets, &k, &v))
+			continue;              /* still serves a member */
+		for (g = 0; g < *n_gws; g++)
+			if (!memcmp((*gws)[g], ours[j], 4))
+				break;
+		if (g < *n_gws)
+			continue;
+		ig_fmt_v4(ours[j], a, sizeof(a));
+		ret = ig_neigh_manage(nl, v4_ifindex, ours[j], false);
+		if (ret < 0) {
+			ig_err("warning: %s: cannot delete its managed neighbour: %s", a,
+			       neigh_strerror(ret));
+			warnings++;
+		} else if (ret) {
+			ig_dbg("%s: no longer in a member subnet: managed neighbour deleted", a);
+		}
+	}
+	free(ours);
+	return warnings;
+}
+
 size_t ig_members_neigh(const struct ig_plan *p, const struct ig_mmaps *m, int v4_ifindex,
 			size_t *n_failed)
 {
@@ -1276,7 +1349,7 @@ size_t ig_members_neigh(const struct ig_plan *p, const struct ig_mmaps *m, int v
 	struct ig_nl *nl = NULL;
 	size_t warnings = 0, failed = 0, i, n_gws = 0;
 	unsigned char (*gws)[4] = NULL;
-	bool gws_read = false;
+	bool gws_read = false, gws_bad = false;
 	__u8 gw[4];
 	int oif, ret;
 
@@ -1285,13 +1358,10 @@ size_t ig_members_neigh(const struct ig_plan *p, const struct ig_mmaps *m, int v
 	for (i = 0; i < p->add.n; i++)
 		if (p->add.e[i].key.prefixlen == 32)
 			break;
-	if (i == p->add.n) {
-		for (i = 0; i < p->remove.n; i++)
-			if (p->remove.e[i].key.prefixlen == 32)
-				break;
-		if (i == p->remove.n)
-			return 0;
-	}
+	/* Nothing to do without an added /32 or a removed entry (a removed
+	 * subnet's hosts may have entries made on demand by isagate watch). */
+	if (i == p->add.n && !p->remove.n)
+		return 0;
 	nl = ig_nl_open();
 	if (!nl) {
 		failed = added_hosts(p, 0, list, sizeof(list));
@@ -1366,6 +1436,7 @@ size_t ig_members_neigh(const struct ig_plan *p, const struct ig_mmaps *m, int v
 				ig_err("warning: reading the routes: %s: managed neighbours of "
 				       "removed members kept", strerror(-ret));
 				warnings++;
+				gws_bad = true;
 				break;
 			}
 		}
@@ -1385,6 +1456,8 @@ size_t ig_members_neigh(const struct ig_plan *p, const struct ig_mmaps *m, int v
 			ig_dbg("%s: managed neighbour deleted", a);
 		}
 	}
+	if (!gws_bad)
+		warnings += neigh_prune_subnets(nl, p, m, v4_ifindex, &gws, &n_gws, gws_read);
 	free(gws);
 	ig_nl_close(nl);
 	if (n_failed)

@@ -359,3 +359,66 @@ int ig_neigh_manage(struct ig_nl *nl, int ifindex, const void *v4, bool add)
 		return -EOPNOTSUPP;
 	return 1;
 }
+
+int ig_neigh_probe(struct ig_nl *nl, int ifindex, const void *v4)
+{
+	char req[256];
+	struct nlmsghdr *nlh = neigh_req(req, RTM_NEWNEIGH, ifindex, v4);
+	struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+
+	/* NTF_USE: neigh_event_send() on the entry, as a packet would; its
+	 * state and flags (managed) are left alone. */
+	ndm->ndm_flags = NTF_USE;
+	nlh->nlmsg_flags |= NLM_F_REPLACE;
+	return nl_talk(nl, nlh, NULL, NULL);
+}
+
+struct ours_ctx {
+	struct gw_list *g;
+	int ifindex;
+};
+
+static int ours_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ours_ctx *c = data;
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+	struct neigh_reply r = { 0 };
+	const struct nlattr *a;
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || ndm->ndm_family != AF_INET ||
+	    ndm->ndm_ifindex != c->ifindex)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ndm), neigh_attr_cb, &r);
+	if (!(r.flags_ext & NTF_EXT_MANAGED) || r.protocol != IG_NEIGH_PROTO)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*ndm))
+		if (mnl_attr_get_type(a) == NDA_DST && mnl_attr_get_payload_len(a) == 4)
+			gw_push(c->g, mnl_attr_get_payload(a));
+	return MNL_CB_OK;
+}
+
+int ig_neigh_ours(struct ig_nl *nl, int ifindex, unsigned char (**addrs)[4], size_t *n)
+{
+	char req[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	struct gw_list g = { 0 };
+	struct ours_ctx c = { .g = &g, .ifindex = ifindex };
+	struct ndmsg *ndm;
+	int err;
+
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	nlh->nlmsg_flags = NLM_F_DUMP;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = AF_INET;
+	ndm->ndm_ifindex = ifindex;
+	err = nl_talk(nl, nlh, ours_cb, &c);
+	if (!err)
+		err = g.err;
+	if (err) {
+		free(g.a);
+		return err;
+	}
+	*addrs = g.a;
+	*n = g.n;
+	return 0;
+}

@@ -50,4 +50,15 @@ int ig_neigh_gateways(struct ig_nl *nl, unsigned char (**gws)[4], size_t *n);
  */
 int ig_neigh_manage(struct ig_nl *nl, int ifindex, const void *v4, bool add);
 
+/*
+ * Start resolving the entry for v4 on ifindex now (NTF_USE: what a packet
+ * waiting for it would do), rather than at the kernel's next managed-entry
+ * probe, which may be seconds away.  0 or -errno.
+ */
+int ig_neigh_probe(struct ig_nl *nl, int ifindex, const void *v4);
+
+/* The IPv4 neighbour entries on ifindex that are managed and ours (proto
+ * IG_NEIGH_PROTO): *addrs is malloc'ed.  0 or -errno. */
+int ig_neigh_ours(struct ig_nl *nl, int ifindex, unsigned char (**addrs)[4], size_t *n);
+
 #endif /* IG_NEIGH_H */

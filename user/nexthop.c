@@ -6,13 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "common.h"
+#include "isagate.h"
+#include "neigh.h"
 #include "nexthop.h"
 
 /*
@@ -154,6 +159,69 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * Neighbour requests from the datapath (bpf/neigh_req.h): an encapsulation
+ * found its next hop unresolved.  Make it a managed neighbour entry (ours,
+ * NDA_PROTOCOL IG_NEIGH_PROTO, as `members sync` makes them for /32
+ * members): the kernel resolves it now and keeps it resolved.  The route
+ * is looked up again here, as members sync does, rather than trusting the
+ * request's next hop (a route with an IPv6 gateway leaves it unchanged).
+ */
+struct nreq {
+	struct ig_nl *nl;
+	unsigned long created, seen;
+	bool capped;
+};
+
+/* On-demand entries one watch creates at most: a subnet member of a /16
+ * must not turn a scan of its addresses into 65536 entries the kernel
+ * keeps probing.  Entries are removed with their subnet (members sync). */
+#define IG_NEIGH_ON_DEMAND_MAX 4096
+
+static int nreq_cb(void *ctx, void *data, size_t len)
+{
+	struct nreq *q = ctx;
+	const struct ig_neigh_req *r = data;
+	char m[INET_ADDRSTRLEN], nh[INET_ADDRSTRLEN];
+	unsigned char gw[4];
+	int oif, ret;
+
+	if (len < sizeof(*r))
+		return 0;
+	q->seen++;
+	inet_ntop(AF_INET, r->member, m, sizeof(m));
+	ret = ig_neigh_nexthop(q->nl, r->member, &oif, gw);
+	if (ret) {
+		ig_dbg("neighbour request for member %s: no unicast route (%s)", m,
+		       strerror(-ret));
+		return 0;
+	}
+	inet_ntop(AF_INET, gw, nh, sizeof(nh));
+	if (q->created >= IG_NEIGH_ON_DEMAND_MAX) {
+		if (!q->capped)
+			ig_err("warning: %lu neighbour entries created on demand: no more "
+			       "(member %s, next hop %s left unresolved)", q->created, m, nh);
+		q->capped = true;
+		return 0;
+	}
+	ret = ig_neigh_manage(q->nl, oif, gw, true);
+	if (ret < 0) {
+		ig_err("warning: member %s: cannot make its next hop %s a managed neighbour: "
+		       "%s", m, nh, strerror(-ret));
+	} else if (ret) {
+		q->created++;
+		ig_err("member %s: next hop %s unresolved: now a managed neighbour", m, nh);
+	} else {
+		ig_dbg("member %s: next hop %s already managed (resolving)", m, nh);
+	}
+	if (ret >= 0) {
+		ret = ig_neigh_probe(q->nl, oif, gw);
+		if (ret)
+			ig_dbg("member %s: probing %s: %s", m, nh, strerror(-ret));
+	}
+	return 0;
+}
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -170,16 +238,33 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 		RTNLGRP_IPV6_NETCONF,
 	};
 	struct watch w = { 0 };
+	struct nreq q = { 0 };
+	struct ring_buffer *rb = NULL;
 	struct mnl_socket *nl = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	char *buf = NULL;
 	unsigned long done = 0;
-	int gen_fd, rc = IG_EXIT_FAIL;
+	int gen_fd, req_fd, rc = IG_EXIT_FAIL;
 	size_t i;
 
 	gen_fd = ig_map_open(pin_dir, IG_MAP_FWD_GEN);
 	if (gen_fd < 0)
 		return gen_fd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+	/* Attached by an isagate without neighbour requests: watch anyway. */
+	req_fd = ig_map_open(pin_dir, IG_MAP_NEIGH_REQ);
+	if (req_fd >= 0) {
+		q.nl = ig_nl_open();
+		if (q.nl)
+			rb = ring_buffer__new(req_fd, nreq_cb, &q, NULL);
+		if (!rb)
+			ig_err("warning: neighbour requests: %s: hosts inside subnet members "
+			       "get no neighbour entry on demand", strerror(errno));
+		close(req_fd);
+	} else {
+		ig_err("warning: no %s map under %s (re-attach with this isagate): hosts "
+		       "inside subnet members get no neighbour entry on demand",
+		       IG_MAP_NEIGH_REQ, pin_dir);
+	}
 
 	buf = malloc(MNL_SOCKET_BUFFER_SIZE);
 	nl = mnl_socket_open(NETLINK_ROUTE);
@@ -210,8 +295,23 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 	ig_err("watching routes and neighbours for %s", pin_dir);
 
 	while (!stop) {
-		ssize_t len = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE);
+		struct pollfd pfd[2] = {
+			{ .fd = mnl_socket_get_fd(nl), .events = POLLIN },
+			{ .fd = rb ? ring_buffer__epoll_fd(rb) : -1, .events = POLLIN },
+		};
+		ssize_t len;
 
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			ig_err("poll: %s", strerror(errno));
+			goto cleanup;
+		}
+		if (pfd[1].revents && ring_buffer__consume(rb) < 0)
+			ig_err("warning: reading neighbour requests: %s", strerror(errno));
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		len = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE);
 		if (len < 0) {
 			if (errno == EINTR)
 				continue;
@@ -240,6 +340,8 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 	}
 	rc = IG_EXIT_OK;
 cleanup:
+	ring_buffer__free(rb);
+	ig_nl_close(q.nl);
 	if (nl)
 		mnl_socket_close(nl);
 	free(buf);

@@ -183,20 +183,34 @@ def cmd_send(args):
         "reply": None,
         "other": [],
     }
-    deadline = time.monotonic() + args.timeout
+    t0 = time.monotonic()
+    deadline = t0 + args.timeout
+    next_send = t0 + args.resend if args.resend > 0 else None
+    sends = 1
     while True:
-        left = deadline - time.monotonic()
+        now = time.monotonic()
+        left = deadline - now
         if left <= 0:
             break
-        r, _, _ = select.select([s], [], [], left)
+        if next_send is not None and now >= next_send:
+            # the same packet again (same ident/seq): any one reply matches
+            s.sendto(inner, (args.router, 0))
+            sends += 1
+            next_send = now + args.resend
+        wait = left if next_send is None else max(0.0, min(left, next_send - now))
+        r, _, _ = select.select([s], [], [], wait)
         if not r:
-            break
+            if next_send is None or time.monotonic() >= deadline:
+                break
+            continue
         data = s.recv(65535)
         info = parse_reply(data, args, ident, seq, sport)
         if info is None:
             continue
         if info["match"]:
             result["reply"] = info
+            result["reply_after_s"] = round(time.monotonic() - t0, 4)
+            result["sends"] = sends
             if args.kind == "syn" and info["kind"] == "syn-ack":
                 # Like a host whose SYN was a probe: reset, so the remote
                 # stops retransmitting its SYN-ACK.
@@ -270,6 +284,8 @@ def main():
     s.add_argument("--tclass", type=int, default=0, help="inner traffic class")
     s.add_argument("--bind", help="outer IPv4 source (default: the kernel's choice)")
     s.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for the reply")
+    s.add_argument("--resend", type=float, default=0,
+                   help="send the packet again every this many seconds until the reply")
 
     r = sub.add_parser("remote", help="TCP listener and ICMPv6 echo log")
     r.add_argument("--tcp-port", type=int, default=5985)

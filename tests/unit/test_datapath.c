@@ -697,6 +697,113 @@ static void port4_add(const struct tcase *t)
 	CHECK(port_update(ifindex4, 1) == 0, "tx_ports add: %s", strerror(errno));
 }
 
+/* ---- neighbour requests (bpf/neigh_req.h, issue 15) ---- */
+
+struct nreq_seen {
+	int n;
+	struct ig_neigh_req last;
+};
+
+static int nreq_cb(void *ctx, void *data, size_t size)
+{
+	struct nreq_seen *s = ctx;
+
+	s->n++;
+	if (size >= sizeof(s->last))
+		memcpy(&s->last, data, sizeof(s->last));
+	return 0;
+}
+
+/* Requests waiting in the neigh_req ring (consumed). */
+static struct nreq_seen nreq_drain(void)
+{
+	struct nreq_seen s = { 0 };
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.neigh_req), nreq_cb,
+						  &s, NULL);
+
+	if (!rb) {
+		s.n = -1;
+		return s;
+	}
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	return s;
+}
+
+static __u64 nreq_stat(int field)
+{
+	struct ig_neigh_req_stats *pc = calloc((size_t)ncpus, sizeof(*pc));
+	__u32 zero = 0;
+	__u64 sum = 0;
+	int c;
+
+	if (pc && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.neigh_req_stats), &zero, pc))
+		for (c = 0; c < ncpus; c++)
+			sum += field == 0 ? pc[c].requests : field == 1 ? pc[c].suppressed : pc[c].lost;
+	free(pc);
+	return sum;
+}
+
+static __u64 nreq_req0, nreq_supp0;
+
+/* An empty ring and forgotten next hops, and the counters before. */
+static void nreq_reset(const struct tcase *t)
+{
+	struct bpf_map *m = skel->maps.neigh_req_slots;
+	void *zero = calloc(1, bpf_map__value_size(m));
+	__u32 i;
+	int rc = zero ? 0 : -1;
+
+	(void)t;
+	nreq_drain();
+	for (i = 0; !rc && i < bpf_map__max_entries(m); i++)
+		rc = bpf_map_update_elem(bpf_map__fd(m), &i, zero, BPF_ANY);
+	CHECK(rc == 0, "clearing neigh_req_slots: %s", strerror(errno));
+	free(zero);
+	nreq_req0 = nreq_stat(0);
+	nreq_supp0 = nreq_stat(1);
+}
+
+/* Exactly one request: for member 192.0.2.11, next hop itself, IPv4 side. */
+static void nreq_one(const struct tcase *t)
+{
+	struct nreq_seen s = nreq_drain();
+	unsigned char h11[4];
+
+	(void)t;
+	pkt_in4(H11, h11);
+	CHECK(s.n == 1, "%d neighbour requests in the ring, expected 1", s.n);
+	CHECK(!memcmp(s.last.member, h11, 4), "request's member is not 192.0.2.11");
+	CHECK(!memcmp(s.last.nexthop, h11, 4), "request's next hop is not 192.0.2.11 (on-link)");
+	CHECK(s.last.ifindex == (__u32)ifindex4, "request's ifindex %u, expected %d (IPv4 side)",
+	      s.last.ifindex, ifindex4);
+	CHECK(nreq_stat(0) - nreq_req0 == 1, "neigh_req_stats.requests moved by %llu, expected 1",
+	      (unsigned long long)(nreq_stat(0) - nreq_req0));
+	nreq_req0 = nreq_stat(0);
+	nreq_supp0 = nreq_stat(1);
+}
+
+/* Within IG_NEIGH_REQ_INTERVAL_MS: no request, one suppressed. */
+static void nreq_none(const struct tcase *t)
+{
+	struct nreq_seen s = nreq_drain();
+
+	(void)t;
+	CHECK(s.n == 0, "%d neighbour requests in the ring, expected 0 (rate limited)", s.n);
+	CHECK(nreq_stat(0) == nreq_req0, "neigh_req_stats.requests moved");
+	CHECK(nreq_stat(1) - nreq_supp0 == 1, "neigh_req_stats.suppressed moved by %llu, "
+	      "expected 1", (unsigned long long)(nreq_stat(1) - nreq_supp0));
+}
+
+/* A resolved member asks for nothing. */
+static void nreq_empty(const struct tcase *t)
+{
+	struct nreq_seen s = nreq_drain();
+
+	(void)t;
+	CHECK(s.n == 0, "%d neighbour requests for a resolved member, expected 0", s.n);
+}
+
 static void fwd6_off(const struct tcase *t)
 {
 	(void)t;
@@ -1779,6 +1886,15 @@ static const struct tcase cases[] = {
 	  NATIVE_IN(IP6(D100, P_S7, 64), TCP), XDP_DROP, IG_DROP_NO_ROUTE },
 	{ "encap: member 192.0.2.11 with no IPv4 neighbour -> drop_enc_no_neigh", DEV_V6,
 	  NATIVE_IN(IP6(D100, P_H11, 64), TCP), XDP_DROP, IG_DROP_ENC_NO_NEIGH },
+	{ "encap: unresolved 192.0.2.11 -> one neighbour request for it on the IPv4 side",
+	  DEV_V6, NATIVE_IN(IP6(D100, P_H11, 64), TCP), XDP_DROP, IG_DROP_ENC_NO_NEIGH,
+	  OUT_ANY, { 0 }, nreq_reset, nreq_one },
+	{ "encap: unresolved 192.0.2.11 again within 500 ms -> request suppressed, counted",
+	  DEV_V6, NATIVE_IN(IP6(D100, P_H11, 64), TCP), XDP_DROP, IG_DROP_ENC_NO_NEIGH,
+	  OUT_ANY, { 0 }, NULL, nreq_none },
+	{ "encap: resolved member H -> encapsulated, no neighbour request", DEV_V6,
+	  NATIVE_IN(IP6(D100, P_H, 64), TCP), XDP_REDIRECT, IG_FWD_ENCAP, OUT_ANY, { 0 },
+	  nreq_reset, nreq_empty },
 	{ "encap: IPv4 egress not in tx_ports -> drop_enc_no_dev", DEV_V6,
 	  NATIVE_IN(IP6(D100, P_H, 64), TCP), XDP_DROP, IG_DROP_ENC_NO_DEV,
 	  OUT_ANY, { 0 }, port4_del, port4_add },
