@@ -86,7 +86,11 @@
 	X(ICMP4_RELAYED,      "icmp4_relayed",      "ICMPv4 error about a tunnelled packet relayed as ICMPv6 to its inner source") \
 	X(ICMP4_RELAY_KERNEL, "icmp4_relay_kernel", "ICMPv4 error relayed as ICMPv6, IPv6 neighbour unresolved or egress not in the redirect map: handed to the kernel") \
 	X(ICMP4_RELAY_RATE_LIMITED, "icmp4_relay_rate_limited", "ICMPv4 error about a tunnelled packet not relayed: ICMPv6 rate limit of its inner source") \
-	X(ICMP4_NOT_RELAYED,  "icmp4_not_relayed",  "ICMPv4 error about a tunnelled packet not relayable (checksum, quote too short, about an ICMPv6 error, unroutable inner source, no route): passed to the kernel")
+	X(ICMP4_NOT_RELAYED,  "icmp4_not_relayed",  "ICMPv4 error about a tunnelled packet not relayable (checksum, quote too short, about an ICMPv6 error, unroutable inner source, no route): passed to the kernel") \
+	X(ICMP4_QUOTE_MISMATCH, "icmp4_quote_mismatch", "ICMPv4 error not relayed: the quoted inner destination does not embed the quoted member address (forged quote): passed") \
+	X(ICMP4_NO_FLOW,      "icmp4_no_flow",      "ICMPv4 error not relayed: it quotes no flow the router tunnelled to that member (forged, or the flow evicted): passed") \
+	X(ICMP4_UNTRACKED,    "icmp4_untracked",    "ICMPv4 error not relayed: no flow table (--flows 0) and no policy to check its quote against: passed") \
+	X(ICMP4_POLICY,       "icmp4_policy",       "ICMPv4 error not relayed: the quoted connection is not admitted by the policy (unknown, expired or refused by the current rules): passed")
 
 enum ig_reason {
 #define IG_X_ENUM(name, key, text) IG_##name,
