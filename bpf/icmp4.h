@@ -35,11 +35,25 @@
  * §2.4 e), an inner source that is not a routable unicast address (::,
  * loopback, IPv4-mapped, multicast, link-local, or an ISATAP address of
  * ours), an inner destination outside the ISATAP prefixes, fragmentation
- * needed about a packet sent without DF (not a genuine report: static MTU
- * mode never sets DF), no route back to the inner source.  Anything that is
- * not an ICMPv4 error about a protocol-41 packet from one of our addresses
- * to a member stays pass_not_isatap4, as before: the kernel's own ICMP
- * handling is unchanged.
+ * needed in static MTU mode or about a packet sent without DF (not a
+ * genuine report: static mode never sets DF), no route back to the inner
+ * source.  Anything that is not an ICMPv4 error about a protocol-41 packet
+ * from one of our addresses to a member stays pass_not_isatap4, as before:
+ * the kernel's own ICMP handling is unchanged.
+ *
+ * The quote is only believed when it is true (anyone can send the router an
+ * ICMPv4 error; believing it made the router an anonymous reflector of
+ * ICMPv6 errors from its own address, and let anyone pin a member's MTU):
+ * the quoted inner destination must embed the quoted member under one of
+ * the prefixes (else icmp4_quote_mismatch), the quoted packet must belong to
+ * a flow in the flow table with packets tunnelled to that member (else
+ * icmp4_no_flow), and with a policy loaded to a connection the current
+ * policy admits (else icmp4_policy, see icmp4_conn_ok()).  With per-flow
+ * accounting off (--flows 0) the connection table stands in for the flow
+ * table when a policy is loaded; with neither there is nothing to check the
+ * quote against and nothing is relayed (icmp4_untracked).  These refusals
+ * too pass the frame to the kernel untouched.  An evicted flow (a full LRU
+ * table) costs the relay of a genuine error, never a forged one's.
  *
  * Fragmentation needed also records the member's tunnel MTU = next-hop MTU
  * - 20 in member_mtu (include/isagate.h).  A next-hop MTU of 0 (RFC 1191 §5:
@@ -49,7 +63,7 @@
  * DF clear, so that IPv4 fragments them (RFC 4213 §3.2: the tunnel keeps
  * working as in static mode).  Entries expire after IG_MEMBER_MTU_EXPIRE_S;
  * a lower report replaces an entry at once, a higher one only once it has
- * expired.
+ * expired.  Only a report that passed the checks above teaches anything.
  */
 #ifndef IG_ICMP4_H
 #define IG_ICMP4_H
