@@ -35,11 +35,25 @@
  * §2.4 e), an inner source that is not a routable unicast address (::,
  * loopback, IPv4-mapped, multicast, link-local, or an ISATAP address of
  * ours), an inner destination outside the ISATAP prefixes, fragmentation
- * needed about a packet sent without DF (not a genuine report: static MTU
- * mode never sets DF), no route back to the inner source.  Anything that is
- * not an ICMPv4 error about a protocol-41 packet from one of our addresses
- * to a member stays pass_not_isatap4, as before: the kernel's own ICMP
- * handling is unchanged.
+ * needed in static MTU mode or about a packet sent without DF (not a
+ * genuine report: static mode never sets DF), no route back to the inner
+ * source.  Anything that is not an ICMPv4 error about a protocol-41 packet
+ * from one of our addresses to a member stays pass_not_isatap4, as before:
+ * the kernel's own ICMP handling is unchanged.
+ *
+ * The quote is only believed when it is true (anyone can send the router an
+ * ICMPv4 error; believing it made the router an anonymous reflector of
+ * ICMPv6 errors from its own address, and let anyone pin a member's MTU):
+ * the quoted inner destination must embed the quoted member under one of
+ * the prefixes (else icmp4_quote_mismatch), the quoted packet must belong to
+ * a flow in the flow table with packets tunnelled to that member (else
+ * icmp4_no_flow), and with a policy loaded to a connection the current
+ * policy admits (else icmp4_policy, see icmp4_conn_ok()).  With per-flow
+ * accounting off (--flows 0) the connection table stands in for the flow
+ * table when a policy is loaded; with neither there is nothing to check the
+ * quote against and nothing is relayed (icmp4_untracked).  These refusals
+ * too pass the frame to the kernel untouched.  An evicted flow (a full LRU
+ * table) costs the relay of a genuine error, never a forged one's.
  *
  * Fragmentation needed also records the member's tunnel MTU = next-hop MTU
  * - 20 in member_mtu (include/isagate.h).  A next-hop MTU of 0 (RFC 1191 §5:
@@ -49,7 +63,7 @@
  * DF clear, so that IPv4 fragments them (RFC 4213 §3.2: the tunnel keeps
  * working as in static mode).  Entries expire after IG_MEMBER_MTU_EXPIRE_S;
  * a lower report replaces an entry at once, a higher one only once it has
- * expired.
+ * expired.  Only a report that passed the checks above teaches anything.
  */
 #ifndef IG_ICMP4_H
 #define IG_ICMP4_H
@@ -94,6 +108,9 @@ struct ig_icmp4hdr {
 #include "vlan.h"
 #include "icmp6.h"
 #include "verdict.h"
+#include "flow.h"
+#include "policy.h"
+#include "conntrack.h"
 
 #define ICMPV6_DEST_UNREACH_T    1
 #define ICMPV6_ADDR_UNREACH_C    3
@@ -177,10 +194,13 @@ static __always_inline int relay_dst_ok(const struct in6_addr *a)
 	return 1;
 }
 
-/* Working space of icmp4_relay(), per CPU (not pinned): kept off the stack. */
+/* Working space of icmp4_relay(), per CPU (not pinned): kept off the stack
+ * (and map keys the 6.1 verifier accepts: a map value, not a global
+ * function's argument). */
 struct icmp4_scratch {
 	struct bpf_fib_lookup fib;
 	struct ipv6hdr h6;
+	struct ig_flow_key key;    /* the quoted packet's flow (and connection) */
 };
 
 struct {
@@ -189,6 +209,80 @@ struct {
 	__type(key, __u32);
 	__type(value, struct icmp4_scratch);
 } icmp4_scratch SEC(".maps");
+
+/*
+ * The flow-table key (flow.h, flow_meta_fill()) of the quoted packet q6, a
+ * packet towards member: remote -> member, IG_FLOW_TO_MEMBER.  The caller
+ * has checked that q6 and 8 bytes after it are in the frame.  The
+ * connection table uses the same key.
+ */
+static __always_inline void icmp4_quote_key(struct ig_flow_key *k, const struct ipv6hdr *q6,
+					    __u32 member)
+{
+	const __u8 *p = (const void *)(q6 + 1);
+	__u16 sport = 0, dport = 0;
+
+	__builtin_memcpy(k->member, &member, 4);
+	__builtin_memcpy(k->member_addr, &q6->daddr, 16);
+	__builtin_memcpy(k->remote_addr, &q6->saddr, 16);
+	k->proto = q6->nexthdr;
+	k->pad[0] = k->pad[1] = k->pad[2] = 0;
+	switch (q6->nexthdr) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+		sport = (__u16)(p[0] << 8 | p[1]);
+		dport = (__u16)(p[2] << 8 | p[3]);
+		break;
+	case IPPROTO_ICMPV6:
+		if (p[0] == 128 || p[0] == 129) {
+			/* keyed as flow_meta_fill keys a packet to the member: a
+			 * reply belongs to the member's request, a request to
+			 * the remote host's */
+			sport = p[0] == 129 ? IG_FLOW_ICMP_ECHO_PORT : IG_FLOW_ICMP_ECHO_IN_PORT;
+			dport = (__u16)(p[4] << 8 | p[5]);
+		} else {
+			sport = (__u16)(p[0] << 8 | p[1]);
+		}
+		break;
+	}
+	k->member_port = dport;
+	k->remote_port = sport;
+}
+
+/*
+ * With a policy loaded (st): does the quoted connection (sc->key) pass?  A
+ * relayed error is only ever a related one (conntrack.h): unlike an ICMPv6
+ * error arriving on the IPv6 side it is never classified by the rules on
+ * its own, so the connection must be in the connection table, unexpired,
+ * and admitted under the current policy (gen).  The packet the error is
+ * about passed ct_check() a moment ago, which re-evaluated its connection
+ * against the current rules; a connection still marked with an older
+ * generation has carried nothing since the policy changed, so nothing the
+ * error could be about (re-evaluating it here would need policy_match(),
+ * whose stack frame does not fit below this one).  Without a flow table
+ * (flows_off) the connection is also the proof that the router tunnelled
+ * something to the member on it: the remote side opened it or answered.
+ * 0, or the refusal's reason.
+ */
+static __always_inline int icmp4_conn_ok(struct ig_policy_state *st, struct icmp4_scratch *sc,
+					 int flows_off, __u32 len)
+{
+	__u32 bank = (st->active - 1) & 1;
+	struct ig_conn *ct;
+
+	ct = bpf_map_lookup_elem(&conns, &sc->key);
+	if (!ct)
+		return flows_off ? IG_ICMP4_NO_FLOW : IG_ICMP4_POLICY;
+	if (flows_off && ct->dir != IG_PD_IN &&
+	    (ct->state == IG_CT_NEW || ct->state == IG_CT_SYN_SENT))
+		return IG_ICMP4_NO_FLOW;     /* nothing came back to the member yet */
+	if (ct->gen != st->gen || ct_expired(ct, &st->bank[bank], sc->key.proto, coarse_now()))
+		return IG_ICMP4_POLICY;
+	policy_count(bank, ct->rule, len, 0);
+	return 0;
+}
 
 /*
  * An IPv4 ICMP packet (protocol 1) at c->pos, on either side.  Relays it
@@ -208,10 +302,14 @@ static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifin
 	struct icmp6hdr *icmp6;
 	struct ig_icmp4hdr *icmp;
 	struct ig_router *rtr;
+	struct ig_policy_state *pol;
+	struct ig_flow *f;
 	struct iphdr *ip, *q;
 	__u8 our_mac[ETH_ALEN], peer_mac[ETH_ALEN];
 	__u32 hlen, tot_len, icmp_len, qlen, q6_total, info = 0, member;
-	__u8 type, code, l4_type;
+	__u8 type, code, l4_type, learn = 0;
+	__u16 mtu = 0, pmtu = 0;
+	__u32 mtu_flags = 0;
 	void *data, *end = c->end;
 	__u64 sum = 0;
 	__u16 csum;
@@ -281,7 +379,6 @@ static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifin
 	dst = q6->saddr;
 	if (!relay_dst_ok(&dst) || !ipv6_is_isatap(&q6->daddr) || !isatap_prefix(&q6->daddr))
 		return no;
-	isatap_addr(&q6->daddr, q->saddr, &src);
 
 	type = ICMPV6_DEST_UNREACH_T;
 	code = ICMPV6_ADDR_UNREACH_C;
@@ -289,21 +386,23 @@ static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifin
 		type = ICMPV6_TIME_EXCEED_T;
 		code = 0;
 	} else if (icmp->code == IG_ICMP4_FRAG_NEEDED) {
-		__u16 qtot = bpf_ntohs(q->tot_len), pmtu = bpf_ntohs(icmp->mtu);
-		__u16 mtu = IG_ICMP6_MIN_MTU, tmtu = cfg->tunnel_mtu;
-		__u32 flags = 0;
+		__u16 qtot = bpf_ntohs(q->tot_len), tmtu = cfg->tunnel_mtu;
 
-		if (!(q->frag_off & bpf_htons(IP_DF)))
+		/* Only dynamic mode sets DF: in static mode, or about a
+		 * packet without DF, the report is not genuine. */
+		if (!(q->frag_off & bpf_htons(IP_DF)) || !(cfg->flags & IG_CFG_F_DYNAMIC_MTU))
 			return no;
+		pmtu = bpf_ntohs(icmp->mtu);
+		mtu = IG_ICMP6_MIN_MTU;
 		if (pmtu < 68 || pmtu >= qtot) {
 			pmtu = pmtu_plateau(qtot);
-			flags |= IG_MTU_F_PLATEAU;
+			mtu_flags |= IG_MTU_F_PLATEAU;
 		}
 		if (pmtu >= IG_ICMP6_MIN_MTU + sizeof(struct iphdr))
 			mtu = pmtu - sizeof(struct iphdr);
 		else
-			flags |= IG_MTU_F_NO_DF;
-		member_mtu_learn(member, mtu, pmtu, flags);
+			mtu_flags |= IG_MTU_F_NO_DF;
+		learn = 1;
 		type = ICMPV6_PKT_TOOBIG_T;
 		code = 0;
 		info = mtu < tmtu ? mtu : tmtu;
@@ -312,13 +411,48 @@ static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifin
 		code = ICMPV6_ADM_PROHIBITED_C;
 	}
 
+	/* Is the quote true?  Anyone can send the router an ICMPv4 error, so
+	 * before the router speaks for itself (an ICMPv6 error from its own
+	 * address) or learns an MTU: the quoted packet must be one it really
+	 * tunnelled to that member.  First, its inner destination is the
+	 * member's own ISATAP address (either u-bit form) ... */
+	if (ipv6_isatap_v4(&q6->daddr) != member)
+		return mk(XDP_PASS, IG_ICMP4_QUOTE_MISMATCH);
+	sc = bpf_map_lookup_elem(&icmp4_scratch, &zero);
+	if (!sc)
+		return mk(XDP_DROP, IG_DROP_INTERNAL);
+	/* ... then it belongs to a flow with packets tunnelled to the member
+	 * (the flow table, flow.h) ... */
+	icmp4_quote_key(&sc->key, q6, member);
+	pol = policy_active();
+	if (!(cfg->flags & IG_CFG_F_NO_FLOWS)) {
+		f = bpf_map_lookup_elem(&flows, &sc->key);
+		if (!f || !f->to_member.packets)
+			return mk(XDP_PASS, IG_ICMP4_NO_FLOW);
+	} else if (!pol) {
+		/* --flows 0 and no policy: nothing to check the quote
+		 * against, and believing it is what this guards against. */
+		return mk(XDP_PASS, IG_ICMP4_UNTRACKED);
+	}
+	/* ... and, with a policy, to a connection the policy admits. */
+	if (pol) {
+		int r = icmp4_conn_ok(pol, sc, cfg->flags & IG_CFG_F_NO_FLOWS,
+				      sizeof(struct ipv6hdr) + 8 + qlen);
+
+		if (r)
+			return mk(XDP_PASS, r);
+	}
+
+	/* A verified report: learn what it teaches, even if the relay itself
+	 * is rate-limited or has no route. */
+	if (learn)
+		member_mtu_learn(member, mtu, pmtu, mtu_flags);
+	isatap_addr(&q6->daddr, q->saddr, &src);
+
 	if (!ratelimit_ok(&dst, IG_RL_ICMP, cfg->icmp_min_interval_ms))
 		return mk(XDP_DROP, IG_ICMP4_RELAY_RATE_LIMITED);
 
 	/* The way back to the inner source, before the frame changes. */
-	sc = bpf_map_lookup_elem(&icmp4_scratch, &zero);
-	if (!sc)
-		return mk(XDP_DROP, IG_DROP_INTERNAL);
 	fib = &sc->fib;
 	h6 = &sc->h6;
 	__builtin_memset(h6, 0, sizeof(*h6));

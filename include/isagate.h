@@ -92,7 +92,11 @@
 	X(DROP_SRC_ROUTER,    "drop_src_router",    "outer IPv4 source is one of the router's own addresses (spoofed; peers are exempt)") \
 	X(DROP_ENC_BAD_SRC,   "drop_enc_bad_src",   "IPv6-side source multicast, unspecified, loopback, ::/96 or ::ffff:0:0/96: not tunnelled (RFC 4213 3.6)") \
 	X(DROP_ENC_SCOPE,     "drop_enc_scope",     "IPv6-side link-local source: not tunnelled off its link (RFC 4291 2.5.6)") \
-	X(DROP_ENC_SPOOF,     "drop_enc_spoof",     "IPv6-side source under one of our ISATAP prefixes (posing as a member or the router): not tunnelled (RFC 6324)")
+	X(DROP_ENC_SPOOF,     "drop_enc_spoof",     "IPv6-side source under one of our ISATAP prefixes (posing as a member or the router): not tunnelled (RFC 6324)") \
+	X(ICMP4_QUOTE_MISMATCH, "icmp4_quote_mismatch", "ICMPv4 error not relayed: the quoted inner destination does not embed the quoted member address (forged quote): passed") \
+	X(ICMP4_NO_FLOW,      "icmp4_no_flow",      "ICMPv4 error not relayed: it quotes no flow the router tunnelled to that member (forged, or the flow evicted): passed") \
+	X(ICMP4_UNTRACKED,    "icmp4_untracked",    "ICMPv4 error not relayed: no flow table (--flows 0) and no policy to check its quote against: passed") \
+	X(ICMP4_POLICY,       "icmp4_policy",       "ICMPv4 error not relayed: the quoted connection is not admitted by the policy (unknown, expired or refused by the current rules): passed")
 
 enum ig_reason {
 #define IG_X_ENUM(name, key, text) IG_##name,

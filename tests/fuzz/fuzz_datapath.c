@@ -39,7 +39,15 @@
  *               and not to a link-local, multicast, looping or (unless
  *               allowed) 6to4 destination; encapsulated only to
  *               <ISATAP prefix>::[200:]5efe:a.b.c.d with a.b.c.d a member and
- *               not a router; no ICMPv6 error about an ICMPv6 error;
+ *               not a router; no ICMPv6 error about an ICMPv6 error; no
+ *               ICMPv4 error relayed (and no member MTU learned from one)
+ *               unless its quote is true: the quoted inner destination
+ *               embeds the quoted member under the prefix, the flow table
+ *               holds the quoted packet's flow with packets tunnelled to
+ *               that member (read back from the map after the run: the
+ *               relay never creates flows), with a policy loaded the
+ *               connection table its connection, and with --flows 0
+ *               nothing is relayed without a policy;
  *   side        nothing is decapsulated, answered (RA, NA, ICMPv6 errors
  *               tunnelled back) or relayed from ICMPv4 unless it arrived on
  *               the IPv4 side (config v4_ifindex: on a two-armed config
@@ -175,6 +183,7 @@ static const struct seed seed_defs[] = {
 	{ DEV_V4, { .kind = PKT_ARP, .dmac = "ff:ff:ff:ff:ff:ff", .smac = MAC_H,
 		    .ip4 = { .src = H, .dst = R1 } } },
 	{ DEV_V6, IN6(IP6(D100, P_H, 64), TCP) },
+	{ DEV_V6, IN6(IP6(D100, P_H, 64), ECHO) },   /* the flows the ICMP4_IN seeds quote */
 	{ DEV_V6, IN6(IP6(D100, P_HU, 64), ECHO) },
 	{ DEV_V6, IN6(IP6(D100, P_N, 64), TCP) },
 	{ DEV_V6, IN6(IP6(D100, P_S7, 64), TCP) },
@@ -222,6 +231,7 @@ static struct ig_counter *stats_buf;     /* IG_REASON_MAX * ncpus */
 static __u64 snap_pk[IG_REASON_MAX], snap_by[IG_REASON_MAX];
 static __u64 reason_hist[IG_REASON_MAX];
 static int batch_ok = 1;
+static int policy_on;                    /* a policy is loaded (random_policy) */
 static const char *crash_dir = "build/fuzz-crashes";
 static int no_save;                      /* --replay: do not save again */
 
@@ -821,6 +831,8 @@ static int reason_action(int r)
 	case IG_PASS_NOT_IP: case IG_PASS_VLAN: case IG_PASS_NOT_ISATAP4: case IG_PASS_NOT_ISATAP6:
 	case IG_KERNEL_DECAP_NEIGH: case IG_KERNEL_DECAP_DEV:
 	case IG_ICMP4_RELAY_KERNEL: case IG_ICMP4_NOT_RELAYED:
+	case IG_ICMP4_QUOTE_MISMATCH: case IG_ICMP4_NO_FLOW: case IG_ICMP4_UNTRACKED:
+	case IG_ICMP4_POLICY:
 		return XDP_PASS;
 	case IG_FWD_DECAP: case IG_FWD_ENCAP: case IG_ICMP4_RELAYED:
 		return XDP_REDIRECT;
@@ -1035,6 +1047,79 @@ static int admitted_encap(const struct ctx *c)
 	return 0;
 }
 
+/* The flow (and connection) key of the packet quoted at q (its IPv4 header,
+ * 20 bytes, then IPv6 + 8 bytes), a packet to the member, as bpf/flow.h
+ * builds it. */
+static void quote_key(const uint8_t *q, struct ig_flow_key *k)
+{
+	const uint8_t *q6 = q + 20, *p = q6 + 40;
+	uint16_t sport = 0, dport = 0;
+
+	memset(k, 0, sizeof(*k));
+	memcpy(k->member, q + 16, 4);
+	memcpy(k->member_addr, q6 + 24, 16);
+	memcpy(k->remote_addr, q6 + 8, 16);
+	k->proto = q6[6];
+	switch (q6[6]) {
+	case 6: case 17: case 132: case 136:
+		sport = g16(p);
+		dport = g16(p + 2);
+		break;
+	case 58:
+		if (p[0] == 128 || p[0] == 129) {
+			/* to the member: a reply is the member's request's, a
+			 * request the remote host's (bpf/flow.h) */
+			sport = p[0] == 129 ? IG_FLOW_ICMP_ECHO_PORT : IG_FLOW_ICMP_ECHO_IN_PORT;
+			dport = g16(p + 4);
+		} else {
+			sport = g16(p);
+		}
+		break;
+	}
+	k->member_port = dport;
+	k->remote_port = sport;
+}
+
+/* NULL when the router really tunnelled the packet quoted at q to the quoted
+ * member (the frame holds at least the IPv4 header, the IPv6 header and 8
+ * bytes from q on), else what is wrong with the quote. */
+static const char *quote_untrue(const uint8_t *q)
+{
+	const uint8_t *d = q + 20 + 24;
+	struct ig_flow_key k;
+	struct ig_flow f;
+	struct ig_conn ct;
+
+	if (!is_isatap_iid(d) || memcmp(d + 12, q + 16, 4) || memcmp(d, pfx_p, 8))
+		return "the quoted inner destination does not embed the quoted member";
+	quote_key(q, &k);
+	if (!(cfg.flags & IG_CFG_F_NO_FLOWS)) {
+		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows), &k, &f))
+			return "no flow for the quoted packet";
+		if (!f.to_member.packets)
+			return "the quoted packet's flow has nothing tunnelled to the member";
+	} else if (!policy_on) {
+		return "relayed with --flows 0 and no policy: nothing to check the quote with";
+	}
+	if (policy_on && bpf_map_lookup_elem(bpf_map__fd(skel->maps.conns), &k, &ct))
+		return "a policy is loaded and the quoted packet has no connection";
+	return NULL;
+}
+
+/* Where the quoted IPv4 header of an ICMPv4 frame starts, when the frame
+ * holds it, the IPv6 header and 8 bytes; else 0. */
+static size_t icmp4_quote_off(const uint8_t *in, size_t len)
+{
+	size_t ihl;
+
+	if (len < 14 + 20 || g16(in + 12) != 0x0800 || in[14] >> 4 != 4 || in[23] != 1)
+		return 0;
+	ihl = (size_t)(in[14] & 15) * 4;
+	if (ihl < 20 || 14 + ihl + 8 + 20 + 48 > len)
+		return 0;
+	return 14 + ihl + 8;
+}
+
 /*
  * The input was an ICMPv4 error to one of our addresses, both checksums
  * right, about a protocol-41 packet from one of our addresses to a member,
@@ -1044,6 +1129,7 @@ static int admitted_icmp4(const struct ctx *c, size_t *qoff, size_t *qlen)
 {
 	const uint8_t *in = c->in, *q;
 	struct layout l = layout_of(in, c->in_len);
+	const char *why;
 	size_t off, ilen;
 
 	if (l.ip4 < 0 || l.ihl < 20 || in[23] != 1)
@@ -1072,6 +1158,9 @@ static int admitted_icmp4(const struct ctx *c, size_t *qoff, size_t *qlen)
 		*qlen = (size_t)in[off + 5] * 4 - 20;
 	if (*qlen < 48)
 		return violation(c, INV_ADMISSION, "quote shorter than the IPv6 header + 8 relayed");
+	if ((why = quote_untrue(q)))
+		return violation(c, INV_ADMISSION, "ICMPv4 error relayed, its quote is untrue: %s",
+				 why);
 	return 0;
 }
 
@@ -1121,7 +1210,8 @@ static int check_run(struct ctx *c)
 
 	switch (r) {
 	case IG_PASS_NOT_IP: case IG_PASS_VLAN: case IG_PASS_NOT_ISATAP4: case IG_PASS_NOT_ISATAP6:
-	case IG_ICMP4_NOT_RELAYED:
+	case IG_ICMP4_NOT_RELAYED: case IG_ICMP4_QUOTE_MISMATCH: case IG_ICMP4_NO_FLOW:
+	case IG_ICMP4_UNTRACKED: case IG_ICMP4_POLICY:
 		if (n != c->in_len || memcmp(o, in, n))
 			return violation(c, INV_ACTION, "passed frame was modified");
 		return 0;
@@ -1208,12 +1298,16 @@ static void random_policy(void)
 
 	if (i >= sizeof(policies) / sizeof(policies[0])) {
 		rc = ig_policy_clear(&m);
+		if (!rc)
+			policy_on = 0;
 	} else if (ig_policy_parse_buf(policies[i], strlen(policies[i]), "fuzz", &p, err,
 				       sizeof(err))) {
 		fprintf(stderr, "fuzz_datapath: policy %u: %s\n", i, err);
 		return;
 	} else {
 		rc = ig_policy_apply(&m, &p);
+		if (!rc)
+			policy_on = 1;
 	}
 	if (rc)
 		fprintf(stderr, "fuzz_datapath: policy update failed: %s\n", strerror(-rc));
@@ -1262,10 +1356,23 @@ static void random_config(void)
 static int execute(struct ctx *c, uint8_t *out)
 {
 	__u64 pk[IG_REASON_MAX], by[IG_REASON_MAX];
-	int moved = -1, nmoved = 0, r, err;
+	int moved = -1, nmoved = 0, r, err, mtu_fd = bpf_map__fd(skel->maps.member_mtu);
+	struct ig_member_mtu mtu0, mtu1;
+	int had0 = 0, had1 = 0, icmp4 = 0;
+	struct ig_v4_key mk;
+	size_t qoff;
 
 	c->out = NULL;
 	c->reason = -1;
+	/* An ICMPv4 frame to the router: what the member MTU of the quoted
+	 * member is before the run (only a true report may change it). */
+	if (c->in_len >= 14 + 20 && g16(c->in + 12) == 0x0800 && c->in[23] == 1 &&
+	    (c->in[14] & 15) >= 5 && 14 + (size_t)(c->in[14] & 15) * 4 + 8 + 20 <= c->in_len) {
+		icmp4 = 1;
+		memcpy(mk.addr, c->in + 14 + (size_t)(c->in[14] & 15) * 4 + 8 + 16, 4);
+		memset(&mtu0, 0, sizeof(mtu0));
+		had0 = !bpf_map_lookup_elem(mtu_fd, &mk, &mtu0);
+	}
 	err = run_frame(c->in, c->in_len, c->dev, out, &c->action, &c->out_len);
 	if (err)
 		return violation(c, INV_ACTION, "BPF_PROG_TEST_RUN failed: %s", strerror(-err));
@@ -1289,6 +1396,24 @@ static int execute(struct ctx *c, uint8_t *out)
 	memcpy(snap_by, by, sizeof(by));
 	c->reason = moved;
 	reason_hist[moved]++;
+	if (icmp4) {
+		const char *why;
+
+		memset(&mtu1, 0, sizeof(mtu1));
+		had1 = !bpf_map_lookup_elem(mtu_fd, &mk, &mtu1);
+		if (had1 && (!had0 || memcmp(&mtu0, &mtu1, sizeof(mtu0)))) {
+			qoff = icmp4_quote_off(c->in, c->in_len);
+			if (!qoff)
+				return violation(c, INV_ADMISSION, "member MTU learned from a short quote");
+			if ((why = quote_untrue(c->in + qoff)))
+				return violation(c, INV_ADMISSION,
+						 "member MTU learned from an untrue quote: %s", why);
+			if (moved == IG_ICMP4_QUOTE_MISMATCH || moved == IG_ICMP4_NO_FLOW ||
+			    moved == IG_ICMP4_UNTRACKED || moved == IG_ICMP4_POLICY)
+				return violation(c, INV_ADMISSION, "member MTU learned, counted %s",
+						 reason_key[moved]);
+		}
+	}
 	return check_run(c);
 }
 

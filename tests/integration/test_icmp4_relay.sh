@@ -14,8 +14,10 @@
 #                                         └── M m0 198.51.100.10/24 (MTU 1300)
 #   R up0 2001:db8:ff::1 ── D eth0 2001:db8:ff::2, lo 2001:db8:dac::100
 #
-# M is a member with no ISATAP interface, so D's traffic to M's ISATAP
-# address P::5efe:198.51.100.10 is encapsulated by isagate and:
+# M is a member with no ISATAP interface.  Before any traffic, errors X
+# forges about R -> M (time exceeded, fragmentation needed) must be refused
+# (icmp4_no_flow: nothing was tunnelled) and teach no MTU.  Then D's traffic
+# to M's ISATAP address P::5efe:198.51.100.10 is encapsulated by isagate and:
 #   - fits, reaches M, whose kernel answers protocol 41 with an ICMPv4
 #     destination unreachable: D's ping must report the relayed ICMPv6
 #     destination unreachable;
@@ -68,7 +70,31 @@ MF=$(members_file members "$M_V4   # member behind the IPv4 router X")
 check_rc "members sync (M)" 0 ig members sync "$MF"
 st=$(ig status 2>&1)
 check_contains "status: dynamic mode" "$st" 'mtu 1480 \(dynamic, DF set\)'
-check_contains "status: no member MTU learned yet" "$st" 'member tunnel MTUs .*'$'\n''  \(none\)' 
+check_contains "status: member MTU section" "$st" 'member tunnel MTUs'
+# (grep -E takes a newline in the pattern as "or": check the JSON instead)
+snap
+check_eq "status -j: no member MTU learned yet" "$(jget "$STATUS_JSON" member_mtu)" "[]"
+
+# --- forged errors: nothing was tunnelled to M yet (issue 15) --------------------
+step "forged ICMPv4 errors about R -> M (no such flow): not relayed, no MTU learned"
+snap; s0=$STATUS_JSON
+# X (or anyone on the LAN) claims R tunnelled D::dead -> M and it failed:
+# time exceeded, and fragmentation needed (next-hop MTU 1200) with DF.
+nsx "$NS_X" "$PY" - "$X_LAN" "$R_V4" "$M_V4" "$M_V6" <<'EOF' >/dev/null 2>&1
+import sys
+from scapy.all import IP, ICMP, IPv6, UDP, Raw, send, conf
+conf.verb = 0
+x, r, m4, m6 = sys.argv[1:5]
+inner = IPv6(src="2001:db8:dac::dead", dst=m6, hlim=63) / UDP(sport=4000, dport=9) / Raw(b"x" * 1100)
+q = bytes(IP(src=r, dst=m4, proto=41, ttl=1, flags="DF") / inner)[:576 - 28]
+send(IP(src=x, dst=r) / ICMP(type=11, code=0) / Raw(q))
+send(IP(src=x, dst=r) / ICMP(type=3, code=4, nexthopmtu=1200) / Raw(q))
+EOF
+snap
+check_eq "both forged errors refused as icmp4_no_flow" \
+	"$(($(ctr icmp4_no_flow) - $(ctr icmp4_no_flow "$s0")))" 2
+check_nodelta "nothing relayed" icmp4_relayed "$s0"
+check_eq "status -j: still no member MTU learned" "$(jget "$STATUS_JSON" member_mtu)" "[]"
 
 # --- destination unreachable: M's kernel has no protocol-41 handler -------------
 step "ICMPv4 unreachable from M -> ICMPv6 destination unreachable at D"

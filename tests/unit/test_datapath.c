@@ -1234,14 +1234,17 @@ static void cfg_dyn_restore(const struct tcase *t)
 	member_mtu_clear();
 }
 
-/* Run a fragmentation-needed report through the datapath, then forget the
- * rate limit it armed. */
+static void tunnel_quote(const struct pkt_frame *f, int want);
+
+/* Tunnel the packet a fragmentation-needed report is about, run the report
+ * through the datapath, then forget the rate limit it armed. */
 static void learn(const struct pkt_frame *f)
 {
 	static uint8_t in[PKT_MAX], out[PKT_MAX];
 	size_t in_len = pkt_build(f, in), out_len;
 	int action = -1;
 
+	tunnel_quote(f, XDP_REDIRECT);
 	CHECK(run_frame(in, in_len, DEV_V4, out, sizeof(out), &action, &out_len) == 0 &&
 	      action == XDP_REDIRECT, "learning run: action %s", action_name(action));
 	CHECK(ratelimit_clear() == 0, "clearing the rate limits: %s", strerror(errno));
@@ -1325,6 +1328,150 @@ static void cfg_dyn_expired_1300(const struct tcase *t)
 	pkt_in4(H, k.addr);
 	CHECK(bpf_map_update_elem(bpf_map__fd(skel->maps.member_mtu), &k, &v, BPF_ANY) == 0,
 	      "member_mtu update: %s", strerror(errno));
+}
+
+/*
+ * The relay believes a quote only when it is about a packet the router
+ * tunnelled to that member (issue 15): a flow in the flow table with
+ * packets towards the member, with a policy loaded a connection the policy
+ * admits, and an inner destination that embeds the quoted member.  Every
+ * icmp4 row that expects a relay first tunnels the packet its error quotes
+ * (tunnelled, cfg_dyn_tunnelled, ...): real traffic, through the datapath;
+ * rows about forged errors start from an empty flow table (forged).
+ */
+static void flows_clear(void);
+
+/* Tunnel the packet the ICMPv4 error f quotes, as it arrived on the IPv6
+ * side (hop limit one more), expecting action want; then forget the rate
+ * limit it may have armed. */
+static void tunnel_quote(const struct pkt_frame *f, int want)
+{
+	static uint8_t in[PKT_MAX], out[PKT_MAX];
+	struct pkt_frame n = { .kind = PKT_IPV6, .dmac = MAC_DEV6, .smac = MAC_NH6,
+			       .ip6 = f->ip6, .l4 = f->l4 };
+	size_t in_len, out_len;
+	int action = -1;
+
+	flows_clear();
+	n.ip6.hlim++;
+	in_len = pkt_build(&n, in);
+	CHECK(fwd_cache_invalidate() == 0, "invalidating the forwarding cache: %s", strerror(errno));
+	CHECK(run_frame(in, in_len, DEV_V6, out, sizeof(out), &action, &out_len) == 0 &&
+	      action == want, "tunnelling the quoted packet: action %s, expected %s",
+	      action_name(action), action_name(want));
+	CHECK(ratelimit_clear() == 0, "clearing the rate limits: %s", strerror(errno));
+}
+
+static void tunnelled(const struct tcase *t)
+{
+	tunnel_quote(&t->in, XDP_REDIRECT);
+}
+
+/* Nothing was ever tunnelled: the error is forged. */
+static void forged(const struct tcase *t)
+{
+	(void)t;
+	flows_clear();
+}
+
+static void tunnelled_prime(const struct tcase *t)
+{
+	tunnelled(t);
+	prime(t);
+}
+
+static void cfg_dyn_tunnelled(const struct tcase *t)
+{
+	cfg_dyn(t);
+	tunnelled(t);
+}
+
+static void cfg_dyn_forged(const struct tcase *t)
+{
+	cfg_dyn(t);
+	forged(t);
+}
+
+static void mtu_none_dyn_restore(const struct tcase *t)
+{
+	mtu_none(t);
+	cfg_dyn_restore(t);
+}
+
+/* H opened TCP 49152 -> D::100 port 3389 (decapsulated): a flow with
+ * packets from H only, none tunnelled to it. */
+static void from_member_only(const struct tcase *t)
+{
+	static uint8_t in[PKT_MAX], out[PKT_MAX];
+	const struct pkt_frame syn =
+		ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCPF(49152, 3389, 0x02));
+	size_t in_len = pkt_build(&syn, in), out_len;
+	int action = -1;
+
+	forged(t);
+	CHECK(run_frame(in, in_len, DEV_V4, out, sizeof(out), &action, &out_len) == 0 &&
+	      action == XDP_REDIRECT, "H's SYN: action %s", action_name(action));
+}
+
+/* Tunnelled without a policy, then policy A loaded (which refuses it). */
+static void tunnelled_then_pol_a(const struct tcase *t)
+{
+	tunnelled(t);
+	pol_a(t);
+}
+
+/* Policy A, then the quoted packet tunnelled: admitted (winrm-in) or refused. */
+static void pol_a_tunnelled(const struct tcase *t)
+{
+	pol_a(t);
+	tunnelled(t);
+}
+
+static void pol_a_refused(const struct tcase *t)
+{
+	pol_a(t);
+	tunnel_quote(&t->in, XDP_DROP);
+}
+
+/* Admitted under policy A, then policy B (default reject) loaded. */
+static void pol_a_tunnelled_then_b(const struct tcase *t)
+{
+	pol_a_tunnelled(t);
+	pol_b(t);
+}
+
+/* attach --flows 0 */
+static void no_flows_tunnelled(const struct tcase *t)
+{
+	cfg_patch(IG_CFG_F_NO_FLOWS, 0);
+	tunnelled(t);
+}
+
+static void no_flows_pol_a_tunnelled(const struct tcase *t)
+{
+	cfg_patch(IG_CFG_F_NO_FLOWS, 0);
+	pol_a_tunnelled(t);
+}
+
+static void no_flows_pol_a_forged(const struct tcase *t)
+{
+	cfg_patch(IG_CFG_F_NO_FLOWS, 0);
+	pol_a(t);
+	forged(t);
+}
+
+/* --flows 0, policy A, H opened TCP 3389 to D::100 (SYN only: nothing back). */
+static void no_flows_pol_a_from_member(const struct tcase *t)
+{
+	cfg_patch(IG_CFG_F_NO_FLOWS, 0);
+	pol_a(t);
+	from_member_only(t);
+}
+
+static void pol_cfg_restore(const struct tcase *t)
+{
+	pol_clear(t);
+	cfg_restore(t);
 }
 
 /* ---- the table --------------------------------------------------------- */
@@ -2288,45 +2435,46 @@ static const struct tcase cases[] = {
 	{ "icmp4: time exceeded about R1 -> H, whole quote -> ICMPv6 time exceeded to D::100",
 	  DEV_V4, ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), ECHO, 0),
 	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
-	  RELAY_OUT(3, 0, 0, IP6(D100, P_H, 63), ECHO, 0) },
+	  RELAY_OUT(3, 0, 0, IP6(D100, P_H, 63), ECHO, 0), tunnelled },
 	{ "icmp4: time exceeded quoting IPv6 header + 8 bytes exactly -> relayed, 48-byte quote",
 	  DEV_V4, ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), TCP, 48),
 	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
-	  RELAY_OUT(3, 0, 0, IP6(D100, P_H, 63), TCP, 48) },
+	  RELAY_OUT(3, 0, 0, IP6(D100, P_H, 63), TCP, 48), tunnelled },
 	{ "icmp4: time exceeded (reassembly, code 1) -> ICMPv6 time exceeded code 0", DEV_V4,
 	  ICMP4_ERR_IN(11, 1, 0, R1, H, 0, IP6(D100, P_H, 63), UDP(100), 0),
 	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
-	  RELAY_OUT(3, 0, 0, IP6(D100, P_H, 63), UDP(100), 0) },
+	  RELAY_OUT(3, 0, 0, IP6(D100, P_H, 63), UDP(100), 0), tunnelled },
 	{ "icmp4: host unreachable -> ICMPv6 destination unreachable, address unreachable",
 	  DEV_V4, ICMP4_ERR_IN(3, 1, 0, R1, H, 0, IP6(D100, P_H, 63), TCP, 0),
 	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
-	  RELAY_OUT(1, 3, 0, IP6(D100, P_H, 63), TCP, 0) },
+	  RELAY_OUT(1, 3, 0, IP6(D100, P_H, 63), TCP, 0), tunnelled },
 	{ "icmp4: protocol unreachable (member has no ISATAP) -> address unreachable", DEV_V4,
 	  ICMP4_ERR_IN(3, 2, 0, R1, H, 0, IP6(D100, P_H, 63), ECHO, 0),
 	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
-	  RELAY_OUT(1, 3, 0, IP6(D100, P_H, 63), ECHO, 0) },
+	  RELAY_OUT(1, 3, 0, IP6(D100, P_H, 63), ECHO, 0), tunnelled },
 	{ "icmp4: communication administratively filtered -> administratively prohibited",
 	  DEV_V4, ICMP4_ERR_IN(3, 13, 0, R1, H, 0, IP6(D100, P_H, 63), TCP, 0),
 	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
-	  RELAY_OUT(1, 1, 0, IP6(D100, P_H, 63), TCP, 0) },
+	  RELAY_OUT(1, 1, 0, IP6(D100, P_H, 63), TCP, 0), tunnelled },
 	{ "icmp4: error about a packet from the second address R2 -> source P::5efe:c000:202",
 	  DEV_V4, ICMP4_ERR_IN(11, 0, 0, R2, H, 0, IP6(D100, P_H, 63), ECHO, 0),
 	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
 	  { .kind = PKT_IPV6, .dmac = MAC_NH6, .smac = MAC_DEV6, .ip6 = IP6(P_R2, D100, 64),
-	    .l4 = TIME_EXCEEDED(IP6(D100, P_H, 63), ECHO) } },
+	    .l4 = TIME_EXCEEDED(IP6(D100, P_H, 63), ECHO) } , tunnelled },
 	{ "icmp4: frag needed, next-hop MTU 1400, dynamic mode -> Packet Too Big 1380, learned",
 	  DEV_V4, ICMP4_ERR_IN(3, 4, 1400, R1, H, 0x4000, IP6(D100, P_H, 63), UDP(1352), Q576),
 	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
-	  RELAY_OUT(2, 0, 1380, IP6(D100, P_H, 63), UDP(1352), Q576), cfg_dyn, mtu_1380_restore },
+	  RELAY_OUT(2, 0, 1380, IP6(D100, P_H, 63), UDP(1352), Q576), cfg_dyn_tunnelled,
+	  mtu_1380_restore },
 	{ "icmp4: frag needed, next-hop MTU 1200 -> Packet Too Big 1280 (clamped), DF off",
 	  DEV_V4, ICMP4_ERR_IN(3, 4, 1200, R1, H, 0x4000, IP6(D100, P_H, 63), UDP(1232), Q576),
 	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
-	  RELAY_OUT(2, 0, 1280, IP6(D100, P_H, 63), UDP(1232), Q576), cfg_dyn,
+	  RELAY_OUT(2, 0, 1280, IP6(D100, P_H, 63), UDP(1232), Q576), cfg_dyn_tunnelled,
 	  mtu_1280_nodf_restore },
 	{ "icmp4: frag needed without next-hop MTU (old router), 1500 outer -> plateau 1492",
 	  DEV_V4, ICMP4_ERR_IN(3, 4, 0, R1, H, 0x4000, IP6(D100, P_H, 63), UDP(1432), Q576),
 	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
-	  RELAY_OUT(2, 0, 1472, IP6(D100, P_H, 63), UDP(1432), Q576), cfg_dyn,
+	  RELAY_OUT(2, 0, 1472, IP6(D100, P_H, 63), UDP(1432), Q576), cfg_dyn_tunnelled,
 	  mtu_plateau_restore },
 	{ "icmp4: after learning 1380, a 1381-byte packet to H -> ICMPv6 Packet Too Big 1380",
 	  DEV_V6, NATIVE_IN(IP6(D100, P_H, 64), UDP(1333)),
@@ -2357,9 +2505,61 @@ static const struct tcase cases[] = {
 	{ "icmp4: frag needed about a DF-clear packet (static mode) -> not relayed, not learned",
 	  DEV_V4, ICMP4_ERR_IN(3, 4, 1200, R1, H, 0, IP6(D100, P_H, 63), UDP(1232), Q576),
 	  XDP_PASS, IG_ICMP4_NOT_RELAYED, OUT_SAME, { 0 }, NULL, mtu_none },
+	/* ---- the quote must be true (issue 15): only about packets tunnelled to that member ---- */
+	{ "icmp4: forged time exceeded, nothing tunnelled to H -> not relayed (icmp4_no_flow)",
+	  DEV_V4, ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), ECHO, 0),
+	  XDP_PASS, IG_ICMP4_NO_FLOW, OUT_SAME, { 0 }, forged },
+	{ "icmp4: forged unreachable, 1152-byte quote from victim D::beef -> not relayed",
+	  DEV_V4, ICMP4_ERR_IN(3, 3, 0, R1, H, 0, IP6("2001:db8:dac::beef", P_H, 63),
+			       UDP(1104), 0),
+	  XDP_PASS, IG_ICMP4_NO_FLOW, OUT_SAME, { 0 }, forged },
+	{ "icmp4: forged frag needed (MTU 1200), dynamic mode, no flow -> not relayed, no MTU",
+	  DEV_V4, ICMP4_ERR_IN(3, 4, 1200, R1, H, 0x4000, IP6(D100, P_H, 63), UDP(1232), Q576),
+	  XDP_PASS, IG_ICMP4_NO_FLOW, OUT_SAME, { 0 }, cfg_dyn_forged, mtu_none_dyn_restore },
+	{ "icmp4: frag needed quoting DF in static mode (never set there) -> not relayed, no MTU",
+	  DEV_V4, ICMP4_ERR_IN(3, 4, 1200, R1, H, 0x4000, IP6(D100, P_H, 63), UDP(1232), Q576),
+	  XDP_PASS, IG_ICMP4_NOT_RELAYED, OUT_SAME, { 0 }, tunnelled, mtu_none },
+	{ "icmp4: flow opened by H, nothing tunnelled to H yet -> not relayed (icmp4_no_flow)",
+	  DEV_V4, ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), TCPF(3389, 49152, 0x12), 0),
+	  XDP_PASS, IG_ICMP4_NO_FLOW, OUT_SAME, { 0 }, from_member_only },
+	{ "icmp4: quote R1 -> H of a packet to H11's address -> icmp4_quote_mismatch", DEV_V4,
+	  ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H11, 63), ECHO, 0),
+	  XDP_PASS, IG_ICMP4_QUOTE_MISMATCH, OUT_SAME, { 0 }, forged },
+	{ "icmp4: quote R1 -> H of a packet to N's address -> icmp4_quote_mismatch", DEV_V4,
+	  ICMP4_ERR_IN(3, 1, 0, R1, H, 0, IP6(D100, P_N, 63), TCP, 0),
+	  XDP_PASS, IG_ICMP4_QUOTE_MISMATCH, OUT_SAME, { 0 }, forged },
+	{ "icmp4: policy A, admitted connection (winrm-in) tunnelled -> relayed", DEV_V4,
+	  ICMP4_ERR_IN(3, 1, 0, R1, H, 0, IP6(D100, P_H, 63), TCPF(49152, 5985, 0x02), 0),
+	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
+	  RELAY_OUT(1, 3, 0, IP6(D100, P_H, 63), TCPF(49152, 5985, 0x02), 0),
+	  pol_a_tunnelled, pol_clear },
+	{ "icmp4: flow tunnelled before policy A, which refuses it -> not relayed (icmp4_policy)",
+	  DEV_V4, ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), TCP, 0),
+	  XDP_PASS, IG_ICMP4_POLICY, OUT_SAME, { 0 }, tunnelled_then_pol_a, pol_clear },
+	{ "icmp4: admitted under A, policy B refuses it now -> not relayed (icmp4_policy)",
+	  DEV_V4, ICMP4_ERR_IN(3, 1, 0, R1, H, 0, IP6(D100, P_H, 63), TCPF(49152, 5985, 0x02), 0),
+	  XDP_PASS, IG_ICMP4_POLICY, OUT_SAME, { 0 }, pol_a_tunnelled_then_b, pol_clear },
+	{ "icmp4: policy A refused the quoted packet (never tunnelled) -> icmp4_no_flow", DEV_V4,
+	  ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), TCP, 0),
+	  XDP_PASS, IG_ICMP4_NO_FLOW, OUT_SAME, { 0 }, pol_a_refused, pol_clear },
+	{ "icmp4: --flows 0, no policy: nothing to check the quote with -> icmp4_untracked",
+	  DEV_V4, ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), ECHO, 0),
+	  XDP_PASS, IG_ICMP4_UNTRACKED, OUT_SAME, { 0 }, no_flows_tunnelled, cfg_restore },
+	{ "icmp4: --flows 0, policy A, admitted connection tunnelled -> relayed", DEV_V4,
+	  ICMP4_ERR_IN(3, 1, 0, R1, H, 0, IP6(D100, P_H, 63), TCPF(49152, 5985, 0x02), 0),
+	  XDP_REDIRECT, IG_ICMP4_RELAYED, OUT_EXACT,
+	  RELAY_OUT(1, 3, 0, IP6(D100, P_H, 63), TCPF(49152, 5985, 0x02), 0),
+	  no_flows_pol_a_tunnelled, pol_cfg_restore },
+	{ "icmp4: --flows 0, policy A, no such connection -> not relayed (icmp4_no_flow)", DEV_V4,
+	  ICMP4_ERR_IN(3, 1, 0, R1, H, 0, IP6(D100, P_H, 63), TCPF(49152, 5985, 0x02), 0),
+	  XDP_PASS, IG_ICMP4_NO_FLOW, OUT_SAME, { 0 }, no_flows_pol_a_forged, pol_cfg_restore },
+	{ "icmp4: --flows 0, policy A, H's SYN only (nothing back to H) -> icmp4_no_flow", DEV_V4,
+	  ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), TCPF(3389, 49152, 0x12), 0),
+	  XDP_PASS, IG_ICMP4_NO_FLOW, OUT_SAME, { 0 }, no_flows_pol_a_from_member,
+	  pol_cfg_restore },
 	{ "icmp4: second error to D::100 within the interval -> icmp4_relay_rate_limited",
 	  DEV_V4, ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), ECHO, 0),
-	  XDP_DROP, IG_ICMP4_RELAY_RATE_LIMITED, OUT_ANY, { 0 }, prime },
+	  XDP_DROP, IG_ICMP4_RELAY_RATE_LIMITED, OUT_ANY, { 0 }, tunnelled_prime },
 	{ "icmp4: quote of the IPv6 header + 4 bytes -> not relayed, passed untouched", DEV_V4,
 	  ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D100, P_H, 63), TCP, 44),
 	  XDP_PASS, IG_ICMP4_NOT_RELAYED, OUT_SAME },
@@ -2384,7 +2584,7 @@ static const struct tcase cases[] = {
 	  XDP_PASS, IG_ICMP4_NOT_RELAYED, OUT_SAME },
 	{ "icmp4: inner source with no route back (2001:db8:bad::1) -> not relayed", DEV_V4,
 	  ICMP4_ERR_IN(11, 0, 0, R1, H, 0, IP6(D_NR, P_H, 63), TCP, 0),
-	  XDP_PASS, IG_ICMP4_NOT_RELAYED, OUT_SAME },
+	  XDP_PASS, IG_ICMP4_NOT_RELAYED, OUT_SAME, { 0 }, tunnelled },
 	{ "icmp4: quote from H (not one of our addresses) -> pass_not_isatap4", DEV_V4,
 	  ICMP4_ERR_IN(11, 0, 0, H, R1, 0, IP6(P_H, D100, 63), TCP, 0),
 	  XDP_PASS, IG_PASS_NOT_ISATAP4, OUT_SAME },
