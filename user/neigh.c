@@ -230,6 +230,20 @@ static int gw_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* The end of a dump into a gw_list: the list to the caller, or freed. */
+static int gw_list_take(struct gw_list *g, int err, unsigned char (**out)[4], size_t *n)
+{
+	if (!err)
+		err = g->err;
+	if (err) {
+		free(g->a);
+		return err;
+	}
+	*out = g->a;
+	*n = g->n;
+	return 0;
+}
+
 int ig_neigh_gateways(struct ig_nl *nl, unsigned char (**gws)[4], size_t *n)
 {
 	char req[256];
@@ -243,15 +257,7 @@ int ig_neigh_gateways(struct ig_nl *nl, unsigned char (**gws)[4], size_t *n)
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = AF_INET;
 	err = nl_talk(nl, nlh, gw_cb, &g);
-	if (!err)
-		err = g.err;
-	if (err) {
-		free(g.a);
-		return err;
-	}
-	*gws = g.a;
-	*n = g.n;
-	return 0;
+	return gw_list_take(&g, err, gws, n);
 }
 
 /* ---- neighbours ------------------------------------------------------- */
@@ -412,13 +418,5 @@ int ig_neigh_ours(struct ig_nl *nl, int ifindex, unsigned char (**addrs)[4], siz
 	ndm->ndm_family = AF_INET;
 	ndm->ndm_ifindex = ifindex;
 	err = nl_talk(nl, nlh, ours_cb, &c);
-	if (!err)
-		err = g.err;
-	if (err) {
-		free(g.a);
-		return err;
-	}
-	*addrs = g.a;
-	*n = g.n;
-	return 0;
+	return gw_list_take(&g, err, addrs, n);
 }
