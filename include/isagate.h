@@ -15,7 +15,7 @@
 
 #define ISAGATE_VERSION      "0.1.0"
 /* Bump when a pinned map's key/value layout changes incompatibly. */
-#define ISAGATE_ABI_VERSION  3
+#define ISAGATE_ABI_VERSION  4
 
 #define IG_DEFAULT_PIN_DIR   "/sys/fs/bpf/isagate"
 
