@@ -70,11 +70,13 @@ static void usage(FILE *f)
 		"(a.b.c.d/N, host bits clear) or a host name (all its A records); '#'\n"
 		"starts a comment.  A malformed line changes nothing (exit 2); so does a name\n"
 		"that is a number (0x7f000001, 10.1: the resolver would read it as an\n"
-		"address).  An address a name resolves to that is not unicast or is one of\n"
-		"the routers' is left out (exit 3).  A name that fails temporarily keeps\n"
-		"the addresses it had, for --stale-max at most (exit 3); a name that does\n"
-		"not exist (NXDOMAIN, no A record) loses them (exit 3).  Members left\n"
-		"without a managed IPv4 neighbour are named (exit 3).\n"
+		"address), and an address or CIDR that is or contains one of the router's\n"
+		"or its peers' addresses.  An address a name resolves to that is not\n"
+		"unicast or is one of the routers' is left out (exit 3).  A name that\n"
+		"fails temporarily keeps the addresses it had, for --stale-max at most\n"
+		"(exit 3); a name that does not exist (NXDOMAIN, no A record) loses them\n"
+		"(exit 3).  Members left without a managed IPv4 neighbour are named\n"
+		"(exit 3).\n"
 		"  -j, --json   machine-readable output\n"
 		"  --dry-run    show the changes without making them\n"
 		"  --no-neigh   do not create managed IPv4 neighbour entries for new members\n"
@@ -556,6 +558,48 @@ static int read_file(const char *path, struct ig_msrc *src)
 	return 0;
 }
 
+/*
+ * Issue 15 (3): a literal entry that is or covers an address of this router
+ * or of a peer router is refused, like a malformed line: the router would
+ * take its own (or a peer's) encapsulated traffic as a member's.  Literals
+ * only come from files (the directory's are skipped as bad entries), so
+ * fname names the file they were read from.  Every such line is reported;
+ * 0 or IG_EXIT_USAGE.
+ */
+static int check_literals(const struct ig_msrc *src, const struct ig_addrs *deny,
+			  const char *fname)
+{
+	char p[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN], where[PATH_MAX + 16] = "";
+	size_t i, bad = 0;
+	long k;
+
+	for (i = 0; i < src->n; i++) {
+		const struct ig_msrc_item *it = &src->items[i];
+
+		if (it->kind != IG_MSRC_PREFIX)
+			continue;
+		k = ig_prefix_denied(&it->key, deny);
+		if (k < 0)
+			continue;
+		if (it->line)
+			snprintf(where, sizeof(where), "%s:%u: ", fname, it->line);
+		ig_fmt_v4(it->key.addr, p, sizeof(p));
+		ig_fmt_v4(deny->a[k], r, sizeof(r));
+		if (it->key.prefixlen == 32)
+			fprintf(stderr, "%s%s is an address of this router or of a peer "
+				"router: a router is never a member\n", where, p);
+		else
+			fprintf(stderr, "%s%s/%u covers router address %s: a member subnet must "
+				"not contain the router's or a peer's addresses; list the hosts "
+				"or a smaller subnet\n", where, p, it->key.prefixlen, r);
+		bad++;
+	}
+	if (!bad)
+		return 0;
+	fprintf(stderr, "isagate: nothing changed\n");
+	return IG_EXIT_USAGE;
+}
+
 static json_object *dir_json(const struct ig_dir_result *r, long skipped)
 {
 	json_object *o = json_object_new_object();
@@ -695,6 +739,11 @@ static int members_sync(const struct members_opts *o, const struct ig_members_en
 		}
 	}
 
+	rc = check_literals(&src, &deny, o->ldap ? (ds.extra ? ds.extra : "") :
+			    strcmp(o->file, "-") ? o->file : "<stdin>");
+	if (rc)
+		goto cleanup;
+	rc = IG_EXIT_FAIL;
 	/* Every name once, in parallel, then the pipeline reads the answers. */
 	if (ig_rcache_fill(&rcache, &src, env->resolve, env->ctx, 16)) {
 		ig_err("out of memory");

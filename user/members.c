@@ -603,6 +603,25 @@ const char *ig_addr_rejected(const __u8 a[4], const struct ig_addrs *deny)
 	return NULL;
 }
 
+long ig_prefix_denied(const struct ig_v4_lpm_key *key, const struct ig_addrs *deny)
+{
+	__u32 mask, net, a;
+	size_t i;
+
+	if (!deny || key->prefixlen > 32)
+		return -1;
+	mask = key->prefixlen ? ~0u << (32 - key->prefixlen) : 0;
+	net = ((__u32)key->addr[0] << 24 | (__u32)key->addr[1] << 16 |
+	       (__u32)key->addr[2] << 8 | key->addr[3]) & mask;
+	for (i = 0; i < deny->n; i++) {
+		a = (__u32)deny->a[i][0] << 24 | (__u32)deny->a[i][1] << 16 |
+		    (__u32)deny->a[i][2] << 8 | deny->a[i][3];
+		if ((a & mask) == net)
+			return (long)i;
+	}
+	return -1;
+}
+
 /* ---- parallel resolution --------------------------------------------- */
 
 static int rent_cmp(const void *pa, const void *pb)

@@ -107,6 +107,13 @@ bool ig_resolve_transient(int code, int sys_err);
 const char *ig_addr_rejected(const __u8 a[4], const struct ig_addrs *deny);
 
 /*
+ * A literal entry (an address or a CIDR) that is or covers one of deny's
+ * addresses (the router's own and its peers'): the index of the first such
+ * address, or -1.  deny may be NULL.
+ */
+long ig_prefix_denied(const struct ig_v4_lpm_key *key, const struct ig_addrs *deny);
+
+/*
  * Resolve every name of a source once, `threads` lookups at a time (a
  * directory group of thousands of computers), before the pipeline runs;
  * ig_resolve_cached (ctx = the cache) then answers from it.  The cache

@@ -1188,6 +1188,64 @@ static void test_cmd_resolved_rejected(void)
 	pin_down(&pn);
 }
 
+/* Issue 15 (3): a literal entry that is or covers the router's or a peer's
+ * address is refused like a malformed line (exit 2, nothing changed); the
+ * subnet next to it is a member. */
+static void test_cmd_literal_covers_router(void)
+{
+	struct ig_members_env env = { .resolve = fake_resolve, .ctx = (void *)fake_zone,
+				      .now = 1000 };
+	struct ig_mentry before[16], after[16];
+	struct ig_addrs deny = { 0 };
+	struct ig_v4_lpm_key k;
+	struct pinned pn;
+	const char *why;
+	size_t nb, na;
+	int rc;
+
+	k = K("192.0.2.0", 24);
+	CHECK(ig_prefix_denied(&k, NULL) == -1, "no deny list");
+	why = pin_up(&pn);
+	if (why)
+		SKIP(why);
+	CHECK(ig_routers_read(pn.dir, &deny) == 0 && deny.n == 2, "routers read");
+	CHECK(ig_prefix_denied(&k, &deny) >= 0, "/24 covers the router");
+	k = K("0.0.0.0", 0);
+	CHECK(ig_prefix_denied(&k, &deny) >= 0, "/0 covers everything");
+	k = K("192.0.2.2", 31);
+	CHECK(ig_prefix_denied(&k, &deny) >= 0, "192.0.2.2/31 covers the peer .3");
+	k = K("192.0.2.4", 30);
+	CHECK(ig_prefix_denied(&k, &deny) == -1, "192.0.2.4/30 covers neither");
+	free(deny.a);
+
+	map_put(&pn.m, "198.51.100.7", 32, NULL, 900);
+	nb = snapshot(&pn.m, before, 16);
+
+	put_file(&pn, "198.51.100.7\n192.0.2.0/24   # covers 192.0.2.1\n");
+	rc = run_sync(&pn, &env, "--no-neigh", NULL);
+	CHECK(rc == IG_EXIT_USAGE, "subnet covering the router: exit %d, want 2", rc);
+	na = snapshot(&pn.m, after, 16);
+	CHECK(na == nb && !memcmp(before, after, nb * sizeof(before[0])),
+	      "a subnet covering the router changed the map");
+
+	put_file(&pn, "198.51.100.7\n192.0.2.3\n");     /* the peer itself */
+	rc = run_sync(&pn, &env, "--no-neigh", NULL);
+	CHECK(rc == IG_EXIT_USAGE, "literal peer address: exit %d, want 2", rc);
+	put_file(&pn, "198.51.100.7\n192.0.2.1/32\n");  /* this router */
+	rc = run_sync(&pn, &env, "--no-neigh", "--dry-run", NULL);
+	CHECK(rc == IG_EXIT_USAGE, "literal router /32 (dry run): exit %d, want 2", rc);
+	na = snapshot(&pn.m, after, 16);
+	CHECK(na == nb && !memcmp(before, after, nb * sizeof(before[0])),
+	      "a router address changed the map");
+
+	put_file(&pn, "198.51.100.7\n192.0.2.4/30\n192.0.2.2\n");  /* next to them */
+	rc = run_sync(&pn, &env, "--no-neigh", NULL);
+	CHECK(rc == IG_EXIT_OK, "subnet next to the routers: exit %d", rc);
+	na = snapshot(&pn.m, after, 16);
+	CHECK(na == 3, "the neighbours admitted (%zu entries)", na);
+	pin_down(&pn);
+}
+
 /* Issue 15 (12): a new member without a managed neighbour entry is a
  * warning, exit 3.  In a private network namespace with no route at all
  * (its loopback is down): no member can get one. */
@@ -1345,6 +1403,7 @@ int main(void)
 	RUN(test_cmd_file_mass_removal);
 	RUN(test_cmd_stale);
 	RUN(test_cmd_resolved_rejected);
+	RUN(test_cmd_literal_covers_router);
 	RUN(test_cmd_neigh_warning);
 	RUN(test_cmd_sync_lock);
 	if (skipped)
