@@ -30,7 +30,8 @@ static void usage(FILE *f)
 "                     [--pin-dir DIR]\n"
 "\n"
 "The datapath's packet/byte counters by verdict reason (summed over CPUs), the\n"
-"number of members and flows, flow-table evictions and refusal events.\n"
+"number of members and flows, flow-table evictions, refusal events and the\n"
+"neighbour requests for unresolved IPv4 next hops (sent, suppressed, lost).\n"
 "\n"
 "  -j, --json             JSON (stable snake_case keys); one JSON line per\n"
 "                         interval with --follow\n"
@@ -64,6 +65,12 @@ static void add_common_json(json_object *root, const struct ig_metrics *m)
 	json_object_object_add(ev, "suppressed", jint((int64_t)m->vis.events_suppressed));
 	json_object_object_add(ev, "lost", jint((int64_t)m->vis.events_lost));
 	json_object_object_add(root, "events", ev);
+	if (m->have_neigh) {
+		json_object_object_add(root, "neigh_requests", jint((int64_t)m->neigh.requests));
+		json_object_object_add(root, "neigh_requests_suppressed",
+				       jint((int64_t)m->neigh.suppressed));
+		json_object_object_add(root, "neigh_requests_lost", jint((int64_t)m->neigh.lost));
+	}
 }
 
 static void print_once(const struct ig_metrics *m, bool json, bool all)
@@ -90,6 +97,10 @@ static void print_once(const struct ig_metrics *m, bool json, bool all)
 	       "lost %llu\n", m->members, m->flows, (unsigned long long)m->flow_evictions,
 	       (unsigned long long)m->vis.events_sent,
 	       (unsigned long long)m->vis.events_suppressed, (unsigned long long)m->vis.events_lost);
+	if (m->have_neigh)
+		printf("neighbour requests sent %llu, suppressed %llu, lost %llu\n",
+		       (unsigned long long)m->neigh.requests,
+		       (unsigned long long)m->neigh.suppressed, (unsigned long long)m->neigh.lost);
 	printf("counters:%s\n", all ? "" : " (non-zero; --all shows every reason)");
 	for (i = 0; i < IG_REASON_MAX; i++) {
 		if (!all && !m->counters[i].packets)

@@ -70,6 +70,8 @@ struct status {
 	long long members;          /* -1 unknown */
 	bool have_stats;
 	struct ig_counter counters[IG_REASON_MAX];
+	bool have_neigh;            /* false: no neigh_req_stats map (older pins) */
+	struct ig_neigh_req_stats neigh;
 	struct mtu_row *mtus;       /* learned member MTUs, by address */
 	int n_mtus;                 /* -1: no member_mtu map under the pin directory */
 	__u32 v4_lower, v6_lower;   /* real device under a VLAN side, 0 = none */
@@ -304,6 +306,7 @@ static int read_counters(struct status *st)
 	if (rc)
 		return -1;
 	st->have_stats = true;
+	st->have_neigh = ig_neigh_req_read(st->pin_dir, &st->neigh) == 0;
 	return 0;
 }
 
@@ -529,6 +532,12 @@ static void print_text(const struct status *st, bool all)
 		       m->v.flags & IG_MTU_F_NO_DF ? ", DF clear" : "",
 		       (unsigned long long)m->age_s);
 	}
+	if (st->have_neigh)
+		printf("neighbour requests: sent %llu, suppressed %llu, lost %llu%s\n",
+		       (unsigned long long)st->neigh.requests,
+		       (unsigned long long)st->neigh.suppressed,
+		       (unsigned long long)st->neigh.lost,
+		       st->neigh.lost ? " (lost: is 'isagate watch' running?)" : "");
 	printf("counters:%s\n", all ? "" : " (non-zero; --all shows every reason)");
 	for (i = 0; i < IG_REASON_MAX; i++) {
 		if (!all && !st->counters[i].packets)
@@ -686,6 +695,11 @@ static int print_json(const struct status *st)
 		jadd(cnt, reasons[i].key, o);
 	}
 	jadd(root, "counters", cnt);
+	if (st->have_neigh) {
+		jadd(root, "neigh_requests", jint((int64_t)st->neigh.requests));
+		jadd(root, "neigh_requests_suppressed", jint((int64_t)st->neigh.suppressed));
+		jadd(root, "neigh_requests_lost", jint((int64_t)st->neigh.lost));
+	}
 
 	arr = json_object_new_array();
 	for (i = 0; i < st->n_warnings; i++)

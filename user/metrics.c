@@ -52,6 +52,43 @@ int ig_stats_sum(int fd, struct ig_counter out[IG_REASON_MAX])
 	return 0;
 }
 
+int ig_neigh_req_read(const char *pin_dir, struct ig_neigh_req_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd, i, err = 0;
+	struct ig_neigh_req_stats *pc;
+	char path[512];
+	__u32 zero = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (snprintf(path, sizeof(path), "%s/%s", pin_dir, IG_MAP_NEIGH_REQ_STATS) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);          /* quietly: older pins have no such map */
+	if (fd < 0)
+		return -errno;
+	if (ncpu <= 0) {
+		close(fd);
+		return -EINVAL;
+	}
+	pc = calloc((size_t)ncpu, sizeof(*pc));
+	if (!pc) {
+		close(fd);
+		return -ENOMEM;
+	}
+	if (bpf_map_lookup_elem(fd, &zero, pc)) {
+		err = -errno;
+		ig_err("reading %s: %s", IG_MAP_NEIGH_REQ_STATS, strerror(errno));
+	}
+	for (i = 0; !err && i < ncpu; i++) {
+		out->requests += pc[i].requests;
+		out->suppressed += pc[i].suppressed;
+		out->lost += pc[i].lost;
+	}
+	free(pc);
+	close(fd);
+	return err;
+}
+
 int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 {
 	int sfd = -1, hfd = -1, nfd = -1, ffd = -1, vfd = -1, rc = IG_EXIT_FAIL;
@@ -80,6 +117,7 @@ int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 		m->have_vis = true;
 		m->flow_evictions = ig_flow_evictions(&m->vis, m->flows);
 	}
+	m->have_neigh = ig_neigh_req_read(pin_dir, &m->neigh) == 0;
 	if (ig_policy_view_read(pin_dir, &m->policy))
 		goto cleanup;
 	rc = 0;
@@ -151,6 +189,17 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 			(unsigned long long)m->vis.events_suppressed,
 			(unsigned long long)m->vis.events_lost);
 	}
+	if (m->have_neigh)
+		fprintf(f, "# HELP isagate_neigh_requests_total Neighbour requests for unresolved "
+			   "IPv4 next hops, by outcome (sent to the ring, suppressed within the "
+			   "interval, lost with the ring full).\n"
+			   "# TYPE isagate_neigh_requests_total counter\n"
+			   "isagate_neigh_requests_total{result=\"sent\"} %llu\n"
+			   "isagate_neigh_requests_total{result=\"suppressed\"} %llu\n"
+			   "isagate_neigh_requests_total{result=\"lost\"} %llu\n",
+			(unsigned long long)m->neigh.requests,
+			(unsigned long long)m->neigh.suppressed,
+			(unsigned long long)m->neigh.lost);
 	if (m->policy.conns >= 0)
 		fprintf(f, "# HELP isagate_policy_connections Entries in the policy's connection "
 			   "table.\n# TYPE isagate_policy_connections gauge\n"

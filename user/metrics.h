@@ -20,6 +20,8 @@ struct ig_metrics {
 	uint64_t flow_evictions;
 	struct ig_vis_stats vis;
 	bool have_vis;
+	struct ig_neigh_req_stats neigh;  /* neighbour requests, summed over CPUs */
+	bool have_neigh;           /* false: no neigh_req_stats map (older pins) */
 	struct ig_policy_view policy;
 };
 
@@ -35,6 +37,11 @@ int ig_metrics_read(const char *pin_dir, struct ig_metrics *m);
 
 /* The stats map (fd) summed over CPUs into out; 0 or -errno. */
 int ig_stats_sum(int fd, struct ig_counter out[IG_REASON_MAX]);
+
+/* The neigh_req_stats map under pin_dir summed over CPUs into out: 0,
+ * -ENOENT when it is not pinned (older pins), else -errno; only a failed
+ * read of an opened map is printed. */
+int ig_neigh_req_read(const char *pin_dir, struct ig_neigh_req_stats *out);
 
 /* Write the Prometheus text file, mode 0644, atomically (ig_atomic_open: a
  * random temporary in its directory, then rename).  0 or -errno. */

@@ -20,6 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 #include "harness.h"
 #include "common.h"
 #include "flows.h"
@@ -373,6 +376,67 @@ static void warns_about_open_directory(void)
 	check_result(group, "isagate.prom", 0644, "# HELP");
 }
 
+/* The neighbour-request counters: read summed over CPUs (none pinned: a
+ * quiet -ENOENT) and written to the textfile only when read. */
+static void read_neigh_quietly(const char *dir)
+{
+	struct ig_neigh_req_stats ns;
+
+	CHECK(ig_neigh_req_read(dir, &ns) == -ENOENT && !ns.requests, "no map: -ENOENT");
+}
+
+static void neigh_requests(void)
+{
+	struct ig_metrics m = { .flows = -1, .have_neigh = true,
+				.neigh = { .requests = 7, .suppressed = 5, .lost = 2 } };
+	const char *dir = make_dir("neigh", 0755);
+	char p[1024], out[8192], pin[64] = "", mp[128];
+	int ncpu = libbpf_num_possible_cpus(), fd, i;
+	struct ig_neigh_req_stats ns, *pc;
+	__u32 zero = 0;
+
+	capture_stderr(read_neigh_quietly, tmpdir, out, sizeof(out));
+	CHECK(!out[0], "a missing map says nothing: '%s'", out);
+
+	path_in(p, sizeof(p), dir, "isagate.prom");
+	CHECK(ig_metrics_write_prometheus(&m, p) == 0, "written");
+	CHECK(read_all(p, out, sizeof(out)) > 0 &&
+	      strstr(out, "# TYPE isagate_neigh_requests_total counter\n") &&
+	      strstr(out, "isagate_neigh_requests_total{result=\"sent\"} 7\n") &&
+	      strstr(out, "isagate_neigh_requests_total{result=\"suppressed\"} 5\n") &&
+	      strstr(out, "isagate_neigh_requests_total{result=\"lost\"} 2\n"),
+	      "the three neigh request lines");
+	m.have_neigh = false;
+	CHECK(ig_metrics_write_prometheus(&m, p) == 0 && read_all(p, out, sizeof(out)) > 0 &&
+	      !strstr(out, "neigh_requests"), "no map, no neigh lines");
+
+	/* a pinned per-CPU map: summed over the CPUs */
+	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "t_neigh_st", sizeof(__u32),
+			    sizeof(struct ig_neigh_req_stats), 1, NULL);
+	pc = ncpu > 0 ? calloc((size_t)ncpu, sizeof(*pc)) : NULL;
+	snprintf(pin, sizeof(pin), "/sys/fs/bpf/ig-test-files-XXXXXX");
+	if (fd < 0 || !pc || !mkdtemp(pin)) {
+		printf("# skip the pinned part: no BPF maps or bpffs (not root?)\n");
+		if (fd >= 0)
+			close(fd);
+		free(pc);
+		return;
+	}
+	for (i = 0; i < ncpu; i++)
+		pc[i] = (struct ig_neigh_req_stats){ .requests = 1, .suppressed = 2, .lost = 3 };
+	snprintf(mp, sizeof(mp), "%s/%s", pin, IG_MAP_NEIGH_REQ_STATS);
+	CHECK(bpf_map_update_elem(fd, &zero, pc, BPF_ANY) == 0 && bpf_obj_pin(fd, mp) == 0,
+	      "pinned");
+	CHECK(ig_neigh_req_read(pin, &ns) == 0 && ns.requests == (__u64)ncpu &&
+	      ns.suppressed == 2ull * ncpu && ns.lost == 3ull * ncpu,
+	      "summed over %d CPUs: %llu %llu %llu", ncpu, (unsigned long long)ns.requests,
+	      (unsigned long long)ns.suppressed, (unsigned long long)ns.lost);
+	unlink(mp);
+	rmdir(pin);
+	close(fd);
+	free(pc);
+}
+
 int main(void)
 {
 	char cmd[64];
@@ -387,6 +451,7 @@ int main(void)
 	RUN(relative_path);
 	RUN(failed_write_leaves_nothing);
 	RUN(warns_about_open_directory);
+	RUN(neigh_requests);
 	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", tmpdir);
 	if (system(cmd))
 		fprintf(stderr, "could not remove %s\n", tmpdir);
