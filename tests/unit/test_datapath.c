@@ -3126,6 +3126,7 @@ struct flow_runner {
 	const uint8_t *in;
 	size_t in_len;
 	unsigned long n, redirected;
+	int other_action;          /* the last action that was not a redirect */
 	uint8_t dmac[6];
 	int err;
 };
@@ -3146,6 +3147,8 @@ static void *flow_runner_main(void *arg)
 		r->err = run_frame(r->in, r->in_len, DEV_V4, out, sizeof(out), &action, &out_len);
 		if (!r->err && action == XDP_REDIRECT)
 			r->redirected++;
+		else if (!r->err)
+			r->other_action = action;
 	}
 	if (out_len >= 14)
 		memcpy(r->dmac, out, 6);
@@ -3168,6 +3171,8 @@ static void test_flow_two_cpus(void)
 	struct ig_flow_key k;
 	struct ig_flow f;
 	unsigned long total = 0;
+	static __u64 pk0[IG_REASON_MAX], by0[IG_REASON_MAX], pk1[IG_REASON_MAX], by1[IG_REASON_MAX];
+	bool short_count = false;
 	uint8_t mac[6];
 	int i;
 
@@ -3179,6 +3184,8 @@ static void test_flow_two_cpus(void)
 	flows_clear();
 	pkt_mac(MAC_NH6, mac);
 	memset(r, 0, sizeof(r));
+	if (read_stats(pk0, by0))
+		memset(pk0, 0, sizeof(pk0));
 	for (i = 0; i < 2; i++) {
 		r[i].cpu = i % cpus;
 		r[i].in = in;
@@ -3189,10 +3196,19 @@ static void test_flow_two_cpus(void)
 	for (i = 0; i < 2; i++) {
 		pthread_join(r[i].thread, NULL);
 		CHECK(!r[i].err, "runner on CPU %d: %s", r[i].cpu, strerror(abs(r[i].err)));
-		CHECK(r[i].redirected == n, "CPU %d: %lu of %lu redirected", r[i].cpu,
-		      r[i].redirected, n);
+		CHECK(r[i].redirected == n, "CPU %d: %lu of %lu redirected (the others: action %d; "
+		      "what they were counted as: below)", r[i].cpu, r[i].redirected, n,
+		      r[i].other_action);
+		short_count |= r[i].redirected != n;
 		CHECK(!memcmp(r[i].dmac, mac, 6), "CPU %d: not to the next hop's MAC", r[i].cpu);
 		total += r[i].redirected;
+	}
+	if (short_count && !read_stats(pk1, by1)) {
+		/* what the packets that were not redirected were counted as */
+		for (int rr = 0; rr < IG_REASON_MAX; rr++)
+			if (pk1[rr] != pk0[rr])
+				fprintf(stderr, "  # %s moved by %llu\n", reason_key[rr],
+					(unsigned long long)(pk1[rr] - pk0[rr]));
 	}
 	CHECK(flows_count() == 1, "%ld flow entries, expected 1", flows_count());
 	memset(&k, 0, sizeof(k));
