@@ -162,9 +162,9 @@ topo_setup two
 if ((USE_VM)); then
 	# The VM takes H's address: unplug the namespace host H and make R forget
 	# H's MAC, so ARP for 192.0.2.10 finds the VM on its tap.
-	run "unplug H" ip -n "$NS_H" link del eth0
-	run "R forgets H's MAC" ip -n "$NS_R" neigh flush to "$H_V4"
-	run "tap $VM_TAP" ip -n "$NS_LAN" tuntap add dev "$VM_TAP" mode tap
+	run "unplug H" nsx "$NS_H" ip link del eth0
+	run "R forgets H's MAC" nsx "$NS_R" ip neigh flush to "$H_V4"
+	run "tap $VM_TAP" nsx "$NS_LAN" ip tuntap add dev "$VM_TAP" mode tap
 	run "tap on the bridge" nsx "$NS_LAN" ip link set "$VM_TAP" master br0 up
 	# R's kernel has no protocol-41 handler: without a raw socket it would
 	# answer tunnelled packets that reach its stack with ICMP unreachable.

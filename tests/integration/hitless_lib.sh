@@ -80,8 +80,8 @@ hl_init() {
 	ns_add NS_G gen
 	ns_add NS_R rtr
 	ns_add NS_S sink
-	run "veth g0-r0" ip -n "$NS_G" link add g0 address $MAC_G0 type veth peer name r0 netns "$NS_R" address $MAC_R0
-	run "veth r1-s0" ip -n "$NS_R" link add r1 address $MAC_R1 type veth peer name s0 netns "$NS_S" address $MAC_S0
+	run "veth g0-r0" nsx "$NS_G" ip link add g0 address $MAC_G0 type veth peer name r0 netns "$NS_R" address $MAC_R0
+	run "veth r1-s0" nsx "$NS_R" ip link add r1 address $MAC_R1 type veth peer name s0 netns "$NS_S" address $MAC_S0
 	# No kernel chatter into the measured veths (RS, MLD from g0 or s0): a
 	# frame sent by a namespace's stack on another CPU schedules the peer's
 	# NAPI there, and the generator's frames then wait for that CPU (ring

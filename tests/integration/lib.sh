@@ -275,7 +275,7 @@ D_PORT=5985
 # lan_host NS IFNAME BRIDGE-PORT ADDR/LEN: veth from NS to the LAN bridge.
 lan_host() {
 	local ns=$1 ifn=$2 port=$3 addr=$4
-	run "veth $ns/$ifn" ip -n "$ns" link add "$ifn" type veth peer name "$port" netns "$NS_LAN"
+	run "veth $ns/$ifn" nsx "$ns" ip link add "$ifn" type veth peer name "$port" netns "$NS_LAN"
 	run "bridge port $port" nsx "$NS_LAN" ip link set "$port" master br0 up
 	[[ -n $addr ]] && run "address $addr" nsx "$ns" ip addr add "$addr" dev "$ifn"
 	run "$ns/$ifn up" nsx "$ns" ip link set "$ifn" up
@@ -308,16 +308,16 @@ topo_setup() {
 	# isagate redirects into lan0: its peer needs an XDP program.  'ip -n'
 	# (private mount namespace) keeps iproute2's tc/ip/xdp pin directories
 	# out of the real /sys/fs/bpf; the attachment itself outlives ip.
-	run "xdp_pass on LAN/p-r" ip -n "$NS_LAN" link set dev p-r xdpdrv obj "$XDP_PASS_OBJ" sec xdp
+	run "xdp_pass on LAN/p-r" nsx "$NS_LAN" ip link set dev p-r xdpdrv obj "$XDP_PASS_OBJ" sec xdp
 
 	if [[ $mode == two ]]; then
 		R_V4_DEV=lan0
 		R_V6_DEV=up0
-		run "veth R/up0-D/eth0" ip -n "$NS_R" link add up0 type veth peer name eth0 netns "$NS_D"
+		run "veth R/up0-D/eth0" nsx "$NS_R" ip link add up0 type veth peer name eth0 netns "$NS_D"
 		run "up0 up" nsx "$NS_R" ip link set up0 up
 		run "D eth0 up" nsx "$NS_D" ip link set eth0 up
 		# isagate redirects into up0: its peer (D's eth0) needs an XDP program.
-		run "xdp_pass on D/eth0" ip -n "$NS_D" link set dev eth0 xdpdrv obj "$XDP_PASS_OBJ" sec xdp
+		run "xdp_pass on D/eth0" nsx "$NS_D" ip link set dev eth0 xdpdrv obj "$XDP_PASS_OBJ" sec xdp
 	else
 		R_V4_DEV=lan0
 		R_V6_DEV=lan0

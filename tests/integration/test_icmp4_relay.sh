@@ -47,7 +47,7 @@ ns_add NS_M m
 v4_only "$NS_X"
 v4_only "$NS_M"
 lan_host "$NS_X" x0 p-x "$X_LAN/24"
-run "veth X/x1-M/m0" ip -n "$NS_X" link add x1 type veth peer name m0 netns "$NS_M"
+run "veth X/x1-M/m0" nsx "$NS_X" ip link add x1 type veth peer name m0 netns "$NS_M"
 run "X x1 mtu $LINK_MTU" nsx "$NS_X" ip link set x1 mtu "$LINK_MTU" up
 run "M m0 mtu $LINK_MTU" nsx "$NS_M" ip link set m0 mtu "$LINK_MTU" up
 run "X x1 address" nsx "$NS_X" ip addr add "$X_NET/24" dev x1

@@ -114,7 +114,7 @@ ns_add NS_DB db
 v4_only "$NS_LAN"
 run "bridge" nsx "$NS_LAN" ip link add br0 type bridge
 run "bridge up" nsx "$NS_LAN" ip link set br0 up
-run "tap $VM_TAP" ip -n "$NS_LAN" tuntap add dev "$VM_TAP" mode tap
+run "tap $VM_TAP" nsx "$NS_LAN" ip tuntap add dev "$VM_TAP" mode tap
 run "tap on the bridge" nsx "$NS_LAN" ip link set "$VM_TAP" master br0 up
 
 # site NS V4 PORT NET6 DNS REMOTE-NET: router NS on the LAN (lan0 = V4), its
@@ -124,11 +124,11 @@ site() {
 	local ns=$1 v4=$2 port=$3 net6=$4 dns=$5 rnet=$6 raddr=$7
 	lan_host "$ns" lan0 "$port" "$v4/24"
 	# isagate redirects into lan0 and up0: their peers need an XDP program.
-	run "xdp_pass on LAN/$port" ip -n "$NS_LAN" link set dev "$port" xdpdrv obj "$XDP_PASS_OBJ" sec xdp
-	run "veth $ns/up0-$dns/eth0" ip -n "$ns" link add up0 type veth peer name eth0 netns "$dns"
+	run "xdp_pass on LAN/$port" nsx "$NS_LAN" ip link set dev "$port" xdpdrv obj "$XDP_PASS_OBJ" sec xdp
+	run "veth $ns/up0-$dns/eth0" nsx "$ns" ip link add up0 type veth peer name eth0 netns "$dns"
 	run "$ns up0 up" nsx "$ns" ip link set up0 up
 	run "$dns eth0 up" nsx "$dns" ip link set eth0 up
-	run "xdp_pass on $dns/eth0" ip -n "$dns" link set dev eth0 xdpdrv obj "$XDP_PASS_OBJ" sec xdp
+	run "xdp_pass on $dns/eth0" nsx "$dns" ip link set dev eth0 xdpdrv obj "$XDP_PASS_OBJ" sec xdp
 	run "$dns: checksums in software" nsx "$dns" ethtool -K eth0 tx off
 	run "$ns IPv6 address" nsx "$ns" ip addr add "${net6}1/64" dev up0 nodad
 	run "$dns IPv6 address" nsx "$dns" ip addr add "${net6}2/64" dev eth0 nodad

@@ -58,7 +58,7 @@ run "bridge up" nsx "$NS_LAN" ip link set br0 up
 lan_host "$NS_H" eth0 p-h ""
 lan_host "$NS_N" eth0 p-n ""
 lan_host "$NS_R" lan0 p-r ""
-run "xdp_pass on LAN/p-r" ip -n "$NS_LAN" link set dev p-r xdpdrv obj "$XDP_PASS_OBJ" sec xdp
+run "xdp_pass on LAN/p-r" nsx "$NS_LAN" ip link set dev p-r xdpdrv obj "$XDP_PASS_OBJ" sec xdp
 for x in "$NS_H eth0" "$NS_N eth0" "$NS_R lan0"; do
 	# shellcheck disable=SC2086
 	no_offload $x
@@ -77,12 +77,12 @@ vlan_dev "$NS_N" eth0 eth0.110 110 802.1Q "$N_V4/24"
 vlan_dev "$NS_R" lan0 lan0.110 110 802.1Q "$R_V4/24"
 run "second router address" nsx "$NS_R" ip addr add "$R_V4B/24" dev lan0.110
 
-run "veth R/up0-D/eth0" ip -n "$NS_R" link add up0 type veth peer name eth0 netns "$NS_D"
+run "veth R/up0-D/eth0" nsx "$NS_R" ip link add up0 type veth peer name eth0 netns "$NS_D"
 run "up0 up" nsx "$NS_R" ip link set up0 up
 run "D eth0 up" nsx "$NS_D" ip link set eth0 up
 no_offload "$NS_R" up0
 no_offload "$NS_D" eth0
-run "xdp_pass on D/eth0" ip -n "$NS_D" link set dev eth0 xdpdrv obj "$XDP_PASS_OBJ" sec xdp
+run "xdp_pass on D/eth0" nsx "$NS_D" ip link set dev eth0 xdpdrv obj "$XDP_PASS_OBJ" sec xdp
 vlan_dev "$NS_R" up0 up0.10 10 802.1ad ""
 vlan_dev "$NS_R" up0.10 up0.10.20 20 802.1Q 2001:db8:ff::1/64
 vlan_dev "$NS_D" eth0 eth0.10 10 802.1ad ""
