@@ -82,7 +82,9 @@ tags=$(grep -E '^[EW]: ' "$tmp/deb.log" | grep -c . || true)
 ok "lintian: $tags error/warning tags not overridden"
 
 t0=$SECONDS
-if [[ ${ISAGATE_FRESH:-} == 1 ]]; then
+# already in a brand-new tree: tests/fresh.sh's (ISAGATE_FRESH), or a chroot
+# whose / is not even a mount point (../shared/fresh-machine.sh's)
+if [[ ${ISAGATE_FRESH:-} == 1 ]] || ! mountpoint -q /; then
 	# already in a brand-new tree (tests/fresh.sh "make test"): install here
 	echo "# this runs in a fresh tree already: installing the package in it"
 	bash "$0" --inside "$deb" | tee "$tmp/inside.log"
