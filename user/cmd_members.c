@@ -157,13 +157,29 @@ static bool dir_flag(const char *arg)
 	return ig_dir_is_key(key);
 }
 
+/*
+ * An option with a value, "--NAME VALUE" or "--NAME=VALUE": 1 when a is that
+ * option, with *val its value (NULL when it is missing) and *i past a
+ * separate value; 0 when a is another argument.
+ */
+static int opt_value(const char *a, const char *name, int argc, char **argv, int *i,
+		     const char **val)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(a, name, n) || (a[n] && a[n] != '='))
+		return 0;
+	*val = a[n] == '=' ? a + n + 1 : *i + 1 < argc ? argv[++*i] : NULL;
+	return 1;
+}
+
 static int parse_opts(int argc, char **argv, bool is_sync, struct members_opts *o)
 {
 	int i;
 	bool opts_done = false;
 
 	for (i = 2; i < argc; i++) {
-		const char *a = argv[i];
+		const char *a = argv[i], *v;
 
 		if (opts_done || a[0] != '-' || !strcmp(a, "-")) {
 			if (!is_sync || o->file) {
@@ -175,26 +191,19 @@ static int parse_opts(int argc, char **argv, bool is_sync, struct members_opts *
 			o->ldap = true;
 		} else if (is_sync && !strcmp(a, "--force")) {
 			o->force = true;
-		} else if (is_sync && (!strcmp(a, "--config") || !strncmp(a, "--config=", 9))) {
-			if (a[8] == '=') {
-				o->config = a + 9;
-			} else if (++i >= argc) {
+		} else if (is_sync && opt_value(a, "--config", argc, argv, &i, &v)) {
+			if (!v) {
 				ig_err("--config needs a file");
 				return IG_EXIT_USAGE;
-			} else {
-				o->config = argv[i];
 			}
-		} else if (is_sync && (!strcmp(a, "--save") || !strncmp(a, "--save=", 7))) {
-			if (a[6] == '=') {
-				o->save = a + 7;
-			} else if (++i >= argc) {
+			o->config = v;
+		} else if (is_sync && opt_value(a, "--save", argc, argv, &i, &v)) {
+			if (!v) {
 				ig_err("--save needs a file");
 				return IG_EXIT_USAGE;
-			} else {
-				o->save = argv[i];
 			}
-		} else if (is_sync && (!strcmp(a, "--stale-max") || !strncmp(a, "--stale-max=", 12))) {
-			const char *v = a[11] == '=' ? a + 12 : (++i < argc ? argv[i] : NULL);
+			o->save = v;
+		} else if (is_sync && opt_value(a, "--stale-max", argc, argv, &i, &v)) {
 			char why[160];
 			__u32 secs;
 
@@ -207,8 +216,7 @@ static int parse_opts(int argc, char **argv, bool is_sync, struct members_opts *
 				return IG_EXIT_USAGE;
 			}
 			o->stale_max = secs;
-		} else if (is_sync && (!strcmp(a, "--max-removal") || !strncmp(a, "--max-removal=", 14))) {
-			const char *v = a[13] == '=' ? a + 14 : (++i < argc ? argv[i] : NULL);
+		} else if (is_sync && opt_value(a, "--max-removal", argc, argv, &i, &v)) {
 			char *end;
 			long pct;
 
@@ -241,14 +249,12 @@ static int parse_opts(int argc, char **argv, bool is_sync, struct members_opts *
 			o->n_dir++;
 		} else if (!strcmp(a, "--")) {
 			opts_done = true;
-		} else if (!strcmp(a, "--pin-dir")) {
-			if (++i >= argc) {
+		} else if (opt_value(a, "--pin-dir", argc, argv, &i, &v)) {
+			if (!v) {
 				ig_err("--pin-dir needs a directory");
 				return IG_EXIT_USAGE;
 			}
-			o->pin_dir = argv[i];
-		} else if (!strncmp(a, "--pin-dir=", 10)) {
-			o->pin_dir = a + 10;
+			o->pin_dir = v;
 		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
 			o->json = true;
 		} else if (is_sync && !strcmp(a, "--dry-run")) {
