@@ -145,6 +145,16 @@ static void prom_counter_family(FILE *f, const char *name, const char *help,
 		fprintf(f, "%s{reason=\"%s\"} %llu\n", name, ig_reason_key[i],
 			(unsigned long long)(bytes ? m->counters[i].bytes : m->counters[i].packets));
 }
+/* A counter by outcome: {result="sent"|"suppressed"|"lost"}. */
+static void prom_outcomes(FILE *f, const char *name, const char *help, __u64 sent,
+			  __u64 suppressed, __u64 lost)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n"
+		   "%s{result=\"sent\"} %llu\n%s{result=\"suppressed\"} %llu\n"
+		   "%s{result=\"lost\"} %llu\n", name, help, name,
+		name, (unsigned long long)sent, name, (unsigned long long)suppressed,
+		name, (unsigned long long)lost);
+}
 
 int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 {
@@ -179,27 +189,15 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 			   "# TYPE isagate_flow_inserts_total counter\n"
 			   "isagate_flow_inserts_total %llu\n",
 			(unsigned long long)m->vis.flow_inserts);
-		fprintf(f, "# HELP isagate_events_total Refusal events, by outcome (sent to the "
-			   "ring, suppressed by the per-source rate limit, lost with the ring full).\n"
-			   "# TYPE isagate_events_total counter\n"
-			   "isagate_events_total{result=\"sent\"} %llu\n"
-			   "isagate_events_total{result=\"suppressed\"} %llu\n"
-			   "isagate_events_total{result=\"lost\"} %llu\n",
-			(unsigned long long)m->vis.events_sent,
-			(unsigned long long)m->vis.events_suppressed,
-			(unsigned long long)m->vis.events_lost);
+		prom_outcomes(f, "isagate_events_total", "Refusal events, by outcome (sent to the "
+			      "ring, suppressed by the per-source rate limit, lost with the ring full).",
+			      m->vis.events_sent, m->vis.events_suppressed, m->vis.events_lost);
 	}
 	if (m->have_neigh)
-		fprintf(f, "# HELP isagate_neigh_requests_total Neighbour requests for unresolved "
-			   "IPv4 next hops, by outcome (sent to the ring, suppressed within the "
-			   "interval, lost with the ring full).\n"
-			   "# TYPE isagate_neigh_requests_total counter\n"
-			   "isagate_neigh_requests_total{result=\"sent\"} %llu\n"
-			   "isagate_neigh_requests_total{result=\"suppressed\"} %llu\n"
-			   "isagate_neigh_requests_total{result=\"lost\"} %llu\n",
-			(unsigned long long)m->neigh.requests,
-			(unsigned long long)m->neigh.suppressed,
-			(unsigned long long)m->neigh.lost);
+		prom_outcomes(f, "isagate_neigh_requests_total", "Neighbour requests for unresolved "
+			      "IPv4 next hops, by outcome (sent to the ring, suppressed within the "
+			      "interval, lost with the ring full).",
+			      m->neigh.requests, m->neigh.suppressed, m->neigh.lost);
 	if (m->policy.conns >= 0)
 		fprintf(f, "# HELP isagate_policy_connections Entries in the policy's connection "
 			   "table.\n# TYPE isagate_policy_connections gauge\n"
