@@ -139,7 +139,7 @@ unit_ok() { # UNIT: it ran (or runs) without failure
 }
 
 # ---- start, work, stop -------------------------------------------------------------
-is_member() { X isagate members list 2>/dev/null | grep -q "$1"; }
+is_member() { X isagate members list 2>/dev/null | grep -qwF -- "$1"; }
 members_done() { # isagate-members.service ran since it was last reset
 	[[ $(X systemctl show -p ExecMainExitTimestampMonotonic --value isagate-members.service) != 0 ]]
 }
@@ -155,13 +155,13 @@ st=$(X isagate status -j 2>&1)
 check "the router is attached to ig4 and ig6" grep -q '"ig6"' <<<"$st"
 check "isagate.service pulls in isagate-members.service, which syncs once the router is up" wait_members
 check "the member from members.txt is loaded" is_member 192.0.2.10
-check "the policy from /etc/default/isagate is loaded" bash -c "nsenter -t $leader -m -u -i -n -p -- isagate policy list | grep -qi allow"
+policy_loaded() { X isagate policy list 2>/dev/null | grep -qi allow; }
+check "the policy from /etc/default/isagate is loaded" policy_loaded
 
 echo "192.0.2.11" >>"$tree/etc/isagate/members.txt"
 X systemctl start isagate-members.service >/dev/null 2>&1
 check "isagate-members.service syncs under its sandbox" unit_ok isagate-members.service
-check "... and its sync applied (192.0.2.11 is a member)" \
-	bash -c "nsenter -t $leader -m -u -i -n -p -- isagate members list | grep -q 192.0.2.11"
+check "... and its sync applied (192.0.2.11 is a member)" is_member 192.0.2.11
 
 for u in isagate-watch.service isagate-events.service isagate-flows.service; do
 	X systemctl start "$u" >/dev/null 2>&1
