@@ -87,6 +87,7 @@
 #include "isagate.h"
 #include "isagate.skel.h"
 #include "common.h"
+#include "config.h"
 #include "pkt.h"
 #include "ra.h"
 #include "policy.h"
@@ -336,9 +337,10 @@ static int put_router(const uint8_t a[4], __u32 flags, __u32 index)
 static int setup_maps(void)
 {
 	static struct ig_ra_template t;
+	struct ig_settings set;
 	struct ig_prefix_key pk;
-	struct ig_prefix pv = { .valid_lifetime = IG_CFG_DEFAULT_VALID_LT,
-				.preferred_lifetime = IG_CFG_DEFAULT_PREFERRED_LT };
+	struct ig_prefix pv;
+	char why[256] = "";
 	struct ig_v4_lpm_key nk = { .prefixlen = 24, .addr = { 198, 51, 100, 0 } };
 	struct ig_member mv;
 	uint8_t p6[16];
@@ -349,24 +351,18 @@ static int setup_maps(void)
 	pkt_in4(H11, a_h11); pkt_in4(N, a_n); pkt_in4(S7, a_s7);
 	pkt_in6(P_PFX, p6);
 	memcpy(pfx_p, p6, 8);
-	memcpy(pk.prefix, p6, 8);
 
-	memset(&base_cfg, 0, sizeof(base_cfg));
-	base_cfg.abi_version = ISAGATE_ABI_VERSION;
-	base_cfg.flags = IG_CFG_F_HAS_PEERS;
-	base_cfg.fwd_cache_ms = IG_CFG_DEFAULT_FWD_CACHE_MS;
-	memcpy(base_cfg.encap_src, a_r1, 4);
-	base_cfg.v4_ifindex = (__u32)ifindex4;
-	base_cfg.v6_ifindex = (__u32)ifindex6;
-	base_cfg.tunnel_mtu = IG_CFG_DEFAULT_MTU;
-	base_cfg.ttl = IG_CFG_DEFAULT_TTL;
-	base_cfg.ra_hop_limit = IG_CFG_DEFAULT_RA_HOPLIMIT;
-	base_cfg.ra_router_lifetime = IG_CFG_DEFAULT_RA_LIFETIME;
-	base_cfg.ra_mtu = IG_CFG_DEFAULT_MTU;
-	base_cfg.ra_min_interval_ms = 0;     /* no rate limit: explore the replies */
+	/* the loader's derivation from the topology's settings (its fast
+	 * paths included; random_config() varies them), without the RS and
+	 * ICMPv6 error rate limits, so that the replies get explored */
+	if (fx_settings(&set, ifindex4, ifindex6) ||
+	    ig_settings_set(&set, "ra-interval", "0", why, sizeof(why))) {
+		fprintf(stderr, "fuzz_datapath: the settings: %s\n", why);
+		return -1;
+	}
+	ig_config_build(&set, &base_cfg);
 	base_cfg.icmp_min_interval_ms = 0;
-	base_cfg.n_prefixes = 1;
-	base_cfg.event_min_interval_ms = IG_CFG_DEFAULT_EVENT_MIN_MS;
+	ig_prefixes_build(&set, &pk, &pv);
 
 	memset(&mv, 0, sizeof(mv));
 	mv.flags = IG_MEMBER_F_SUBNET;

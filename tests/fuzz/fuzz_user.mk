@@ -3,8 +3,9 @@
 # top Makefile.
 #
 # Every tests/fuzz/fuzz_NAME.c except the datapath fuzzer is a harness:
-# it is built as $(BUILD)/fuzz/fuzz_NAME against the user/ sources compiled
-# once with the sanitizers, seeded from tests/fuzz/corpus/NAME/, with the
+# it is built as $(BUILD)/fuzz/fuzz_NAME against $(BUILD)/fuzz/libisagate.a,
+# the library (user/lib/) compiled once more with the sanitizers and the
+# fuzzer's coverage (an uninstrumented library would blind the fuzzer), seeded from tests/fuzz/corpus/NAME/, with the
 # dictionary tests/fuzz/NAME.dict when there is one.  A new harness needs
 # only its .c file and corpus directory.
 #
@@ -17,26 +18,33 @@ FUZZ_CC        ?= clang
 FUZZ_DIR       := $(BUILD)/fuzz
 FUZZ_SAN       := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-FUZZ_CFLAGS    := -O1 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -I$(BUILD) -Iuser \
+FUZZ_CFLAGS    := -O1 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -I$(BUILD) -Iuser/lib \
 	$(FUZZ_SAN)
 FUZZ_USER_SRCS := $(filter-out tests/fuzz/fuzz_datapath.c,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_USER_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_USER_SRCS))
 FUZZ_USER_BINS := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_USER_NAMES))
-FUZZ_LIB_OBJS  := $(patsubst user/%.c,$(FUZZ_DIR)/obj/%.o,$(USER_LIB))
+FUZZ_LIB_OBJS  := $(patsubst user/lib/%.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS))
+FUZZ_LIB       := $(FUZZ_DIR)/libisagate.a
 
 .PHONY: fuzz-user fuzz-user-build
 .SECONDARY: $(FUZZ_LIB_OBJS)
 all: $(FUZZ_USER_BINS)
 fuzz-user-build: $(FUZZ_USER_BINS)
 
-$(FUZZ_DIR)/obj/%.o: user/%.c $(USER_HDRS) $(BUILD)/isagate.skel.h
+$(FUZZ_DIR)/obj/%.o: user/lib/%.c | $(BUILD)/isagate.skel.h
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_user.h $(FUZZ_LIB_OBJS)
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) | $(BUILD)/isagate.skel.h
 	$(call msg,CC-FUZZ,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) -o $@ $(LDLIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB) -o $@ $(LDLIBS)
+
+-include $(wildcard $(FUZZ_DIR)/obj/*.d $(FUZZ_DIR)/*.d)
 
 # Long runs: FUZZ_SECS seconds per harness (default 600), one at a time.
 fuzz-user: $(FUZZ_USER_BINS)

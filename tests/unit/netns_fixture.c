@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "netns_fixture.h"
 
 int sh(const char *fmt, ...)
@@ -92,6 +93,33 @@ int fx_netns_up(int *ifindex4, int *ifindex6)
 	*ifindex6 = (int)if_nametoindex(DEV6);
 	if (!*ifindex4 || !*ifindex6) {
 		fprintf(stderr, "fixture: test interfaces missing\n");
+		return -1;
+	}
+	return 0;
+}
+
+int fx_settings(struct ig_settings *s, int ifindex4, int ifindex6)
+{
+	static const char *const kv[][2] = {
+		{ "ipv4-dev", DEV4 }, { "ipv6-dev", DEV6 },
+		{ "router", R1 },     { "router", R2 },
+		{ "peer-router", PEER }, { "prefix", P_PFX "/64" },
+	};
+	char err[256];
+	size_t i;
+
+	ig_settings_init(s);
+	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		if (ig_settings_set(s, kv[i][0], kv[i][1], err, sizeof(err))) {
+			fprintf(stderr, "fixture: %s %s: %s\n", kv[i][0], kv[i][1], err);
+			return -1;
+		}
+	s->ipv4_ifindex = (unsigned int)ifindex4;
+	s->ipv6_ifindex = (unsigned int)ifindex6;
+	s->ipv4_vlan.lower_ifindex = (unsigned int)ifindex4;
+	s->ipv6_vlan.lower_ifindex = (unsigned int)ifindex6;
+	if (ig_settings_check(s)) {
+		fprintf(stderr, "fixture: the settings do not check\n");
 		return -1;
 	}
 	return 0;

@@ -67,4 +67,12 @@ int write_file(const char *path, const char *val);
 /* unshare(CLONE_NEWNET) and build the topology; 0 or -1 after a message. */
 int fx_netns_up(int *ifindex4, int *ifindex6);
 
+struct ig_settings;
+/* The router's settings in this topology, as `attach` gets them: routers
+ * R1 and R2, peer PEER, prefix P/64, the sides DEV4 and DEV6 at the given
+ * ifindexes, every other setting its default; checked as attach checks
+ * them.  The tests derive the maps from it (ig_config_build,
+ * ig_prefixes_build) as the loader does.  0 or -1 after a message. */
+int fx_settings(struct ig_settings *s, int ifindex4, int ifindex6);
+
 #endif /* IG_NETNS_FIXTURE_H */

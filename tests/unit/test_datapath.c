@@ -55,6 +55,7 @@
 #include "isagate.h"
 #include "isagate.skel.h"
 #include "common.h"
+#include "config.h"
 #include "harness.h"
 #include "pkt.h"
 #include "ra.h"
@@ -316,44 +317,17 @@ static int put_ra_tmpl(const struct ig_config *c, const struct ig_prefix_key *k,
 
 static int setup_maps(void)
 {
+	struct ig_settings set;
 	int err = 0;
 
-	memset(&base_cfg, 0, sizeof(base_cfg));
-	base_cfg.abi_version = ISAGATE_ABI_VERSION;
-	base_cfg.flags = IG_CFG_F_HAS_PEERS;       /* 192.0.2.3 is a peer router */
-	/* both own addresses in the config, as the loader does for up to two
-	 * (rows with cfg_self_hash take the routers map instead) */
-	base_cfg.flags |= IG_CFG_F_SELF_FAST;
-	pkt_in4(R1, base_cfg.self_v4[0]);
-	pkt_in4(R2, base_cfg.self_v4[1]);
-	/* the ISATAP prefix too (cfg_self_hash: both from their maps) */
-	base_cfg.flags |= IG_CFG_F_PREFIX_FAST;
-	{
-		uint8_t p[16];
-
-		pkt_in6(P_PFX, p);
-		memcpy(base_cfg.prefix64[0], p, 8);
-		memcpy(base_cfg.prefix64[1], p, 8);
-	}
-	base_cfg.fwd_cache_ms = IG_CFG_DEFAULT_FWD_CACHE_MS;
-	pkt_in4(R1, base_cfg.encap_src);
-	base_cfg.v4_ifindex = (__u32)ifindex4;
-	base_cfg.v6_ifindex = (__u32)ifindex6;
-	base_cfg.tunnel_mtu = IG_CFG_DEFAULT_MTU;
-	base_cfg.ttl = IG_CFG_DEFAULT_TTL;
-	base_cfg.ra_hop_limit = IG_CFG_DEFAULT_RA_HOPLIMIT;
-	base_cfg.ra_router_lifetime = IG_CFG_DEFAULT_RA_LIFETIME;
-	base_cfg.ra_mtu = IG_CFG_DEFAULT_MTU;
-	base_cfg.ra_min_interval_ms = IG_CFG_DEFAULT_RA_MIN_MS;
-	base_cfg.icmp_min_interval_ms = IG_CFG_DEFAULT_ICMP_MIN_MS;
-	base_cfg.n_prefixes = 1;
-
-	base_pk = prefix_key(P_PFX);
-	memset(&base_pv, 0, sizeof(base_pv));
-	base_pv.flags = 0;
-	base_pv.index = 0;
-	base_pv.valid_lifetime = IG_CFG_DEFAULT_VALID_LT;
-	base_pv.preferred_lifetime = IG_CFG_DEFAULT_PREFERRED_LT;
+	/* the loader's derivation, from the topology's settings */
+	if (fx_settings(&set, ifindex4, ifindex6))
+		return -1;
+	ig_config_build(&set, &base_cfg);
+	/* every refusal is an event here (test_refusal_event and the rows
+	 * count them); the per-source limit has its own test */
+	base_cfg.event_min_interval_ms = 0;
+	ig_prefixes_build(&set, &base_pk, &base_pv);
 
 	err = err ?: put_config(&base_cfg);
 	err = err ?: put_router(R1, IG_ROUTER_F_SELF, 0);
@@ -3408,6 +3382,93 @@ static void test_policy_conntrack(void)
 	h_end();
 }
 
+/* ig_config_build: what the loader writes for given settings, above all
+ * the fast-path flags the datapath's per-packet tests depend on. */
+static void test_config_build(void)
+{
+	struct ig_prefix_key pk[IG_MAX_PREFIXES];
+	struct ig_prefix pv[IG_MAX_PREFIXES];
+	uint8_t r1[4], r2[4], p[16], p2[16];
+	struct ig_settings s;
+	struct ig_config c;
+	char err[256];
+
+	pkt_in4(R1, r1);
+	pkt_in4(R2, r2);
+	pkt_in6(P_PFX, p);
+	pkt_in6(P2_PFX, p2);
+	if (fx_settings(&s, ifindex4, ifindex6)) {
+		CHECK(0, "config build: the fixture's settings");
+		return;
+	}
+	ig_config_build(&s, &c);
+	CHECK(c.abi_version == ISAGATE_ABI_VERSION, "config build: abi_version set");
+	CHECK(c.flags == (IG_CFG_F_HAS_PEERS | IG_CFG_F_SELF_FAST | IG_CFG_F_PREFIX_FAST),
+	      "config build: 2 routers, a peer, 1 prefix -> HAS_PEERS|SELF_FAST|PREFIX_FAST "
+	      "(flags 0x%x)", c.flags);
+	CHECK(!memcmp(c.encap_src, r1, 4), "config build: the first router is the encap source");
+	CHECK(!memcmp(c.self_v4[0], r1, 4) && !memcmp(c.self_v4[1], r2, 4),
+	      "config build: both own addresses in the config");
+	CHECK(!memcmp(c.prefix64[0], p, 8) && !memcmp(c.prefix64[1], p, 8),
+	      "config build: one prefix fills both slots");
+	CHECK(c.v4_ifindex == (__u32)ifindex4 && c.v6_ifindex == (__u32)ifindex6,
+	      "config build: the sides' ifindexes");
+	CHECK(c.tunnel_mtu == IG_CFG_DEFAULT_MTU && c.ttl == IG_CFG_DEFAULT_TTL &&
+	      c.ra_hop_limit == IG_CFG_DEFAULT_RA_HOPLIMIT &&
+	      c.ra_router_lifetime == IG_CFG_DEFAULT_RA_LIFETIME &&
+	      c.ra_mtu == IG_CFG_DEFAULT_MTU && c.ra_min_interval_ms == IG_CFG_DEFAULT_RA_MIN_MS &&
+	      c.icmp_min_interval_ms == IG_CFG_DEFAULT_ICMP_MIN_MS &&
+	      c.event_min_interval_ms == IG_CFG_DEFAULT_EVENT_MIN_MS &&
+	      c.fwd_cache_ms == IG_CFG_DEFAULT_FWD_CACHE_MS && c.n_prefixes == 1,
+	      "config build: the defaults");
+
+	/* one own address: the second slot repeats it; no peers, flows off,
+	 * dynamic MTU, values from the settings */
+	ig_settings_init(&s);
+	if (ig_settings_set(&s, "router", R1, err, sizeof(err)) ||
+	    ig_settings_set(&s, "prefix", P_PFX "/64", err, sizeof(err)) ||
+	    ig_settings_set(&s, "prefix", P2_PFX "/64", err, sizeof(err)) ||
+	    ig_settings_set(&s, "flows", "0", err, sizeof(err)) ||
+	    ig_settings_set(&s, "dynamic-mtu", "yes", err, sizeof(err)) ||
+	    ig_settings_set(&s, "ttl", "32", err, sizeof(err)) ||
+	    ig_settings_set(&s, "ra-retrans", "250", err, sizeof(err)) ||
+	    ig_settings_set(&s, "onlink", "yes", err, sizeof(err))) {
+		CHECK(0, "config build: settings: %s", err);
+		return;
+	}
+	ig_config_build(&s, &c);
+	CHECK(c.flags == (IG_CFG_F_SELF_FAST | IG_CFG_F_PREFIX_FAST | IG_CFG_F_NO_FLOWS |
+			  IG_CFG_F_DYNAMIC_MTU),
+	      "config build: 1 router, no peer, flows 0, dynamic-mtu -> "
+	      "SELF_FAST|PREFIX_FAST|NO_FLOWS|DYNAMIC_MTU (flags 0x%x)", c.flags);
+	CHECK(!memcmp(c.self_v4[0], r1, 4) && !memcmp(c.self_v4[1], r1, 4),
+	      "config build: one own address repeats in the unused slot");
+	CHECK(!memcmp(c.prefix64[0], p, 8) && !memcmp(c.prefix64[1], p2, 8) &&
+	      c.n_prefixes == 2, "config build: two prefixes in RA order");
+	CHECK(c.ttl == 32 && c.ra_retrans_ms == 250, "config build: ttl and ra-retrans carried");
+	ig_prefixes_build(&s, pk, pv);
+	CHECK(!memcmp(pk[0].prefix, p, 8) && !memcmp(pk[1].prefix, p2, 8) &&
+	      pv[0].index == 0 && pv[1].index == 1 &&
+	      pv[0].flags == IG_PREFIX_F_ONLINK && pv[1].flags == IG_PREFIX_F_ONLINK &&
+	      pv[1].valid_lifetime == IG_CFG_DEFAULT_VALID_LT &&
+	      pv[1].preferred_lifetime == IG_CFG_DEFAULT_PREFERRED_LT,
+	      "config build: prefix entries carry order, L flag and lifetimes");
+
+	/* more own addresses or prefixes than the config holds: the datapath
+	 * looks them up in their maps; a VLAN side sets IG_CFG_F_VLAN */
+	if (ig_settings_set(&s, "router", R2, err, sizeof(err)) ||
+	    ig_settings_set(&s, "router", "192.0.2.4", err, sizeof(err)) ||
+	    ig_settings_set(&s, "prefix", "2001:db8:1:8002::/64", err, sizeof(err))) {
+		CHECK(0, "config build: settings: %s", err);
+		return;
+	}
+	s.ipv6_vlan.ntags = 1;
+	ig_config_build(&s, &c);
+	CHECK(!(c.flags & (IG_CFG_F_SELF_FAST | IG_CFG_F_PREFIX_FAST)) && c.n_prefixes == 3,
+	      "config build: 3 routers, 3 prefixes -> neither fast path (flags 0x%x)", c.flags);
+	CHECK(c.flags & IG_CFG_F_VLAN, "config build: a VLAN side -> IG_CFG_F_VLAN");
+}
+
 int main(void)
 {
 	size_t i;
@@ -3434,6 +3495,7 @@ int main(void)
 	test_refusal_event();
 	test_policy_conntrack();
 	test_nd_out_written();
+	RUN(test_config_build);
 
 	rc = h_summary();
 	isagate_bpf__destroy(skel);

@@ -636,15 +636,12 @@ static int check_ra_fits(const struct ig_settings *s)
 	struct ig_prefix vals[IG_MAX_PREFIXES];
 	struct ig_ra_template *t;
 	struct ig_config cfg;
-	unsigned int i;
 	__u32 len;
 	int err;
 
-	memset(&cfg, 0, sizeof(cfg));
-	memset(vals, 0, sizeof(vals));
-	cfg.ra_mtu = s->ra_mtu;
-	for (i = 0; i < s->n_prefixes; i++)
-		memcpy(keys[i].prefix, &s->prefixes[i], sizeof(keys[i].prefix));
+	/* the RA maps_write() builds */
+	ig_config_build(s, &cfg);
+	ig_prefixes_build(s, keys, vals);
 	t = malloc(sizeof(*t));
 	if (!t) {
 		ig_err("out of memory");

@@ -894,17 +894,10 @@ static int maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
 	if (map_prune(rfd, sizeof(struct ig_v4_key), keep_router, s, IG_MAP_ROUTERS))
 		return -1;
 
-	for (i = 0; i < s->n_prefixes; i++) {
-		memcpy(pkeys[i].prefix, &s->prefixes[i], 8);
-		pvals[i] = (struct ig_prefix){
-			.flags = s->onlink ? IG_PREFIX_F_ONLINK : 0,
-			.index = i,
-			.valid_lifetime = s->valid_lifetime,
-			.preferred_lifetime = s->preferred_lifetime,
-		};
+	ig_prefixes_build(s, pkeys, pvals);
+	for (i = 0; i < s->n_prefixes; i++)
 		if (map_put(pfd, &pkeys[i], &pvals[i], IG_MAP_PREFIXES))
 			return -1;
-	}
 	if (map_prune(pfd, sizeof(struct ig_prefix_key), keep_prefix, s, IG_MAP_PREFIXES))
 		return -1;
 
@@ -921,42 +914,7 @@ static int maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
 	if (vlan_maps_write(skel, s))
 		return -1;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.abi_version = ISAGATE_ABI_VERSION;
-	cfg.flags = 0;
-	memcpy(cfg.encap_src, &s->routers[0], 4);
-	cfg.v4_ifindex = s->ipv4_ifindex;
-	cfg.v6_ifindex = s->ipv6_ifindex;
-	cfg.tunnel_mtu = s->mtu;
-	cfg.ttl = s->ttl;
-	cfg.ra_hop_limit = s->ra_hop_limit;
-	cfg.ra_router_lifetime = s->ra_lifetime;
-	cfg.ra_mtu = s->ra_mtu;
-	cfg.ra_reachable_ms = s->ra_reachable_ms;
-	cfg.ra_retrans_ms = s->ra_retrans_ms;
-	cfg.ra_min_interval_ms = s->ra_interval_ms;
-	cfg.icmp_min_interval_ms = IG_CFG_DEFAULT_ICMP_MIN_MS;
-	if (s->n_peers)
-		cfg.flags |= IG_CFG_F_HAS_PEERS;
-	if (s->dynamic_mtu)
-		cfg.flags |= IG_CFG_F_DYNAMIC_MTU;
-	cfg.fwd_cache_ms = s->fwd_cache_ms;
-	cfg.event_min_interval_ms = IG_CFG_DEFAULT_EVENT_MIN_MS;
-	if (!s->flows)
-		cfg.flags |= IG_CFG_F_NO_FLOWS;
-	cfg.n_prefixes = s->n_prefixes;
-	if (s->n_prefixes && s->n_prefixes <= IG_CFG_PREFIX_FAST) {
-		for (i = 0; i < IG_CFG_PREFIX_FAST; i++)
-			memcpy(cfg.prefix64[i], &s->prefixes[i < s->n_prefixes ? i : 0], 8);
-		cfg.flags |= IG_CFG_F_PREFIX_FAST;
-	}
-	if (s->n_routers <= IG_CFG_SELF_FAST) {
-		for (i = 0; i < IG_CFG_SELF_FAST; i++)
-			memcpy(cfg.self_v4[i], &s->routers[i < s->n_routers ? i : 0], 4);
-		cfg.flags |= IG_CFG_F_SELF_FAST;
-	}
-	if (s->ipv4_vlan.ntags || s->ipv6_vlan.ntags)
-		cfg.flags |= IG_CFG_F_VLAN;
+	ig_config_build(s, &cfg);
 
 	/* the router advertisement the datapath answers members with */
 	err = ig_ra_build(&cfg, pkeys, pvals, s->n_prefixes, s->routes, s->n_routes, &ra);

@@ -134,6 +134,13 @@ int ig_settings_resolve(struct ig_settings *s);
  * needs no network namespace (and fills the routes' pref and lifetime). */
 int ig_settings_check(struct ig_settings *s);
 
+/* What the datapath reads, derived from checked settings (config_build.c,
+ * pure): the config record with its fast-path flags, and the prefixes
+ * map's keys and values (s->n_prefixes of each). */
+void ig_config_build(const struct ig_settings *s, struct ig_config *cfg);
+void ig_prefixes_build(const struct ig_settings *s, struct ig_prefix_key *keys,
+		       struct ig_prefix *vals);
+
 /* Address helpers shared with the commands. */
 int ig_parse_v4(const char *txt, struct in_addr *out, char *err, size_t errlen);
 int ig_parse_prefix64(const char *txt, struct in6_addr *out, char *err, size_t errlen);
