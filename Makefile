@@ -16,7 +16,7 @@ BPF_CFLAGS  = -O2 -g -Wall -Werror -target bpf -D__bpf__ -nostdinc \
 	-Iinclude -Ibpf
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -I$(BUILD) -Iuser
-LDLIBS   := -lbpf -lelf -lz -ljson-c -linih -lmnl -lldap -llber
+LDLIBS   := -lbpf -lelf -lz -ljson-c -linih -lmnl -lldap -llber -lncursesw
 
 ifeq ($(V),1)
 Q :=
