@@ -135,8 +135,11 @@ static void read_links(const char *pin_dir, struct ig_metrics *m)
 	if (!links)
 		return;
 	n = ig_loader_links(pin_dir, links, IG_MAX_LINK_PINS);
+	/* ifindex 0: the device went away and the kernel released the link.
+	 * Not links[i].here: that asks the device over rtnetlink, which the
+	 * metrics unit's sandbox does not allow (AF_UNIX only). */
 	for (i = 0; i < n; i++) {
-		if (links[i].ifindex && links[i].here)
+		if (links[i].ifindex)
 			m->links_up++;
 		else
 			m->links_down++;
@@ -272,7 +275,7 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 	if (m->detached)
 		goto commit;
 	fprintf(f, "# HELP isagate_xdp_links The router's pinned XDP links, running on their "
-		   "device or defunct (device gone or elsewhere).\n"
+		   "device or defunct (the device is gone).\n"
 		   "# TYPE isagate_xdp_links gauge\n"
 		   "isagate_xdp_links{state=\"running\"} %d\nisagate_xdp_links{state=\"defunct\"} %d\n",
 		m->links_up, m->links_down);

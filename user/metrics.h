@@ -30,8 +30,8 @@ struct ig_metrics {
 	long stale;
 	struct ig_sync_state sync;  /* the last members syncs' outcome */
 	bool have_sync;            /* false: no sync_state map (older pins) */
-	/* the router's XDP links: pinned ones running on a device here, and
-	 * defunct ones (device gone, or not in this namespace) */
+	/* the router's XDP links: pinned ones on a device, and defunct ones
+	 * (the device is gone) */
 	int links_up, links_down;
 	bool attached;             /* pins found, and every link running */
 	bool detached;             /* nothing attached under the pin directory: the

@@ -8,7 +8,8 @@
 # return exactly the counter values `isagate stats -j` shows, the members
 # by source, the members syncs' outcome (a good sync, a malformed file, a
 # refused mass removal) and, after `isagate detach`, isagate_attached 0 with
-# the old counters gone.  The shipped alerting rules are loaded into that
+# the old counters gone; a removed interface (defunct link) is
+# isagate_attached 0 too.  The shipped alerting rules are loaded into that
 # server: it must accept them, and IsagateDetached must go pending once the
 # router is detached.
 #
@@ -123,8 +124,9 @@ qv() {
 
 # prom_is PROMQL VALUE: the query's one value is VALUE (for wait_for)
 prom_is() { [[ $(qv "$1") == "$2" ]]; }
-# prom_has PROMQL: the query returns at least one series
+# prom_has PROMQL: the query returns at least one series; prom_none: none
 prom_has() { local out; out=$(q "$1") && [[ -n $out ]]; }
+prom_none() { local out; out=$(q "$1") && [[ -z $out ]]; }
 
 wait_for 20 nsx "$NS_R" "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PROM_PORT/-/ready', timeout=1)" ||
 	die "Prometheus did not become ready: $(tail -n 5 "$LIB_TMP/prom.log")"
@@ -212,14 +214,23 @@ check_eq "isagate_members_sync_last_success_timestamp_seconds = stats -j" \
 check_eq "isagate_members_by_source{source=\"address\"} now 2" "$(qv 'isagate_members_by_source{source="address"}')" 2
 check_eq "failures unchanged: input" "$(qv 'isagate_members_sync_failures_total{reason="input"}')" 1
 
+# --- an interface removed under the router: its link is defunct -------------------------------
+step "the IPv6-side device removed: isagate_attached 0, one link defunct"
+run "delete up0 (and D's end of the veth)" nsx "$NS_R" ip link del up0
+check_rc "stats --prometheus (still pinned: exit 0)" 0 ig stats --prometheus "$TEXTDIR/isagate.prom"
+check "PromQL isagate_attached = 0" wait_for 20 prom_is isagate_attached 0
+check_eq "isagate_xdp_links{state=\"defunct\"}" "$(qv 'isagate_xdp_links{state="defunct"}')" 1
+check_eq "isagate_xdp_links{state=\"running\"}" "$(qv 'isagate_xdp_links{state="running"}')" 1
+check "the counters are still exported while pinned" prom_has 'isagate_packets_total{reason="fwd_decap"}'
+
 # --- detached ---------------------------------------------------------------------------------
 step "detach: the textfile says isagate_attached 0 and drops the counters"
 check_rc "isagate detach" 0 ig detach
 check_rc "stats --prometheus while detached exits 4 (not attached)" 4 ig stats --prometheus "$TEXTDIR/isagate.prom"
 check "the textfile holds isagate_attached 0" grep -qx 'isagate_attached 0' "$TEXTDIR/isagate.prom"
 check "the textfile holds no counters" bash -c "! grep -q '^isagate_packets_total' '$TEXTDIR/isagate.prom'"
-check "PromQL isagate_attached = 0" wait_for 20 prom_is isagate_attached 0
-check_eq "PromQL: isagate_packets_total gone (stale) after detach" "$(q 'isagate_packets_total')" ""
+check "PromQL: isagate_packets_total gone (stale) after detach" wait_for 20 prom_none 'isagate_packets_total'
+check_eq "PromQL isagate_attached = 0" "$(qv isagate_attached)" 0
 check "the shipped alert IsagateDetached goes pending" \
 	wait_for 20 prom_has 'ALERTS{alertname="IsagateDetached",alertstate="pending",instance="router"}'
 
