@@ -268,17 +268,8 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 		return err;
 	}
 	f = a.f;
-	fprintf(f, "# HELP isagate_attached 1 when isagate is attached and every XDP link runs "
-		   "on its device, 0 when detached or a link is defunct.\n"
-		   "# TYPE isagate_attached gauge\nisagate_attached %d\n",
-		!m->detached && m->attached);
 	if (m->detached)
-		goto commit;
-	fprintf(f, "# HELP isagate_xdp_links The router's pinned XDP links, running on their "
-		   "device or defunct (the device is gone).\n"
-		   "# TYPE isagate_xdp_links gauge\n"
-		   "isagate_xdp_links{state=\"running\"} %d\nisagate_xdp_links{state=\"defunct\"} %d\n",
-		m->links_up, m->links_down);
+		goto attached;
 	prom_counter_family(f, "isagate_packets_total",
 			    "Packets seen by the isagate XDP datapath, by verdict reason.", m, 0);
 	prom_counter_family(f, "isagate_bytes_total",
@@ -354,7 +345,16 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 			}
 		}
 	}
-commit:
+	fprintf(f, "# HELP isagate_xdp_links The router's pinned XDP links, running on their "
+		   "device or defunct (the device is gone).\n"
+		   "# TYPE isagate_xdp_links gauge\n"
+		   "isagate_xdp_links{state=\"running\"} %d\nisagate_xdp_links{state=\"defunct\"} %d\n",
+		m->links_up, m->links_down);
+attached:
+	fprintf(f, "# HELP isagate_attached 1 when isagate is attached and every XDP link runs "
+		   "on its device, 0 when detached or a link is defunct.\n"
+		   "# TYPE isagate_attached gauge\nisagate_attached %d\n",
+		!m->detached && m->attached);
 	err = ig_atomic_commit(&a, 0);
 	if (err)
 		ig_err("%s: %s (metrics not written)", path, strerror(-err));
