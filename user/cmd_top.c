@@ -247,8 +247,13 @@ static int top_read(struct top_view *tv, int ffd, int hosts, int nets)
 	tv->n_mem = 0;
 	tv->conv = calloc((size_t)n + 1, sizeof(*tv->conv));
 	tv->mem = calloc((size_t)n + 1, sizeof(*tv->mem));
-	if (!tv->conv || !tv->mem)
+	if (!tv->conv || !tv->mem) {
+		free(tv->conv);
+		free(tv->mem);
+		tv->conv = NULL;
+		tv->mem = NULL;
 		return IG_EXIT_FAIL;
+	}
 	for (i = 0; i < n; i++) {
 		const struct ig_flow_rec *r = &recs[i], *p = tv->have_prev ? find_prev(tv, r) : NULL;
 		struct top_conv *c = &tv->conv[i];
@@ -298,6 +303,8 @@ static int top_read(struct top_view *tv, int ffd, int hosts, int nets)
  * (cmp_conv compares the member first), so each member's range holds. */
 static void top_resort(struct top_view *tv)
 {
+	if (!tv->conv || !tv->mem)          /* the last read ran out of memory */
+		return;
 	sort_ctx = tv;
 	qsort(tv->conv, (size_t)tv->n_cur, sizeof(*tv->conv), cmp_conv);
 	qsort(tv->mem, tv->n_mem, sizeof(*tv->mem), cmp_member);
