@@ -21,7 +21,7 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -I$(BUILD)
 LIB_INC  := -Iuser/lib
 CLI_INC  := -Iuser/cli -Iuser/lib
 DEPFLAGS := -MMD -MP
-LDLIBS   := -lbpf -lelf -lz -ljson-c -linih -lmnl -lldap -llber
+LDLIBS   := -lbpf -lelf -lz -ljson-c -linih -lmnl -lldap -llber -lncursesw
 
 ifeq ($(V),1)
 Q :=
@@ -141,6 +141,8 @@ DOCDIR     ?= $(PREFIX)/share/doc/isagate
 SYSCONFDIR ?= /etc
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+# the Prometheus alerting rules (point rule_files at them; README "Alerts")
+DATADIR    ?= $(PREFIX)/share/isagate
 UNITS      := $(wildcard deploy/*.service deploy/*.timer)
 SAMPLES    := isagate.conf members.txt policy.txt
 # the units and the cron sample are written with /usr/local and /etc paths
@@ -150,8 +152,11 @@ INSTALL_SED = -e 's|/usr/local/sbin|$(SBINDIR)|g' \
 .PHONY: install uninstall
 install: $(BUILD)/isagate
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLETIONDIR) \
-		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/isagate $(DESTDIR)$(SYSCONFDIR)/default
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/isagate $(DESTDIR)$(SYSCONFDIR)/default \
+		$(DESTDIR)$(DATADIR)/prometheus
 	install -m 0755 $(BUILD)/isagate $(DESTDIR)$(SBINDIR)/isagate
+	install -m 0644 deploy/prometheus/isagate.rules.yml deploy/prometheus/isagate.rules.test.yml \
+		$(DESTDIR)$(DATADIR)/prometheus/
 	install -m 0644 user/isagate.8 $(DESTDIR)$(MANDIR)/man8/isagate.8
 	install -m 0644 user/isagate.bash $(DESTDIR)$(COMPLETIONDIR)/isagate
 	for u in $(UNITS); do \
@@ -170,7 +175,7 @@ install: $(BUILD)/isagate
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/isagate $(DESTDIR)$(MANDIR)/man8/isagate.8 $(DESTDIR)$(COMPLETIONDIR)/isagate
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
-	rm -rf $(DESTDIR)$(DOCDIR)
+	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)
 	@echo "left in place (your settings): $(SYSCONFDIR)/isagate/ $(SYSCONFDIR)/default/isagate"
 
 # A Debian package, built with debhelper from a copy of the tracked files

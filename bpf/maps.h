@@ -200,4 +200,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } member_mtu SEC(".maps");
 
+/* The outcome of `members sync` (struct ig_sync_state), written and read by
+ * user space only: pinned with the router so it lives and goes with it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ig_sync_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sync_state SEC(".maps");
+
 #endif /* IG_MAPS_H */

@@ -611,6 +611,40 @@ struct ig_member_mtu {
 	__u32 flags;               /* IG_MTU_F_* */
 };
 
+/*
+ * The outcome of `members sync` (map "sync_state", one entry): written by
+ * every sync that is not a dry run, read by `stats` and the Prometheus
+ * textfile, so an operator sees a sync that fails or stopped running.  The
+ * datapath never touches it.  Results are the sync's exit codes.
+ */
+#define IG_SYNC_RESULTS(X)                                                            \
+	X(OK,        0, "ok",          "applied")                                      \
+	X(PARTIAL,   3, "partial",     "applied with warnings (names kept fail-static, refused addresses, no neighbour)") \
+	X(SYSTEM,    1, "system",      "system or kernel error")                       \
+	X(INPUT,     2, "input",       "malformed membership source or settings: nothing changed") \
+	X(DIRECTORY, 5, "directory",   "directory unreachable, TLS or bind failed: nothing changed") \
+	X(REFUSED,   6, "refused",     "mass-removal guard refused the sync: nothing changed") \
+	X(LOCKED,    8, "locked",      "another isagate command held the lock: nothing changed")
+
+enum ig_sync_result {
+#define IG_X_SYNC(name, code, key, text) IG_SYNC_##name,
+	IG_SYNC_RESULTS(IG_X_SYNC)
+#undef IG_X_SYNC
+	IG_SYNC_RESULT_MAX
+};
+
+#define IG_SYNC_SRC_FILE      1      /* a membership file (or stdin) */
+#define IG_SYNC_SRC_DIRECTORY 2      /* --ldap */
+
+struct ig_sync_state {
+	__u64 last_run;            /* unix time of the last sync (any result) */
+	__u64 last_success;        /* unix time of the last applied sync (ok, partial), 0 never */
+	__u64 runs[IG_SYNC_RESULT_MAX];  /* syncs by result */
+	__u32 last_exit;           /* exit code of the last sync */
+	__u32 last_source;         /* IG_SYNC_SRC_* of the last sync */
+	__u64 seq;                 /* incremented by every write (readers compare two reads) */
+};
+
 /* Names of the pinned objects under the pin directory. */
 #define IG_MAP_CONFIG   "config"
 #define IG_MAP_MEMBERS  "members"
@@ -637,6 +671,7 @@ struct ig_member_mtu {
 #define IG_MAP_MEMBER_MTU "member_mtu"
 #define IG_MAP_NEIGH_REQ "neigh_req"
 #define IG_MAP_NEIGH_REQ_STATS "neigh_req_stats"
+#define IG_MAP_SYNC_STATE "sync_state"
 #define IG_LINK_PREFIX  "link_"      /* link_<ifname> */
 
 #endif /* ISAGATE_H */

@@ -28,6 +28,14 @@ PACKAGES=(
 	systemd-container debootstrap
 	# make bench: the plot
 	gnuplot-nox jq
+	# the alerting rules (promtool) and the Prometheus end-to-end test: a real
+	# node_exporter and server.  On a systemd machine both packages enable and
+	# start their own services (root namespace, :9090, :9100); the tests never
+	# use those: theirs run in the test's network namespace on its loopback,
+	# with their own data directory.
+	prometheus prometheus-node-exporter
+	# isagate top: ncurses; its test drives it in tmux
+	libncurses-dev tmux
 )
 
 die() { echo "deps: $*" >&2; exit 1; }

@@ -27,6 +27,7 @@
 #include "common.h"
 #include "flows.h"
 #include "metrics.h"
+#include "syncstate.h"
 
 #define VICTIM_TEXT "the attacker's victim: must stay as it is\n"
 #define PID_WINDOW 64           /* names of the pids around ours: a child's, a timer's */
@@ -437,6 +438,86 @@ static void neigh_requests(void)
 	free(pc);
 }
 
+/* The members syncs' outcome: recorded in a pinned sync_state map (each
+ * result by its exit code; 4 and unknown codes not), read back, and written
+ * to the textfile; a detached router's textfile holds isagate_attached 0
+ * alone. */
+static void sync_state_and_detached(void)
+{
+	struct ig_metrics m = { .flows = -1, .attached = true, .links_up = 2 };
+	const char *dir = make_dir("sync", 0755);
+	char p[1024], out[16384], pin[64] = "", mp[128];
+	struct ig_sync_state st;
+	int fd;
+
+	path_in(p, sizeof(p), dir, "isagate.prom");
+	m.detached = true;
+	CHECK(ig_metrics_write_prometheus(&m, p) == 0 && read_all(p, out, sizeof(out)) > 0,
+	      "detached: written");
+	CHECK(strstr(out, "\nisagate_attached 0\n") && !strstr(out, "isagate_packets_total") &&
+	      !strstr(out, "isagate_members"), "detached: isagate_attached 0 alone: '%.200s'", out);
+	m.detached = false;
+	CHECK(ig_metrics_write_prometheus(&m, p) == 0 && read_all(p, out, sizeof(out)) > 0 &&
+	      strstr(out, "\nisagate_attached 1\n") &&
+	      strstr(out, "isagate_xdp_links{state=\"running\"} 2\n") &&
+	      !strstr(out, "isagate_members_sync"), "attached, no sync_state: no sync lines");
+
+	CHECK(ig_sync_state_record(tmpdir, 0, IG_SYNC_SRC_FILE, 100) == -ENOENT,
+	      "no map: -ENOENT");
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_sync_state", sizeof(__u32),
+			    sizeof(struct ig_sync_state), 1, NULL);
+	snprintf(pin, sizeof(pin), "/sys/fs/bpf/ig-test-files-XXXXXX");
+	if (fd < 0 || !mkdtemp(pin)) {
+		printf("# skip the pinned part: no BPF maps or bpffs (not root?)\n");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	snprintf(mp, sizeof(mp), "%s/%s", pin, IG_MAP_SYNC_STATE);
+	CHECK(bpf_obj_pin(fd, mp) == 0, "pinned");
+	CHECK(ig_sync_state_record(pin, IG_EXIT_OK, IG_SYNC_SRC_FILE, 1000) == 0 &&
+	      ig_sync_state_record(pin, IG_EXIT_USAGE, IG_SYNC_SRC_FILE, 1100) == 0 &&
+	      ig_sync_state_record(pin, IG_EXIT_DIRECTORY, IG_SYNC_SRC_DIRECTORY, 1200) == 0 &&
+	      ig_sync_state_record(pin, IG_EXIT_DIRECTORY, IG_SYNC_SRC_DIRECTORY, 1300) == 0 &&
+	      ig_sync_state_record(pin, IG_EXIT_PARTIAL, IG_SYNC_SRC_DIRECTORY, 1400) == 0 &&
+	      ig_sync_state_record(pin, IG_EXIT_LOCKED, IG_SYNC_SRC_DIRECTORY, 1500) == 0,
+	      "six syncs recorded");
+	CHECK(ig_sync_state_record(pin, IG_EXIT_NOT_ATTACHED, IG_SYNC_SRC_FILE, 1600) == 0 &&
+	      ig_sync_state_record(pin, 77, IG_SYNC_SRC_FILE, 1700) == 0,
+	      "exit 4 and unknown codes: nothing to record, no error");
+	CHECK(ig_sync_state_read(pin, &st) == 0, "read back");
+	CHECK(st.last_success == 1400 && st.last_run == 1500 && st.last_exit == IG_EXIT_LOCKED &&
+	      st.last_source == IG_SYNC_SRC_DIRECTORY && st.seq == 6,
+	      "last success %llu, run %llu, exit %u, source %u, seq %llu",
+	      (unsigned long long)st.last_success, (unsigned long long)st.last_run,
+	      st.last_exit, st.last_source, (unsigned long long)st.seq);
+	CHECK(st.runs[IG_SYNC_OK] == 1 && st.runs[IG_SYNC_INPUT] == 1 &&
+	      st.runs[IG_SYNC_DIRECTORY] == 2 && st.runs[IG_SYNC_PARTIAL] == 1 &&
+	      st.runs[IG_SYNC_LOCKED] == 1 && st.runs[IG_SYNC_SYSTEM] == 0 &&
+	      st.runs[IG_SYNC_REFUSED] == 0, "runs by result");
+
+	m.sync = st;
+	m.have_sync = true;
+	CHECK(ig_metrics_write_prometheus(&m, p) == 0 && read_all(p, out, sizeof(out)) > 0,
+	      "with the sync state: written");
+	CHECK(strstr(out, "\nisagate_members_sync_last_success_timestamp_seconds 1400\n") &&
+	      strstr(out, "\nisagate_members_sync_last_run_timestamp_seconds 1500\n") &&
+	      strstr(out, "\nisagate_members_sync_last_exit_code 8\n") &&
+	      strstr(out, "\nisagate_members_sync_runs_total 6\n") &&
+	      strstr(out, "\nisagate_members_sync_warnings_total 1\n") &&
+	      strstr(out, "isagate_members_sync_failures_total{reason=\"directory\"} 2\n") &&
+	      strstr(out, "isagate_members_sync_failures_total{reason=\"input\"} 1\n") &&
+	      strstr(out, "isagate_members_sync_failures_total{reason=\"locked\"} 1\n") &&
+	      strstr(out, "isagate_members_sync_failures_total{reason=\"refused\"} 0\n") &&
+	      strstr(out, "isagate_members_sync_failures_total{reason=\"system\"} 0\n") &&
+	      !strstr(out, "failures_total{reason=\"ok\"}") &&
+	      !strstr(out, "failures_total{reason=\"partial\"}"),
+	      "the sync lines");
+	unlink(mp);
+	rmdir(pin);
+	close(fd);
+}
+
 int main(void)
 {
 	char cmd[64];
@@ -447,6 +528,7 @@ int main(void)
 		return 1;
 	}
 	RUN(prometheus_planted_links);
+	RUN(sync_state_and_detached);
 	RUN(flow_state_planted_links);
 	RUN(relative_path);
 	RUN(failed_write_leaves_nothing);

@@ -40,7 +40,7 @@ check "make install PREFIX=/usr DESTDIR=... succeeds" mk install PREFIX=/usr DES
 for f in usr/sbin/isagate usr/share/man/man8/isagate.8 usr/share/bash-completion/completions/isagate usr/lib/systemd/system/isagate.service \
 	usr/lib/systemd/system/isagate-members.timer usr/share/doc/isagate/README.md \
 	usr/share/doc/isagate/examples/isagate.cron etc/isagate/isagate.conf etc/isagate/members.txt \
-	etc/isagate/policy.txt etc/default/isagate; do
+	etc/isagate/policy.txt etc/default/isagate usr/share/isagate/prometheus/isagate.rules.yml; do
 	check "PREFIX=/usr installs /$f" test -s "$d/$f"
 done
 check "the binary is executable" test -x "$d/usr/sbin/isagate"

@@ -25,6 +25,7 @@
 #include "directory.h"
 #include "loader.h"
 #include "members.h"
+#include "syncstate.h"
 
 #define MAX_DIR_FLAGS 32
 #define FILE_MAX_REMOVAL 50         /* default --max-removal for a file, % */
@@ -677,7 +678,7 @@ static int members_sync(const struct members_opts *o, const struct ig_members_en
 	size_t i, n_stale = 0, neigh_warn = 0, neigh_failed = 0;
 	__u32 now, stale_max;
 	bool wipe, partial;
-	const char *pin_dir;
+	const char *pin_dir = NULL;
 	enum ig_dir_err dret;
 	long skipped = 0;
 
@@ -891,6 +892,18 @@ static int members_sync(const struct members_opts *o, const struct ig_members_en
 	log_line(o, partial ? LOG_WARNING : LOG_INFO, summary);
 	rc = partial ? IG_EXIT_PARTIAL : IG_EXIT_OK;
 cleanup:
+	/* Every sync's outcome, for `stats` and the alerts on a sync that fails
+	 * or stopped running; under the lock when this sync got it. */
+	if (!o->dry_run) {
+		if (!pin_dir)
+			pin_dir = ig_pin_dir(o->pin_dir ? o->pin_dir : cfg_pin[0] ? cfg_pin : NULL);
+		ret = ig_sync_state_record(pin_dir, rc, o->ldap ? IG_SYNC_SRC_DIRECTORY :
+					   IG_SYNC_SRC_FILE, env->now ? env->now :
+					   (unsigned long long)time(NULL));
+		if (ret && ret != -ENOENT)
+			ig_dbg("recording the sync's outcome in %s/%s: %s", pin_dir,
+			       IG_MAP_SYNC_STATE, strerror(-ret));
+	}
 	if (lockfd >= 0)
 		close(lockfd);
 	free(deny.a);

@@ -55,6 +55,7 @@ static json_object *jint(int64_t v)
 static void add_common_json(json_object *root, const struct ig_metrics *m)
 {
 	json_object *ev;
+	int i;
 
 	json_object_object_add(root, "members", jint(m->members));
 	json_object_object_add(root, "flows", jint(m->flows));
@@ -65,6 +66,25 @@ static void add_common_json(json_object *root, const struct ig_metrics *m)
 	json_object_object_add(ev, "suppressed", jint((int64_t)m->vis.events_suppressed));
 	json_object_object_add(ev, "lost", jint((int64_t)m->vis.events_lost));
 	json_object_object_add(root, "events", ev);
+	ev = json_object_new_object();
+	for (i = 0; i < 4; i++)
+		json_object_object_add(ev, ig_members_source_key[i], jint(m->by_source[i]));
+	json_object_object_add(root, "members_by_source", ev);
+	json_object_object_add(root, "members_stale", jint(m->stale));
+	json_object_object_add(root, "attached", json_object_new_boolean(m->attached));
+	if (m->have_sync) {
+		json_object *fail = json_object_new_object();
+
+		ev = json_object_new_object();
+		json_object_object_add(ev, "last_run", jint((int64_t)m->sync.last_run));
+		json_object_object_add(ev, "last_success", jint((int64_t)m->sync.last_success));
+		json_object_object_add(ev, "last_exit", jint(m->sync.last_exit));
+		for (i = 0; i < IG_SYNC_RESULT_MAX; i++)
+			json_object_object_add(fail, ig_sync_result_key[i],
+					       jint((int64_t)m->sync.runs[i]));
+		json_object_object_add(ev, "runs", fail);
+		json_object_object_add(root, "members_sync", ev);
+	}
 	if (m->have_neigh) {
 		json_object_object_add(root, "neigh_requests", jint((int64_t)m->neigh.requests));
 		json_object_object_add(root, "neigh_requests_suppressed",
@@ -97,6 +117,23 @@ static void print_once(const struct ig_metrics *m, bool json, bool all)
 	       "lost %llu\n", m->members, m->flows, (unsigned long long)m->flow_evictions,
 	       (unsigned long long)m->vis.events_sent,
 	       (unsigned long long)m->vis.events_suppressed, (unsigned long long)m->vis.events_lost);
+	printf("members by source: %ld address, %ld subnet, %ld name, %ld directory; %ld stale\n",
+	       m->by_source[IG_MEMBERS_BY_ADDRESS], m->by_source[IG_MEMBERS_BY_SUBNET],
+	       m->by_source[IG_MEMBERS_BY_NAME], m->by_source[IG_MEMBERS_BY_DIRECTORY], m->stale);
+	if (m->have_sync) {
+		char when[32] = "never";
+		time_t t = (time_t)m->sync.last_success;
+		struct tm tm;
+
+		if (t && gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		printf("members sync: last success %s, last exit %u; runs:", when,
+		       m->sync.last_exit);
+		for (i = 0; i < IG_SYNC_RESULT_MAX; i++)
+			printf(" %s %llu", ig_sync_result_key[i],
+			       (unsigned long long)m->sync.runs[i]);
+		printf("\n");
+	}
 	if (m->have_neigh)
 		printf("neighbour requests sent %llu, suppressed %llu, lost %llu\n",
 		       (unsigned long long)m->neigh.requests,
@@ -214,15 +251,20 @@ int cmd_stats(int argc, char **argv)
 	if (ig_no_more_args(argc, argv, "stats"))
 		return IG_EXIT_USAGE;
 	pin_dir = ig_pin_dir(opt_dir);
-	rc = ig_pin_dir_prepare(pin_dir, false);
-	if (rc)
-		return rc;
 	m = calloc(2, sizeof(*m));
 	if (!m) {
 		ig_err("out of memory");
 		return IG_EXIT_FAIL;
 	}
-	rc = ig_metrics_read(pin_dir, &m[0]);
+	rc = ig_pin_dir_prepare(pin_dir, false);
+	if (!rc)
+		rc = ig_metrics_read(pin_dir, &m[0]);
+	if (rc == IG_EXIT_NOT_ATTACHED && prom) {
+		/* the textfile must not keep a detached router's last counters */
+		m[0].detached = true;
+		if (ig_metrics_write_prometheus(&m[0], prom))
+			rc = IG_EXIT_FAIL;
+	}
 	if (rc)
 		goto cleanup;
 	if (prom && ig_metrics_write_prometheus(&m[0], prom)) {
@@ -242,6 +284,10 @@ int cmd_stats(int argc, char **argv)
 		uint64_t now = ig_mono_now_ns();
 
 		rc = ig_metrics_read(pin_dir, &m[1]);
+		if (rc == IG_EXIT_NOT_ATTACHED && prom) {
+			m[1].detached = true;
+			ig_metrics_write_prometheus(&m[1], prom);
+		}
 		if (rc)
 			break;
 		print_rates(&m[0], &m[1], (double)(now - t0) / 1e9, json, all);

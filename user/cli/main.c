@@ -19,6 +19,7 @@ static const struct {
 	{ "flows",   cmd_flows,   "flows [-j] [--follow [--interval S]] [--member A.B.C.D] [--top N] [--ipfix HOST:PORT] [--idle-timeout S]" },
 	{ "stats",   cmd_stats,   "stats [-j] [--follow [--interval S]] [--prometheus FILE]" },
 	{ "events",  cmd_events,  "events [-j] [--follow]   # refused admissions" },
+	{ "top",     cmd_top,     "top [--interval S]   # live view: members and conversations by rate" },
 	{ "policy",  cmd_policy,  "policy sync FILE|- [--dry-run] | policy list|clear|conns [-j]   # manage-out rules" },
 };
 

@@ -13,6 +13,7 @@
 
 #include "common.h"
 #include "flows.h"
+#include "loader.h"
 #include "metrics.h"
 #include "policy.h"
 
@@ -89,6 +90,64 @@ int ig_neigh_req_read(const char *pin_dir, struct ig_neigh_req_stats *out)
 	return err;
 }
 
+const char *const ig_members_source_key[4] = {
+	[IG_MEMBERS_BY_ADDRESS] = "address", [IG_MEMBERS_BY_SUBNET] = "subnet",
+	[IG_MEMBERS_BY_NAME] = "name", [IG_MEMBERS_BY_DIRECTORY] = "directory",
+};
+
+/* Count a member map's entries by source (their flags); returns the count. */
+static long count_by_source(int fd, size_t key_size, struct ig_metrics *m)
+{
+	unsigned char k[2][64];
+	struct ig_member v;
+	void *prev = NULL;
+	int cur = 0, src;
+	long n = 0;
+
+	if (key_size > sizeof(k[0]))
+		return ig_map_count(fd);
+	while (bpf_map_get_next_key(fd, prev, k[cur]) == 0) {
+		n++;
+		prev = k[cur];
+		cur ^= 1;
+		if (bpf_map_lookup_elem(fd, prev, &v))
+			continue;          /* removed meanwhile */
+		if (v.flags & IG_MEMBER_F_DIRECTORY)
+			src = IG_MEMBERS_BY_DIRECTORY;
+		else if (v.flags & IG_MEMBER_F_NAME)
+			src = IG_MEMBERS_BY_NAME;
+		else if (v.flags & IG_MEMBER_F_SUBNET)
+			src = IG_MEMBERS_BY_SUBNET;
+		else
+			src = IG_MEMBERS_BY_ADDRESS;
+		m->by_source[src]++;
+		m->stale += !!(v.flags & IG_MEMBER_F_STALE);
+	}
+	return n;
+}
+
+static void read_links(const char *pin_dir, struct ig_metrics *m)
+{
+	struct ig_link_state *links;
+	int n, i;
+
+	links = calloc(IG_MAX_LINK_PINS, sizeof(*links));
+	if (!links)
+		return;
+	n = ig_loader_links(pin_dir, links, IG_MAX_LINK_PINS);
+	/* ifindex 0: the device went away and the kernel released the link.
+	 * Not links[i].here: that asks the device over rtnetlink, which the
+	 * metrics unit's sandbox does not allow (AF_UNIX only). */
+	for (i = 0; i < n; i++) {
+		if (links[i].ifindex)
+			m->links_up++;
+		else
+			m->links_down++;
+	}
+	free(links);
+	m->attached = m->links_up > 0 && !m->links_down;
+}
+
 int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 {
 	int sfd = -1, hfd = -1, nfd = -1, ffd = -1, vfd = -1, rc = IG_EXIT_FAIL;
@@ -108,7 +167,8 @@ int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 		ig_err("reading the counters: %s", strerror(errno));
 		goto cleanup;
 	}
-	m->members = ig_map_count(hfd) + ig_map_count(nfd);
+	m->members = count_by_source(hfd, sizeof(struct ig_v4_key), m) +
+		     count_by_source(nfd, sizeof(struct ig_v4_lpm_key), m);
 	ffd = ig_map_open(pin_dir, IG_MAP_FLOWS);
 	vfd = ig_map_open(pin_dir, IG_MAP_VIS_STATS);
 	if (ffd >= 0)
@@ -120,6 +180,8 @@ int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 	m->have_neigh = ig_neigh_req_read(pin_dir, &m->neigh) == 0;
 	if (ig_policy_view_read(pin_dir, &m->policy))
 		goto cleanup;
+	m->have_sync = ig_sync_state_read(pin_dir, &m->sync) == 0;
+	read_links(pin_dir, m);
 	rc = 0;
 cleanup:
 	if (sfd >= 0)
@@ -156,11 +218,48 @@ static void prom_outcomes(FILE *f, const char *name, const char *help, __u64 sen
 		name, (unsigned long long)lost);
 }
 
+/* The members syncs' outcome (sync_state). */
+static void prom_sync(FILE *f, const struct ig_sync_state *s)
+{
+	__u64 runs = 0;
+	int i;
+
+	for (i = 0; i < IG_SYNC_RESULT_MAX; i++)
+		runs += s->runs[i];
+	fprintf(f, "# HELP isagate_members_sync_last_success_timestamp_seconds When a members "
+		   "sync last applied its source (exit 0 or 3), unix time; 0 never.\n"
+		   "# TYPE isagate_members_sync_last_success_timestamp_seconds gauge\n"
+		   "isagate_members_sync_last_success_timestamp_seconds %llu\n"
+		   "# HELP isagate_members_sync_last_run_timestamp_seconds When a members sync "
+		   "last ran, whatever its result, unix time; 0 never.\n"
+		   "# TYPE isagate_members_sync_last_run_timestamp_seconds gauge\n"
+		   "isagate_members_sync_last_run_timestamp_seconds %llu\n"
+		   "# HELP isagate_members_sync_last_exit_code The exit code of the last members sync.\n"
+		   "# TYPE isagate_members_sync_last_exit_code gauge\n"
+		   "isagate_members_sync_last_exit_code %u\n"
+		   "# HELP isagate_members_sync_runs_total Members syncs run (not dry runs).\n"
+		   "# TYPE isagate_members_sync_runs_total counter\n"
+		   "isagate_members_sync_runs_total %llu\n"
+		   "# HELP isagate_members_sync_failures_total Members syncs that changed nothing, "
+		   "by reason (exit code: system 1, input 2, directory 5, refused 6, locked 8).\n"
+		   "# TYPE isagate_members_sync_failures_total counter\n",
+		(unsigned long long)s->last_success, (unsigned long long)s->last_run,
+		s->last_exit, (unsigned long long)runs);
+	for (i = 0; i < IG_SYNC_RESULT_MAX; i++)
+		if (i != IG_SYNC_OK && i != IG_SYNC_PARTIAL)
+			fprintf(f, "isagate_members_sync_failures_total{reason=\"%s\"} %llu\n",
+				ig_sync_result_key[i], (unsigned long long)s->runs[i]);
+	fprintf(f, "# HELP isagate_members_sync_warnings_total Members syncs applied with "
+		   "warnings (exit 3).\n# TYPE isagate_members_sync_warnings_total counter\n"
+		   "isagate_members_sync_warnings_total %llu\n",
+		(unsigned long long)s->runs[IG_SYNC_PARTIAL]);
+}
+
 int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 {
 	struct ig_atomic a;
 	FILE *f;
-	int err;
+	int err, i;
 
 	/* 0644: node_exporter runs as its own user */
 	err = ig_atomic_open(&a, path, 0644);
@@ -169,6 +268,8 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 		return err;
 	}
 	f = a.f;
+	if (m->detached)
+		goto attached;
 	prom_counter_family(f, "isagate_packets_total",
 			    "Packets seen by the isagate XDP datapath, by verdict reason.", m, 0);
 	prom_counter_family(f, "isagate_bytes_total",
@@ -176,6 +277,17 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 			    m, 1);
 	fprintf(f, "# HELP isagate_members Membership entries (hosts and subnets).\n"
 		   "# TYPE isagate_members gauge\nisagate_members %ld\n", m->members);
+	fprintf(f, "# HELP isagate_members_by_source Membership entries by where they came from "
+		   "(a literal address or subnet, a host name, the directory).\n"
+		   "# TYPE isagate_members_by_source gauge\n");
+	for (i = 0; i < 4; i++)
+		fprintf(f, "isagate_members_by_source{source=\"%s\"} %ld\n",
+			ig_members_source_key[i], m->by_source[i]);
+	fprintf(f, "# HELP isagate_members_stale Members kept fail-static: their name fails "
+		   "temporarily.\n# TYPE isagate_members_stale gauge\nisagate_members_stale %ld\n",
+		m->stale);
+	if (m->have_sync)
+		prom_sync(f, &m->sync);
 	if (m->flows >= 0)
 		fprintf(f, "# HELP isagate_flows Entries in the flow table.\n"
 			   "# TYPE isagate_flows gauge\nisagate_flows %ld\n", m->flows);
@@ -210,7 +322,7 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 			{ "isagate_policy_bytes_total", "Bytes (inner IPv6) of those packets." },
 			{ "isagate_policy_connections_total", "Connections each allow rule admitted." },
 		};
-		int j, i;
+		int j;
 
 		for (j = 0; j < 3; j++) {
 			fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", fam[j][0], fam[j][1],
@@ -233,6 +345,16 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 			}
 		}
 	}
+	fprintf(f, "# HELP isagate_xdp_links The router's pinned XDP links, running on their "
+		   "device or defunct (the device is gone).\n"
+		   "# TYPE isagate_xdp_links gauge\n"
+		   "isagate_xdp_links{state=\"running\"} %d\nisagate_xdp_links{state=\"defunct\"} %d\n",
+		m->links_up, m->links_down);
+attached:
+	fprintf(f, "# HELP isagate_attached 1 when isagate is attached and every XDP link runs "
+		   "on its device, 0 when detached or a link is defunct.\n"
+		   "# TYPE isagate_attached gauge\nisagate_attached %d\n",
+		!m->detached && m->attached);
 	err = ig_atomic_commit(&a, 0);
 	if (err)
 		ig_err("%s: %s (metrics not written)", path, strerror(-err));

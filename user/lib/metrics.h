@@ -12,6 +12,7 @@
 
 #include "isagate.h"
 #include "policy.h"
+#include "syncstate.h"
 
 struct ig_metrics {
 	struct ig_counter counters[IG_REASON_MAX];
@@ -23,7 +24,23 @@ struct ig_metrics {
 	struct ig_neigh_req_stats neigh;  /* neighbour requests, summed over CPUs */
 	bool have_neigh;           /* false: no neigh_req_stats map (older pins) */
 	struct ig_policy_view policy;
+	/* members by where they came from (IG_MEMBERS_BY_*), and how many are
+	 * kept fail-static (a name failing temporarily) */
+	long by_source[4];
+	long stale;
+	struct ig_sync_state sync;  /* the last members syncs' outcome */
+	bool have_sync;            /* false: no sync_state map (older pins) */
+	/* the router's XDP links: pinned ones on a device, and defunct ones
+	 * (the device is gone) */
+	int links_up, links_down;
+	bool attached;             /* pins found, and every link running */
+	bool detached;             /* nothing attached under the pin directory: the
+				    * textfile says only isagate_attached 0 */
 };
+
+/* isagate_members_by_source{source=...}, in this order */
+enum { IG_MEMBERS_BY_ADDRESS, IG_MEMBERS_BY_SUBNET, IG_MEMBERS_BY_NAME, IG_MEMBERS_BY_DIRECTORY };
+extern const char *const ig_members_source_key[4];
 
 extern const char *const ig_reason_key[IG_REASON_MAX];
 extern const char *const ig_reason_text[IG_REASON_MAX];
@@ -44,7 +61,10 @@ int ig_stats_sum(int fd, struct ig_counter out[IG_REASON_MAX]);
 int ig_neigh_req_read(const char *pin_dir, struct ig_neigh_req_stats *out);
 
 /* Write the Prometheus text file, mode 0644, atomically (ig_atomic_open: a
- * random temporary in its directory, then rename).  0 or -errno. */
+ * random temporary in its directory, then rename).  0 or -errno.  With
+ * m->detached (isagate not attached under the pin directory), only
+ * isagate_attached 0 is written: counters of a router that is gone are not
+ * kept exported as if it ran. */
 int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path);
 
 #endif /* IG_METRICS_H */
