@@ -8,7 +8,7 @@
  * whose address is no longer admitted (removed by a sync while its flows
  * are still in the table: its packets are now refused) is marked REFUSED;
  * a conversation the member keeps sending on with nothing coming back is
- * marked UNANSWERED (top_flow_unanswered below).  The header carries the
+ * marked UNANSWERED (ig_flow_unanswered(), flows.h).  The header carries the
  * forwarding and refusal rates, so refused traffic of non-members shows too.
  *
  * The screen is redrawn with erase() + refresh(): curses sends only what
@@ -38,22 +38,6 @@
 
 #define TOP_FILTER_LEN 64
 #define TOP_NUM_COLS 70            /* the numbers and the mark, right of a conversation */
-
-/*
- * Unanswered: the member has sent on this conversation for longer than
- * TOP_UNANSWERED_NS and nothing came back.  Computed here from the flow's
- * two directions' counts.  HOOK: when user/flows.c provides the library's
- * definition (`flows --unanswered`, isagate_flows_unanswered), replace the
- * body of top_flow_unanswered() with a call to it, so top, flows, explain
- * and Prometheus agree on one definition.
- */
-#define TOP_UNANSWERED_NS (3ull * 1000000000ull)
-
-static bool top_flow_unanswered(const struct ig_flow *v)
-{
-	return v->from_member.packets && !v->to_member.packets &&
-	       v->last_ns - v->first_ns >= TOP_UNANSWERED_NS;
-}
 
 enum top_sort { SORT_RATE, SORT_BITS, SORT_TOTAL, SORT_ADDR, SORT_AGE, SORT_MAX };
 static const char *const sort_name[SORT_MAX] = {
@@ -259,7 +243,7 @@ static int top_read(struct top_view *tv, int ffd, int hosts, int nets)
 		struct top_conv *c = &tv->conv[i];
 
 		c->rec = r;
-		c->unanswered = top_flow_unanswered(&r->v);
+		c->unanswered = ig_flow_unanswered(&r->v, IG_UNANSWERED_NS);
 		c->pps[0] = rate_of(r->v.from_member.packets, p ? p->v.from_member.packets : 0, p ? secs : 0);
 		c->pps[1] = rate_of(r->v.to_member.packets, p ? p->v.to_member.packets : 0, p ? secs : 0);
 		c->bps[0] = 8 * rate_of(r->v.from_member.bytes, p ? p->v.from_member.bytes : 0, p ? secs : 0);

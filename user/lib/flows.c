@@ -17,6 +17,12 @@
 #include "common.h"
 #include "flows.h"
 
+bool ig_flow_unanswered(const struct ig_flow *v, uint64_t threshold_ns)
+{
+	return v->from_member.packets && !v->to_member.packets &&
+	       v->last_ns - v->first_ns >= threshold_ns;
+}
+
 int ig_flow_key_cmp(const struct ig_flow_key *a, const struct ig_flow_key *b)
 {
 	return memcmp(a, b, sizeof(*a));

@@ -43,6 +43,15 @@ const char *ig_tcp_flags_str(uint8_t flags, char *buf, size_t len);
 
 int ig_flow_key_cmp(const struct ig_flow_key *a, const struct ig_flow_key *b);
 
+/*
+ * Unanswered: the member has sent on this conversation for at least
+ * threshold_ns and nothing came back (the remote host, or a firewall in
+ * front of it, drops what the member sends).  The one definition used by
+ * top, flows, explain and the metrics; IG_UNANSWERED_NS is the default.
+ */
+#define IG_UNANSWERED_NS (3ull * 1000000000ull)
+bool ig_flow_unanswered(const struct ig_flow *v, uint64_t threshold_ns);
+
 /* ---- deltas between reads --------------------------------------------------- */
 
 enum ig_flow_end {
