@@ -38,6 +38,10 @@ HL_PREFIX=2001:db8:1:8000::
 HL_REMOTE=2001:db8:dac::
 HL_NH1=2001:db8:f1::2
 HL_GEN_CPU=${IGH_GEN_CPU:-1}
+# igbench's arguments for member traffic from g0 into the router (decap mix);
+# the callers add the sources, the flows and the timing
+HL_IGB_LIVE=(live --obj "$GEN_OBJ" --dev g0 --mix decap --dmac "$MAC_R0" --smac "$MAC_G0"
+	--router "$HL_ROUTER" --prefix "$HL_PREFIX" --remote "$HL_REMOTE")
 # igbench live: frames per test_run call; the warm-up is one call of a quarter
 HL_REPEAT=65536
 
@@ -113,10 +117,8 @@ hl_init() {
 # isagate.  Any other error is left to the test, which reports it.
 hl_probe_live() {
 	local err=$LIB_TMP/probe.err
-	nsenter --net="/run/netns/$NS_G" -- "$IGB" live --obj "$GEN_OBJ" \
-		--dev g0 --mix decap --dmac $MAC_R0 --smac $MAC_G0 --router $HL_ROUTER --prefix $HL_PREFIX \
-		--remote $HL_REMOTE --src 203.0.113.1 --flows 1 --secs 0.01 --warmup 0 \
-		--repeat 1 >/dev/null 2>"$err" && return 0
+	nsenter --net="/run/netns/$NS_G" -- "$IGB" "${HL_IGB_LIVE[@]}" --src 203.0.113.1 --flows 1 \
+		--secs 0.01 --warmup 0 --repeat 1 >/dev/null 2>"$err" && return 0
 	grep -q 'Operation not permitted' "$err" &&
 		skip "the kernel refuses BPF_PROG_RUN with BPF_F_TEST_XDP_LIVE_FRAMES here ($(head -c 200 "$err"));" \
 			"capabilities: $(awk '/^CapEff/ { print $2 }' /proc/self/status); the generator cannot send"
@@ -133,10 +135,8 @@ hl_gen_start() {
 	n=$(hl_nsrc "$srcs")
 	HL_GEN_N=$n
 	HL_XERR0=$(hl_xmit_errors)
-	taskset -c "$HL_GEN_CPU" nsenter --net="/run/netns/$NS_G" -- "$IGB" live --obj "$GEN_OBJ" \
-		--dev g0 --mix decap --dmac $MAC_R0 --smac $MAC_G0 --router $HL_ROUTER --prefix $HL_PREFIX \
-		--remote $HL_REMOTE --src "$srcs" --flows "$n" --secs "$secs" --warmup 0 \
-		--repeat $HL_REPEAT >"$out" 2>"$out.err" &
+	taskset -c "$HL_GEN_CPU" nsenter --net="/run/netns/$NS_G" -- "$IGB" "${HL_IGB_LIVE[@]}" \
+		--src "$srcs" --flows "$n" --secs "$secs" --warmup 0 --repeat $HL_REPEAT >"$out" 2>"$out.err" &
 	HL_GEN_PID=$!
 	LIB_PIDS+=("$HL_GEN_PID")
 	# running once the sink sees traffic
