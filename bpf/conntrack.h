@@ -20,6 +20,9 @@
  *    the rules as an echo reply and never creates an entry;
  *  - after a policy change (gen) a connection is re-evaluated on its next
  *    packet: one the new rules refuse is cut off.
+ *  - a new entry takes a token of its opener's quota (quota.h): a member, or
+ *    a remote /64 under an in rule, over its share is refused
+ *    (drop_conn_quota) and the connections of others stay.
  * Connections under an anchor rule (RPC endpoint mapper, TCP 135) record
  * (member, remote, port) in anchors, which opens the rules marked "after".
  */
@@ -36,6 +39,7 @@
 #include "clock.h"
 #include "flow.h"
 #include "policy.h"
+#include "quota.h"
 
 #define TCPF_FIN 0x01
 #define TCPF_SYN 0x02
@@ -178,6 +182,7 @@ static __always_inline int ct_check(struct ig_policy_state *st, const struct flo
 	__u32 zero = 0;
 	struct ct_scratch *sc = bpf_map_lookup_elem(&ct_scratch, &zero);
 	struct policy_query *qp;
+	const struct ig_config *cfg;
 	struct ig_policy_bank *b;
 	struct ig_conn *ct, *ncp;
 	__u32 bank = (st->active - 1) & 1;
@@ -276,6 +281,16 @@ static __always_inline int ct_check(struct ig_policy_state *st, const struct flo
 		return 0;
 	}
 
+	/* A new entry: its opener must have a token left (quota.h). */
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	if (cfg && !quota_take(IG_Q_CONNS, *(const __u32 *)qp->key.member,
+			       qp->dir == IG_PD_OUT ? NULL : qp->key.remote_addr, cfg)) {
+		struct ig_vis_stats *vs = vis_counters();
+
+		if (vs)
+			vs->conn_quota_refused++;
+		return IG_DROP_CONN_QUOTA;
+	}
 	__builtin_memset(ncp, 0, sizeof(*ncp));
 	ncp->first_ns = now;
 	ncp->last_ns = now;

@@ -22,6 +22,8 @@
 #include "maps.h"
 #include "clock.h"
 #include "forward.h"
+#include "stats.h"
+#include "quota.h"
 
 #define IG_FLOW_FROM_MEMBER 0   /* decapsulated */
 #define IG_FLOW_TO_MEMBER   1   /* encapsulated */
@@ -40,13 +42,6 @@ struct flow_meta {
 	__u8  tcp_flags;
 	__u8  icmp_type;
 };
-
-static __always_inline struct ig_vis_stats *vis_counters(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&vis_stats, &zero);
-}
 
 /*
  * Describe the IPv6 packet ip6 (its L4 header at l4, the frame ending at
@@ -174,23 +169,49 @@ static __always_inline struct ig_fwd_entry *flow_fwd(struct ig_flow *f, int dir)
 	return dir == IG_FLOW_FROM_MEMBER ? &f->fwd_from_member : &f->fwd_to_member;
 }
 
+/* The key under which a flow whose opener is over its quota is accounted:
+ * the member's aggregate entry (include/isagate.h, "Per-source quotas"). */
+static __always_inline void flow_aggregate_key(struct ig_flow_key *k, const struct flow_meta *m)
+{
+	*k = m->key;
+	__builtin_memset(k->remote_addr, 0, sizeof(k->remote_addr));
+	k->member_port = 0;
+	k->remote_port = 0;
+	k->proto = IG_FLOW_PROTO_AGGREGATE;
+}
+
 /*
  * Account the packet described by m, whose verdict is reason, in f (from
  * flow_lookup(), NULL when the flow is new: then an entry is created, in
  * nf, scratch space, first).  A new flow's entry starts with the decision
- * this packet was forwarded by (fib), if any.
+ * this packet was forwarded by (fib), if any.  A new flow whose opener (the
+ * member, or the remote host's /64) has no quota token left goes to the
+ * member's aggregate entry instead.
  */
 static __always_inline void flow_account(const struct flow_meta *m, __u32 reason,
 					 struct ig_flow *f, struct ig_flow *nf,
 					 const struct bpf_fib_lookup *fib,
 					 const struct ig_config *cfg)
 {
+	const struct ig_flow_key *key = &m->key;
+	struct ig_flow_key agg;
 	struct ig_vis_stats *vs;
+	int aggregate = 0;
 	__u64 now;
 
 	if (!m->account || reason >= 64 || !((IG_FLOW_REASON_MASK >> reason) & 1))
 		return;
 	now = coarse_now();
+	vs = vis_counters();
+	if (!f && !quota_take(IG_Q_FLOWS, *(const __u32 *)m->key.member,
+			      m->dir == IG_FLOW_FROM_MEMBER ? NULL : m->key.remote_addr, cfg)) {
+		if (vs)
+			vs->flow_quota_refused++;
+		flow_aggregate_key(&agg, m);
+		key = &agg;
+		aggregate = 1;
+		f = bpf_map_lookup_elem(&flows, key);
+	}
 	if (!f) {
 		__builtin_memset(nf, 0, sizeof(*nf));
 		nf->first_ns = now;
@@ -200,19 +221,19 @@ static __always_inline void flow_account(const struct flow_meta *m, __u32 reason
 			flow_dir_init(&nf->from_member, m);
 		else
 			flow_dir_init(&nf->to_member, m);
-		if ((reason == IG_FWD_DECAP || reason == IG_FWD_ENCAP) && cfg->fwd_cache_ms)
+		if ((reason == IG_FWD_DECAP || reason == IG_FWD_ENCAP) && cfg->fwd_cache_ms &&
+		    !aggregate)
 			fwd_entry_put(m->dir == IG_FLOW_FROM_MEMBER ? &nf->fwd_from_member :
 				      &nf->fwd_to_member, fib,
 				      m->len + (m->dir == IG_FLOW_TO_MEMBER ? 20 : 0), now,
 				      fwd_generation(), cfg);
-		vs = vis_counters();
-		if (!bpf_map_update_elem(&flows, &m->key, nf, BPF_NOEXIST)) {
+		if (!bpf_map_update_elem(&flows, key, nf, BPF_NOEXIST)) {
 			if (vs)
 				vs->flow_inserts++;
 			return;
 		}
 		/* another CPU created it first: add to it */
-		f = bpf_map_lookup_elem(&flows, &m->key);
+		f = bpf_map_lookup_elem(&flows, key);
 		if (!f) {
 			if (vs)
 				vs->flow_insert_fail++;

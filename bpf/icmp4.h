@@ -449,7 +449,7 @@ static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifin
 		member_mtu_learn(member, mtu, pmtu, mtu_flags);
 	isatap_addr(&q6->daddr, q->saddr, &src);
 
-	if (!ratelimit_ok(&dst, IG_RL_ICMP, cfg->icmp_min_interval_ms))
+	if (!ratelimit_icmp_ok(0, &dst, cfg->icmp_min_interval_ms))
 		return mk(XDP_DROP, IG_ICMP4_RELAY_RATE_LIMITED);
 
 	/* The way back to the inner source, before the frame changes. */

@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "tunnel.h"
 #include "verdict.h"
+#include "stats.h"
 
 #define IG_ICMP6_MIN_MTU   1280
 #define IG_ICMP6_HOPLIMIT  64
@@ -40,29 +41,6 @@ static __always_inline __u64 icmp6_pseudo_sum(const struct in6_addr *src,
 	       bpf_htonl(len) + bpf_htonl(IPPROTO_ICMPV6);
 }
 
-/*
- * Per-host rate limit: 1 when something may be sent to addr now (and the
- * time is recorded), 0 when the last one was less than min_ms ago.
- */
-static __always_inline int ratelimit_ok(const void *addr16, __u32 kind, __u32 min_ms)
-{
-	struct ig_ratelimit_key k = { .kind = kind };
-	struct ig_ratelimit *r, nr;
-	__u64 now = coarse_now();
-
-	__builtin_memcpy(k.addr, addr16, 16);
-	r = bpf_map_lookup_elem(&ratelimit, &k);
-	if (r) {
-		if (now - r->last_ns < (__u64)min_ms * 1000000ull)
-			return 0;
-		r->last_ns = now;
-		return 1;
-	}
-	nr.last_ns = now;
-	bpf_map_update_elem(&ratelimit, &k, &nr, BPF_ANY);
-	return 1;
-}
-
 /* ::ffff:a.b.c.d, the rate-limit key of a member. */
 static __always_inline void v4_mapped(__u32 v4, struct in6_addr *a)
 {
@@ -70,6 +48,69 @@ static __always_inline void v4_mapped(__u32 v4, struct in6_addr *a)
 	a->in6_u.u6_addr32[1] = 0;
 	a->in6_u.u6_addr32[2] = bpf_htonl(0x0000ffff);
 	a->in6_u.u6_addr32[3] = v4;
+}
+
+/*
+ * Per-host rate limit in map (include/isagate.h, "Rate limits"): 1 when
+ * something may be sent to addr now (and the time is recorded), 0 when the
+ * last one was less than min_ms ago -- or, budgeted, when addr has no entry
+ * yet and this CPU created its IG_RL_NEW_PER_CPU entries this second.
+ */
+static __always_inline int ratelimit_ok(void *map, const void *addr16, __u32 kind,
+					__u32 min_ms, int budgeted)
+{
+	struct ig_ratelimit_key k = { .kind = kind };
+	struct ig_ratelimit *r, nr;
+	struct ig_vis_stats *vs;
+	__u64 now = coarse_now();
+
+	__builtin_memcpy(k.addr, addr16, 16);
+	r = bpf_map_lookup_elem(map, &k);
+	if (r) {
+		if (now - r->last_ns < (__u64)min_ms * 1000000ull)
+			return 0;
+		r->last_ns = now;
+		return 1;
+	}
+	if (budgeted) {
+		vs = vis_counters();
+		if (!vs || !budget_take(&vs->rl_window_ns, &vs->rl_window_used, now,
+					IG_RL_NEW_PER_CPU)) {
+			if (vs)
+				vs->icmp_budget_refused++;
+			return 0;
+		}
+	}
+	nr.last_ns = now;
+	bpf_map_update_elem(map, &k, &nr, BPF_ANY);
+	return 1;
+}
+
+/* May the member v4 be sent a router advertisement now? */
+static __always_inline int ratelimit_ra_ok(__u32 v4, __u32 min_ms)
+{
+	struct in6_addr a;
+
+	v4_mapped(v4, &a);
+	return ratelimit_ok(&rd_ratelimit, &a, IG_RL_RA, min_ms, 0);
+}
+
+/* May an ICMPv6 error be sent now to the member member_v4 (tunnelled), or,
+ * member_v4 0, to the IPv6 host dst (limited per /64, budgeted)? */
+static __always_inline int ratelimit_icmp_ok(__u32 member_v4, const struct in6_addr *dst,
+					     __u32 min_ms)
+{
+	struct in6_addr a;
+
+	if (member_v4) {
+		v4_mapped(member_v4, &a);
+		return ratelimit_ok(&ratelimit, &a, IG_RL_ICMP, min_ms, 0);
+	}
+	a.in6_u.u6_addr32[0] = dst->in6_u.u6_addr32[0];
+	a.in6_u.u6_addr32[1] = dst->in6_u.u6_addr32[1];
+	a.in6_u.u6_addr32[2] = 0;
+	a.in6_u.u6_addr32[3] = 0;
+	return ratelimit_ok(&ratelimit, &a, IG_RL_ICMP, min_ms, 1);
 }
 
 /* <upper 64 bits of net>::5efe:v4 - the router's ISATAP address on that prefix. */
@@ -126,7 +167,7 @@ static __always_inline struct verdict icmp6_error(struct xdp_md *ctx, int tunnel
 	struct ipv6hdr *ip6;
 	struct in6_addr dst;
 	__u8 mac_us[ETH_ALEN], mac_peer[ETH_ALEN];
-	__u32 v4_us = 0, v4_peer = 0, quote, rl_min;
+	__u32 v4_us = 0, v4_peer = 0, quote;
 	/* the drop reason when no error may be sent */
 	const int silent = reason == IG_ICMP_TOO_BIG ? IG_DROP_TOO_BIG :
 			   reason == IG_POLICY_REJECT ? IG_DROP_POLICY : IG_DROP_HOPLIMIT;
@@ -161,16 +202,9 @@ static __always_inline struct verdict icmp6_error(struct xdp_md *ctx, int tunnel
 			return mk(XDP_DROP, silent);
 	}
 
-	rl_min = cfg->icmp_min_interval_ms;
-	if (tunnelled) {
-		struct in6_addr k;
-
-		v4_mapped(v4_peer, &k);
-		if (!ratelimit_ok(&k, IG_RL_ICMP, rl_min))
-			return mk(XDP_DROP, IG_ICMP_RATE_LIMITED);
-	} else if (!ratelimit_ok(&dst, IG_RL_ICMP, rl_min)) {
+	/* tunnelled: to a member (v4_peer); native: to the host dst */
+	if (!ratelimit_icmp_ok(v4_peer, &dst, cfg->icmp_min_interval_ms))
 		return mk(XDP_DROP, IG_ICMP_RATE_LIMITED);
-	}
 
 	quote = inner_len;
 	if (quote > IG_ICMP6_MIN_MTU - sizeof(struct ipv6hdr) - 8)

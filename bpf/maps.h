@@ -86,7 +86,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tx_ports SEC(".maps");
 
-/* Per-host rate limits for router advertisements and ICMPv6 errors. */
+/* Rate limits of ICMPv6 errors, per member or remote /64 (include/isagate.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -94,6 +94,34 @@ struct {
 	__type(value, struct ig_ratelimit);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ratelimit SEC(".maps");
+
+/* Rate limits of router advertisements, per member: apart from ratelimit,
+ * so that no flood of ICMPv6 errors evicts them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ig_ratelimit_key);
+	__type(value, struct ig_ratelimit);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rd_ratelimit SEC(".maps");
+
+/* Per-source quotas of the flows and conns tables (quota.h): members by
+ * IPv4 address, remote hosts by /64. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IG_QUOTA_ENTRIES);
+	__type(key, struct ig_v4_key);
+	__type(value, struct ig_quota);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} member_quota SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IG_QUOTA_ENTRIES);
+	__type(key, struct ig_remote_key);
+	__type(value, struct ig_quota);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} remote_quota SEC(".maps");
 
 /* The Router Advertisement message to send (built by the loader). */
 struct {

@@ -146,7 +146,7 @@ static __always_inline struct verdict nd_router_solicit(struct xdp_md *ctx, stru
 {
 	const __u32 off = sizeof(struct ethhdr) + sizeof(struct iphdr) + sizeof(struct ipv6hdr);
 	const struct ig_ra_template *ra;
-	struct in6_addr src, dst, key;
+	struct in6_addr src, dst;
 	__u32 hlen = ip->ihl * 4, zero = 0, len;
 	__u64 sum, body_len;
 	__u16 csum;
@@ -175,8 +175,7 @@ static __always_inline struct verdict nd_router_solicit(struct xdp_md *ctx, stru
 	if (len < 16 || len > IG_RA_MAX)
 		return mk(XDP_DROP, IG_DROP_INTERNAL);
 
-	v4_mapped(ip->saddr, &key);
-	if (!ratelimit_ok(&key, IG_RL_RA, cfg->ra_min_interval_ms))
+	if (!ratelimit_ra_ok(ip->saddr, cfg->ra_min_interval_ms))
 		return mk(XDP_DROP, IG_RD_RATE_LIMITED);
 
 	if (nd_reply_frame(ctx, hlen, len, &src, &dst, cfg))

@@ -15,7 +15,7 @@
 
 #define ISAGATE_VERSION      "0.1.0"
 /* Bump when a pinned map's key/value layout changes incompatibly. */
-#define ISAGATE_ABI_VERSION  4
+#define ISAGATE_ABI_VERSION  5
 
 #define IG_DEFAULT_PIN_DIR   "/sys/fs/bpf/isagate"
 
@@ -96,7 +96,9 @@
 	X(ICMP4_QUOTE_MISMATCH, "icmp4_quote_mismatch", "ICMPv4 error not relayed: the quoted inner destination does not embed the quoted member address (forged quote): passed") \
 	X(ICMP4_NO_FLOW,      "icmp4_no_flow",      "ICMPv4 error not relayed: it quotes no flow the router tunnelled to that member (forged, or the flow evicted): passed") \
 	X(ICMP4_UNTRACKED,    "icmp4_untracked",    "ICMPv4 error not relayed: no flow table (--flows 0) and no policy to check its quote against: passed") \
-	X(ICMP4_POLICY,       "icmp4_policy",       "ICMPv4 error not relayed: the quoted connection is not admitted by the policy (unknown, expired or refused by the current rules): passed")
+	X(ICMP4_POLICY,       "icmp4_policy",       "ICMPv4 error not relayed: the quoted connection is not admitted by the policy (unknown, expired or refused by the current rules): passed") \
+	/* what one source may hold of the shared tables (quota.h) */          \
+	X(DROP_CONN_QUOTA,    "drop_conn_quota",    "policy: new connection refused, its opener (a member, or a remote /64 under an in rule) holds its share of the connection table (--source-quota)")
 
 enum ig_reason {
 #define IG_X_ENUM(name, key, text) IG_##name,
@@ -204,6 +206,9 @@ struct ig_config {
 	__u8  prefix64[IG_CFG_PREFIX_FAST][8]; /* with IG_CFG_F_PREFIX_FAST: the ISATAP
 				      * prefixes' upper 64 bits (unused slots repeat the
 				      * first), for the per-packet prefix tests */
+	__u32 quota_flows;         /* flow entries one source may create per
+				    * IG_QUOTA_REFILL_S (token bucket), 0 = no quota */
+	__u32 quota_conns;         /* the same for connections */
 };
 
 #define IG_CFG_DEFAULT_TTL          64
@@ -219,7 +224,18 @@ struct ig_config {
 #define IG_CFG_DEFAULT_FLOWS        65536   /* flow table entries */
 #define IG_FLOWS_MAX                (1u << 24)
 
-/* ratelimit: LRU hash, last time (ns) something was sent to a host */
+/*
+ * Rate limits, last time (ns) something was sent to a host.  Two LRU
+ * hashes, so that one cannot churn the other: rd_ratelimit, router
+ * advertisements per member (its IPv4 address, mapped), and ratelimit,
+ * ICMPv6 errors per destination: a member by its IPv4 address (mapped),
+ * any other IPv6 host by its /64 (the rest of the address zero), so one
+ * site cannot pick fresh addresses to get fresh limits.  A new entry of
+ * ratelimit costs a per-CPU budget (IG_RL_NEW_PER_CPU per second): a flood
+ * from ever new /64s is refused (counted icmp_budget_refused) instead of
+ * evicting the limits of others.
+ */
+#define IG_RL_NEW_PER_CPU 1000
 #define IG_RL_RA         1
 #define IG_RL_ICMP       2
 
@@ -361,7 +377,8 @@ struct ig_flow {
 	 (1ull << IG_RD_BAD_NS) | (1ull << IG_DROP_POLICY) |                   \
 	 (1ull << IG_DROP_POLICY_STATE) | (1ull << IG_DROP_NOT_V4_SIDE) |      \
 	 (1ull << IG_DROP_SRC_ROUTER) | (1ull << IG_DROP_ENC_BAD_SRC) |        \
-	 (1ull << IG_DROP_ENC_SCOPE) | (1ull << IG_DROP_ENC_SPOOF))
+	 (1ull << IG_DROP_ENC_SCOPE) | (1ull << IG_DROP_ENC_SPOOF) |          \
+	 (1ull << IG_DROP_CONN_QUOTA))
 
 #define IG_EV_F_OUTER4   (1u << 0)  /* arrived as IPv4 protocol 41: outer_* valid */
 #define IG_EV_F_INNER    (1u << 1)  /* the (inner) IPv6 header was parsed: inner_* valid */
@@ -394,6 +411,18 @@ struct ig_vis_stats {
 	__u64 events_lost;         /* refusals with the ring full */
 	__u64 ev_window_ns;        /* internal: start of this CPU's event budget second */
 	__u64 ev_window_used;      /* internal: events this CPU sent in that second */
+	/* per-source quotas (quota.h) */
+	__u64 flow_quota_refused;  /* packets of new flows whose opener had no quota
+				    * token: accounted in the member's aggregate entry */
+	__u64 conn_quota_refused;  /* new connections refused (drop_conn_quota) */
+	__u64 quota_new_refused;   /* remote /64s not given a quota entry: over the
+				    * per-CPU budget of new sources (IG_QUOTA_NEW_PER_CPU) */
+	__u64 icmp_budget_refused; /* ICMPv6 errors not sent: a new rate-limit entry over
+				    * the per-CPU budget (IG_RL_NEW_PER_CPU) */
+	__u64 q_window_ns;         /* internal: this CPU's new-source budget second */
+	__u64 q_window_used;
+	__u64 rl_window_ns;        /* internal: this CPU's new rate-limit entry second */
+	__u64 rl_window_used;
 };
 
 /* Refusal events one CPU may send per second, before any per-source limit:
@@ -536,6 +565,42 @@ struct ig_conn {
 };
 
 #define IG_CFG_DEFAULT_CONNS 131072    /* attach --conns N */
+
+/*
+ * Per-source quotas (quota.h): what one source may hold of the shared
+ * flows and conns tables.  A source is the side that creates the entry:
+ * the member (its IPv4 address) for what it opens, the remote host's /64
+ * for what a remote host opens.  Each source has a token bucket per table
+ * of config.quota_flows / quota_conns entries (--source-quota percent of
+ * the table), refilled evenly over IG_QUOTA_REFILL_S seconds; a new entry
+ * takes a token.  A source without tokens: its new flows are accounted in
+ * the member's aggregate flow entry (proto IG_FLOW_PROTO_AGGREGATE, remote
+ * address and ports zero; totals stay exact), its new connections are
+ * refused (drop_conn_quota).  member_quota holds members' buckets,
+ * remote_quota remote /64s' (a new one costs the per-CPU budget
+ * IG_QUOTA_NEW_PER_CPU per second; over it the source has no tokens).
+ */
+#define IG_QUOTA_REFILL_S        60
+#define IG_QUOTA_NEW_PER_CPU     1024
+#define IG_QUOTA_DEFAULT_PERCENT 10
+#define IG_QUOTA_ENTRIES         65536
+#define IG_FLOW_PROTO_AGGREGATE  255   /* reserved protocol number (RFC 5237) */
+
+struct ig_quota_bucket {
+	__u64 last_ns;             /* refilled up to this time */
+	__u32 tokens;              /* entries it may still create */
+	__u32 refused;             /* refused for want of a token: connections; flows:
+				    * their packets (each one asks again) */
+};
+
+struct ig_quota {
+	struct ig_quota_bucket flows;
+	struct ig_quota_bucket conns;
+};
+
+struct ig_remote_key {
+	__u8 prefix[8];            /* the remote host's /64 */
+};
 #define IG_CONNS_MIN         1024
 #define IG_CONNS_MAX         (1u << 24)
 
@@ -655,6 +720,9 @@ struct ig_sync_state {
 #define IG_MAP_STATS    "stats"
 #define IG_MAP_TX_PORTS "tx_ports"
 #define IG_MAP_RATELIM  "ratelimit"
+#define IG_MAP_RD_RATELIM "rd_ratelimit"
+#define IG_MAP_MEMBER_QUOTA "member_quota"
+#define IG_MAP_REMOTE_QUOTA "remote_quota"
 #define IG_MAP_RA       "ra_tmpl"
 #define IG_MAP_FWD_CACHE "fwd_cache"
 #define IG_MAP_FWD_GEN  "fwd_gen"

@@ -434,16 +434,39 @@ static int run_frame(const uint8_t *in, size_t in_len, enum dev dev, uint8_t *ou
 	return 0;
 }
 
-/* Forget every rate-limit entry, so no row depends on the ones before. */
-static int ratelimit_clear(void)
+/* Delete every entry of a hash map whose keys are at most 64 bytes. */
+static int map_clear(struct bpf_map *map)
 {
-	int fd = bpf_map__fd(skel->maps.ratelimit);
-	struct ig_ratelimit_key k;
+	int fd = bpf_map__fd(map);
+	unsigned char k[64];
 
-	while (bpf_map_get_next_key(fd, NULL, &k) == 0)
-		if (bpf_map_delete_elem(fd, &k))
+	if (bpf_map__key_size(map) > sizeof(k))
+		return -1;
+	while (bpf_map_get_next_key(fd, NULL, k) == 0)
+		if (bpf_map_delete_elem(fd, k))
 			return -1;
 	return 0;
+}
+
+/* Forget every rate limit and per-source quota, and the per-CPU budgets of
+ * new ones, so that no row depends on the ones before. */
+static int ratelimit_clear(void)
+{
+	int fd = bpf_map__fd(skel->maps.vis_stats), c, err;
+	struct ig_vis_stats *vs = calloc((size_t)ncpus, sizeof(*vs));
+	__u32 zero = 0;
+
+	err = map_clear(skel->maps.ratelimit) || map_clear(skel->maps.rd_ratelimit) ||
+	      map_clear(skel->maps.member_quota) || map_clear(skel->maps.remote_quota);
+	if (!vs || bpf_map_lookup_elem(fd, &zero, vs))
+		err = -1;
+	for (c = 0; !err && c < ncpus; c++)
+		vs[c].q_window_ns = vs[c].q_window_used = vs[c].rl_window_ns =
+			vs[c].rl_window_used = 0;
+	if (!err && bpf_map_update_elem(fd, &zero, vs, BPF_ANY))
+		err = -1;
+	free(vs);
+	return err ? -1 : 0;
 }
 
 /*
@@ -3382,6 +3405,254 @@ static void test_policy_conntrack(void)
 	h_end();
 }
 
+/* ---- per-source quotas (bpf/quota.h) and separate rate limits ---------- */
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The vis_stats counters summed over the CPUs. */
+static struct ig_vis_stats vis_sum(void)
+{
+	struct ig_vis_stats sum, *pc = calloc((size_t)ncpus, sizeof(*pc));
+	__u32 zero = 0;
+	int c;
+
+	memset(&sum, 0, sizeof(sum));
+	if (pc && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.vis_stats), &zero, pc))
+		for (c = 0; c < ncpus; c++) {
+			sum.flow_quota_refused += pc[c].flow_quota_refused;
+			sum.conn_quota_refused += pc[c].conn_quota_refused;
+			sum.quota_new_refused += pc[c].quota_new_refused;
+			sum.icmp_budget_refused += pc[c].icmp_budget_refused;
+		}
+	free(pc);
+	return sum;
+}
+
+/* What a source may create in elapsed seconds with a bucket of quota:
+ * the burst, the refill, one per CPU racing, one for rounding. */
+static unsigned long quota_bound(__u32 quota, double elapsed)
+{
+	return quota + (unsigned long)(quota * elapsed / IG_QUOTA_REFILL_S) + (unsigned long)ncpus + 1;
+}
+
+/* One member's entries in the flow table: n (not aggregate), whether it
+ * has an aggregate entry, and the packets of all of them. */
+static void flows_of(const char *member, long *n, int *agg, __u64 *packets)
+{
+	int fd = bpf_map__fd(skel->maps.flows);
+	struct ig_flow_key k[2];
+	unsigned char m4[4];
+	struct ig_flow f;
+	void *prev = NULL;
+	int cur = 0;
+
+	*n = 0;
+	*agg = 0;
+	*packets = 0;
+	pkt_in4(member, m4);
+	while (bpf_map_get_next_key(fd, prev, &k[cur]) == 0) {
+		if (!memcmp(k[cur].member, m4, 4) && !flow_lookup(&k[cur], &f)) {
+			if (k[cur].proto == IG_FLOW_PROTO_AGGREGATE)
+				*agg = 1;
+			else
+				(*n)++;
+			*packets += f.from_member.packets + f.to_member.packets;
+		}
+		prev = &k[cur];
+		cur ^= 1;
+	}
+}
+
+/* One member opening more flows than the whole table holds: the others'
+ * flows stay, its own beyond its share are counted in its aggregate entry,
+ * and every packet it sent is accounted. */
+static void test_quota_flows(void)
+{
+	struct pkt_frame flood = ISATAP_IN(IP4(H11, R1), IP6(P_H11, D100, 64), UDPP(1, 1, 16));
+	const struct pkt_frame vh = ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), UDPP(40000, 53, 16));
+	const struct pkt_frame vs7 = ISATAP_IN(IP4(S7, R1), IP6(P_S7, D100, 64), UDPP(40000, 53, 16));
+	const unsigned long n_flood = 70000;   /* more than the table's 65536 */
+	struct ig_vis_stats v0, v1;
+	unsigned long i, fwd = 0;
+	double t0, el;
+	long n;
+	int agg;
+	__u64 pk;
+
+	h_begin("quota: one member's 70000 flows evict no one else's, all its packets accounted");
+	ratelimit_clear();
+	fwd_cache_invalidate();
+	flows_clear();
+	CHECK(base_cfg.quota_flows == IG_CFG_DEFAULT_FLOWS * IG_QUOTA_DEFAULT_PERCENT / 100,
+	      "quota_flows %u, expected %u", base_cfg.quota_flows,
+	      IG_CFG_DEFAULT_FLOWS * IG_QUOTA_DEFAULT_PERCENT / 100);
+	CHECK(run_built(&vh, DEV_V4) == XDP_REDIRECT && run_built(&vs7, DEV_V4) == XDP_REDIRECT,
+	      "the victims' packets not forwarded");
+	v0 = vis_sum();
+	t0 = mono_s();
+	for (i = 0; i < n_flood; i++) {
+		flood.l4.sport = (uint16_t)(1024 + i % 60000);
+		flood.l4.dport = (uint16_t)(1 + i / 60000);
+		fwd += run_built(&flood, DEV_V4) == XDP_REDIRECT;
+	}
+	el = mono_s() - t0;
+	v1 = vis_sum();
+	CHECK(fwd == n_flood, "%lu of %lu flood packets forwarded (a quota never drops a flow)",
+	      fwd, n_flood);
+	flows_of(H, &n, &agg, &pk);
+	CHECK(n == 1 && pk == 1, "H: %ld flows, %llu packets after the flood, expected 1/1",
+	      n, (unsigned long long)pk);
+	flows_of(S7, &n, &agg, &pk);
+	CHECK(n == 1 && pk == 1, "S7: %ld flows, %llu packets after the flood, expected 1/1",
+	      n, (unsigned long long)pk);
+	flows_of(H11, &n, &agg, &pk);
+	CHECK(n > 0 && (unsigned long)n <= quota_bound(base_cfg.quota_flows, el),
+	      "H11 holds %ld flows, expected at most %lu (its quota over %.1f s)", n,
+	      quota_bound(base_cfg.quota_flows, el), el);
+	CHECK(agg, "H11 has no aggregate entry");
+	CHECK(pk == n_flood, "H11's entries hold %llu packets, sent %lu",
+	      (unsigned long long)pk, n_flood);
+	CHECK(v1.flow_quota_refused - v0.flow_quota_refused == n_flood - (unsigned long)n,
+	      "flow_quota_refused moved by %llu, expected %lu",
+	      (unsigned long long)(v1.flow_quota_refused - v0.flow_quota_refused),
+	      n_flood - (unsigned long)n);
+	flows_clear();
+	h_end();
+}
+
+/* One member, then one remote /64 under an in rule, opening more
+ * connections than the table holds: refused beyond their share, and the
+ * connection of another member still answers. */
+static void test_quota_conns(void)
+{
+	struct pkt_frame flood = ISATAP_IN(IP4(H11, R1), IP6(P_H11, D100, 64), TCPF(1, 3389, 0x02));
+	const struct pkt_frame syn = ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64), TCPF(40000, 3389, 0x02));
+	const struct pkt_frame synack = NATIVE_IN(IP6(D100, P_H, 64), TCPF(3389, 40000, 0x12));
+	const struct pkt_frame syn_new = ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64),
+						   TCPF(40005, 3389, 0x02));
+	const unsigned long n_flood = 140000;  /* more than the table's 131072 */
+	const unsigned long n_remote = 15000;
+	__u64 pk0[IG_REASON_MAX], pk1[IG_REASON_MAX], by[IG_REASON_MAX];
+	struct pkt_frame rflood = NATIVE_IN(IP6(NULL, P_H, 64), TCPF(50000, 5985, 0x02));
+	struct ig_vis_stats v0, v1;
+	char src[INET6_ADDRSTRLEN];
+	unsigned long i, refused, ok;
+	double t0, el;
+	struct ig_conn c;
+
+	h_begin("quota: one member's, one remote /64's connection floods refused beyond their share");
+	ratelimit_clear();
+	fwd_cache_invalidate();
+	flows_clear();
+	CHECK(policy_load(POLICY_A) == 0, "loading policy A");
+	CHECK(run_built(&syn, DEV_V4) == XDP_REDIRECT, "H's SYN not forwarded");
+	read_stats(pk0, by);
+	v0 = vis_sum();
+	t0 = mono_s();
+	for (i = 0; i < n_flood; i++) {
+		flood.l4.sport = (uint16_t)(1024 + i % 60000);
+		flood.ip6.dst = i < 60000 ? D100 : i < 120000 ? "2001:db8:dac::101" :
+			       "2001:db8:dac::102";
+		run_built(&flood, DEV_V4);
+	}
+	el = mono_s() - t0;
+	read_stats(pk1, by);
+	v1 = vis_sum();
+	refused = pk1[IG_DROP_CONN_QUOTA] - pk0[IG_DROP_CONN_QUOTA];
+	ok = n_flood - refused;
+	CHECK(ok <= quota_bound(base_cfg.quota_conns, el) && ok >= base_cfg.quota_conns,
+	      "H11 opened %lu connections, expected %u..%lu (its quota over %.1f s)", ok,
+	      base_cfg.quota_conns, quota_bound(base_cfg.quota_conns, el), el);
+	CHECK(v1.conn_quota_refused - v0.conn_quota_refused == refused,
+	      "conn_quota_refused moved by %llu, drop_conn_quota by %lu",
+	      (unsigned long long)(v1.conn_quota_refused - v0.conn_quota_refused), refused);
+	CHECK(conn_get(40000, 3389, 6, &c) == 0, "H's connection was evicted by the flood");
+	CHECK(run_built(&synack, DEV_V6) == XDP_REDIRECT, "the SYN-ACK of H's connection refused");
+
+	/* a remote /64 opening connections to H (winrm-in) from many addresses */
+	read_stats(pk0, by);
+	t0 = mono_s();
+	for (i = 0; i < n_remote; i++) {
+		snprintf(src, sizeof(src), "2001:db8:dac::%lx:%lx", 1 + i / 65536, i % 65536);
+		rflood.ip6.src = src;
+		run_built(&rflood, DEV_V6);
+	}
+	el = mono_s() - t0;
+	read_stats(pk1, by);
+	refused = pk1[IG_DROP_CONN_QUOTA] - pk0[IG_DROP_CONN_QUOTA];
+	ok = n_remote - refused;
+	CHECK(ok <= quota_bound(base_cfg.quota_conns, el) && ok >= base_cfg.quota_conns,
+	      "the remote /64 opened %lu connections, expected %u..%lu", ok,
+	      base_cfg.quota_conns, quota_bound(base_cfg.quota_conns, el));
+	CHECK(run_built(&syn_new, DEV_V4) == XDP_REDIRECT,
+	      "a new connection of H refused after the remote flood (its own quota is apart)");
+	pol_clear(NULL);
+	flows_clear();
+	h_end();
+}
+
+/* A flood of ICMPv6 errors to ever new /64s evicts no router advertisement
+ * limit (they live apart), sends at most the per-CPU budget of new limits a
+ * second, and many addresses of one /64 share one limit. */
+static void test_quota_ratelimit(void)
+{
+	const struct pkt_frame rs = ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS());
+	struct pkt_frame hl1 = NATIVE_IN(IP6(NULL, P_H, 1), ECHO);
+	const unsigned long n_flood = 70000;   /* more than ratelimit's 65536 */
+	struct ig_config cfg = base_cfg;
+	struct ig_vis_stats v0, v1;
+	char src[INET6_ADDRSTRLEN];
+	unsigned long i, sent = 0, bound;
+	__u64 pk0[IG_REASON_MAX], pk1[IG_REASON_MAX], by[IG_REASON_MAX];
+	double t0, el;
+
+	h_begin("ratelimit: an ICMPv6 error flood keeps the RA limits, a /64 shares one limit");
+	ratelimit_clear();
+	fwd_cache_invalidate();
+	/* long intervals: the test does not depend on how fast it runs */
+	cfg.ra_min_interval_ms = 3600000;
+	cfg.icmp_min_interval_ms = 3600000;
+	put_config(&cfg);
+	CHECK(run_built(&rs, DEV_V4) == XDP_TX, "H's RS not answered");
+	v0 = vis_sum();
+	t0 = mono_s();
+	for (i = 0; i < n_flood; i++) {
+		snprintf(src, sizeof(src), "2001:db8:%lx:%lx::1", 0x100 + i / 65536, i % 65536);
+		hl1.ip6.src = src;
+		sent += run_built(&hl1, DEV_V6) == XDP_TX;
+	}
+	el = mono_s() - t0;
+	v1 = vis_sum();
+	bound = (unsigned long)IG_RL_NEW_PER_CPU * (unsigned long)ncpus * ((unsigned long)el + 2);
+	CHECK(sent > 0 && sent <= bound, "%lu errors sent to new /64s in %.1f s, expected 1..%lu",
+	      sent, el, bound);
+	CHECK(v1.icmp_budget_refused - v0.icmp_budget_refused == n_flood - sent,
+	      "icmp_budget_refused moved by %llu, expected %lu",
+	      (unsigned long long)(v1.icmp_budget_refused - v0.icmp_budget_refused), n_flood - sent);
+	read_stats(pk0, by);
+	CHECK(run_built(&rs, DEV_V4) == XDP_DROP, "H's RS answered again: its limit was evicted");
+	read_stats(pk1, by);
+	CHECK(pk1[IG_RD_RATE_LIMITED] - pk0[IG_RD_RATE_LIMITED] == 1, "rd_rate_limited not counted");
+
+	/* one /64, many addresses: one error */
+	ratelimit_clear();
+	for (i = 0, sent = 0; i < 200; i++) {
+		snprintf(src, sizeof(src), "2001:db8:dac::%lx", 0x1000 + i);
+		hl1.ip6.src = src;
+		sent += run_built(&hl1, DEV_V6) == XDP_TX;
+	}
+	CHECK(sent == 1, "%lu errors to 200 addresses of one /64, expected 1", sent);
+	put_config(&base_cfg);
+	ratelimit_clear();
+	h_end();
+}
+
 /* ig_config_build: what the loader writes for given settings, above all
  * the fast-path flags the datapath's per-packet tests depend on. */
 static void test_config_build(void)
@@ -3494,6 +3765,9 @@ int main(void)
 	test_flow_two_cpus();
 	test_refusal_event();
 	test_policy_conntrack();
+	test_quota_flows();
+	test_quota_conns();
+	test_quota_ratelimit();
 	test_nd_out_written();
 	RUN(test_config_build);
 

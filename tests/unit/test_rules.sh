@@ -8,7 +8,7 @@
 #    each alert fires on the series that should raise it, with its labels
 #    and rendered annotations, and stays silent on the others;
 #  - every isagate_* metric a rule reads is one `isagate stats --prometheus`
-#    writes (its HELP line is in user/metrics.c), except the ones another
+#    writes (its HELP line is in user/lib/metrics.c), except the ones another
 #    part of isagate is to provide, which are named here.
 # Needs no root; promtool is Debian's `prometheus` package (make deps).
 set -uo pipefail
@@ -52,7 +52,7 @@ done
 external="isagate_flows_unanswered"   # per member, from flows (issue 18, explain)
 for m in $(grep -o 'isagate_[a-z_]*' "$RULES" | sort -u); do
 	[[ $m == isagate_rules* ]] && continue
-	if grep -q "HELP $m " "$ROOT/user/metrics.c" || grep -rq "\"$m\"\\|HELP $m " "$ROOT/user"; then
+	if grep -q "HELP $m " "$ROOT/user/lib/metrics.c" || grep -rq "\"$m\"\\|HELP $m " "$ROOT/user"; then
 		ok "metric $m is written by isagate stats --prometheus"
 	elif [[ " $external " == *" $m "* ]]; then
 		ok "metric $m: provided by the flows' unanswered accounting (not written here yet)"

@@ -52,6 +52,11 @@ static void usage(FILE *f)
 "                          (default 131072, 1024..16777216); changing it replaces\n"
 "                          the table: members' connections are picked up again\n"
 "                          from their next packet, remote-opened ones end\n"
+"  --source-quota PCT      share of the flow and connection tables one source\n"
+"                          (a member, or a remote /64) may create per minute,\n"
+"                          0..100 %% (default 10, 0 = no quota); over it its new\n"
+"                          flows are counted in one aggregate entry per member\n"
+"                          and its new connections refused (drop_conn_quota)\n"
 "  --config FILE           read settings from an INI file; flags given here\n"
 "                          override it (see deploy/isagate.conf)\n"
 "router advertisement settings:\n"
@@ -111,6 +116,7 @@ static const struct option options[] = {
 	{ "fwd-cache-ms",       required_argument, NULL, OPT_SETTING },
 	{ "flows",              required_argument, NULL, OPT_SETTING },
 	{ "conns",              required_argument, NULL, OPT_SETTING },
+	{ "source-quota",       required_argument, NULL, OPT_SETTING },
 	{ "valid-lifetime",     required_argument, NULL, OPT_SETTING },
 	{ "preferred-lifetime", required_argument, NULL, OPT_SETTING },
 	{ "route",              required_argument, NULL, OPT_SETTING },

@@ -67,6 +67,13 @@ static void add_common_json(json_object *root, const struct ig_metrics *m)
 	json_object_object_add(ev, "lost", jint((int64_t)m->vis.events_lost));
 	json_object_object_add(root, "events", ev);
 	ev = json_object_new_object();
+	json_object_object_add(ev, "flows_refused", jint((int64_t)m->vis.flow_quota_refused));
+	json_object_object_add(ev, "conns_refused", jint((int64_t)m->vis.conn_quota_refused));
+	json_object_object_add(ev, "new_sources_refused", jint((int64_t)m->vis.quota_new_refused));
+	json_object_object_add(ev, "icmp_budget_refused",
+			       jint((int64_t)m->vis.icmp_budget_refused));
+	json_object_object_add(root, "quota", ev);
+	ev = json_object_new_object();
 	for (i = 0; i < 4; i++)
 		json_object_object_add(ev, ig_members_source_key[i], jint(m->by_source[i]));
 	json_object_object_add(root, "members_by_source", ev);
@@ -117,6 +124,12 @@ static void print_once(const struct ig_metrics *m, bool json, bool all)
 	       "lost %llu\n", m->members, m->flows, (unsigned long long)m->flow_evictions,
 	       (unsigned long long)m->vis.events_sent,
 	       (unsigned long long)m->vis.events_suppressed, (unsigned long long)m->vis.events_lost);
+	printf("source quotas: %llu flow packets aggregated, %llu connections refused, "
+	       "%llu new remote /64s refused, %llu ICMPv6 errors over the new-entry budget\n",
+	       (unsigned long long)m->vis.flow_quota_refused,
+	       (unsigned long long)m->vis.conn_quota_refused,
+	       (unsigned long long)m->vis.quota_new_refused,
+	       (unsigned long long)m->vis.icmp_budget_refused);
 	printf("members by source: %ld address, %ld subnet, %ld name, %ld directory; %ld stale\n",
 	       m->by_source[IG_MEMBERS_BY_ADDRESS], m->by_source[IG_MEMBERS_BY_SUBNET],
 	       m->by_source[IG_MEMBERS_BY_NAME], m->by_source[IG_MEMBERS_BY_DIRECTORY], m->stale);

@@ -508,6 +508,11 @@ static void print_text(const struct status *st, bool all)
 		printf("  icmp            min interval %u ms\n", c->icmp_min_interval_ms);
 		printf("  forwarding      cache %u ms%s\n", c->fwd_cache_ms,
 		       c->fwd_cache_ms ? "" : " (off: a FIB lookup per packet)");
+		if (c->quota_flows || c->quota_conns)
+			printf("  source quota    %u flows, %u connections per source and "
+			       "minute\n", c->quota_flows, c->quota_conns);
+		else
+			printf("  source quota    off\n");
 	}
 	printf("members: %lld\n", st->members);
 	if (st->policy.active)
@@ -636,6 +641,8 @@ static int print_json(const struct status *st)
 		jadd(set, "allow_6to4", json_object_new_boolean(c->flags & IG_CFG_F_ALLOW_6TO4));
 		jadd(set, "icmp_min_interval_ms", jint(c->icmp_min_interval_ms));
 		jadd(set, "fwd_cache_ms", jint(c->fwd_cache_ms));
+		jadd(set, "quota_flows", jint(c->quota_flows));
+		jadd(set, "quota_conns", jint(c->quota_conns));
 		ra = json_object_new_object();
 		jadd(ra, "enabled", json_object_new_boolean(!(c->flags & IG_CFG_F_NO_RD)));
 		jadd(ra, "router_lifetime", jint(c->ra_router_lifetime));

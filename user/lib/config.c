@@ -42,6 +42,7 @@ void ig_settings_init(struct ig_settings *s)
 	s->fwd_cache_ms = IG_CFG_DEFAULT_FWD_CACHE_MS;
 	s->flows = IG_CFG_DEFAULT_FLOWS;
 	s->conns = IG_CFG_DEFAULT_CONNS;
+	s->source_quota = IG_QUOTA_DEFAULT_PERCENT;
 	s->route_pref = IG_ROUTE_PREF_MEDIUM;
 	s->route_lifetime = IG_RA_DEFAULT_ROUTE_LT;
 }
@@ -454,6 +455,11 @@ int ig_settings_set(struct ig_settings *s, const char *key, const char *value,
 			return -1;
 		s->conns = (uint32_t)v;
 		SET(s, IG_SET_CONNS);
+	} else if (!strcmp(key, "source-quota")) {
+		if (parse_uint(value, 0, 100, false, &v, err, errlen))
+			return -1;
+		s->source_quota = (uint32_t)v;
+		SET(s, IG_SET_SOURCE_QUOTA);
 	} else if (!strcmp(key, "fwd-cache-ms")) {
 		if (parse_uint(value, 0, 60000, false, &v, err, errlen))
 			return -1;
@@ -520,6 +526,7 @@ void ig_settings_merge(struct ig_settings *base, const struct ig_settings *o)
 	TAKE(IG_SET_FWD_CACHE, base->fwd_cache_ms = o->fwd_cache_ms);
 	TAKE(IG_SET_FLOWS, base->flows = o->flows);
 	TAKE(IG_SET_CONNS, base->conns = o->conns);
+	TAKE(IG_SET_SOURCE_QUOTA, base->source_quota = o->source_quota);
 	TAKE(IG_SET_ROUTES, (memcpy(base->routes, o->routes, sizeof(o->routes)),
 			     base->n_routes = o->n_routes));
 	TAKE(IG_SET_ROUTE_PREF, base->route_pref = o->route_pref);
@@ -547,6 +554,7 @@ static const struct {
 	{ "router", "fwd-cache-ms",       "fwd-cache-ms" },
 	{ "router", "flows",              "flows" },
 	{ "router", "conns",              "conns" },
+	{ "router", "source-quota",       "source-quota" },
 	{ "ra",     "router-lifetime",    "ra-lifetime" },
 	{ "ra",     "hop-limit",          "ra-hop-limit" },
 	{ "ra",     "mtu",                "ra-mtu" },

@@ -47,6 +47,7 @@ enum ig_set_bit {
 	IG_SET_FWD_CACHE,
 	IG_SET_FLOWS,
 	IG_SET_CONNS,
+	IG_SET_SOURCE_QUOTA,
 	IG_SET_ROUTES,
 	IG_SET_ROUTE_PREF,
 	IG_SET_ROUTE_LT,
@@ -93,6 +94,7 @@ struct ig_settings {
 	uint32_t fwd_cache_ms;                 /* forwarding-cache lifetime, 0 = off */
 	uint32_t flows;                        /* flow table entries, 0 = no flow accounting */
 	uint32_t conns;                        /* policy connection-table entries */
+	uint32_t source_quota;                 /* % of flows and conns one source may hold, 0 = off */
 
 	/* routes advertised as RFC 4191 Route Information options; their
 	 * pref and lifetime are filled from route_pref/route_lifetime by

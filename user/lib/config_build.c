@@ -36,6 +36,15 @@ void ig_config_build(const struct ig_settings *s, struct ig_config *cfg)
 		cfg->flags |= IG_CFG_F_DYNAMIC_MTU;
 	if (!s->flows)
 		cfg->flags |= IG_CFG_F_NO_FLOWS;
+	/* per-source quotas: a share of each table, at least one entry */
+	if (s->source_quota) {
+		cfg->quota_flows = (uint32_t)((uint64_t)s->flows * s->source_quota / 100);
+		cfg->quota_conns = (uint32_t)((uint64_t)s->conns * s->source_quota / 100);
+		if (!cfg->quota_flows && s->flows)
+			cfg->quota_flows = 1;
+		if (!cfg->quota_conns)
+			cfg->quota_conns = 1;
+	}
 	/* few enough prefixes and own addresses: the datapath compares them
 	 * from the config instead of looking them up (unused slots repeat
 	 * the first) */

@@ -111,6 +111,10 @@ int ig_vis_read(int fd, struct ig_vis_stats *out)
 		out->events_sent += pc[i].events_sent;
 		out->events_suppressed += pc[i].events_suppressed;
 		out->events_lost += pc[i].events_lost;
+		out->flow_quota_refused += pc[i].flow_quota_refused;
+		out->conn_quota_refused += pc[i].conn_quota_refused;
+		out->quota_new_refused += pc[i].quota_new_refused;
+		out->icmp_budget_refused += pc[i].icmp_budget_refused;
 	}
 	free(pc);
 	return 0;
@@ -153,6 +157,7 @@ const char *ig_proto_name(uint8_t proto, char *buf, size_t len)
 	case 136: return "udplite";
 	case 50:  return "esp";
 	case 47:  return "gre";
+	case IG_FLOW_PROTO_AGGREGATE: return "aggregate";   /* a member's flows over its quota */
 	default:
 		snprintf(buf, len, "%u", proto);
 		return buf;

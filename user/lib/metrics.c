@@ -304,6 +304,18 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 		prom_outcomes(f, "isagate_events_total", "Refusal events, by outcome (sent to the "
 			      "ring, suppressed by the per-source rate limit, lost with the ring full).",
 			      m->vis.events_sent, m->vis.events_suppressed, m->vis.events_lost);
+		fprintf(f, "# HELP isagate_quota_refused_total What per-source quotas refused: "
+			   "packets of flows aggregated, connections, new remote /64s, ICMPv6 "
+			   "errors over the new-entry budget.\n"
+			   "# TYPE isagate_quota_refused_total counter\n"
+			   "isagate_quota_refused_total{what=\"flows\"} %llu\n"
+			   "isagate_quota_refused_total{what=\"conns\"} %llu\n"
+			   "isagate_quota_refused_total{what=\"new_sources\"} %llu\n"
+			   "isagate_quota_refused_total{what=\"icmp_budget\"} %llu\n",
+			(unsigned long long)m->vis.flow_quota_refused,
+			(unsigned long long)m->vis.conn_quota_refused,
+			(unsigned long long)m->vis.quota_new_refused,
+			(unsigned long long)m->vis.icmp_budget_refused);
 	}
 	if (m->have_neigh)
 		prom_outcomes(f, "isagate_neigh_requests_total", "Neighbour requests for unresolved "
