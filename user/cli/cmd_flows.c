@@ -31,24 +31,30 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: isagate flows [-j] [--member A.B.C.D] [--top N] [--pin-dir DIR]\n"
+"usage: isagate flows [-j] [--member A.B.C.D] [--unanswered] [--top N] [--pin-dir DIR]\n"
 "       isagate flows --follow [--interval S] [--idle-timeout S] [--ipfix HOST:PORT]\n"
-"                     [--state FILE] [-j] [--member A.B.C.D] [--top N] [--pin-dir DIR]\n"
+"                     [--state FILE] [-j] [--member A.B.C.D] [--unanswered] [--top N]\n"
+"                     [--pin-dir DIR]\n"
 "\n"
 "The tunnelled conversations the router forwarded: one entry per inner flow\n"
 "(member IPv4 address, inner addresses, protocol, ports; ICMPv6 echo by\n"
 "identifier), both directions counted: 'from member' = decapsulated,\n"
 "'to member' = encapsulated.  Bytes are inner IPv6 packet bytes.\n"
+"UNANSWERED marks a conversation the member has sent on for %llu s or more with\n"
+"nothing back: the remote host (on DirectAccess clients, Windows Firewall)\n"
+"drops it; allow the traffic from the ISATAP prefix there.\n"
 "\n"
 "  -j, --json              JSON (stable snake_case keys); JSON lines with --follow\n"
 "  -m, --member A.B.C.D    only the flows of this member\n"
+"  -u, --unanswered        only unanswered conversations\n"
 "  -t, --top N             only the N flows with the most bytes (of the interval\n"
 "                          with --follow)\n"
 "  -f, --follow            every interval, one record per flow that moved with the\n"
 "                          deltas since its last record; a final record (\"end\")\n"
 "                          when a flow has been idle for the idle timeout or left\n"
-"                          the table.  Only reads the maps: stop and restart it\n"
-"                          at will\n"
+"                          the table, and one when it becomes unanswered\n"
+"                          (\"became_unanswered\").  Only reads the maps: stop\n"
+"                          and restart it at will\n"
 "  -i, --interval S        interval for --follow (default 1 s)\n"
 "  -I, --idle-timeout S    end a flow after S seconds without packets (default %d)\n"
 "  -x, --ipfix HOST:PORT   also export every record as IPFIX (RFC 7011, UDP) to a\n"
@@ -59,11 +65,12 @@ static void usage(FILE *f)
 "  --pin-dir DIR           pin directory (default $ISAGATE_PIN_DIR, else %s)\n"
 "\n"
 "Exit codes: 0 ok, 1 failed, 2 bad usage, 4 nothing attached under DIR.\n",
-		DEFAULT_IDLE_S, IG_DEFAULT_PIN_DIR);
+		(unsigned long long)(IG_UNANSWERED_NS / 1000000000ull), DEFAULT_IDLE_S,
+		IG_DEFAULT_PIN_DIR);
 }
 
 struct opts {
-	bool json, follow, have_member;
+	bool json, follow, have_member, unanswered;
 	unsigned char member[4];
 	long top;
 	uint64_t interval_ns, idle_ns;
@@ -133,10 +140,13 @@ static json_object *record_json(const struct ig_flow_delta *d, bool follow)
 			       d->last_verdict < IG_REASON_MAX
 				       ? json_object_new_string(ig_reason_key[d->last_verdict])
 				       : NULL);
+	json_object_object_add(o, "unanswered", json_object_new_boolean(d->unanswered));
 	if (follow) {
 		const char *e = end_name(d->end);
 
 		json_object_object_add(o, "end", e ? json_object_new_string(e) : NULL);
+		json_object_object_add(o, "became_unanswered",
+				       json_object_new_boolean(d->became_unanswered));
 	}
 	return o;
 }
@@ -159,7 +169,7 @@ static void print_row(const struct ig_flow_delta *d, uint64_t now_ns, bool follo
 	ig_tcp_flags_str(d->tcp_flags[0] | d->tcp_flags[1], fl, sizeof(fl));
 	snprintf(idle, sizeof(idle), "%.0fs",
 		 now_ns > d->last_ns ? (double)(now_ns - d->last_ns) / 1e9 : 0.0);
-	printf("%-15s %-7s %-39s %-8s %-39s %-7s %9llu %11llu %9llu %11llu %-5s %6s %s%s%s\n",
+	printf("%-15s %-7s %-39s %-8s %-39s %-7s %9llu %11llu %9llu %11llu %-5s %6s %s%s%s%s\n",
 	       ig_fmt_v4(k->member, m, sizeof(m)), ig_proto_name(k->proto, pn, sizeof(pn)),
 	       ig_fmt_v6(k->member_addr, ma, sizeof(ma)), mp,
 	       ig_fmt_v6(k->remote_addr, ra, sizeof(ra)), rp,
@@ -167,7 +177,8 @@ static void print_row(const struct ig_flow_delta *d, uint64_t now_ns, bool follo
 	       (unsigned long long)d->packets[1], (unsigned long long)d->bytes[1],
 	       fl[0] ? fl : "-", idle,
 	       d->last_verdict < IG_REASON_MAX ? ig_reason_key[d->last_verdict] : "?",
-	       follow && d->end ? "  END " : "", follow && d->end ? end_name(d->end) : "");
+	       d->unanswered ? "  UNANSWERED" : "", follow && d->end ? "  END " : "",
+	       follow && d->end ? end_name(d->end) : "");
 }
 
 static int cmp_bytes_desc(const void *a, const void *b)
@@ -180,13 +191,14 @@ static int cmp_bytes_desc(const void *a, const void *b)
 	return ig_flow_key_cmp(&x->key, &y->key);
 }
 
-/* Apply --member and --top to d[0..n); returns the new count. */
+/* Apply --member, --unanswered and --top to d[0..n); returns the new count. */
 static size_t select_records(struct ig_flow_delta *d, size_t n, const struct opts *o)
 {
 	size_t i, j = 0;
 
 	for (i = 0; i < n; i++)
-		if (!o->have_member || !memcmp(d[i].key.member, o->member, 4))
+		if ((!o->have_member || !memcmp(d[i].key.member, o->member, 4)) &&
+		    (!o->unanswered || d[i].unanswered))
 			d[j++] = d[i];
 	n = j;
 	qsort(d, n, sizeof(*d), cmp_bytes_desc);
@@ -209,7 +221,7 @@ static int show_once(const char *pin_dir, const struct opts *o)
 	struct ig_flow_delta *d = NULL;
 	struct ig_flow_rec *recs = NULL;
 	struct ig_vis_stats vs;
-	long n, i;
+	long n, i, n_unans = 0;
 	size_t shown;
 	int fd, vfd, rc = IG_EXIT_FAIL;
 	uint64_t now = ig_mono_now_ns();
@@ -245,6 +257,8 @@ static int show_once(const char *pin_dir, const struct opts *o)
 		d[i].first_ns = recs[i].v.first_ns;
 		d[i].last_ns = recs[i].v.last_ns;
 		d[i].last_verdict = recs[i].v.last_verdict;
+		d[i].unanswered = ig_flow_unanswered(&recs[i], IG_UNANSWERED_NS);
+		n_unans += d[i].unanswered;
 	}
 	shown = select_records(d, (size_t)n, o);
 	if (o->json) {
@@ -254,6 +268,7 @@ static int show_once(const char *pin_dir, const struct opts *o)
 			json_object_array_add(arr, record_json(&d[i], false));
 		json_object_object_add(root, "flows", arr);
 		json_object_object_add(root, "entries", jint(n));
+		json_object_object_add(root, "unanswered", jint(n_unans));
 		json_object_object_add(root, "flow_inserts", jint((int64_t)vs.flow_inserts));
 		json_object_object_add(root, "flow_evictions",
 				       jint((int64_t)ig_flow_evictions(&vs, n)));
@@ -264,8 +279,8 @@ static int show_once(const char *pin_dir, const struct opts *o)
 		print_header();
 		for (i = 0; i < (long)shown; i++)
 			print_row(&d[i], now, false);
-		printf("%ld flows in the table (%zu shown), %llu evicted so far\n", n, shown,
-		       (unsigned long long)ig_flow_evictions(&vs, n));
+		printf("%ld flows in the table (%zu shown, %ld unanswered), %llu evicted so far\n",
+		       n, shown, n_unans, (unsigned long long)ig_flow_evictions(&vs, n));
 	}
 	rc = IG_EXIT_OK;
 cleanup:
@@ -400,6 +415,7 @@ int cmd_flows(int argc, char **argv)
 		{ "idle-timeout", required_argument, NULL, 'I' },
 		{ "member",       required_argument, NULL, 'm' },
 		{ "top",          required_argument, NULL, 't' },
+		{ "unanswered",   no_argument,       NULL, 'u' },
 		{ "ipfix",        required_argument, NULL, 'x' },
 		{ "state",        required_argument, NULL, 's' },
 		{ "pin-dir",      required_argument, NULL, 'p' },
@@ -413,7 +429,7 @@ int cmd_flows(int argc, char **argv)
 	int opt, rc;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "jfi:I:m:t:x:s:vh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jfi:I:m:t:ux:s:vh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'j': o.json = true; break;
 		case 'f': o.follow = true; break;
@@ -444,6 +460,7 @@ int cmd_flows(int argc, char **argv)
 				return IG_EXIT_USAGE;
 			}
 			break;
+		case 'u': o.unanswered = true; break;
 		case 'x': o.ipfix = optarg; break;
 		case 's': o.state = optarg; break;
 		case 'p': opt_dir = optarg; break;

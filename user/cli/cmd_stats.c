@@ -61,6 +61,7 @@ static void add_common_json(json_object *root, const struct ig_metrics *m)
 	json_object_object_add(root, "flows", jint(m->flows));
 	json_object_object_add(root, "flow_evictions", jint((int64_t)m->flow_evictions));
 	json_object_object_add(root, "flow_inserts", jint((int64_t)m->vis.flow_inserts));
+	json_object_object_add(root, "flows_unanswered", jint(m->unans_total));
 	ev = json_object_new_object();
 	json_object_object_add(ev, "sent", jint((int64_t)m->vis.events_sent));
 	json_object_object_add(ev, "suppressed", jint((int64_t)m->vis.events_suppressed));
@@ -120,8 +121,9 @@ static void print_once(const struct ig_metrics *m, bool json, bool all)
 		json_object_put(root);
 		return;
 	}
-	printf("members %ld, flows %ld, flow evictions %llu; events sent %llu, suppressed %llu, "
-	       "lost %llu\n", m->members, m->flows, (unsigned long long)m->flow_evictions,
+	printf("members %ld, flows %ld (%ld unanswered), flow evictions %llu; events sent %llu, "
+	       "suppressed %llu, lost %llu\n", m->members, m->flows, m->unans_total,
+	       (unsigned long long)m->flow_evictions,
 	       (unsigned long long)m->vis.events_sent,
 	       (unsigned long long)m->vis.events_suppressed, (unsigned long long)m->vis.events_lost);
 	printf("source quotas: %llu flow packets aggregated, %llu connections refused, "

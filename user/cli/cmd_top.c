@@ -243,7 +243,7 @@ static int top_read(struct top_view *tv, int ffd, int hosts, int nets)
 		struct top_conv *c = &tv->conv[i];
 
 		c->rec = r;
-		c->unanswered = ig_flow_unanswered(&r->v, IG_UNANSWERED_NS);
+		c->unanswered = ig_flow_unanswered(r, IG_UNANSWERED_NS);
 		c->pps[0] = rate_of(r->v.from_member.packets, p ? p->v.from_member.packets : 0, p ? secs : 0);
 		c->pps[1] = rate_of(r->v.to_member.packets, p ? p->v.to_member.packets : 0, p ? secs : 0);
 		c->bps[0] = 8 * rate_of(r->v.from_member.bytes, p ? p->v.from_member.bytes : 0, p ? secs : 0);

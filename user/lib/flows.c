@@ -17,10 +17,60 @@
 #include "common.h"
 #include "flows.h"
 
-bool ig_flow_unanswered(const struct ig_flow *v, uint64_t threshold_ns)
+bool ig_flow_unanswered(const struct ig_flow_rec *r, uint64_t threshold_ns)
 {
-	return v->from_member.packets && !v->to_member.packets &&
-	       v->last_ns - v->first_ns >= threshold_ns;
+	const struct ig_flow *v = &r->v;
+
+	/* an aggregate entry (quota.h) is many conversations, not one */
+	return r->key.proto != IG_FLOW_PROTO_AGGREGATE && v->from_member.packets &&
+	       !v->to_member.packets && v->last_ns - v->first_ns >= threshold_ns;
+}
+
+static int unanswered_cmp(const void *a, const void *b)
+{
+	const struct ig_unanswered_member *x = a, *y = b;
+
+	if (x->flows != y->flows)
+		return x->flows < y->flows ? 1 : -1;
+	return memcmp(x->member, y->member, 4);
+}
+
+size_t ig_flows_unanswered_by_member(const struct ig_flow_rec *recs, size_t n,
+				     uint64_t threshold_ns, struct ig_unanswered_member *out,
+				     size_t max, long *other, long *total)
+{
+	struct ig_unanswered_member *all = NULL, cur;
+	size_t i, n_all = 0, kept;
+
+	*other = *total = 0;
+	all = calloc(n + 1, sizeof(*all));
+	if (!all) {
+		/* cannot rank them: everything is "other" */
+		for (i = 0; i < n; i++)
+			*total += ig_flow_unanswered(&recs[i], threshold_ns);
+		*other = *total;
+		return 0;
+	}
+	memset(&cur, 0, sizeof(cur));
+	for (i = 0; i < n; i++) {
+		if (!ig_flow_unanswered(&recs[i], threshold_ns))
+			continue;
+		(*total)++;
+		/* sorted by key, whose first field is the member: runs */
+		if (n_all && !memcmp(all[n_all - 1].member, recs[i].key.member, 4)) {
+			all[n_all - 1].flows++;
+			continue;
+		}
+		memcpy(all[n_all].member, recs[i].key.member, 4);
+		all[n_all++].flows = 1;
+	}
+	qsort(all, n_all, sizeof(*all), unanswered_cmp);
+	kept = n_all < max ? n_all : max;
+	memcpy(out, all, kept * sizeof(*all));
+	for (i = kept; i < n_all; i++)
+		*other += all[i].flows;
+	free(all);
+	return kept;
 }
 
 int ig_flow_key_cmp(const struct ig_flow_key *a, const struct ig_flow_key *b)
@@ -269,6 +319,11 @@ long ig_tracker_step(struct ig_flow_tracker *t, const struct ig_flow_rec *cur, s
 		r->first_ns = cur[i].v.first_ns;
 		r->last_ns = cur[i].v.last_ns;
 		r->last_verdict = cur[i].v.last_verdict;
+		r->unanswered = ig_flow_unanswered(&cur[i], IG_UNANSWERED_NS);
+		r->became_unanswered = r->unanswered && !(old && !restart && old->unanswered);
+		s->unanswered = r->unanswered;
+		if (r->became_unanswered)
+			moved = true;
 		s->ended = old && !restart && !moved ? old->ended : 0;
 		if (!s->ended && t->idle_ns && now_ns > cur[i].v.last_ns &&
 		    now_ns - cur[i].v.last_ns >= t->idle_ns) {

@@ -50,7 +50,23 @@ int ig_flow_key_cmp(const struct ig_flow_key *a, const struct ig_flow_key *b);
  * top, flows, explain and the metrics; IG_UNANSWERED_NS is the default.
  */
 #define IG_UNANSWERED_NS (3ull * 1000000000ull)
-bool ig_flow_unanswered(const struct ig_flow *v, uint64_t threshold_ns);
+bool ig_flow_unanswered(const struct ig_flow_rec *r, uint64_t threshold_ns);
+
+/* Unanswered conversations of one member. */
+struct ig_unanswered_member {
+	uint8_t member[4];
+	long flows;
+};
+
+/*
+ * Count the unanswered conversations of recs[0..n) (sorted by key, as
+ * ig_flows_read() returns them) per member: the max members with the most
+ * into out (most first, then by address), the flows of the others into
+ * *other, all of them into *total.  Returns the members written to out.
+ */
+size_t ig_flows_unanswered_by_member(const struct ig_flow_rec *recs, size_t n,
+				     uint64_t threshold_ns, struct ig_unanswered_member *out,
+				     size_t max, long *other, long *total);
 
 /* ---- deltas between reads --------------------------------------------------- */
 
@@ -69,6 +85,9 @@ struct ig_flow_delta {
 	uint64_t first_ns, last_ns;      /* monotonic, of the flow */
 	uint32_t last_verdict;
 	enum ig_flow_end end;
+	bool unanswered;                 /* ig_flow_unanswered() at this read */
+	bool became_unanswered;          /* ... and not at the previous one: a record
+					  * is made for it even if nothing moved */
 };
 
 /* Per-flow memory of what was already reported. */
@@ -78,7 +97,8 @@ struct ig_flow_seen {
 	uint64_t packets[2], bytes[2];   /* totals already reported */
 	uint64_t last_ns;
 	uint8_t ended;                   /* a final (idle) record was sent */
-	uint8_t pad[7];
+	uint8_t unanswered;              /* it was unanswered at the last read */
+	uint8_t pad[6];
 };
 
 struct ig_flow_tracker {
@@ -93,8 +113,8 @@ void ig_tracker_free(struct ig_flow_tracker *t);
 /*
  * Compare a fresh read (cur, n sorted) with what was reported before and
  * produce the records of this interval into *out (malloc'd): one per flow
- * that moved, one final record per flow idle longer than the timeout or
- * gone from the table.  now_ns is the monotonic time of the read.  A flow
+ * that moved or became unanswered, one final record per flow idle longer
+ * than the timeout or gone from the table.  now_ns is the monotonic time of the read.  A flow
  * whose entry was evicted and re-created (its first_ns changed, or its
  * counters went down) starts again from zero: deltas are never negative.
  * Returns the number of records or -ENOMEM.

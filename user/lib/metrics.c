@@ -171,8 +171,19 @@ int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 		     count_by_source(nfd, sizeof(struct ig_v4_lpm_key), m);
 	ffd = ig_map_open(pin_dir, IG_MAP_FLOWS);
 	vfd = ig_map_open(pin_dir, IG_MAP_VIS_STATS);
-	if (ffd >= 0)
-		m->flows = ig_map_count(ffd);
+	if (ffd >= 0) {
+		struct ig_flow_rec *recs = NULL;
+		long n = ig_flows_read(ffd, &recs);
+
+		m->flows = n >= 0 ? n : ig_map_count(ffd);
+		if (n >= 0) {
+			m->n_unans = ig_flows_unanswered_by_member(recs, (size_t)n, IG_UNANSWERED_NS,
+								   m->unans, IG_METRICS_UNANSWERED_MAX,
+								   &m->unans_other, &m->unans_total);
+			m->have_unans = true;
+		}
+		free(recs);
+	}
 	if (vfd >= 0 && ig_vis_read(vfd, &m->vis) == 0) {
 		m->have_vis = true;
 		m->flow_evictions = ig_flow_evictions(&m->vis, m->flows);
@@ -255,6 +266,25 @@ static void prom_sync(FILE *f, const struct ig_sync_state *s)
 		(unsigned long long)s->runs[IG_SYNC_PARTIAL]);
 }
 
+/* Per member, bounded: members without unanswered conversations have no
+ * series (the alert is "> 0"), those beyond the first
+ * IG_METRICS_UNANSWERED_MAX are summed under member="other". */
+static void prom_unanswered(FILE *f, const struct ig_metrics *m)
+{
+	char a[16];
+	size_t i;
+
+	fprintf(f, "# HELP isagate_flows_unanswered Conversations the member has sent on for "
+		   "%llu s or more with nothing back (the remote host drops them), per member.\n"
+		   "# TYPE isagate_flows_unanswered gauge\n",
+		(unsigned long long)(IG_UNANSWERED_NS / 1000000000ull));
+	for (i = 0; i < m->n_unans; i++)
+		fprintf(f, "isagate_flows_unanswered{member=\"%s\"} %ld\n",
+			ig_fmt_v4(m->unans[i].member, a, sizeof(a)), m->unans[i].flows);
+	if (m->unans_other)
+		fprintf(f, "isagate_flows_unanswered{member=\"other\"} %ld\n", m->unans_other);
+}
+
 int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 {
 	struct ig_atomic a;
@@ -291,6 +321,8 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 	if (m->flows >= 0)
 		fprintf(f, "# HELP isagate_flows Entries in the flow table.\n"
 			   "# TYPE isagate_flows gauge\nisagate_flows %ld\n", m->flows);
+	if (m->have_unans)
+		prom_unanswered(f, m);
 	if (m->have_vis) {
 		fprintf(f, "# HELP isagate_flow_evictions_total Flows evicted from the full flow "
 			   "table (inserts minus entries).\n"

@@ -11,14 +11,25 @@
 #include <stdint.h>
 
 #include "isagate.h"
+#include "flows.h"
 #include "policy.h"
 #include "syncstate.h"
+
+/* Members named in isagate_flows_unanswered (bounded cardinality: the rest
+ * are summed under member="other"). */
+#define IG_METRICS_UNANSWERED_MAX 50
 
 struct ig_metrics {
 	struct ig_counter counters[IG_REASON_MAX];
 	long members;              /* host + subnet entries */
 	long flows;                /* entries in the flow table, -1 unknown */
 	uint64_t flow_evictions;
+	/* unanswered conversations (flows.h): the members with the most, the
+	 * flows of the rest, all of them; have_unans false without a flow table */
+	struct ig_unanswered_member unans[IG_METRICS_UNANSWERED_MAX];
+	size_t n_unans;
+	long unans_other, unans_total;
+	bool have_unans;
 	struct ig_vis_stats vis;
 	bool have_vis;
 	struct ig_neigh_req_stats neigh;  /* neighbour requests, summed over CPUs */
