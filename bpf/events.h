@@ -31,6 +31,7 @@
 #include "clock.h"
 #include "icmp6.h"
 #include "flow.h"
+#include "hostlog.h"
 
 /* Per-source event limit: the last event time of recent sources (not
  * pinned: after a re-attach every source may report again).  Written only
@@ -128,6 +129,18 @@ static __always_inline void event_emit(struct xdp_md *ctx, const struct ig_confi
 		return;
 	}
 	vs->ev_window_used++;
+	if (ip) {
+		host_log_refusal(ip->saddr, reason, now);
+		/* a router solicitation refused before router discovery saw it */
+		if (ip6 && ip6->nexthdr == IPPROTO_ICMPV6 &&
+		    (reason == IG_DROP_NOT_MEMBER || reason == IG_DROP_SRC_ROUTER ||
+		     reason == IG_DROP_NOT_V4_SIDE)) {
+			const __u8 *t = (const void *)(ip6 + 1);
+
+			if ((const void *)(t + 1) <= end && *t == 133 /* ND_RS */)
+				host_log_rs(ip->saddr, ip->daddr, reason);
+		}
+	}
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		vs->events_lost++;

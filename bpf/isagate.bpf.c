@@ -37,6 +37,7 @@
 #include "flow.h"
 #include "conntrack.h"
 #include "events.h"
+#include "hostlog.h"
 #include "neigh_req.h"
 #include "vlan.h"
 
@@ -52,6 +53,7 @@ struct pkt_scratch {
 	struct bpf_fib_lookup fib;
 	struct icmp6_err_req err;
 	struct ig_flow nf;         /* a new flow's entry, before it is inserted */
+	__u32 rs_src, rs_dst;      /* a router solicitation from rs_src (0: none) */
 };
 
 struct {
@@ -192,8 +194,15 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifin
 
 	/* Router discovery and NUD for the router itself (nd.h). */
 	dst_local = ipv6_is_linklocal(&ip6->daddr) || ipv6_is_multicast(&ip6->daddr);
-	if (dst_local && ip6->nexthdr == IPPROTO_ICMPV6)
+	if (dst_local && ip6->nexthdr == IPPROTO_ICMPV6) {
+		/* a solicitation: the entry point records its verdict (the
+		 * frame may be rewritten into the answer) */
+		if ((void *)c->pos + 1 <= c->end && *(__u8 *)c->pos == ND_RS) {
+			ps->rs_src = ip->saddr;
+			ps->rs_dst = ip->daddr;
+		}
 		return nd_handle(ctx, c, ip, ip6, cfg);
+	}
 
 	reason = isatap_check_src(&ip6->saddr, ip->saddr, cfg);
 	if (reason)
@@ -337,6 +346,7 @@ int xdp_isagate(struct xdp_md *ctx)
 		return XDP_PASS;   /* cannot happen: a one-entry array */
 	fm = &ps->fm;
 	fm->valid = 0;
+	ps->rs_src = 0;
 	vlan_state_init(&vs, ctx);
 	cursor_init(&c, ctx);
 	proto = parse_ethhdr(&c, &eth);
@@ -359,6 +369,8 @@ int xdp_isagate(struct xdp_md *ctx)
 	count(v.reason, len);
 	if (fm->valid)
 		flow_account(fm, v.reason, fl, &ps->nf, &ps->fib, cfg);
+	if (ps->rs_src)
+		host_log_rs(ps->rs_src, ps->rs_dst, v.reason);
 	if (cfg)
 		event_emit(ctx, cfg, v.reason, len, vs.ifindex);
 	return v.action;

@@ -105,6 +105,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rd_ratelimit SEC(".maps");
 
+/* What the router last saw of each IPv4 host on its rare paths (explain). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IG_HOST_LOG_ENTRIES);
+	__type(key, struct ig_v4_key);
+	__type(value, struct ig_host_log);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} host_log SEC(".maps");
+
 /* Per-source quotas of the flows and conns tables (quota.h): members by
  * IPv4 address, remote hosts by /64. */
 struct {

@@ -425,6 +425,28 @@ struct ig_vis_stats {
 	__u64 rl_window_used;
 };
 
+/*
+ * host_log: LRU hash keyed by IPv4 source (struct ig_v4_key): what the
+ * router last saw of a host on its rare paths, for `isagate explain`: its
+ * last router solicitation (when, to which router address, the verdict)
+ * and its last refusal.  Written only off the fast path: router discovery
+ * (members' RS, nd.h) and the refusal-event path (events.h, inside its
+ * per-CPU and per-source budgets), so neither a forwarded packet nor a
+ * flood of refused ones pays for it.  Times are the coarse monotonic clock.
+ */
+struct ig_host_log {
+	__u64 rs_ns;               /* last router solicitation, 0 = none seen */
+	__u8  rs_router[4];        /* the router address it was sent to */
+	__u32 rs_reason;           /* its verdict (enum ig_reason: rd_ra_sent, ...) */
+	__u32 rs_count;            /* solicitations recorded */
+	__u32 refusals;            /* refusals recorded (those that made an event) */
+	__u64 refusal_ns;          /* last refusal, 0 = none */
+	__u32 refusal_reason;      /* enum ig_reason */
+	__u32 pad;
+};
+
+#define IG_HOST_LOG_ENTRIES 65536
+
 /* Refusal events one CPU may send per second, before any per-source limit:
  * a flood from many sources then costs no hash insert per packet. */
 #define IG_EVENT_BUDGET_PER_CPU 100
@@ -723,6 +745,7 @@ struct ig_sync_state {
 #define IG_MAP_RD_RATELIM "rd_ratelimit"
 #define IG_MAP_MEMBER_QUOTA "member_quota"
 #define IG_MAP_REMOTE_QUOTA "remote_quota"
+#define IG_MAP_HOST_LOG "host_log"
 #define IG_MAP_RA       "ra_tmpl"
 #define IG_MAP_FWD_CACHE "fwd_cache"
 #define IG_MAP_FWD_GEN  "fwd_gen"

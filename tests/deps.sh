@@ -36,6 +36,8 @@ PACKAGES=(
 	prometheus prometheus-node-exporter
 	# isagate top: ncurses; its test drives it in tmux
 	libncurses-dev tmux
+	# explain's tests and the demo: the remote laptop's firewall (nft in D)
+	nftables
 )
 
 die() { echo "deps: $*" >&2; exit 1; }

@@ -11,7 +11,9 @@
 #      IPv6 host D and opens TCP to it through the router;
 #   3. a non-member N sends the same (router solicitation, echo, TCP SYN) and
 #      is refused;
-#   4. `isagate status` and `isagate members list`, as an operator reads them.
+#   4. the manage-out policy; `isagate explain` on the non-member and on the
+#      member whose RDP the remote laptop's firewall drops;
+#   5. `isagate status` and `isagate members list`, as an operator reads them.
 #
 # When qemu cannot run here (or the VM image cannot be built), a namespace
 # host H plays the member with a scripted ISATAP host (isatap_host.py), and
@@ -418,14 +420,41 @@ check_ge "D's ping to $THE_MEMBER admitted by the policy (rule ping-in)" "$admit
 check_eq "D's connect() to $THE_MEMBER:3389 refused (EACCES)" "${out:-none}" EACCES
 show policy list || fail "isagate policy list failed"
 
-# --- 8. what the operator sees ------------------------------------------------------------------
-step "8. what the operator sees"
+# --- 8. isagate explain ---------------------------------------------------------------------------
+step "8. isagate explain: \"why does this host get no IPv6?\", \"why does RDP time out?\""
+info "the non-member N asked for a router in step 6 and got nothing; explain says why:"
+show explain "$N_V4"
+rc=$?
+check_eq "explain N: not admitted (exit 7)" "$rc" 7
+if ((USE_VM)); then
+	# the VM is off: the namespace host H takes its address back for this step
+	lan_host "$NS_H" eth0 p-h "$H_V4/24"
+	nsx "$NS_R" ip neigh flush to "$H_V4" >/dev/null 2>&1
+	info "(the VM is off: namespace H, plugged in again with $H_V4, plays the member here)"
+fi
+info "the remote laptop D's own firewall drops inbound RDP (nft in D: tcp dport 3389 drop);"
+info "the policy allows RDP out, so the member's SYNs are forwarded and nothing comes back:"
+d_firewall 3389 || fail "nft in D failed"
+if one_way_tcp 3389; then
+	note "H: TCP SYNs to [$D_V6]:3389 for 4.5 s -> no answer"
+else
+	fail "an answer to RDP came through D's firewall"
+fi
+show explain "$H_V4"
+rc=$?
+check_eq "explain $H_V4: admitted, but one conversation is one-way (exit 3)" "$rc" 3
+out=$(ig explain "$H_V4" -j 2>&1)
+check_contains "explain names the unanswered RDP conversation" "$out" "unanswered: tcp $D_V6 port 3389"
+d_firewall off
+
+# --- 9. what the operator sees ------------------------------------------------------------------
+step "9. what the operator sees"
 show status || fail "isagate status failed"
 echo
 show members list || fail "isagate members list failed"
 
 # --- the end -------------------------------------------------------------------------------------
-step "9. clean up"
+step "10. clean up"
 info "isagate detach, then the namespaces, background helpers and $PIN_DIR are removed"
 echo
 if ((USE_VM)); then
@@ -435,7 +464,8 @@ else
 fi
 if lib_summary; then
 	say "${C_OK}Demo complete${C_0} in $((SECONDS - T0)) s: $how; the non-member was refused and counted;"
-	say "the manage-out policy admitted D's ping to the member and refused its TCP connection."
+	say "the manage-out policy admitted D's ping to the member and refused its TCP connection;"
+	say "isagate explain said why N gets nothing and named the member's one-way RDP conversation."
 	((USE_VM)) || say "(The Linux ISATAP host VM part was skipped: $VM_WHY.)"
 else
 	say "${C_BAD}Demo failed${C_0} after $((SECONDS - T0)) s: see the 'not ok' lines above."

@@ -454,6 +454,31 @@ d_saw() {
 	grep -qF "\"echo_request\": \"$(norm6 "$1")\"" "$D_LOG"
 }
 
+# d_firewall PORT | d_firewall off: the remote laptop D's own firewall (nft in
+# D) drops inbound TCP to PORT, as Windows Firewall does by default for RDP
+# from outside; "off" removes it.
+d_firewall() {
+	if [[ $1 == off ]]; then
+		nsx "$NS_D" nft delete table inet igfw
+		return
+	fi
+	nsx "$NS_D" nft -f - <<NFT
+table inet igfw {
+	chain in {
+		type filter hook input priority 0; policy accept;
+		tcp dport $1 drop
+	}
+}
+NFT
+}
+
+# one_way_tcp PORT: H opens TCP to D:PORT for 4.5 s (a SYN every 0.5 s); 0
+# when nothing came back
+one_way_tcp() {
+	! isatap "$NS_H" --router "$R_V4" --inner-src "$H_V6" --dst "$D_V6" --kind syn \
+		--dport "$1" --timeout 4.5 --resend 0.5
+}
+
 jget() { # JSON PATH (dot separated; numbers index lists): print the value
 	"$PY" -c '
 import json, sys

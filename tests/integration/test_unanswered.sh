@@ -33,13 +33,17 @@ print(eval(sys.argv[2]))
 
 step "topology: namespaces $LIB_ID-*, pins $PIN_DIR"
 topo_setup two
+# shellcheck disable=SC2119
 out=$(ig_attach 2>&1) || die "isagate attach failed: $out"
 MF=$(members_file members.h "$H_V4")
 check_rc "members sync (H)" 0 ig members sync "$MF"
 
 step "an answered conversation: H pings D"
-isatap "$NS_H" --router "$R_V4" --inner-src "$H_V6" --dst "$D_V6" &&
-	pass "H's echo request answered by D" || fail "no echo reply: $REPLY"
+if isatap "$NS_H" --router "$R_V4" --inner-src "$H_V6" --dst "$D_V6"; then
+	pass "H's echo request answered by D"
+else
+	fail "no echo reply: $REPLY"
+fi
 
 step "a one-way conversation: H's SYNs to D:$RDP, D's answers dropped in D"
 FOLLOW_OUT=$LIB_TMP/follow.jsonl

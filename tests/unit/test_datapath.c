@@ -3653,6 +3653,106 @@ static void test_quota_ratelimit(void)
 	h_end();
 }
 
+/* host_log (bpf/hostlog.h): a member's answered solicitation, a
+ * non-member's refused one and its refusal, as `isagate explain` reads them. */
+static void test_host_log(void)
+{
+	const struct pkt_frame rs_h = ISATAP_IN(IP4(H, R1), IP6(LL_H, LL_R1, 255), L4_RS());
+	const struct pkt_frame rs_n = ISATAP_IN(IP4(N, R2), IP6(LL_N, LL_R1, 255), L4_RS());
+	const struct pkt_frame fwd = ISATAP_IN(IP4(H11, R1), IP6(P_H11, D100, 64), ECHO);
+	struct ig_vis_stats *vs = calloc((size_t)ncpus, sizeof(*vs));
+	int fd = bpf_map__fd(skel->maps.host_log);
+	struct ig_host_log hl;
+	struct ig_v4_key k;
+	unsigned char r1[4], r2[4];
+
+	h_begin("host_log: solicitations with their verdicts, refusals; forwarding writes none");
+	ratelimit_clear();
+	CHECK(map_clear(skel->maps.host_log) == 0, "clearing host_log");
+	CHECK(vs && ev_sources_clear() == 0 && ev_budget_reset(vs) == 0, "resetting event budgets");
+	pkt_in4(R1, r1);
+	pkt_in4(R2, r2);
+	CHECK(run_built(&rs_h, DEV_V4) == XDP_TX, "H's RS not answered");
+	CHECK(run_built(&rs_h, DEV_V4) == XDP_DROP, "H's second RS not rate-limited");
+	pkt_in4(H, k.addr);
+	CHECK(bpf_map_lookup_elem(fd, &k, &hl) == 0, "no host_log entry for H");
+	CHECK(hl.rs_count == 2 && hl.rs_reason == IG_RD_RATE_LIMITED && hl.rs_ns &&
+	      !memcmp(hl.rs_router, r1, 4),
+	      "H: %u solicitations, last verdict %u, expected 2 and rd_rate_limited to R1",
+	      hl.rs_count, hl.rs_reason);
+	CHECK(run_built(&rs_n, DEV_V4) == XDP_DROP, "N's RS not refused");
+	pkt_in4(N, k.addr);
+	CHECK(bpf_map_lookup_elem(fd, &k, &hl) == 0, "no host_log entry for N");
+	CHECK(hl.rs_count == 1 && hl.rs_reason == IG_DROP_NOT_MEMBER && !memcmp(hl.rs_router, r2, 4),
+	      "N: %u solicitations, verdict %u, expected 1 drop_not_member to R2", hl.rs_count,
+	      hl.rs_reason);
+	CHECK(hl.refusals == 1 && hl.refusal_reason == IG_DROP_NOT_MEMBER && hl.refusal_ns,
+	      "N: %u refusals, last %u, expected 1 drop_not_member", hl.refusals, hl.refusal_reason);
+	CHECK(run_built(&fwd, DEV_V4) == XDP_REDIRECT, "H11's echo not forwarded");
+	pkt_in4(H11, k.addr);
+	CHECK(bpf_map_lookup_elem(fd, &k, &hl) != 0, "a forwarded packet wrote host_log");
+	free(vs);
+	h_end();
+}
+
+/* ig_policy_match() (explain's dry run) classifies as the datapath does. */
+static void test_policy_match_agrees(void)
+{
+	static const struct { __u8 proto; __u16 port; const char *member; } q[] = {
+		{ 6, 3389, H }, { 6, 22, H }, { 17, 53, H }, { 6, 50000, H }, { 58, 128, H },
+		{ 6, 3389, S7 }, { 17, 3389, H11 },
+	};
+	__u64 pk0[IG_REASON_MAX], pk1[IG_REASON_MAX], by[IG_REASON_MAX];
+	struct ig_policy pol;
+	char err[300], src6[INET6_ADDRSTRLEN];
+	unsigned char m4[4], d6[16], a4[4];
+	size_t i;
+
+	h_begin("policy: ig_policy_match agrees with the datapath on new connections");
+	CHECK(ig_policy_parse_buf(POLICY_A, strlen(POLICY_A), "test", &pol, err, sizeof(err)) == 0,
+	      "parsing policy A: %s", err);
+	CHECK(policy_load(POLICY_A) == 0, "loading policy A");
+	/* no anchor: "after" rules match in neither (earlier rows made some) */
+	CHECK(map_clear(skel->maps.anchors) == 0 && conns_each(0) == 0, "clearing anchors, conns");
+	inet_pton(AF_INET6, D100, d6);
+	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		struct pkt_frame f = ISATAP_IN(IP4(q[i].member, R1), IP6(NULL, D100, 64),
+					       TCPF(40100 + (uint16_t)i, q[i].port, 0x02));
+		unsigned int r;
+		int act, want;
+
+		pkt_in4(q[i].member, m4);
+		memcpy(a4, m4, 4);
+		snprintf(src6, sizeof(src6), "2001:db8:1:8000::5efe:%02x%02x:%02x%02x", a4[0], a4[1],
+			 a4[2], a4[3]);
+		f.ip6.src = src6;
+		if (q[i].proto == 17)
+			f.l4 = (struct pkt_l4s)UDPP(40100 + (uint16_t)i, q[i].port, 16);
+		else if (q[i].proto == 58)
+			f.l4 = (struct pkt_l4s)ECHO_ID(0x7000 + (uint16_t)i);
+		ratelimit_clear();
+		r = ig_policy_match(&pol, IG_PD_OUT, q[i].proto, q[i].port, m4, d6, false);
+		want = r < pol.n ? pol.rules[r].action : pol.default_action;
+		read_stats(pk0, by);
+		act = run_built(&f, DEV_V4);
+		read_stats(pk1, by);
+		if (want == IG_PA_ALLOW)
+			CHECK(pk1[IG_DROP_POLICY] == pk0[IG_DROP_POLICY] &&
+			      pk1[IG_POLICY_REJECT] == pk0[IG_POLICY_REJECT],
+			      "query %zu (proto %u port %u from %s): userspace says allow (rule %u), "
+			      "the datapath refused it (action %s)", i, q[i].proto, q[i].port,
+			      q[i].member, r, action_name(act));
+		else
+			CHECK(pk1[want == IG_PA_REJECT ? IG_POLICY_REJECT : IG_DROP_POLICY] -
+			      pk0[want == IG_PA_REJECT ? IG_POLICY_REJECT : IG_DROP_POLICY] == 1,
+			      "query %zu (proto %u port %u from %s): userspace says %s (rule %u), the "
+			      "datapath: %s", i, q[i].proto, q[i].port, q[i].member,
+			      ig_policy_action_name((unsigned int)want), r, action_name(act));
+	}
+	pol_clear(NULL);
+	h_end();
+}
+
 /* ig_config_build: what the loader writes for given settings, above all
  * the fast-path flags the datapath's per-packet tests depend on. */
 static void test_config_build(void)
@@ -3768,6 +3868,8 @@ int main(void)
 	test_quota_flows();
 	test_quota_conns();
 	test_quota_ratelimit();
+	test_host_log();
+	test_policy_match_agrees();
 	test_nd_out_written();
 	RUN(test_config_build);
 

@@ -20,6 +20,7 @@ static const struct {
 	{ "stats",   cmd_stats,   "stats [-j] [--follow [--interval S]] [--prometheus FILE]" },
 	{ "events",  cmd_events,  "events [-j] [--follow]   # refused admissions" },
 	{ "top",     cmd_top,     "top [--interval S]   # live view: members and conversations by rate" },
+	{ "explain", cmd_explain, "explain HOST [--to ADDR [--port tcp/PORT]] [-j]   # why a host gets no IPv6 or no answer" },
 	{ "policy",  cmd_policy,  "policy sync FILE|- [--dry-run] | policy list|clear|conns [-j]   # manage-out rules" },
 };
 
@@ -35,6 +36,7 @@ static void usage(FILE *f)
 		"and 'isagate COMMAND --help'.  Exit codes: 0 ok, 1 failed, 2 bad usage or\n"
 		"input (nothing changed), 3 applied with warnings, 4 not attached,\n"
 		"5 directory unreachable (nothing changed), 6 mass removal refused (nothing changed),\n"
+		"7 explain: the host is not admitted,\n"
 		"8 another isagate command holds the pin directory's lock (nothing changed).\n",
 		IG_DEFAULT_PIN_DIR);
 }

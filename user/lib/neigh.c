@@ -86,7 +86,8 @@ struct route_reply {
 	unsigned char type;
 	int oif;
 	bool has_gw;
-	unsigned char gw[4];
+	unsigned char gw[16];
+	unsigned int gw_len;       /* 4 or 16 */
 	bool gw_not_v4;
 };
 
@@ -101,8 +102,9 @@ static int route_attr_cb(const struct nlattr *attr, void *data)
 			r->oif = (int)mnl_attr_get_u32(attr);
 		break;
 	case RTA_GATEWAY:
-		if (mnl_attr_get_payload_len(attr) == 4) {
-			memcpy(r->gw, mnl_attr_get_payload(attr), 4);
+		r->gw_len = mnl_attr_get_payload_len(attr);
+		if (r->gw_len == 4 || r->gw_len == 16) {
+			memcpy(r->gw, mnl_attr_get_payload(attr), r->gw_len);
 			r->has_gw = true;
 		}
 		break;
@@ -111,6 +113,7 @@ static int route_attr_cb(const struct nlattr *attr, void *data)
 		if (mnl_attr_get_payload_len(attr) >= sizeof(*via) + 4 &&
 		    via->rtvia_family == AF_INET) {
 			memcpy(r->gw, via->rtvia_addr, 4);
+			r->gw_len = 4;
 			r->has_gw = true;
 		} else {
 			r->gw_not_v4 = true;
@@ -133,30 +136,60 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int ig_neigh_nexthop(struct ig_nl *nl, const void *v4, int *ifindex, void *nexthop)
+/* RTM_GETROUTE for addr (family AF_INET or AF_INET6) into *r: 0, or
+ * -ENETUNREACH for no route (unreachable, prohibit, blackhole), -errno. */
+static int route_get(struct ig_nl *nl, int family, const void *addr, struct route_reply *r)
 {
 	char req[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-	struct route_reply r = { 0 };
+	unsigned int len = family == AF_INET ? 4 : 16;
 	struct rtmsg *rtm;
 	int err;
 
+	memset(r, 0, sizeof(*r));
 	nlh->nlmsg_type = RTM_GETROUTE;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = 32;
-	mnl_attr_put(nlh, RTA_DST, 4, v4);
+	rtm->rtm_family = (unsigned char)family;
+	rtm->rtm_dst_len = (unsigned char)(len * 8);
+	mnl_attr_put(nlh, RTA_DST, len, addr);
 
-	err = nl_talk(nl, nlh, route_cb, &r);
+	err = nl_talk(nl, nlh, route_cb, r);
 	if (err == -ENETUNREACH || err == -EHOSTUNREACH || err == -EINVAL ||
 	    err == -EACCES)
 		return -ENETUNREACH;     /* no route, unreachable, prohibit, blackhole */
 	if (err)
 		return err;
-	if (!r.seen || r.type != RTN_UNICAST || r.oif <= 0 || r.gw_not_v4)
+	return r->seen && r->oif > 0 ? 0 : -ENETUNREACH;
+}
+
+int ig_neigh_nexthop(struct ig_nl *nl, const void *v4, int *ifindex, void *nexthop)
+{
+	struct route_reply r;
+	int err = route_get(nl, AF_INET, v4, &r);
+
+	if (err)
+		return err;
+	if (r.type != RTN_UNICAST || r.gw_not_v4 || (r.has_gw && r.gw_len != 4))
 		return -ENETUNREACH;
 	*ifindex = r.oif;
 	memcpy(nexthop, r.has_gw ? r.gw : (const unsigned char *)v4, 4);
+	return 0;
+}
+
+int ig_route6(struct ig_nl *nl, const void *v6, int *ifindex, void *nexthop, bool *via_gw)
+{
+	struct route_reply r;
+	int err = route_get(nl, AF_INET6, v6, &r);
+
+	if (err)
+		return err;
+	if (r.type == RTN_LOCAL)
+		return -EADDRINUSE;
+	if (r.type != RTN_UNICAST)
+		return -ENETUNREACH;
+	*ifindex = r.oif;
+	*via_gw = r.has_gw && r.gw_len == 16;
+	memcpy(nexthop, *via_gw ? r.gw : (const unsigned char *)v6, 16);
 	return 0;
 }
 
@@ -264,6 +297,7 @@ int ig_neigh_gateways(struct ig_nl *nl, unsigned char (**gws)[4], size_t *n)
 
 struct neigh_reply {
 	bool seen;
+	__u16 state;               /* NUD_* */
 	__u32 flags_ext;
 	__u8 protocol;
 };
@@ -292,6 +326,7 @@ static int neigh_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != RTM_NEWNEIGH)
 		return MNL_CB_OK;
 	n->seen = true;
+	n->state = ((const struct ndmsg *)mnl_nlmsg_get_payload(nlh))->ndm_state;
 	mnl_attr_parse(nlh, sizeof(struct ndmsg), neigh_attr_cb, n);
 	return MNL_CB_OK;
 }
@@ -322,6 +357,40 @@ static int neigh_get(struct ig_nl *nl, int ifindex, const void *v4, struct neigh
 	if (err)
 		return err;
 	return out->seen ? 0 : -ENOENT;
+}
+
+int ig_neigh_state(struct ig_nl *nl, int ifindex, const void *v4, unsigned int *state,
+		   bool *managed)
+{
+	struct neigh_reply n;
+	int err = neigh_get(nl, ifindex, v4, &n);
+
+	if (err)
+		return err;
+	*state = n.state;
+	*managed = n.flags_ext & NTF_EXT_MANAGED;
+	return 0;
+}
+
+const char *ig_nud_name(unsigned int state)
+{
+	if (state & NUD_PERMANENT)
+		return "permanent";
+	if (state & NUD_REACHABLE)
+		return "reachable";
+	if (state & NUD_STALE)
+		return "stale";
+	if (state & NUD_DELAY)
+		return "delay";
+	if (state & NUD_PROBE)
+		return "probe";
+	if (state & NUD_INCOMPLETE)
+		return "incomplete";
+	if (state & NUD_FAILED)
+		return "failed";
+	if (state & NUD_NOARP)
+		return "noarp";
+	return "none";
 }
 
 int ig_neigh_manage(struct ig_nl *nl, int ifindex, const void *v4, bool add)

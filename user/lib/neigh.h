@@ -35,6 +35,20 @@ void ig_nl_close(struct ig_nl *nl);
  */
 int ig_neigh_nexthop(struct ig_nl *nl, const void *v4, int *ifindex, void *nexthop);
 
+/*
+ * How the kernel routes IPv6 address v6: the egress interface and the next
+ * hop (*via_gw: a gateway, else v6 itself, on-link).  0; -ENETUNREACH for
+ * no route or one that is not unicast; -EADDRINUSE when v6 is local.
+ */
+int ig_route6(struct ig_nl *nl, const void *v6, int *ifindex, void *nexthop, bool *via_gw);
+
+/* The IPv4 neighbour entry of v4 on ifindex: its NUD state and whether it
+ * is managed.  0, -ENOENT (no entry), other -errno. */
+int ig_neigh_state(struct ig_nl *nl, int ifindex, const void *v4, unsigned int *state,
+		   bool *managed);
+/* "reachable", "stale", "failed", ... of a NUD_* state. */
+const char *ig_nud_name(unsigned int state);
+
 /* Every IPv4 gateway of the routing tables (all tables, multipath
  * included), to keep the managed entries of next hops still in use.
  * *gws is malloc'ed.  0 or -errno. */

@@ -806,3 +806,38 @@ cleanup:
 	ig_pmaps_close(&m);
 	return rc;
 }
+
+/* ---- classification, as the datapath does it (bpf/policy.h) ---------- */
+
+static bool bits_match(const __u8 *a, const __u8 *net, unsigned int plen)
+{
+	unsigned int full = plen / 8, rest = plen % 8;
+
+	if (memcmp(a, net, full))
+		return false;
+	return !rest || !((a[full] ^ net[full]) & (0xff00 >> rest));
+}
+
+unsigned int ig_policy_match(const struct ig_policy *p, unsigned int dir, __u8 proto,
+			     __u16 port, const __u8 member[4], const __u8 remote[16],
+			     bool anchors_ok)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->n; i++) {
+		const struct ig_rule *r = &p->rules[i];
+
+		if (r->dir != dir)
+			continue;
+		if (r->proto && (r->proto != proto || port < r->port_lo || port > r->port_hi))
+			continue;
+		if (r->member_plen && !bits_match(member, r->member_net, r->member_plen))
+			continue;
+		if (r->remote_plen && !bits_match(remote, r->remote_net, r->remote_plen))
+			continue;
+		if ((r->flags & IG_RULE_F_AFTER) && !anchors_ok)
+			continue;
+		return i;
+	}
+	return p->n;
+}

@@ -84,6 +84,18 @@ struct ig_policy_view {
 	struct ig_rule_counter cnt[IG_POLICY_SLOTS];  /* [IG_POLICY_MAX_RULES]: default */
 };
 
+/*
+ * The rule a new connection would be classified by, as bpf/policy.h's
+ * policy_match() does: the first rule of p matching direction dir
+ * (IG_PD_*), protocol proto, port (the server port; ICMPv6: the type),
+ * the member's IPv4 address and the remote IPv6 address; p->n when none
+ * does (the default action).  "after" rules depend on a recent anchor
+ * connection the caller cannot see: they match only with anchors_ok.
+ */
+unsigned int ig_policy_match(const struct ig_policy *p, unsigned int dir, __u8 proto,
+			     __u16 port, const __u8 member[4], const __u8 remote[16],
+			     bool anchors_ok);
+
 /* Fill v (everything zero and conns -1 when not present).  0, or -errno
  * with the message printed. */
 int ig_policy_view_read(const char *pin_dir, struct ig_policy_view *v);

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * hostlog.h - the per-host record of rare events `isagate explain` reads
+ * (include/isagate.h, host_log): router solicitations and refusals.
+ * Callers are off the fast path only (nd.h's callers, events.h).
+ */
+#ifndef IG_HOSTLOG_H
+#define IG_HOSTLOG_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "isagate.h"
+#include "maps.h"
+#include "clock.h"
+
+/* An empty record, never written: a new entry's value without a stack
+ * copy (the entry point's stack is nearly full). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ig_host_log);
+} host_log_empty SEC(".maps");
+
+/* The entry of src, created empty when missing; NULL when it cannot be. */
+static __always_inline struct ig_host_log *host_log_get(__u32 src)
+{
+	struct ig_host_log *h, *empty;
+	struct ig_v4_key k;
+	__u32 zero = 0;
+
+	__builtin_memcpy(k.addr, &src, 4);
+	h = bpf_map_lookup_elem(&host_log, &k);
+	if (h)
+		return h;
+	empty = bpf_map_lookup_elem(&host_log_empty, &zero);
+	if (!empty)
+		return NULL;
+	bpf_map_update_elem(&host_log, &k, empty, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&host_log, &k);
+}
+
+/* src solicited the router address dst; reason is the verdict. */
+static __always_inline void host_log_rs(__u32 src, __u32 dst, __u32 reason)
+{
+	struct ig_host_log *h = host_log_get(src);
+
+	if (!h)
+		return;
+	h->rs_ns = coarse_now();
+	__builtin_memcpy(h->rs_router, &dst, 4);
+	h->rs_reason = reason;
+	h->rs_count++;
+}
+
+/* A packet from src was refused for reason (and made an event). */
+static __always_inline void host_log_refusal(__u32 src, __u32 reason, __u64 now)
+{
+	struct ig_host_log *h = host_log_get(src);
+
+	if (!h)
+		return;
+	h->refusal_ns = now;
+	h->refusal_reason = reason;
+	h->refusals++;
+}
+
+#endif /* IG_HOSTLOG_H */

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * cmd_explain.c - `isagate explain HOST [--to ADDR [--port PROTO/PORT]]`:
+ * presents the findings of ig_explain_run() (user/lib/explain.c), a
+ * verdict line first, as text or JSON, and maps the verdict to the exit
+ * status.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "commands.h"
+#include "common.h"
+#include "explain.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: isagate explain HOST [--to ADDR [--port PROTO/PORT]] [-j] [--pin-dir DIR]\n"
+"\n"
+"Why does HOST (a name, an IPv4 address or an ISATAP IPv6 address) get no\n"
+"IPv6 through this router, or why do its conversations time out?  A verdict\n"
+"line, then the evidence, each finding with the fix: its addresses, its\n"
+"membership and the entry that admits it, its router solicitations and how\n"
+"they were answered, its last refusal, its conversations (unanswered ones\n"
+"flagged), its IPv4 neighbour and tunnel MTU.  Nothing is sent or changed.\n"
+"\n"
+"  --to ADDR               also a dry run of the member's packet to the IPv6\n"
+"                          address ADDR: admission, destination rules, policy\n"
+"                          rule, route, ending 'would be forwarded' or the\n"
+"                          first step that refuses\n"
+"  --port PROTO/PORT       with --to: tcp/3389, udp/53 (default: ICMPv6 echo)\n"
+"  -j, --json              JSON (stable keys)\n"
+"  --pin-dir DIR           pin directory (default $ISAGATE_PIN_DIR, else %s)\n"
+"\n"
+"Exit codes: 0 the host works through this router, 3 admitted but something\n"
+"is wrong, 7 not admitted, 2 bad usage or a host that cannot be explained,\n"
+"4 nothing attached under DIR, 1 failed.\n",
+		IG_DEFAULT_PIN_DIR);
+}
+
+static int parse_port(const char *s, struct ig_explain_req *r)
+{
+	char *end;
+	unsigned long p;
+
+	if (!strncmp(s, "tcp/", 4))
+		r->proto = 6;
+	else if (!strncmp(s, "udp/", 4))
+		r->proto = 17;
+	else
+		return -1;
+	errno = 0;
+	p = strtoul(s + 4, &end, 10);
+	if (errno || end == s + 4 || *end || !p || p > 65535)
+		return -1;
+	r->port = (__u16)p;
+	return 0;
+}
+
+static const char *verdict_key(enum ig_explain_verdict v)
+{
+	return v == IG_EXPLAIN_WORKS ? "works" : v == IG_EXPLAIN_DEGRADED ? "degraded" :
+	       "not_admitted";
+}
+
+static void print_json(const struct ig_explain_req *req, const struct ig_explain *x, int rc)
+{
+	json_object *root = json_object_new_object(), *arr = json_object_new_array();
+	char a[16];
+	size_t i;
+
+	json_object_object_add(root, "host", json_object_new_string(req->host));
+	json_object_object_add(root, "address",
+			       json_object_new_string(ig_fmt_v4(x->v4, a, sizeof(a))));
+	json_object_object_add(root, "member", json_object_new_boolean(x->member));
+	json_object_object_add(root, "verdict", json_object_new_string(verdict_key(x->verdict)));
+	json_object_object_add(root, "verdict_text", json_object_new_string(x->verdict_text));
+	json_object_object_add(root, "exit", json_object_new_int(rc));
+	for (i = 0; i < x->n; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "section", json_object_new_string(x->f[i].section));
+		json_object_object_add(o, "key", json_object_new_string(x->f[i].key));
+		json_object_object_add(o, "level",
+				       json_object_new_string(ig_find_level_name(x->f[i].level)));
+		json_object_object_add(o, "text", json_object_new_string(x->f[i].text));
+		json_object_object_add(o, "fix", x->f[i].fix[0] ?
+				       json_object_new_string(x->f[i].fix) : NULL);
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(root, "findings", arr);
+	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+}
+
+static void print_text(const struct ig_explain_req *req, const struct ig_explain *x)
+{
+	const char *section = "";
+	size_t i;
+
+	printf("%s: %s\n", req->host, x->verdict_text);
+	for (i = 0; i < x->n; i++) {
+		const struct ig_finding *f = &x->f[i];
+
+		if (strcmp(section, f->section)) {
+			section = f->section;
+			printf("%s\n", section);
+		}
+		printf("  %-4s  %s\n", ig_find_level_name(f->level), f->text);
+		if (f->fix[0])
+			printf("        fix: %s\n", f->fix);
+	}
+}
+
+int cmd_explain(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "to",      required_argument, NULL, 't' },
+		{ "port",    required_argument, NULL, 'P' },
+		{ "json",    no_argument,       NULL, 'j' },
+		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "verbose", no_argument,       NULL, 'v' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ig_explain_req req = { 0 };
+	struct ig_explain *x = NULL;
+	const char *opt_dir = NULL, *port = NULL;
+	bool json = false;
+	int opt, rc, err;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "jvh", options, NULL)) != -1) {
+		switch (opt) {
+		case 't':
+			if (inet_pton(AF_INET6, optarg, req.to) != 1) {
+				ig_err("--to %s: expected an IPv6 address", optarg);
+				return IG_EXIT_USAGE;
+			}
+			req.have_to = true;
+			break;
+		case 'P': port = optarg; break;
+		case 'j': json = true; break;
+		case 'p': opt_dir = optarg; break;
+		case 'v': ig_verbose = 1; break;
+		case 'h': usage(stdout); return IG_EXIT_OK;
+		default:
+			fprintf(stderr, "see 'isagate explain --help'\n");
+			return IG_EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		ig_err("explain: expected one HOST (see 'isagate explain --help')");
+		return IG_EXIT_USAGE;
+	}
+	req.host = argv[optind];
+	if (port && (!req.have_to || parse_port(port, &req))) {
+		ig_err("--port %s: expected tcp/PORT or udp/PORT, with --to", port);
+		return IG_EXIT_USAGE;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		ig_err("out of memory");
+		return IG_EXIT_FAIL;
+	}
+	err = ig_explain_run(ig_pin_dir(opt_dir), &req, x);
+	if (err == -EINVAL) {
+		ig_err("%s", x->verdict_text);
+		rc = IG_EXIT_USAGE;
+	} else if (err) {
+		rc = err == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+		if (err == -ENOENT)
+			ig_err("nothing attached under %s (isagate attach)", ig_pin_dir(opt_dir));
+	} else {
+		rc = x->verdict == IG_EXPLAIN_WORKS ? IG_EXIT_OK :
+		     x->verdict == IG_EXPLAIN_DEGRADED ? IG_EXIT_PARTIAL : IG_EXIT_NOT_ADMITTED;
+		if (json)
+			print_json(&req, x, rc);
+		else
+			print_text(&req, x);
+	}
+	free(x);
+	return rc;
+}
