@@ -723,6 +723,8 @@ enum ig_sync_result {
 #define IG_SYNC_SRC_FILE      1      /* a membership file (or stdin) */
 #define IG_SYNC_SRC_DIRECTORY 2      /* --ldap */
 
+#define IG_SYNC_FILE_LEN      256
+
 struct ig_sync_state {
 	__u64 last_run;            /* unix time of the last sync (any result) */
 	__u64 last_success;        /* unix time of the last applied sync (ok, partial), 0 never */
@@ -730,6 +732,9 @@ struct ig_sync_state {
 	__u32 last_exit;           /* exit code of the last sync */
 	__u32 last_source;         /* IG_SYNC_SRC_* of the last sync */
 	__u64 seq;                 /* incremented by every write (readers compare two reads) */
+	char  file[IG_SYNC_FILE_LEN]; /* the membership file (absolute) the last applied sync
+				    * read (--ldap: its extra file), "" none or stdin: where
+				    * `explain` finds an entry's line */
 };
 
 /* Names of the pinned objects under the pin directory. */

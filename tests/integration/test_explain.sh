@@ -63,6 +63,7 @@ explain "$H_V4"
 check_eq "exit status: admitted, something wrong" "$EXPLAIN_RC" 3
 check_eq "verdict" "$(jget "$EXPLAIN" verdict)" degraded
 check_finding "member, through its entry" member ok
+check_contains "the entry's file and line" "$EXPLAIN" "member through the entry $H_V4/32 at $MF:2"
 check_finding "no solicitation seen: not using this router" rs_never warn
 check_contains "the fix names the router addresses" "$EXPLAIN" "must resolve to one of: .*$R_V4"
 

@@ -462,7 +462,7 @@ static void sync_state_and_detached(void)
 	      strstr(out, "isagate_xdp_links{state=\"running\"} 2\n") &&
 	      !strstr(out, "isagate_members_sync"), "attached, no sync_state: no sync lines");
 
-	CHECK(ig_sync_state_record(tmpdir, 0, IG_SYNC_SRC_FILE, 100) == -ENOENT,
+	CHECK(ig_sync_state_record(tmpdir, 0, IG_SYNC_SRC_FILE, 100, NULL) == -ENOENT,
 	      "no map: -ENOENT");
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_sync_state", sizeof(__u32),
 			    sizeof(struct ig_sync_state), 1, NULL);
@@ -475,15 +475,15 @@ static void sync_state_and_detached(void)
 	}
 	snprintf(mp, sizeof(mp), "%s/%s", pin, IG_MAP_SYNC_STATE);
 	CHECK(bpf_obj_pin(fd, mp) == 0, "pinned");
-	CHECK(ig_sync_state_record(pin, IG_EXIT_OK, IG_SYNC_SRC_FILE, 1000) == 0 &&
-	      ig_sync_state_record(pin, IG_EXIT_USAGE, IG_SYNC_SRC_FILE, 1100) == 0 &&
-	      ig_sync_state_record(pin, IG_EXIT_DIRECTORY, IG_SYNC_SRC_DIRECTORY, 1200) == 0 &&
-	      ig_sync_state_record(pin, IG_EXIT_DIRECTORY, IG_SYNC_SRC_DIRECTORY, 1300) == 0 &&
-	      ig_sync_state_record(pin, IG_EXIT_PARTIAL, IG_SYNC_SRC_DIRECTORY, 1400) == 0 &&
-	      ig_sync_state_record(pin, IG_EXIT_LOCKED, IG_SYNC_SRC_DIRECTORY, 1500) == 0,
+	CHECK(ig_sync_state_record(pin, IG_EXIT_OK, IG_SYNC_SRC_FILE, 1000, "/etc/isagate/members.txt") == 0 &&
+	      ig_sync_state_record(pin, IG_EXIT_USAGE, IG_SYNC_SRC_FILE, 1100, "/bad") == 0 &&
+	      ig_sync_state_record(pin, IG_EXIT_DIRECTORY, IG_SYNC_SRC_DIRECTORY, 1200, NULL) == 0 &&
+	      ig_sync_state_record(pin, IG_EXIT_DIRECTORY, IG_SYNC_SRC_DIRECTORY, 1300, NULL) == 0 &&
+	      ig_sync_state_record(pin, IG_EXIT_PARTIAL, IG_SYNC_SRC_DIRECTORY, 1400, "/etc/isagate/extra.txt") == 0 &&
+	      ig_sync_state_record(pin, IG_EXIT_LOCKED, IG_SYNC_SRC_DIRECTORY, 1500, NULL) == 0,
 	      "six syncs recorded");
-	CHECK(ig_sync_state_record(pin, IG_EXIT_NOT_ATTACHED, IG_SYNC_SRC_FILE, 1600) == 0 &&
-	      ig_sync_state_record(pin, 77, IG_SYNC_SRC_FILE, 1700) == 0,
+	CHECK(ig_sync_state_record(pin, IG_EXIT_NOT_ATTACHED, IG_SYNC_SRC_FILE, 1600, "/x") == 0 &&
+	      ig_sync_state_record(pin, 77, IG_SYNC_SRC_FILE, 1700, "/y") == 0,
 	      "exit 4 and unknown codes: nothing to record, no error");
 	CHECK(ig_sync_state_read(pin, &st) == 0, "read back");
 	CHECK(st.last_success == 1400 && st.last_run == 1500 && st.last_exit == IG_EXIT_LOCKED &&
@@ -491,6 +491,8 @@ static void sync_state_and_detached(void)
 	      "last success %llu, run %llu, exit %u, source %u, seq %llu",
 	      (unsigned long long)st.last_success, (unsigned long long)st.last_run,
 	      st.last_exit, st.last_source, (unsigned long long)st.seq);
+	CHECK(!strcmp(st.file, "/etc/isagate/extra.txt"),
+	      "file of the last applied sync '%s', expected /etc/isagate/extra.txt", st.file);
 	CHECK(st.runs[IG_SYNC_OK] == 1 && st.runs[IG_SYNC_INPUT] == 1 &&
 	      st.runs[IG_SYNC_DIRECTORY] == 2 && st.runs[IG_SYNC_PARTIAL] == 1 &&
 	      st.runs[IG_SYNC_LOCKED] == 1 && st.runs[IG_SYNC_SYSTEM] == 0 &&

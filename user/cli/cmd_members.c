@@ -678,7 +678,8 @@ static int members_sync(const struct members_opts *o, const struct ig_members_en
 	size_t i, n_stale = 0, neigh_warn = 0, neigh_failed = 0;
 	__u32 now, stale_max;
 	bool wipe, partial;
-	const char *pin_dir = NULL;
+	const char *pin_dir = NULL, *src_file;
+	char src_path[PATH_MAX] = "";
 	enum ig_dir_err dret;
 	long skipped = 0;
 
@@ -891,6 +892,10 @@ static int members_sync(const struct members_opts *o, const struct ig_members_en
 	}
 	log_line(o, partial ? LOG_WARNING : LOG_INFO, summary);
 	rc = partial ? IG_EXIT_PARTIAL : IG_EXIT_OK;
+	/* where `explain` finds an entry's line: the file read, absolute */
+	src_file = o->ldap ? ds.extra : strcmp(o->file, "-") ? o->file : NULL;
+	if (!src_file || !realpath(src_file, src_path))
+		src_path[0] = '\0';
 cleanup:
 	/* Every sync's outcome, for `stats` and the alerts on a sync that fails
 	 * or stopped running; under the lock when this sync got it. */
@@ -899,7 +904,7 @@ cleanup:
 			pin_dir = ig_pin_dir(o->pin_dir ? o->pin_dir : cfg_pin[0] ? cfg_pin : NULL);
 		ret = ig_sync_state_record(pin_dir, rc, o->ldap ? IG_SYNC_SRC_DIRECTORY :
 					   IG_SYNC_SRC_FILE, env->now ? env->now :
-					   (unsigned long long)time(NULL));
+					   (unsigned long long)time(NULL), src_path);
 		if (ret && ret != -ENOENT)
 			ig_dbg("recording the sync's outcome in %s/%s: %s", pin_dir,
 			       IG_MAP_SYNC_STATE, strerror(-ret));

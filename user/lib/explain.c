@@ -205,6 +205,32 @@ static int identity(struct ctx *c)
 	return 0;
 }
 
+/* The line of the membership file that made entry e: "" when the last
+ * applied sync read no file, or the file changed since. */
+static void entry_line(const char *file, const struct ig_mentry *e, char *out, size_t len)
+{
+	struct ig_msrc src = { 0 };
+	char err[256];
+	FILE *f;
+	size_t i;
+
+	out[0] = '\0';
+	if (!file[0] || !(f = fopen(file, "r")))
+		return;
+	if (!ig_msrc_parse_stream(&src, f, file, err, sizeof(err)))
+		for (i = 0; i < src.n && !out[0]; i++) {
+			const struct ig_msrc_item *it = &src.items[i];
+
+			if (it->kind == IG_MSRC_NAME ? e->val.name_hash &&
+						       ig_name_hash(it->name) == e->val.name_hash :
+			    !e->val.name_hash && it->key.prefixlen == e->key.prefixlen &&
+			    !memcmp(it->key.addr, e->key.addr, 4))
+				snprintf(out, len, "%s:%u", file, it->line);
+		}
+	fclose(f);
+	ig_msrc_free(&src);
+}
+
 /* The entry that admits v4: the host entry, else the longest subnet. */
 static int membership(struct ctx *c)
 {
@@ -212,7 +238,8 @@ static int membership(struct ctx *c)
 	struct ig_mset set = { 0 };
 	struct ig_sync_state ss;
 	const struct ig_mentry *best = NULL;
-	char p[32], when[64];
+	char p[32], when[64], line[IG_SYNC_FILE_LEN + 16] = "";
+	bool have_ss;
 	uint32_t v = ntohl(*(uint32_t *)c->x->v4);
 	size_t i;
 	int err;
@@ -224,6 +251,7 @@ static int membership(struct ctx *c)
 	ig_mmaps_close(&mm);
 	if (err)
 		return err;
+	have_ss = !ig_sync_state_read(c->pin_dir, &ss);
 	for (i = 0; i < set.n; i++) {
 		const struct ig_mentry *e = &set.e[i];
 		uint32_t net = ntohl(*(const uint32_t *)e->key.addr);
@@ -239,12 +267,15 @@ static int membership(struct ctx *c)
 		c->x->entry = best->key;
 		c->x->entry_val = best->val;
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
-		add(c, "membership", "member", IG_FIND_OK, "member through the entry %s%s%s%s%s, "
+		if (have_ss && !(best->val.flags & IG_MEMBER_F_DIRECTORY))
+			entry_line(ss.file, best, line, sizeof(line));
+		add(c, "membership", "member", IG_FIND_OK, "member through the entry %s%s%s%s%s%s%s, "
 		    "since %s", ig_prefix_fmt(&best->key, p, sizeof(p)),
 		    best->val.name[0] ? " (name " : "", best->val.name,
 		    best->val.name[0] ? ")" : "",
-		    best->val.flags & IG_MEMBER_F_DIRECTORY ? " from the directory" :
-		    best->val.flags & IG_MEMBER_F_SUBNET ? " (a subnet entry)" : "", when);
+		    best->val.flags & IG_MEMBER_F_DIRECTORY ? " from the directory group" :
+		    best->val.flags & IG_MEMBER_F_SUBNET ? " (a subnet entry)" : "",
+		    line[0] ? " at " : "", line, when);
 		if (best->val.flags & IG_MEMBER_F_STALE) {
 			add(c, "membership", "stale", IG_FIND_WARN,
 			    "its name stopped resolving: kept fail-static");
@@ -258,7 +289,7 @@ static int membership(struct ctx *c)
 		       "and run 'isagate members sync'");
 	}
 	ig_mset_free(&set);
-	if (!ig_sync_state_read(c->pin_dir, &ss) && ss.last_run && ss.last_exit &&
+	if (have_ss && ss.last_run && ss.last_exit &&
 	    ss.last_exit != IG_EXIT_PARTIAL)
 		add(c, "membership", "sync_failing", IG_FIND_WARN,
 		    "the last 'members sync' failed (exit %u): the membership may be out of date",

@@ -42,7 +42,7 @@ static int open_state(const char *pin_dir)
 }
 
 int ig_sync_state_record(const char *pin_dir, int exit_code, unsigned int source,
-			 unsigned long long now)
+			 unsigned long long now, const char *file)
 {
 	struct ig_sync_state st;
 	int fd, res, err = 0;
@@ -59,8 +59,10 @@ int ig_sync_state_record(const char *pin_dir, int exit_code, unsigned int source
 		goto cleanup;
 	}
 	st.last_run = now;
-	if (res == IG_SYNC_OK || res == IG_SYNC_PARTIAL)
+	if (res == IG_SYNC_OK || res == IG_SYNC_PARTIAL) {
 		st.last_success = now;
+		snprintf(st.file, sizeof(st.file), "%s", file ? file : "");
+	}
 	st.runs[res]++;
 	st.last_exit = (__u32)exit_code;
 	st.last_source = source;

@@ -26,7 +26,8 @@ int ig_sync_result_of_exit(int exit_code);
 
 /*
  * Record one sync that exited with exit_code at unix time now, from source
- * (IG_SYNC_SRC_*).  0; -ENOENT when the map is not pinned (not attached, or
+ * (IG_SYNC_SRC_*); an applied sync also records file, the membership file it
+ * read ("" or NULL: none).  0; -ENOENT when the map is not pinned (not attached, or
  * pins of a version without it); else -errno.  Prints nothing: the sync
  * has said what happened and a failure to record must not change its exit.
  * The read-modify-write is one writer's when the caller holds the pin
@@ -34,7 +35,7 @@ int ig_sync_result_of_exit(int exit_code);
  * one count to a concurrent sync).
  */
 int ig_sync_state_record(const char *pin_dir, int exit_code, unsigned int source,
-			 unsigned long long now);
+			 unsigned long long now, const char *file);
 
 /* Read it: 0, -ENOENT (not pinned) or -errno (message printed). */
 int ig_sync_state_read(const char *pin_dir, struct ig_sync_state *out);
