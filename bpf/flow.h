@@ -195,14 +195,15 @@ static __always_inline void flow_account(const struct flow_meta *m, __u32 reason
 {
 	const struct ig_flow_key *key = &m->key;
 	struct ig_flow_key agg;
-	struct ig_vis_stats *vs;
+	struct ig_vis_stats *vs = NULL;
 	int aggregate = 0;
 	__u64 now;
 
 	if (!m->account || reason >= 64 || !((IG_FLOW_REASON_MASK >> reason) & 1))
 		return;
 	now = coarse_now();
-	vs = vis_counters();
+	if (!f)     /* a known flow's packet reads no counter and no quota */
+		vs = vis_counters();
 	if (!f && !quota_take(IG_Q_FLOWS, *(const __u32 *)m->key.member,
 			      m->dir == IG_FLOW_FROM_MEMBER ? NULL : m->key.remote_addr, cfg)) {
 		if (vs)

@@ -2,7 +2,8 @@
 /*
  * hostlog.h - the per-host record of rare events `isagate explain` reads
  * (include/isagate.h, host_log): router solicitations and refusals.
- * Callers are off the fast path only (nd.h's callers, events.h).
+ * Callers are off the fast path only: the entry point after a router
+ * solicitation's verdict, and the refusal-event path (events.h).
  */
 #ifndef IG_HOSTLOG_H
 #define IG_HOSTLOG_H
