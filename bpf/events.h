@@ -130,7 +130,7 @@ static __always_inline void event_emit(struct xdp_md *ctx, const struct ig_confi
 	}
 	vs->ev_window_used++;
 	if (ip) {
-		host_log_refusal(ip->saddr, reason, now);
+		host_log_refusal(ip->saddr, reason, now, ip6, end);
 		/* a router solicitation refused before router discovery saw it */
 		if (ip6 && ip6->nexthdr == IPPROTO_ICMPV6 &&
 		    (reason == IG_DROP_NOT_MEMBER || reason == IG_DROP_SRC_ROUTER ||

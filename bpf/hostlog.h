@@ -9,6 +9,8 @@
 #define IG_HOSTLOG_H
 
 #include <linux/bpf.h>
+#include <linux/in.h>
+#include <linux/ipv6.h>
 #include <bpf/bpf_helpers.h>
 #include "isagate.h"
 #include "maps.h"
@@ -54,16 +56,31 @@ static __always_inline void host_log_rs(__u32 src, __u32 dst, __u32 reason)
 	h->rs_count++;
 }
 
-/* A packet from src was refused for reason (and made an event). */
-static __always_inline void host_log_refusal(__u32 src, __u32 reason, __u64 now)
+/* A packet from src was refused for reason (and made an event); ip6, when
+ * not NULL, is its complete inner IPv6 header in a frame ending at end. */
+static __always_inline void host_log_refusal(__u32 src, __u32 reason, __u64 now,
+					     const struct ipv6hdr *ip6, const void *end)
 {
 	struct ig_host_log *h = host_log_get(src);
+	const __u8 *l4;
 
 	if (!h)
 		return;
 	h->refusal_ns = now;
 	h->refusal_reason = reason;
 	h->refusals++;
+	h->refusal_proto = 0;
+	h->refusal_port = 0;
+	if (!ip6)
+		return;
+	__builtin_memcpy(h->refusal_dst, &ip6->daddr, 16);
+	h->refusal_proto = ip6->nexthdr;
+	l4 = (const void *)(ip6 + 1);
+	if (ip6->nexthdr == IPPROTO_ICMPV6 && (const void *)(l4 + 1) <= end)
+		h->refusal_port = l4[0];
+	else if ((ip6->nexthdr == IPPROTO_TCP || ip6->nexthdr == IPPROTO_UDP) &&
+		 (const void *)(l4 + 4) <= end)
+		h->refusal_port = (__u16)(l4[2] << 8 | l4[3]);
 }
 
 #endif /* IG_HOSTLOG_H */

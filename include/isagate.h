@@ -442,7 +442,10 @@ struct ig_host_log {
 	__u32 refusals;            /* refusals recorded (those that made an event) */
 	__u64 refusal_ns;          /* last refusal, 0 = none */
 	__u32 refusal_reason;      /* enum ig_reason */
-	__u32 pad;
+	__u8  refusal_proto;       /* its inner next header, 0 = no inner header */
+	__u8  pad;
+	__u16 refusal_port;        /* its destination port (ICMPv6: the type) */
+	__u8  refusal_dst[16];     /* its inner destination */
 };
 
 #define IG_HOST_LOG_ENTRIES 65536

@@ -102,6 +102,16 @@ check_eq "exit status" "$EXPLAIN_RC" 3
 check_finding "policy: the default refuses tcp/3389" policy bad
 explain "$H_V4" --to "$D_V6"
 check_finding "policy: echo allowed by rule 'ping'" policy ok
+if isatap "$NS_H" --router "$R_V4" --inner-src "$H_V6" --dst "$D_V6" --kind syn --dport 3389 \
+	--timeout 1; then
+	fail "H's RDP SYN answered under a policy without RDP"
+else
+	pass "H's RDP SYN refused by the policy"
+fi
+explain "$H_V4"
+check_finding "the refusal recorded, as the policy's" drop_policy warn
+check_contains "with what was refused and the rule" "$EXPLAIN" \
+	"tcp to $D_V6 port 3389\\): refused by the policy.*by the default \\(drop\\)"
 check_rc "policy clear" 0 ig policy clear
 
 step "D's firewall drops inbound RDP while H opens it: a one-way conversation"

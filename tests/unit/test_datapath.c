@@ -3688,6 +3688,9 @@ static void test_host_log(void)
 	      hl.rs_reason);
 	CHECK(hl.refusals == 1 && hl.refusal_reason == IG_DROP_NOT_MEMBER && hl.refusal_ns,
 	      "N: %u refusals, last %u, expected 1 drop_not_member", hl.refusals, hl.refusal_reason);
+	CHECK(hl.refusal_proto == 58 && hl.refusal_port == 133,
+	      "N's refusal: proto %u type %u, expected ICMPv6 133", hl.refusal_proto,
+	      hl.refusal_port);
 	CHECK(run_built(&fwd, DEV_V4) == XDP_REDIRECT, "H11's echo not forwarded");
 	pkt_in4(H11, k.addr);
 	CHECK(bpf_map_lookup_elem(fd, &k, &hl) != 0, "a forwarded packet wrote host_log");

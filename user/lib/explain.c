@@ -333,22 +333,56 @@ static void router_discovery(struct ctx *c, const struct ig_host_log *hl, bool h
 	}
 }
 
+/* The policy rule that refused what hl recorded ("" when not the policy's). */
+static void refused_by(struct ctx *c, const struct ig_host_log *hl, char *out, size_t len)
+{
+	struct ig_policy_view *pv;
+	char rb[160];
+	unsigned int i;
+
+	out[0] = '\0';
+	if (hl->refusal_reason != IG_DROP_POLICY && hl->refusal_reason != IG_POLICY_REJECT)
+		return;
+	pv = calloc(1, sizeof(*pv));
+	if (pv && !ig_policy_view_read(c->pin_dir, pv) && pv->active) {
+		i = ig_policy_match(&pv->pol, IG_PD_OUT, hl->refusal_proto, hl->refusal_port,
+				    c->x->v4, hl->refusal_dst, false);
+		if (i < pv->pol.n)
+			snprintf(out, len, "; by rule %u '%s' (line %u)", i + 1,
+				 ig_rule_fmt(&pv->pol.rules[i], rb, sizeof(rb)), pv->pol.line[i]);
+		else
+			snprintf(out, len, "; by the default (%s): no rule allows it",
+				 ig_policy_action_name(pv->pol.default_action));
+	}
+	free(pv);
+}
+
 static void refusals(struct ctx *c, const struct ig_host_log *hl, bool have)
 {
-	char a[32];
+	char a[32], what[96] = "", rule[224], d[INET6_ADDRSTRLEN], pn[16];
+	bool recent;
 
 	if (!have || !hl->refusal_ns) {
 		add(c, "refusals", "none", IG_FIND_OK, "no refusal recorded");
 		return;
 	}
 	ago(c, hl->refusal_ns, a, sizeof(a));
+	if (hl->refusal_proto)
+		snprintf(what, sizeof(what), " (%s to %s %s %u)",
+			 ig_proto_name(hl->refusal_proto, pn, sizeof(pn)),
+			 ig_fmt_v6(hl->refusal_dst, d, sizeof(d)),
+			 hl->refusal_proto == 58 ? "type" : "port", hl->refusal_port);
+	refused_by(c, hl, rule, sizeof(rule));
+	recent = c->now_ns - hl->refusal_ns < 600000000000ull;
 	add(c, "refusals", ig_reason_key[hl->refusal_reason < IG_REASON_MAX ? hl->refusal_reason :
 					 IG_DROP_INTERNAL],
-	    c->x->member && c->now_ns - hl->refusal_ns < 600000000000ull ? IG_FIND_WARN :
-									     IG_FIND_INFO,
-	    "last refusal %s: %s (%u recorded; 'isagate events' has each one)", a,
-	    hl->refusal_reason < IG_REASON_MAX ? ig_reason_text[hl->refusal_reason] : "?",
+	    c->x->member && recent ? IG_FIND_WARN : IG_FIND_INFO,
+	    "last refusal %s%s: %s%s (%u recorded; 'isagate events' has each one)", a, what,
+	    hl->refusal_reason < IG_REASON_MAX ? ig_reason_text[hl->refusal_reason] : "?", rule,
 	    hl->refusals);
+	if (rule[0])
+		fix(c, "if the member should reach it: an 'allow out' rule in the policy file, "
+		       "then 'isagate policy sync'");
 }
 
 /* Its conversations now; unanswered ones flagged. */
@@ -541,18 +575,23 @@ static void path(struct ctx *c)
 	    "answers come back encapsulated through the neighbour below", ifn);
 }
 
+/* The verdict names the first refusing finding, else the warning of the
+ * most pressing section: what goes wrong now before what went wrong once. */
 static void conclude(struct ctx *c)
 {
+	static const char *const order[] = { "path", "traffic", "neighbour", "router_discovery",
+					     "membership", "refusals" };
 	struct ig_explain *x = c->x;
 	const struct ig_finding *bad = NULL, *warn = NULL;
-	size_t i;
+	size_t i, k;
 
-	for (i = 0; i < x->n; i++) {
-		if (x->f[i].level == IG_FIND_BAD && !bad)
+	for (i = 0; i < x->n && !bad; i++)
+		if (x->f[i].level == IG_FIND_BAD)
 			bad = &x->f[i];
-		if (x->f[i].level == IG_FIND_WARN && !warn)
-			warn = &x->f[i];
-	}
+	for (k = 0; k < sizeof(order) / sizeof(order[0]) && !warn; k++)
+		for (i = 0; i < x->n && !warn; i++)
+			if (x->f[i].level == IG_FIND_WARN && !strcmp(x->f[i].section, order[k]))
+				warn = &x->f[i];
 	if (!x->member) {
 		x->verdict = IG_EXPLAIN_NOT_ADMITTED;
 		snprintf(x->verdict_text, sizeof(x->verdict_text), "not admitted: %s",
