@@ -168,7 +168,7 @@ def parse_reply(data, args, ident, seq, sport):
 def cmd_send(args):
     ident = random.randrange(1, 0xFFFF)
     seq = 1
-    sport = random.randrange(33000, 60000)
+    sport = args.sport or random.randrange(33000, 60000)
     inner = build_inner(args, ident, seq, sport)
 
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_IPV6)
@@ -280,6 +280,8 @@ def main():
                    help="wait for the reply, a Time Exceeded (echo) or a Destination "
                         "Unreachable, administratively prohibited (echo, syn)")
     s.add_argument("--dport", type=int, default=5985, help="TCP port for --kind syn")
+    s.add_argument("--sport", type=int, default=0,
+                   help="TCP source port for --kind syn (default: random)")
     s.add_argument("--hlim", type=int, default=64, help="inner hop limit")
     s.add_argument("--tclass", type=int, default=0, help="inner traffic class")
     s.add_argument("--bind", help="outer IPv4 source (default: the kernel's choice)")

@@ -472,11 +472,11 @@ table inet igfw {
 NFT
 }
 
-# one_way_tcp PORT: H opens TCP to D:PORT for 4.5 s (a SYN every 0.5 s); 0
-# when nothing came back
+# one_way_tcp PORT [SPORT]: H opens TCP to D:PORT for 4.5 s (a SYN every
+# 0.5 s, from SPORT or a random port); 0 when nothing came back
 one_way_tcp() {
 	! isatap "$NS_H" --router "$R_V4" --inner-src "$H_V6" --dst "$D_V6" --kind syn \
-		--dport "$1" --timeout 4.5 --resend 0.5
+		--dport "$1" --sport "${2:-0}" --timeout 4.5 --resend 0.5
 }
 
 jget() { # JSON PATH (dot separated; numbers index lists): print the value

@@ -9,6 +9,8 @@
 #   - a policy without RDP: the dry run to D tcp/3389 names the default (3);
 #   - D's firewall (nft) dropping inbound RDP while H opens it: the one-way
 #     conversation is named, with the Windows Firewall fix (3);
+#   - a spoofed solicitation (3), a member without an IPv4 neighbour (3);
+#   - the flag cleared once D answers;
 #   - a non-member that solicited: not admitted, its RS refused (7);
 #   - the ISATAP address form, a name that does not resolve (2), and a pin
 #     directory with nothing attached (4).
@@ -55,6 +57,7 @@ step "topology: namespaces $LIB_ID-*, pins $PIN_DIR"
 topo_setup two
 # shellcheck disable=SC2119
 out=$(ig_attach 2>&1) || die "isagate attach failed: $out"
+remote_start
 MF=$(members_file members.h "$H_V4")
 check_rc "members sync (H)" 0 ig members sync "$MF"
 
@@ -87,12 +90,43 @@ T=$(ig explain "$H_V4" 2>&1)
 check_contains "text: the verdict line first" "$(head -1 <<<"$T")" "^$H_V4: works through this router"
 explain "$H_V6"
 check_eq "the ISATAP address explains the same host" "$(jget "$EXPLAIN" address)" "$H_V4"
-explain "$H_V4" --to "$D_V6" --port tcp/3389
-check_eq "dry run to D tcp/3389 without a policy: exit 0" "$EXPLAIN_RC" 0
+explain "$H_V4" --to "$D_V6" --port tcp/$D_PORT
+check_eq "dry run to D tcp/$D_PORT without a policy: exit 0" "$EXPLAIN_RC" 0
 check_finding "dry run: would be forwarded" result ok
 check_finding "dry run: the route to D" route ok
+if isatap "$NS_H" --router "$R_V4" --inner-src "$H_V6" --dst "$D_V6" --kind syn --dport "$D_PORT"; then
+	pass "and a real SYN to D:$D_PORT is forwarded and answered, as the dry run said"
+else
+	fail "the dry run said forwarded, a real SYN to D:$D_PORT got no answer: $REPLY"
+fi
 explain "$H_V4" --to fe80::1
 check_finding "dry run to a link-local destination refused" destination bad
+
+step "a spoofed solicitation: H's RS from another host's ISATAP address"
+if isatap "$NS_H" --router "$R_V4" --inner-src fe80::5efe:c000:207 --dst ff02::2 --kind rs \
+	--hlim 255 --timeout 1; then
+	fail "a spoofed RS was answered"
+else
+	pass "the spoofed RS was not answered"
+fi
+explain "$H_V4"
+check_eq "exit status" "$EXPLAIN_RC" 3
+check_finding "its RS refused as spoofed" rs_refused bad
+check_contains "the fix: NAT between host and router?" "$EXPLAIN" "does not embed its IPv4 address"
+if isatap "$NS_H" --router "$R_V4" --inner-src "$LL_H" --dst ff02::2 --kind rs --hlim 255; then
+	pass "H's own RS answered again"
+else
+	fail "H's own RS not answered: $REPLY"
+fi
+
+step "a member nobody answers ARP for: no IPv4 neighbour"
+MF2=$(members_file members.h2 "$H_V4" 192.0.2.77)
+check_rc "members sync (H, 192.0.2.77)" 0 ig members sync "$MF2"
+sleep 3   # the managed entry's resolution fails
+explain 192.0.2.77
+check_eq "exit status" "$EXPLAIN_RC" 3
+check_finding "its neighbour unresolved" unresolved warn
+check_rc "members sync (H)" 0 ig members sync "$MF"
 
 step "a policy without RDP: the dry run names the rule that refuses"
 printf 'allow out icmpv6 echo-request name ping\ndefault drop\n' >"$LIB_TMP/policy"
@@ -116,7 +150,7 @@ check_rc "policy clear" 0 ig policy clear
 
 step "D's firewall drops inbound RDP while H opens it: a one-way conversation"
 run "D's firewall: drop inbound TCP 3389" d_firewall 3389
-if one_way_tcp 3389; then
+if one_way_tcp 3389 40404; then
 	pass "no answer for 4.5 s"
 else
 	fail "an answer came through D's firewall: $REPLY"
@@ -127,6 +161,16 @@ check_finding "the unanswered conversation named" unanswered warn
 check_contains "with the Windows Firewall fix" "$EXPLAIN" "Windows Firewall"
 check_contains "verdict text names it" "$(jget "$EXPLAIN" verdict_text)" "unanswered: tcp"
 run "D's firewall removed" d_firewall off
+isatap "$NS_H" --router "$R_V4" --inner-src "$H_V6" --dst "$D_V6" --kind syn --dport 3389 \
+	--sport 40404 --timeout 1   # D answers now (RST: nothing listens)
+explain "$H_V4"
+if has unanswered; then
+	fail "the conversation is still unanswered after D answered"
+else
+	pass "the unanswered flag cleared once D answered"
+fi
+J=$(ig flows -j --unanswered 2>&1)
+check_eq "flows --unanswered: none left" "$(jget "$J" unanswered)" 0
 
 step "a non-member that solicited"
 if isatap "$NS_N" --router "$R_V4" --inner-src "$LL_N" --dst ff02::2 --kind rs --hlim 255 \
