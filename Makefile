@@ -129,6 +129,15 @@ $(BUILD)/test_files: $(TEST_OBJ)/test_files.o $(LIBISAGATE)
 check-layout:
 	$(Q)./tests/unit/test_layout.sh
 
+# Style: lines changed since .clang-format arrived follow it (check-format,
+# also run by `make unit`); `make format` formats what changed since then.
+FORMAT_BASE = $(shell git log --diff-filter=A --format=%H -n 1 -- .clang-format 2>/dev/null)
+.PHONY: check-format format
+check-format:
+	$(Q)./tests/unit/test_format.sh
+format:
+	$(Q)git clang-format --extensions c,h $(FORMAT_BASE) -- bpf include user tests bench
+
 # Installation, laid out as a Debian network daemon's: the binary in SBINDIR,
 # the units where systemd finds them for this PREFIX, isagate(8), the docs,
 # and the sample settings in SYSCONFDIR/isagate (never overwriting an

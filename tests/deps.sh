@@ -10,6 +10,8 @@ set -euo pipefail
 PACKAGES=(
 	# build: BPF objects, skeleton, loader
 	make gcc libc6-dev pkg-config clang llvm bpftool
+	# the format check (tests/unit/test_format.sh): clang-format, git clang-format
+	clang-format git
 	# the parsers' fuzzers: clang's libFuzzer and sanitizer runtimes
 	libclang-rt-14-dev
 	libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libinih-dev libmnl-dev libldap-dev libsasl2-dev
