@@ -187,6 +187,17 @@ check_finding "its RS refused" rs_refused bad
 check_finding "its refusal recorded" drop_not_member
 check_contains "the fix: the security group" "$EXPLAIN" "ISATAP security group"
 
+step "-vv reaches libbpf's debug output (a re-attach in place)"
+# shellcheck disable=SC2119
+out=$(ig_attach -vv 2>&1) || fail "attach -vv failed: ${out:0:300}"
+check_contains "libbpf debug lines with -vv" "$out" "^libbpf: "
+out=$(ig_attach -v 2>&1) || fail "attach -v failed: ${out:0:300}"
+if grep -q "^libbpf: .*\(loading\|map '\)" <<<"$out"; then
+	fail "libbpf debug lines with a single -v"
+else
+	pass "no libbpf debug lines with a single -v"
+fi
+
 step "bad input and nothing attached"
 explain no-such-host.invalid
 check_eq "a name that does not resolve: exit 2" "$EXPLAIN_RC" 2

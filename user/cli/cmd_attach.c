@@ -223,7 +223,7 @@ int cmd_attach(int argc, char **argv)
 			ig_settings_set(&cli, "dynamic-mtu", "yes", err, sizeof(err));
 			break;
 		case 'v':
-			ig_verbose = 1;
+			ig_verbose++;
 			break;
 		case 'h':
 			usage(stdout);

@@ -96,7 +96,7 @@ int cmd_events(int argc, char **argv)
 		case 'j': c.json = true; break;
 		case 'f': follow = true; break;
 		case 'p': opt_dir = optarg; break;
-		case 'v': ig_verbose = 1; break;
+		case 'v': ig_verbose++; break;
 		case 'h': usage(stdout); return IG_EXIT_OK;
 		default:
 			fprintf(stderr, "see 'isagate events --help'\n");

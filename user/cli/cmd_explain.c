@@ -149,7 +149,7 @@ int cmd_explain(int argc, char **argv)
 		case 'P': port = optarg; break;
 		case 'j': json = true; break;
 		case 'p': opt_dir = optarg; break;
-		case 'v': ig_verbose = 1; break;
+		case 'v': ig_verbose++; break;
 		case 'h': usage(stdout); return IG_EXIT_OK;
 		default:
 			fprintf(stderr, "see 'isagate explain --help'\n");

@@ -464,7 +464,7 @@ int cmd_flows(int argc, char **argv)
 		case 'x': o.ipfix = optarg; break;
 		case 's': o.state = optarg; break;
 		case 'p': opt_dir = optarg; break;
-		case 'v': ig_verbose = 1; break;
+		case 'v': ig_verbose++; break;
 		case 'h': usage(stdout); return IG_EXIT_OK;
 		default:
 			fprintf(stderr, "see 'isagate flows --help'\n");

@@ -497,7 +497,7 @@ int cmd_policy(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'n': dry_run = true; break;
 		case 'p': opt_dir = optarg; break;
-		case 'v': ig_verbose = 1; break;
+		case 'v': ig_verbose++; break;
 		case 'h': usage(stdout); return IG_EXIT_OK;
 		default:
 			fprintf(stderr, "see 'isagate policy --help'\n");

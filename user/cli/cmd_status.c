@@ -747,7 +747,7 @@ int cmd_status(int argc, char **argv)
 			opt_dir = optarg;
 			break;
 		case 'v':
-			ig_verbose = 1;
+			ig_verbose++;
 			break;
 		case 'h':
 			usage(stdout);

@@ -521,7 +521,7 @@ int cmd_top(int argc, char **argv)
 			}
 			break;
 		case 'p': opt_dir = optarg; break;
-		case 'v': ig_verbose = 1; break;
+		case 'v': ig_verbose++; break;
 		case 'h': usage(stdout); return IG_EXIT_OK;
 		default:
 			fprintf(stderr, "see 'isagate top --help'\n");

@@ -41,7 +41,7 @@ int cmd_watch(int argc, char **argv)
 			pin = optarg;
 			break;
 		case 'v':
-			ig_verbose = 1;
+			ig_verbose++;
 			break;
 		case 'n':
 			max_events = strtoul(optarg, &end, 10);

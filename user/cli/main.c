@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 
 	while (argc > 1 && argv[1][0] == '-') {
 		if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose")) {
-			ig_verbose = 1;
+			ig_verbose++;
 		} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 			usage(stdout);
 			return IG_EXIT_OK;
