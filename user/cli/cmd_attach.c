@@ -222,9 +222,7 @@ int cmd_attach(int argc, char **argv)
 		case OPT_DYNAMIC_MTU:
 			ig_settings_set(&cli, "dynamic-mtu", "yes", err, sizeof(err));
 			break;
-		case 'v':
-			ig_verbose++;
-			break;
+		case 'v': ig_verbose++; break;
 		case 'h':
 			usage(stdout);
 			return IG_EXIT_OK;

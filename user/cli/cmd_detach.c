@@ -47,9 +47,7 @@ int cmd_detach(int argc, char **argv)
 		case 'p':
 			opt_dir = optarg;
 			break;
-		case 'v':
-			ig_verbose++;
-			break;
+		case 'v': ig_verbose++; break;
 		case 'h':
 			usage(stdout);
 			return IG_EXIT_OK;

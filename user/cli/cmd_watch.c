@@ -40,9 +40,7 @@ int cmd_watch(int argc, char **argv)
 		case 'p':
 			pin = optarg;
 			break;
-		case 'v':
-			ig_verbose++;
-			break;
+		case 'v': ig_verbose++; break;
 		case 'n':
 			max_events = strtoul(optarg, &end, 10);
 			if (*end || !*optarg) {
