@@ -169,11 +169,11 @@ static __always_inline struct ig_fwd_entry *flow_fwd(struct ig_flow *f, int dir)
 	return dir == IG_FLOW_FROM_MEMBER ? &f->fwd_from_member : &f->fwd_to_member;
 }
 
-/* The key under which a flow whose opener is over its quota is accounted:
- * the member's aggregate entry (include/isagate.h, "Per-source quotas"). */
-static __always_inline void flow_aggregate_key(struct ig_flow_key *k, const struct flow_meta *m)
+/* Turn k into the key under which a flow whose opener is over its quota is
+ * accounted: the member's aggregate entry (include/isagate.h, "Per-source
+ * quotas"). */
+static __always_inline void flow_aggregate_key(struct ig_flow_key *k)
 {
-	*k = m->key;
 	__builtin_memset(k->remote_addr, 0, sizeof(k->remote_addr));
 	k->member_port = 0;
 	k->remote_port = 0;
@@ -188,13 +188,11 @@ static __always_inline void flow_aggregate_key(struct ig_flow_key *k, const stru
  * member, or the remote host's /64) has no quota token left goes to the
  * member's aggregate entry instead.
  */
-static __always_inline void flow_account(const struct flow_meta *m, __u32 reason,
+static __always_inline void flow_account(struct flow_meta *m, __u32 reason,
 					 struct ig_flow *f, struct ig_flow *nf,
 					 const struct bpf_fib_lookup *fib,
 					 const struct ig_config *cfg)
 {
-	const struct ig_flow_key *key = &m->key;
-	struct ig_flow_key agg;
 	struct ig_vis_stats *vs = NULL;
 	int aggregate = 0;
 	__u64 now;
@@ -208,10 +206,11 @@ static __always_inline void flow_account(const struct flow_meta *m, __u32 reason
 			      m->dir == IG_FLOW_FROM_MEMBER ? NULL : m->key.remote_addr, cfg)) {
 		if (vs)
 			vs->flow_quota_refused++;
-		flow_aggregate_key(&agg, m);
-		key = &agg;
+		/* in place (m is this packet's scratch, its last use): no
+		 * second key on the entry point's stack */
+		flow_aggregate_key(&m->key);
 		aggregate = 1;
-		f = bpf_map_lookup_elem(&flows, key);
+		f = bpf_map_lookup_elem(&flows, &m->key);
 	}
 	if (!f) {
 		__builtin_memset(nf, 0, sizeof(*nf));
@@ -228,13 +227,13 @@ static __always_inline void flow_account(const struct flow_meta *m, __u32 reason
 				      &nf->fwd_to_member, fib,
 				      m->len + (m->dir == IG_FLOW_TO_MEMBER ? 20 : 0), now,
 				      fwd_generation(), cfg);
-		if (!bpf_map_update_elem(&flows, key, nf, BPF_NOEXIST)) {
+		if (!bpf_map_update_elem(&flows, &m->key, nf, BPF_NOEXIST)) {
 			if (vs)
 				vs->flow_inserts++;
 			return;
 		}
 		/* another CPU created it first: add to it */
-		f = bpf_map_lookup_elem(&flows, key);
+		f = bpf_map_lookup_elem(&flows, &m->key);
 		if (!f) {
 			if (vs)
 				vs->flow_insert_fail++;

@@ -190,7 +190,7 @@ scenario() {
 	ok "$name: M reaches R ($R_V4) over $mdev before isagate"
 	check "$name: R reaches D ($D_V6) over $v6dev" nsx r ping -c 1 -W 3 "$D_V6" || return 1
 
-	if ! ig attach --ipv4-dev "$v4dev" --ipv6-dev "$v6dev" --router "$R_V4" --prefix "$PREFIX" \
+	if ! ig -v attach --ipv4-dev "$v4dev" --ipv6-dev "$v6dev" --router "$R_V4" --prefix "$PREFIX" \
 		--mode native > "$T/attach.log" 2>&1; then
 		nok "$name: isagate attach --ipv4-dev $v4dev --ipv6-dev $v6dev (native XDP) on $(uname -r)"
 		grep -v '^[0-9]*: \|^;' "$T/attach.log" | tail -n 30 | show -
