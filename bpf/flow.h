@@ -188,9 +188,8 @@ static __always_inline void flow_aggregate_key(struct ig_flow_key *k)
  * member, or the remote host's /64) has no quota token left goes to the
  * member's aggregate entry instead.
  */
-static __always_inline void flow_account(struct flow_meta *m, __u32 reason,
-					 struct ig_flow *f, struct ig_flow *nf,
-					 const struct bpf_fib_lookup *fib,
+static __always_inline void flow_account(struct flow_meta *m, __u32 reason, struct ig_flow *f,
+					 struct ig_flow *nf, const struct bpf_fib_lookup *fib,
 					 const struct ig_config *cfg)
 {
 	struct ig_vis_stats *vs = NULL;

@@ -72,7 +72,7 @@ static __always_inline struct ig_quota *quota_entry(void *map, const void *key,
 	if (!empty)
 		return NULL;
 	if (bpf_map_update_elem(map, key, empty, BPF_NOEXIST))
-		return bpf_map_lookup_elem(map, key);   /* another CPU's, just made */
+		return bpf_map_lookup_elem(map, key); /* another CPU's, just made */
 	q = bpf_map_lookup_elem(map, key);
 	if (q) {
 		q->flows.tokens = cfg->quota_flows;
@@ -123,7 +123,7 @@ static __always_inline int quota_take(int table, __u32 member_v4, const void *re
 		q = quota_entry(&member_quota, &mk4, cfg, now);
 	}
 	if (!q)
-		return 1;          /* no entry can be made: as without a quota */
+		return 1; /* no entry can be made: as without a quota */
 	return bucket_take(table == IG_Q_FLOWS ? &q->flows : &q->conns, quota, now);
 }
 
