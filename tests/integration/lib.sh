@@ -195,6 +195,12 @@ lib_cleanup() {
 		ip netns del "${LIB_NS[i]}" 2>/dev/null
 	done
 	[[ -n $PIN_DIR && -e $PIN_DIR ]] && rm -rf -- "$PIN_DIR"
+	# A daemon's children (samba's) may still be exiting and leave a socket
+	# behind the first pass: try again for a moment.
+	for i in 1 2 3 4 5 6; do
+		[[ -n $LIB_TMP && -d $LIB_TMP ]] || break
+		rm -rf -- "$LIB_TMP" 2>/dev/null || sleep 0.5
+	done
 	[[ -n $LIB_TMP && -d $LIB_TMP ]] && rm -rf -- "$LIB_TMP"
 	# Say so loudly if anything survived.
 	left=
