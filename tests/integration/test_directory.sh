@@ -215,18 +215,34 @@ page-size = 500
 timeout = 120
 EOF
 
-# dsync ARGS...: members sync --ldap in R's network namespace, with the DC
-# as resolver (private mount namespace).  OUT, ERR and RC hold the result.
-dsync() {
+# in_r CMD...: CMD in R's network namespace, with the DC as resolver
+# (private mount namespace).  OUT, ERR and RC hold the result.
+in_r() {
 	local o e
-	o=$LIB_TMP/sync.out e=$LIB_TMP/sync.err
+	o=$LIB_TMP/cmd.out e=$LIB_TMP/cmd.err
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	nsenter --net="/run/netns/$NS_R" -- unshare -m --propagation private \
 		sh -c 'mount --bind "$0" /etc/resolv.conf && shift && exec "$@"' \
-		"$LIB_TMP/resolv.conf" _ "$ISAGATE" members sync --ldap --config "$CONF" "$@" >"$o" 2>"$e"
+		"$LIB_TMP/resolv.conf" _ "$@" >"$o" 2>"$e"
 	RC=$?
 	OUT=$(cat "$o")
 	ERR=$(cat "$e")
+}
+# dsync ARGS...: members sync --ldap with the test's config.
+dsync() { in_r "$ISAGATE" members sync --ldap --config "$CONF" "$@"; }
+# explain_dir HOST ARGS...: explain -j with the test's config; DIR holds
+# '"computer" ; "disabled" ; chain's first RDNs joined by " > "' and KEYS
+# the findings' keys.
+explain_dir() {
+	in_r "$ISAGATE" explain "$@" -j
+	DIR=$(/usr/bin/python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])["directory"]
+print("none" if d is None else "%s ; %s ; %s" % (d["computer"], d["disabled"],
+      " > ".join(c.split(",")[0][3:] for c in d["chain"])))' "$OUT" 2>&1)
+	KEYS=$(/usr/bin/python3 -c '
+import json, sys
+print(" ".join(f["key"] for f in json.loads(sys.argv[1])["findings"]))' "$OUT" 2>&1)
 }
 
 # The member set, one "prefix name" per line, sorted.
@@ -265,6 +281,36 @@ check_eq "11 entries (pc1-8, pc3 twice, 2 extra)" "$(wc -l <<<"$MEMBERS")" 11
 check_contains "summary line" "$OUT" '^members: 11 added, 0 removed, 0 kept, 1 unresolved; directory ldap://dc1.corp.example: 10 computers, 1 disabled, 0 skipped, in-chain nesting'
 check_contains "pc10 reported unresolved" "$ERR" 'pc10.corp.example did not resolve'
 check_contains "fail-over reported" "$ERR" 'dc1.corp.example:1389.*trying ldap://dc1.corp.example'
+
+step "explain: the directory's nesting chain, or why a computer is not a member"
+explain_dir pc8.corp.example --config "$CONF"
+check_eq "pc8: the shortest chain through two nested groups (inside a cycle)" "$DIR" \
+	"CN=pc8,$LAB ; False ; DirectAccess ISATAP computers > inner > deep > pc8"
+check_contains "pc8: finding directory_chain" "$KEYS" 'directory_chain'
+in_r "$ISAGATE" explain pc8.corp.example --config "$CONF"
+check_contains "pc8: the chain in the text" "$OUT" \
+	'ok +in the directory group through DirectAccess ISATAP computers > inner > deep > pc8 \(2 levels of nesting; ldap://dc1.corp.example\)'
+info "$OUT"
+explain_dir 192.0.2.21 --config "$CONF"
+check_eq "pc1 by address: a direct member (its entry's name asked)" "$DIR" \
+	"CN=pc1,$LAB ; False ; DirectAccess ISATAP computers > pc1"
+explain_dir pc9.corp.example --config "$CONF"
+check_rc_is "pc9 (disabled) not admitted" 7
+check_eq "pc9: in the group, the account disabled" "$DIR" \
+	"CN=pc9,$LAB ; True ; DirectAccess ISATAP computers > pc9"
+check_contains "pc9: finding directory_disabled" "$KEYS" 'not_member .*directory_disabled'
+explain_dir big7.corp.example --config "$CONF"
+check_rc_is "big7 (in 'all', which contains the group, not in it) not admitted" 7
+check_eq "big7: found, no chain" "$DIR" "CN=big7,$LAB ; False ; "
+check_contains "big7: finding directory_not_in_group" "$KEYS" 'directory_not_in_group'
+check_contains "big7: the fix names the group" "$OUT" "add the computer to the group '$GROUP'"
+explain_dir pc4-new.corp.example --config "$CONF"
+check_rc_is "pc4-new (a DNS name, no computer yet) not admitted" 7
+check_eq "pc4-new: no computer object" "$DIR" "None ; False ; "
+check_contains "pc4-new: finding directory_no_computer" "$KEYS" 'directory_no_computer'
+ISAGATE_CONFIG='' explain_dir pc8.corp.example --pin-dir "$PIN_DIR"
+check_eq "without --config: the directory is not asked" "$DIR" "none"
+check_contains "without --config: says how to ask it" "$KEYS" 'directory_not_asked'
 
 step "client-side nesting (breadth-first over member, cycle-safe) gives the same set"
 dsync --nesting client --dry-run -j

@@ -16,31 +16,38 @@
 
 #include "commands.h"
 #include "common.h"
+#include "config.h"
+#include "directory.h"
 #include "explain.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: isagate explain HOST [--to ADDR [--port PROTO/PORT]] [-j] [--pin-dir DIR]\n"
-"\n"
-"Why does HOST (a name, an IPv4 address or an ISATAP IPv6 address) get no\n"
-"IPv6 through this router, or why do its conversations time out?  A verdict\n"
-"line, then the evidence, each finding with the fix: its addresses, its\n"
-"membership and the entry that admits it, its router solicitations and how\n"
-"they were answered, its last refusal, its conversations (unanswered ones\n"
-"flagged), its IPv4 neighbour and tunnel MTU.  Nothing is sent or changed.\n"
-"\n"
-"  --to ADDR               also a dry run of the member's packet to the IPv6\n"
-"                          address ADDR: admission, destination rules, policy\n"
-"                          rule, route, ending 'would be forwarded' or the\n"
-"                          first step that refuses\n"
-"  --port PROTO/PORT       with --to: tcp/3389, udp/53 (default: ICMPv6 echo)\n"
-"  -j, --json              JSON (stable keys)\n"
-"  --pin-dir DIR           pin directory (default $ISAGATE_PIN_DIR, else %s)\n"
-"\n"
-"Exit codes: 0 the host works through this router, 3 admitted but something\n"
-"is wrong, 7 not admitted, 2 bad usage or a host that cannot be explained,\n"
-"4 nothing attached under DIR, 1 failed.\n",
+		"usage: isagate explain HOST [--to ADDR [--port PROTO/PORT]] [--config FILE] [-j]\n"
+		"                       [--pin-dir DIR]\n"
+		"\n"
+		"Why does HOST (a name, an IPv4 address or an ISATAP IPv6 address) get no\n"
+		"IPv6 through this router, or why do its conversations time out?  A verdict\n"
+		"line, then the evidence, each finding with the fix: its addresses, its\n"
+		"membership and the entry that admits it, its router solicitations and how\n"
+		"they were answered, its last refusal, its conversations (unanswered ones\n"
+		"flagged), its IPv4 neighbour and tunnel MTU.  Nothing is sent or changed.\n"
+		"\n"
+		"  --to ADDR               also a dry run of the member's packet to the IPv6\n"
+		"                          address ADDR: admission, destination rules, policy\n"
+		"                          rule, route, ending 'would be forwarded' or the\n"
+		"                          first step that refuses\n"
+		"  --port PROTO/PORT       with --to: tcp/3389, udp/53 (default: ICMPv6 echo)\n"
+		"  --config FILE           the router's config (default $ISAGATE_CONFIG): when\n"
+		"                          the membership comes from the directory, ask it\n"
+		"                          ([directory]) which group nesting admits HOST, or\n"
+		"                          why not; [router] pin-dir unless --pin-dir\n"
+		"  -j, --json              JSON (stable keys)\n"
+		"  --pin-dir DIR           pin directory (default $ISAGATE_PIN_DIR, else %s)\n"
+		"\n"
+		"Exit codes: 0 the host works through this router, 3 admitted but something\n"
+		"is wrong, 7 not admitted, 2 bad usage or a host that cannot be explained,\n"
+		"4 nothing attached under DIR, 1 failed.\n",
 		IG_DEFAULT_PIN_DIR);
 }
 
@@ -69,6 +76,23 @@ static const char *verdict_key(enum ig_explain_verdict v)
 	       "not_admitted";
 }
 
+/* What the directory said: "computer" null when it has none by that name,
+ * "chain" from the configured group down to the computer, [] when not in it. */
+static json_object *dir_json(const struct ig_dir_chain *d)
+{
+	json_object *o = json_object_new_object(), *chain = json_object_new_array();
+	size_t i;
+
+	json_object_object_add(o, "server", json_object_new_string(d->server));
+	json_object_object_add(o, "computer",
+			       d->computer ? json_object_new_string(d->computer) : NULL);
+	json_object_object_add(o, "disabled", json_object_new_boolean(d->disabled));
+	for (i = 0; i < d->n_chain; i++)
+		json_object_array_add(chain, json_object_new_string(d->chain[i]));
+	json_object_object_add(o, "chain", chain);
+	return o;
+}
+
 static void print_json(const struct ig_explain_req *req, const struct ig_explain *x, int rc)
 {
 	json_object *root = json_object_new_object(), *arr = json_object_new_array();
@@ -95,6 +119,7 @@ static void print_json(const struct ig_explain_req *req, const struct ig_explain
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "findings", arr);
+	json_object_object_add(root, "directory", x->have_dir ? dir_json(&x->dir) : NULL);
 	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 					    JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
@@ -119,20 +144,44 @@ static void print_text(const struct ig_explain_req *req, const struct ig_explain
 	}
 }
 
+/* --config FILE: [directory] (asked only when it names a server) and
+ * [router] pin-dir.  0 or an exit code (the reason printed). */
+static int read_config(const char *path, struct ig_dir_settings *ds, char *pin, size_t len)
+{
+	struct ig_settings rs;
+	int rc;
+
+	rc = ig_dir_load_ini(ds, path);
+	if (!rc && ds->n_uris)
+		rc = ig_dir_check(ds);
+	if (rc)
+		return rc;
+	ig_settings_init(&rs);
+	rc = ig_settings_load_ini(&rs, path);
+	if (!rc)
+		snprintf(pin, len, "%s", rs.pin_dir);
+	return rc;
+}
+
 int cmd_explain(int argc, char **argv)
 {
+	/* clang-format off */
 	static const struct option options[] = {
 		{ "to",      required_argument, NULL, 't' },
 		{ "port",    required_argument, NULL, 'P' },
+		{ "config",  required_argument, NULL, 'c' },
 		{ "json",    no_argument,       NULL, 'j' },
 		{ "pin-dir", required_argument, NULL, 'p' },
 		{ "verbose", no_argument,       NULL, 'v' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* clang-format on */
 	struct ig_explain_req req = { 0 };
 	struct ig_explain *x = NULL;
-	const char *opt_dir = NULL, *port = NULL;
+	const char *opt_dir = NULL, *port = NULL, *config = getenv("ISAGATE_CONFIG");
+	struct ig_dir_settings ds;
+	char cfg_pin[PATH_MAX] = "";
 	bool json = false;
 	int opt, rc, err;
 
@@ -147,6 +196,7 @@ int cmd_explain(int argc, char **argv)
 			req.have_to = true;
 			break;
 		case 'P': port = optarg; break;
+		case 'c': config = optarg; break;
 		case 'j': json = true; break;
 		case 'p': opt_dir = optarg; break;
 		case 'v': ig_verbose++; break;
@@ -165,10 +215,21 @@ int cmd_explain(int argc, char **argv)
 		ig_err("--port %s: expected tcp/PORT or udp/PORT, with --to", port);
 		return IG_EXIT_USAGE;
 	}
+	ig_dir_settings_init(&ds);
+	if (config && config[0]) {
+		rc = read_config(config, &ds, cfg_pin, sizeof(cfg_pin));
+		if (rc)
+			goto cleanup;
+		if (ds.n_uris)
+			req.dir = &ds;
+	}
+	if (!opt_dir && cfg_pin[0])
+		opt_dir = cfg_pin;
 	x = calloc(1, sizeof(*x));
 	if (!x) {
 		ig_err("out of memory");
-		return IG_EXIT_FAIL;
+		rc = IG_EXIT_FAIL;
+		goto cleanup;
 	}
 	err = ig_explain_run(ig_pin_dir(opt_dir), &req, x);
 	if (err == -EINVAL) {
@@ -186,6 +247,10 @@ int cmd_explain(int argc, char **argv)
 		else
 			print_text(&req, x);
 	}
+cleanup:
+	if (x)
+		ig_explain_free(x);
 	free(x);
+	ig_dir_settings_free(&ds);
 	return rc;
 }

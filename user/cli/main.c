@@ -11,6 +11,7 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *usage;
 } commands[] = {
+	/* clang-format off */
 	{ "attach",  cmd_attach,  "attach --ipv4-dev DEV --ipv6-dev DEV --router A.B.C.D ... --prefix P/64 ... | --config FILE" },
 	{ "detach",  cmd_detach,  "detach [--pin-dir DIR]" },
 	{ "members", cmd_members, "members sync FILE|- | members list [-j]" },
@@ -20,8 +21,9 @@ static const struct {
 	{ "stats",   cmd_stats,   "stats [-j] [--follow [--interval S]] [--prometheus FILE]" },
 	{ "events",  cmd_events,  "events [-j] [--follow]   # refused admissions" },
 	{ "top",     cmd_top,     "top [--interval S]   # live view: members and conversations by rate" },
-	{ "explain", cmd_explain, "explain HOST [--to ADDR [--port tcp/PORT]] [-j]   # why a host gets no IPv6 or no answer" },
+	{ "explain", cmd_explain, "explain HOST [--to ADDR [--port tcp/PORT]] [--config FILE] [-j]   # why no IPv6 or no answer" },
 	{ "policy",  cmd_policy,  "policy sync FILE|- [--dry-run] | policy list|clear|conns [-j]   # manage-out rules" },
+	/* clang-format on */
 };
 
 static void usage(FILE *f)

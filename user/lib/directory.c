@@ -17,6 +17,7 @@
 #include <sasl/sasl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -761,6 +762,14 @@ static char *first_value(LDAP *ld, LDAPMessage *e, const char *attr)
 	return s;
 }
 
+/* A group object (AD group, or groupOfNames / groupOfUniqueNames)? */
+static bool is_group(LDAP *ld, LDAPMessage *e)
+{
+	return has_value(ld, e, "objectClass", "group") ||
+	       has_value(ld, e, "objectClass", "groupOfNames") ||
+	       has_value(ld, e, "objectClass", "groupOfUniqueNames");
+}
+
 static enum ig_dir_err read_root_dse(struct dir_conn *c, char *err, size_t errlen)
 {
 	char *attrs[] = { "supportedCapabilities", "supportedControl", NULL };
@@ -822,9 +831,7 @@ static enum ig_dir_err check_group(struct dir_conn *c, char *err, size_t errlen)
 		goto cleanup;
 	}
 	e = ldap_first_entry(c->ld, res);
-	if (!e || !(has_value(c->ld, e, "objectClass", "group") ||
-		    has_value(c->ld, e, "objectClass", "groupOfNames") ||
-		    has_value(c->ld, e, "objectClass", "groupOfUniqueNames"))) {
+	if (!e || !is_group(c->ld, e)) {
 		snprintf(err, errlen, "'%s' is not a group (objectClass group or groupOfNames)",
 			 c->s->group);
 		ret = IG_DIR_ERR_SEARCH;
@@ -1127,9 +1134,7 @@ static enum ig_dir_err fetch_client(struct dir_conn *c, struct ig_dir_result *r,
 					ret = IG_DIR_ERR_NOMEM;
 					goto cleanup;
 				}
-			} else if (e && (has_value(c->ld, e, "objectClass", "group") ||
-					 has_value(c->ld, e, "objectClass", "groupOfNames") ||
-					 has_value(c->ld, e, "objectClass", "groupOfUniqueNames"))) {
+			} else if (e && is_group(c->ld, e)) {
 				if (qn == qcap) {
 					size_t nc = qcap * 2;
 					char **p = realloc(queue, nc * sizeof(*p));
@@ -1165,15 +1170,19 @@ cleanup:
 	return ret;
 }
 
-enum ig_dir_err ig_dir_fetch(const struct ig_dir_settings *s, struct ig_dir_result *r,
-			     char *err, size_t errlen)
+/* Connect to the first server that answers, bind, read the rootDSE and
+ * check the group: c is ready for searches and server names the URI that
+ * answered.  On failure c holds no connection; dir_close() either way. */
+static enum ig_dir_err dir_open(const struct ig_dir_settings *s, struct dir_conn *c, char *server,
+				size_t slen, char *err, size_t errlen)
 {
-	struct dir_conn c = { .s = s, .tv = { .tv_sec = s->timeout } };
 	enum ig_dir_err ret = IG_DIR_ERR_CONNECT;
 	char *password = NULL, why[1024];
 	unsigned int i;
 
-	memset(r, 0, sizeof(*r));
+	memset(c, 0, sizeof(*c));
+	c->s = s;
+	c->tv.tv_sec = s->timeout;
 	snprintf(err, errlen, "no directory server configured");
 	/* Our settings only: not /etc/ldap/ldap.conf or ~/.ldaprc. */
 	setenv("LDAPNOINIT", "1", 1);
@@ -1196,19 +1205,19 @@ enum ig_dir_err ig_dir_fetch(const struct ig_dir_settings *s, struct ig_dir_resu
 		setenv("KRB5_CLIENT_KTNAME", s->keytab, 1);
 		setenv("KRB5CCNAME", "MEMORY:isagate-directory", 1);
 	}
-	c.base_norm = ig_dir_dn_norm(s->base);
-	if (!c.base_norm) {
+	c->base_norm = ig_dir_dn_norm(s->base);
+	if (!c->base_norm) {
 		ret = IG_DIR_ERR_NOMEM;
 		goto cleanup;
 	}
 
 	for (i = 0; i < s->n_uris; i++) {
-		ret = connect_one(s, s->uris[i], password, &c.ld, why, sizeof(why));
+		ret = connect_one(s, s->uris[i], password, &c->ld, why, sizeof(why));
 		if (ret == IG_DIR_OK) {
-			ret = read_root_dse(&c, why, sizeof(why));
+			ret = read_root_dse(c, why, sizeof(why));
 			if (ret == IG_DIR_ERR_CONNECT) {
-				ldap_unbind_ext_s(c.ld, NULL, NULL);
-				c.ld = NULL;
+				ldap_unbind_ext_s(c->ld, NULL, NULL);
+				c->ld = NULL;
 			}
 		}
 		if (ret == IG_DIR_OK)
@@ -1221,10 +1230,34 @@ enum ig_dir_err ig_dir_fetch(const struct ig_dir_settings *s, struct ig_dir_resu
 	}
 	if (ret != IG_DIR_OK)
 		goto cleanup;
-	snprintf(r->server, sizeof(r->server), "%s", s->uris[i]);
-	ig_dbg("directory: connected to %s", r->server);
+	snprintf(server, slen, "%s", s->uris[i]);
+	ig_dbg("directory: connected to %s", server);
+	ret = check_group(c, err, errlen);
+cleanup:
+	if (password) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return ret;
+}
 
-	ret = check_group(&c, err, errlen);
+static void dir_close(struct dir_conn *c)
+{
+	if (c->ld)
+		ldap_unbind_ext_s(c->ld, NULL, NULL);
+	c->ld = NULL;
+	free(c->base_norm);
+	c->base_norm = NULL;
+}
+
+enum ig_dir_err ig_dir_fetch(const struct ig_dir_settings *s, struct ig_dir_result *r, char *err,
+			     size_t errlen)
+{
+	struct dir_conn c;
+	enum ig_dir_err ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = dir_open(s, &c, r->server, sizeof(r->server), err, errlen);
 	if (ret)
 		goto cleanup;
 	if (s->nesting == IG_DIR_NEST_IN_CHAIN ||
@@ -1237,15 +1270,228 @@ enum ig_dir_err ig_dir_fetch(const struct ig_dir_settings *s, struct ig_dir_resu
 	if (ret == IG_DIR_ERR_NOMEM)
 		snprintf(err, errlen, "out of memory");
 cleanup:
-	if (c.ld)
-		ldap_unbind_ext_s(c.ld, NULL, NULL);
-	if (password) {
-		explicit_bzero(password, strlen(password));
-		free(password);
-	}
-	free(c.base_norm);
+	dir_close(&c);
 	if (ret != IG_DIR_OK)
 		ig_dir_result_free(r);
+	return ret;
+}
+
+/* ---- one computer's nesting chain (explain) ------------------------------ */
+
+/* "(&PREFIX(ATTR=VALUE))" with VALUE escaped (RFC 4515): malloc'd or NULL. */
+static char *eq_filter(const char *prefix, const char *attr, const char *value)
+{
+	struct berval v = { .bv_val = (char *)value, .bv_len = strlen(value) };
+	struct berval esc = { 0 };
+	char *f = NULL;
+	size_t len;
+
+	if (ldap_bv2escaped_filter_value(&v, &esc))
+		return NULL;
+	len = strlen(prefix) + strlen(attr) + strlen(esc.bv_val) + 8;
+	f = malloc(len);
+	if (f)
+		snprintf(f, len, "(&%s(%s=%s))", prefix, attr, esc.bv_val);
+	ber_memfree(esc.bv_val);
+	return f;
+}
+
+/* The computer object whose dNSHostName is host (the first, when several
+ * claim it, and how many did). */
+static enum ig_dir_err find_computer(struct dir_conn *c, const char *host, struct ig_dir_chain *out,
+				     char *err, size_t errlen)
+{
+	char *attrs[] = { "userAccountControl", NULL }, *filter, *dn, *uac;
+	enum ig_dir_err ret = IG_DIR_OK;
+	LDAPMessage *res = NULL, *e;
+	int rc;
+
+	filter = eq_filter("(objectClass=computer)", "dNSHostName", host);
+	if (!filter)
+		return IG_DIR_ERR_NOMEM;
+	rc = ldap_search_ext_s(c->ld, c->s->base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, NULL, NULL,
+			       &c->tv, 8, &res);
+	if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
+		ret = search_error(c, rc, "searching the computer object", err, errlen);
+		goto cleanup;
+	}
+	for (e = ldap_first_entry(c->ld, res); e; e = ldap_next_entry(c->ld, e)) {
+		out->n_computers++;
+		if (out->computer)
+			continue;
+		dn = ldap_get_dn(c->ld, e);
+		out->computer = dn ? strdup(dn) : NULL;
+		ldap_memfree(dn);
+		if (!out->computer) {
+			ret = IG_DIR_ERR_NOMEM;
+			goto cleanup;
+		}
+		uac = first_value(c->ld, e, "userAccountControl");
+		out->disabled = ig_dir_uac_disabled(uac);
+		free(uac);
+	}
+cleanup:
+	ldap_msgfree(res);
+	free(filter);
+	return ret;
+}
+
+/* The upward walk of find_chain(): each group once, with the member it
+ * was reached from (index; SIZE_MAX for the computer). */
+struct chain_walk {
+	struct chain_node {
+		char *dn;
+		size_t parent;
+	} * q;
+	size_t n, cap;
+	struct dnset seen;
+};
+
+static void chain_walk_free(struct chain_walk *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		free(w->q[i].dn);
+	free(w->q);
+	dnset_free(&w->seen);
+}
+
+/* Queue dn (reached from parent) unless seen: 0, or -ENOMEM / -E2BIG. */
+static int chain_push(struct chain_walk *w, const char *dn, size_t parent)
+{
+	char *norm = ig_dir_dn_norm(dn);
+	int rc;
+
+	if (!norm)
+		return -ENOMEM;
+	rc = dnset_add(&w->seen, norm);
+	if (rc <= 0)
+		return rc;
+	if (w->seen.n > IG_DIR_MAX_CHAIN_GROUPS)
+		return -E2BIG;
+	if (w->n == w->cap) {
+		size_t nc = w->cap ? 2 * w->cap : 16;
+		struct chain_node *p = realloc(w->q, nc * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		w->q = p;
+		w->cap = nc;
+	}
+	w->q[w->n].dn = strdup(dn);
+	if (!w->q[w->n].dn)
+		return -ENOMEM;
+	w->q[w->n++].parent = parent;
+	return 0;
+}
+
+/* out->chain = group_dn, then from node k down to the computer. */
+static int chain_take(struct chain_walk *w, size_t k, const char *group_dn,
+		      struct ig_dir_chain *out)
+{
+	size_t i, n = 1;
+
+	for (i = k; i != SIZE_MAX; i = w->q[i].parent)
+		n++;
+	out->chain = calloc(n, sizeof(*out->chain));
+	if (!out->chain || !(out->chain[0] = strdup(group_dn)))
+		return -ENOMEM;
+	out->n_chain = 1;
+	for (i = k; i != SIZE_MAX; i = w->q[i].parent) {
+		out->chain[out->n_chain++] = w->q[i].dn;
+		w->q[i].dn = NULL;
+	}
+	return 0;
+}
+
+/* Upward breadth-first from the computer over the groups that list it (or
+ * a group it is in) as `member`, until the configured group: the shortest
+ * chain, the group first; none when the walk ends without it. */
+static enum ig_dir_err find_chain(struct dir_conn *c, struct ig_dir_chain *out, char *err,
+				  size_t errlen)
+{
+	char *attrs[] = { LDAP_NO_ATTRS, NULL }, *filter, *dn, *gnorm, *norm;
+	struct chain_walk w = { 0 };
+	enum ig_dir_err ret = IG_DIR_OK;
+	LDAPMessage *res = NULL, *e;
+	size_t qi;
+	int rc = -ENOMEM;
+
+	gnorm = ig_dir_dn_norm(c->s->group);
+	if (!gnorm || chain_push(&w, out->computer, SIZE_MAX))
+		goto cleanup;
+	for (qi = 0, rc = 0; qi < w.n && !rc; qi++) {
+		filter = eq_filter("(|(objectClass=group)(objectClass=groupOfNames))", "member",
+				   w.q[qi].dn);
+		if (!filter) {
+			rc = -ENOMEM;
+			break;
+		}
+		rc = ldap_search_ext_s(c->ld, c->s->base, LDAP_SCOPE_SUBTREE, filter, attrs, 0,
+				       NULL, NULL, &c->tv, LDAP_NO_LIMIT, &res);
+		free(filter);
+		if (rc != LDAP_SUCCESS) {
+			ret = search_error(c, rc, "searching the groups of a member", err, errlen);
+			goto cleanup;
+		}
+		for (e = ldap_first_entry(c->ld, res); e && !rc; e = ldap_next_entry(c->ld, e)) {
+			dn = ldap_get_dn(c->ld, e);
+			norm = dn ? ig_dir_dn_norm(dn) : NULL;
+			if (!norm)
+				rc = -ENOMEM;
+			else if (!strcmp(norm, gnorm))
+				rc = chain_take(&w, qi, dn, out) ?: 1;
+			else
+				rc = chain_push(&w, dn, qi);
+			free(norm);
+			ldap_memfree(dn);
+		}
+		ldap_msgfree(res);
+		res = NULL;
+	}
+cleanup:
+	if (rc == -E2BIG) {
+		snprintf(err, errlen, "more than %u groups above the computer: refusing to go on",
+			 IG_DIR_MAX_CHAIN_GROUPS);
+		ret = IG_DIR_ERR_SEARCH;
+	} else if (rc < 0) {
+		ret = IG_DIR_ERR_NOMEM;
+	}
+	ldap_msgfree(res);
+	free(gnorm);
+	chain_walk_free(&w);
+	return ret;
+}
+
+void ig_dir_chain_free(struct ig_dir_chain *ch)
+{
+	size_t i;
+
+	for (i = 0; i < ch->n_chain; i++)
+		free(ch->chain[i]);
+	free(ch->chain);
+	free(ch->computer);
+	memset(ch, 0, sizeof(*ch));
+}
+
+enum ig_dir_err ig_dir_chain(const struct ig_dir_settings *s, const char *host,
+			     struct ig_dir_chain *out, char *err, size_t errlen)
+{
+	struct dir_conn c;
+	enum ig_dir_err ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = dir_open(s, &c, out->server, sizeof(out->server), err, errlen);
+	if (!ret)
+		ret = find_computer(&c, host, out, err, errlen);
+	if (!ret && out->computer)
+		ret = find_chain(&c, out, err, errlen);
+	if (ret == IG_DIR_ERR_NOMEM)
+		snprintf(err, errlen, "out of memory");
+	dir_close(&c);
+	if (ret != IG_DIR_OK)
+		ig_dir_chain_free(out);
 	return ret;
 }
 

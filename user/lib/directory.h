@@ -146,6 +146,32 @@ enum ig_dir_err ig_dir_fetch(const struct ig_dir_settings *s, struct ig_dir_resu
  */
 long ig_dir_to_source(const struct ig_dir_result *r, struct ig_msrc *src);
 
+/* ---- one computer's nesting chain (`isagate explain`) -------------------- */
+
+#define IG_DIR_MAX_CHAIN_GROUPS 10000 /* groups walked above one computer */
+
+struct ig_dir_chain {
+	char server[256];   /* URI that answered */
+	char *computer;	    /* DN of the computer object whose
+					 * dNSHostName is the host, NULL: none */
+	size_t n_computers; /* how many claim that dNSHostName */
+	bool disabled;	    /* userAccountControl & ACCOUNTDISABLE */
+	char **chain;	    /* the configured group, the groups
+					 * nested in it, ..., the computer */
+	size_t n_chain;	    /* 0: the computer is not in the group */
+};
+
+/*
+ * Why is the computer named host a member (or not)?  Connects as
+ * ig_dir_fetch() does, finds the computer object by its dNSHostName under
+ * the base and walks up the groups that list it as `member` (breadth-first,
+ * each group once, cycles safe) to the configured group: out->chain is the
+ * shortest nesting chain, the group first.  Free with ig_dir_chain_free().
+ */
+enum ig_dir_err ig_dir_chain(const struct ig_dir_settings *s, const char *host,
+			     struct ig_dir_chain *out, char *err, size_t errlen);
+void ig_dir_chain_free(struct ig_dir_chain *ch);
+
 /* ---- helpers (exposed for the unit tests) ------------------------------- */
 
 /* AD range retrieval: "member;range=0-1499" -> 1499 (true), ";range=..-*"

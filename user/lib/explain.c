@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 
 #include "common.h"
+#include "directory.h"
 #include "explain.h"
 #include "flows.h"
 #include "metrics.h"
@@ -38,7 +39,16 @@ struct ctx {
 	size_t n_routers;
 	char routers_txt[IG_MAX_ROUTERS * 17];
 	uint64_t now_ns;
+	struct ig_sync_state ss; /* the last members sync */
+	bool have_ss;
+	bool literal; /* HOST was an address, not a name */
 };
+
+void ig_explain_free(struct ig_explain *x)
+{
+	ig_dir_chain_free(&x->dir);
+	x->have_dir = false;
+}
 
 const char *ig_find_level_name(enum ig_find_level l)
 {
@@ -156,6 +166,7 @@ static int identity(struct ctx *c)
 	size_t i;
 	int rc;
 
+	c->literal = true;
 	if (inet_pton(AF_INET, h, &a4) == 1) {
 		memcpy(c->x->v4, &a4, 4);
 		c->x->n_addrs = 1;
@@ -170,6 +181,7 @@ static int identity(struct ctx *c)
 		memcpy(c->x->v4, &a6.s6_addr[12], 4);
 		c->x->n_addrs = 1;
 	} else {
+		c->literal = false;
 		/* resolved as `members sync` resolves a name */
 		rc = c->req->resolve ? c->req->resolve(c->req->resolve_ctx, h, &addrs)
 				     : ig_resolve_system(NULL, h, &addrs);
@@ -231,15 +243,19 @@ static void entry_line(const char *file, const struct ig_mentry *e, char *out, s
 	ig_msrc_free(&src);
 }
 
+/* Does the membership come from the directory (the last sync's source)? */
+static bool from_directory(const struct ctx *c)
+{
+	return c->have_ss && c->ss.last_source == IG_SYNC_SRC_DIRECTORY;
+}
+
 /* The entry that admits v4: the host entry, else the longest subnet. */
 static int membership(struct ctx *c)
 {
 	struct ig_mmaps mm;
 	struct ig_mset set = { 0 };
-	struct ig_sync_state ss;
 	const struct ig_mentry *best = NULL;
 	char p[32], when[64], line[IG_SYNC_FILE_LEN + 16] = "";
-	bool have_ss;
 	uint32_t v = ntohl(*(uint32_t *)c->x->v4);
 	size_t i;
 	int err;
@@ -251,7 +267,7 @@ static int membership(struct ctx *c)
 	ig_mmaps_close(&mm);
 	if (err)
 		return err;
-	have_ss = !ig_sync_state_read(c->pin_dir, &ss);
+	c->have_ss = !ig_sync_state_read(c->pin_dir, &c->ss);
 	for (i = 0; i < set.n; i++) {
 		const struct ig_mentry *e = &set.e[i];
 		uint32_t net = ntohl(*(const uint32_t *)e->key.addr);
@@ -267,8 +283,8 @@ static int membership(struct ctx *c)
 		c->x->entry = best->key;
 		c->x->entry_val = best->val;
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
-		if (have_ss && !(best->val.flags & IG_MEMBER_F_DIRECTORY))
-			entry_line(ss.file, best, line, sizeof(line));
+		if (c->have_ss && !(best->val.flags & IG_MEMBER_F_DIRECTORY))
+			entry_line(c->ss.file, best, line, sizeof(line));
 		add(c, "membership", "member", IG_FIND_OK, "member through the entry %s%s%s%s%s%s%s, "
 		    "since %s", ig_prefix_fmt(&best->key, p, sizeof(p)),
 		    best->val.name[0] ? " (name " : "", best->val.name,
@@ -285,16 +301,125 @@ static int membership(struct ctx *c)
 		add(c, "membership", "not_member", IG_FIND_BAD,
 		    "not a member: no entry of the membership covers %s",
 		    ig_fmt_v4(c->x->v4, p, sizeof(p)));
-		fix(c, "add the computer to the ISATAP security group (or the membership file) "
-		       "and run 'isagate members sync'");
+		if (c->req->dir && c->req->dir->group && from_directory(c))
+			fix(c,
+			    "add the computer to the group '%s' (or a group nested in it) "
+			    "and run 'isagate members sync --ldap'",
+			    c->req->dir->group);
+		else
+			fix(c, "add the computer to the ISATAP security group (or the membership "
+			       "file) and run 'isagate members sync'");
 	}
 	ig_mset_free(&set);
-	if (have_ss && ss.last_run && ss.last_exit &&
-	    ss.last_exit != IG_EXIT_PARTIAL)
+	if (c->have_ss && c->ss.last_run && c->ss.last_exit && c->ss.last_exit != IG_EXIT_PARTIAL)
 		add(c, "membership", "sync_failing", IG_FIND_WARN,
 		    "the last 'members sync' failed (exit %u): the membership may be out of date",
-		    ss.last_exit);
+		    c->ss.last_exit);
 	return 0;
+}
+
+/* "CN=inner,OU=Lab,..." -> "inner": the first RDN's value, for the chain
+ * line (the JSON has the DNs in full). */
+static const char *rdn_value(const char *dn, char *buf, size_t len)
+{
+	const char *v = strchr(dn, '=');
+	size_t n;
+
+	v = v ? v + 1 : dn;
+	for (n = 0; v[n] && v[n] != ',' && n + 1 < len; n++)
+		if (v[n] == '\\' && v[n + 1])
+			n++;
+	snprintf(buf, len, "%.*s", (int)n, v);
+	return buf;
+}
+
+/* The verdict of the directory on the computer: the nesting chain that makes
+ * it a member, or why it is not one. */
+static void directory_findings(struct ctx *c, const char *host)
+{
+	const struct ig_dir_chain *d = &c->x->dir;
+	const char *group = c->req->dir->group;
+	char chain[256] = "", b[96];
+	size_t i, l;
+
+	for (i = 0; i < d->n_chain; i++) {
+		l = strlen(chain);
+		snprintf(chain + l, sizeof(chain) - l, "%s%s", i ? " > " : "",
+			 rdn_value(d->chain[i], b, sizeof(b)));
+	}
+	if (!d->computer) {
+		add(c, "membership", "directory_no_computer",
+		    c->x->member ? IG_FIND_WARN : IG_FIND_INFO,
+		    "the directory (%s) has no computer object with dNSHostName %s", d->server,
+		    host);
+		fix(c,
+		    "join the computer to the domain (its dNSHostName must be %s) and add it to "
+		    "the group '%s'",
+		    host, group);
+	} else if (d->n_chain && !d->disabled) {
+		add(c, "membership", "directory_chain", c->x->member ? IG_FIND_OK : IG_FIND_WARN,
+		    "in the directory group through %s (%zu level%s of nesting; %s)", chain,
+		    d->n_chain - 2, d->n_chain == 3 ? "" : "s", d->server);
+		if (!c->x->member)
+			fix(c,
+			    "the last sync has not admitted it: run 'isagate members sync --ldap' "
+			    "and read its report (a name that does not resolve is not admitted)");
+	} else if (d->n_chain) {
+		add(c, "membership", "directory_disabled", IG_FIND_WARN,
+		    "the computer account %s is disabled (in the group through %s): syncs skip "
+		    "it",
+		    d->computer, chain);
+		fix(c, "enable the computer account, then 'isagate members sync --ldap'");
+	} else {
+		add(c, "membership", "directory_not_in_group",
+		    c->x->member ? IG_FIND_WARN : IG_FIND_INFO,
+		    "the computer %s is not in the group '%s', directly or nested", d->computer,
+		    group);
+		fix(c, c->x->member ? "the next 'isagate members sync --ldap' removes it"
+				    : "add it to the group (or a group nested in it) and run "
+				      "'isagate members "
+				      "sync --ldap'");
+	}
+	if (d->n_computers > 1)
+		add(c, "membership", "directory_duplicate", IG_FIND_INFO,
+		    "%zu computer objects claim dNSHostName %s (explained: %s)", d->n_computers,
+		    host, d->computer);
+}
+
+/* Ask the directory about the computer, when the membership comes from it. */
+static void directory(struct ctx *c)
+{
+	const struct ig_member *m = &c->x->entry_val;
+	const char *host = NULL;
+	char err[512];
+
+	if (!from_directory(c) || (c->x->member && !(m->flags & IG_MEMBER_F_DIRECTORY)))
+		return;
+	if (!c->literal)
+		host = c->req->host;
+	else if (c->x->member && m->name[0])
+		host = m->name;
+	if (!host) {
+		if (!c->x->member)
+			add(c, "membership", "directory_not_asked", IG_FIND_INFO,
+			    "the membership comes from the directory: explain the host by its "
+			    "name to see what the directory says about it");
+		return;
+	}
+	if (!c->req->dir) {
+		add(c, "membership", "directory_not_asked", IG_FIND_INFO,
+		    "the membership comes from the directory: give --config FILE (its "
+		    "[directory] section) to see the group nesting that admits %s",
+		    host);
+		return;
+	}
+	if (ig_dir_chain(c->req->dir, host, &c->x->dir, err, sizeof(err))) {
+		add(c, "membership", "directory_error", IG_FIND_INFO,
+		    "could not ask the directory: %s", err);
+		return;
+	}
+	c->x->have_dir = true;
+	directory_findings(c, host);
 }
 
 static void router_discovery(struct ctx *c, const struct ig_host_log *hl, bool have)
@@ -630,6 +755,7 @@ int ig_explain_run(const char *pin_dir, const struct ig_explain_req *req,
 		err = membership(c);
 	if (err)
 		goto cleanup;
+	directory(c);
 	memcpy(k.addr, out->v4, 4);
 	have_hl = lookup_one(pin_dir, IG_MAP_HOST_LOG, &k, &hl) == 0;
 	router_discovery(c, &hl, have_hl);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "directory.h"
 #include "isagate.h"
 #include "members.h"
 
@@ -49,6 +50,8 @@ struct ig_explain_req {
 	__u8 to[16];
 	__u8 proto;                /* 0 = ICMPv6 echo */
 	__u16 port;
+	const struct ig_dir_settings *dir; /* [directory] to ask when the membership
+				    * comes from it (nesting chain); NULL: none */
 	ig_resolve_fn resolve;     /* NULL: the system's resolver */
 	void *resolve_ctx;
 };
@@ -59,6 +62,8 @@ struct ig_explain {
 	bool member;
 	struct ig_v4_lpm_key entry;  /* the member entry that admits it */
 	struct ig_member entry_val;
+	bool have_dir; /* the directory was asked: dir holds its answer */
+	struct ig_dir_chain dir;
 	enum ig_explain_verdict verdict;
 	char verdict_text[400];
 	struct ig_finding f[IG_EXPLAIN_MAX_FINDINGS];
@@ -66,13 +71,16 @@ struct ig_explain {
 };
 
 /*
- * Explain req->host using the maps under pin_dir.  0 with *out filled;
+ * Explain req->host using the maps under pin_dir (and the directory, see
+ * req->dir).  0 with *out filled, freed with ig_explain_free();
  * -ENOENT nothing attached there; -EINVAL the host is not a name or an
  * address this router could explain (message in out->verdict_text);
  * other -errno (message printed).
  */
 int ig_explain_run(const char *pin_dir, const struct ig_explain_req *req,
 		   struct ig_explain *out);
+
+void ig_explain_free(struct ig_explain *x);
 
 const char *ig_find_level_name(enum ig_find_level l);
 
