@@ -83,9 +83,9 @@ NFCAPD_PID=${LIB_PIDS[-1]}
 wait_for 10 nsx "$NS_R" sh -c "ss -Hlun 'sport = :$IPFIX_PORT' | grep -q ." ||
 	die "nfcapd did not bind 127.0.0.1:$IPFIX_PORT: $(cat "$LIB_TMP/nfcapd.log")"
 STATE=$LIB_TMP/flows.state
-follow_start() { # LOG
+follow_start() { # LOG [ARGS...]
 	bg_start "$NS_R" "$1" "$ISAGATE" flows --follow -j --interval 0.5 --idle-timeout 300 \
-		--ipfix "127.0.0.1:$IPFIX_PORT" --state "$STATE" --pin-dir "$PIN_DIR"
+		--ipfix "127.0.0.1:$IPFIX_PORT" --state "$STATE" --pin-dir "$PIN_DIR" "${@:2}"
 	FOLLOW_PID=${LIB_PIDS[-1]}
 }
 follow_stop() {
@@ -94,7 +94,9 @@ follow_stop() {
 	wait "$FOLLOW_PID" 2>/dev/null
 	return 0
 }
-follow_start "$LIB_TMP/follow1.jsonl"
+# The first follower exports uniflow records (one per direction), the
+# second the default biflow ones (RFC 5103: both directions in one record).
+follow_start "$LIB_TMP/follow1.jsonl" --ipfix-format uniflow
 sleep 0.3
 kill -0 "$FOLLOW_PID" 2>/dev/null && pass "flows --follow --ipfix running" ||
 	fail "flows --follow died: $(cat "$LIB_TMP/follow1.jsonl")"
@@ -238,19 +240,39 @@ check_contains "the follower printed JSON lines with deltas" "$(head -n 1 "$LIB_
 step "IPFIX: what nfcapd received (nfdump)"
 NFCSV=$(nfdump -R "$NFDIR" -q -N -o csv 2>&1 | head -n 200) || fail "nfdump -R failed: ${NFCSV:0:300}"
 info "nfdump: $(wc -l <<<"$NFCSV") lines"
-NDOC=$("$PY" - "$NFCSV" <<'PY'
+# Totals by direction: a record's in counts go source -> destination, its
+# out counts (a biflow's reverse ones) destination -> source.  "records"
+# counts the records of each form: uniflow (out 0; the remote side as
+# source for the other direction), two-way biflow, one-way biflow (nothing
+# from the source, the member's side: an unanswered conversation).
+NDOC=$("$PY" - "$NFCSV" "$(norm6 "$H_V6")" <<'PY'
 import csv, io, json, sys
 rows = list(csv.reader(io.StringIO(sys.argv[1])))
-hdr = rows[0] if rows and "sa" in rows[0] else ["ts","te","td","sa","da","sp","dp","pr","flg","fwd","stos","ipkt","ibyt"]
+hdr = rows[0] if rows and "sa" in rows[0] else ["ts","te","td","sa","da","sp","dp","pr","flg","fwd","stos","ipkt","ibyt","opkt","obyt"]
 col = {n: i for i, n in enumerate(hdr)}
-acc = {}
+acc, forms, oneway = {}, {"from_remote": 0, "two_way": 0, "one_way": 0}, 0
+def add(k, p, b):
+    p0, b0 = acc.get(k, (0, 0))
+    acc[k] = (p0 + p, b0 + b)
 for r in rows:
-    if len(r) < 13 or r[0] == "ts" or not r[col["sa"]].count(":"):
+    if len(r) < 15 or r[0] == "ts" or not r[col["sa"]].count(":"):
         continue
-    k = (r[col["sa"]], r[col["da"]])
-    p, b = acc.get(k, (0, 0))
-    acc[k] = (p + int(r[col["ipkt"]]), b + int(r[col["ibyt"]]))
-print(json.dumps({"%s>%s" % k: v for k, v in acc.items()}))
+    sa, da = r[col["sa"]], r[col["da"]]
+    ip, ib, op, ob = (int(r[col[c]]) for c in ("ipkt", "ibyt", "opkt", "obyt"))
+    add("%s>%s" % (sa, da), ip, ib)
+    if op or ob:
+        add("%s>%s" % (da, sa), op, ob)
+    if sa != sys.argv[2]:
+        forms["from_remote"] += 1
+    elif ip and op:
+        forms["two_way"] += 1
+    elif op:
+        forms["one_way"] += 1
+        oneway += op
+out = {k: list(v) for k, v in acc.items()}
+out["records"] = forms
+out["one_way_packets"] = oneway
+print(json.dumps(out))
 PY
 ) || fail "parsing nfdump's CSV: $NDOC"
 info "nfdump totals by source>destination: $NDOC"
@@ -259,6 +281,12 @@ check_eq "IPFIX member->remote (H -> D): packets, bytes" "$(jget "$NDOC" "$h6>$d
 	"[$((N1 + N2)), $((N1 * LEN1 + N2 * LEN2))]"
 check_eq "IPFIX remote->member (D -> H): packets, bytes" "$(jget "$NDOC" "$d6>$h6")" \
 	"[$((N1 + N2 + N3)), $((N1 * LEN1 + N2 * LEN2 + N3 * LEN1))]"
+check_ge "uniflow (first follower): records with the remote side as source" \
+	"$(jget "$NDOC" records.from_remote)" 1
+check_ge "biflow (second follower): records with both directions' counts" \
+	"$(jget "$NDOC" records.two_way)" 1
+check_eq "biflow: D's unanswered pings to H as one-way records (nothing from H), all $N3" \
+	"$(jget "$NDOC" one_way_packets)" "$N3"
 NFLONG=$(nfdump -R "$NFDIR" -q -o 'fmt:%sa %da %nh %pr %pkt' 2>&1 | head -n 20)
 check_contains "IPFIX carries the member's IPv4 address (ipNextHopIPv4Address)" "$NFLONG" "$H_V4"
 

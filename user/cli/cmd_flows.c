@@ -28,13 +28,14 @@
 
 #define DEFAULT_IDLE_S 60
 
+/* clang-format off */
 static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: isagate flows [-j] [--member A.B.C.D] [--unanswered] [--top N] [--pin-dir DIR]\n"
-"       isagate flows --follow [--interval S] [--idle-timeout S] [--ipfix HOST:PORT]\n"
-"                     [--state FILE] [-j] [--member A.B.C.D] [--unanswered] [--top N]\n"
-"                     [--pin-dir DIR]\n"
+"       isagate flows --follow [--interval S] [--idle-timeout S] [--ipfix HOST:PORT\n"
+"                     [--ipfix-format biflow|uniflow]] [--state FILE] [-j]\n"
+"                     [--member A.B.C.D] [--unanswered] [--top N] [--pin-dir DIR]\n"
 "\n"
 "The tunnelled conversations the router forwarded: one entry per inner flow\n"
 "(member IPv4 address, inner addresses, protocol, ports; ICMPv6 echo by\n"
@@ -59,6 +60,9 @@ static void usage(FILE *f)
 "  -I, --idle-timeout S    end a flow after S seconds without packets (default %d)\n"
 "  -x, --ipfix HOST:PORT   also export every record as IPFIX (RFC 7011, UDP) to a\n"
 "                          collector (nfcapd, ...); needs --follow\n"
+"  --ipfix-format F        biflow (default: one record per flow with both\n"
+"                          directions' counts, RFC 5103) or uniflow (one record\n"
+"                          per direction, for collectors without RFC 5103)\n"
 "  -s, --state FILE        remember what was reported in FILE (read at start, written\n"
 "                          each interval and at exit), so a restart neither repeats\n"
 "                          nor loses deltas\n"
@@ -68,6 +72,7 @@ static void usage(FILE *f)
 		(unsigned long long)(IG_UNANSWERED_NS / 1000000000ull), DEFAULT_IDLE_S,
 		IG_DEFAULT_PIN_DIR);
 }
+/* clang-format on */
 
 struct opts {
 	bool json, follow, have_member, unanswered;
@@ -75,6 +80,8 @@ struct opts {
 	long top;
 	uint64_t interval_ns, idle_ns;
 	const char *ipfix, *state;
+	enum ig_ipfix_format ipfix_format;
+	bool have_format;
 };
 
 static void fmt_port(const struct ig_flow_key *k, int remote, char *buf, size_t len)
@@ -309,7 +316,7 @@ static int follow(const char *pin_dir, const struct opts *o)
 			rc = IG_EXIT_FAIL;
 			goto cleanup;
 		}
-		rc = ig_ipfix_open(x, o->ipfix, (uint32_t)getpid());
+		rc = ig_ipfix_open(x, o->ipfix, (uint32_t)getpid(), o->ipfix_format);
 		if (rc) {
 			free(x);
 			x = NULL;
@@ -408,6 +415,7 @@ cleanup:
 
 int cmd_flows(int argc, char **argv)
 {
+	/* clang-format off */
 	static const struct option options[] = {
 		{ "json",         no_argument,       NULL, 'j' },
 		{ "follow",       no_argument,       NULL, 'f' },
@@ -417,12 +425,14 @@ int cmd_flows(int argc, char **argv)
 		{ "top",          required_argument, NULL, 't' },
 		{ "unanswered",   no_argument,       NULL, 'u' },
 		{ "ipfix",        required_argument, NULL, 'x' },
+		{ "ipfix-format", required_argument, NULL, 'F' },
 		{ "state",        required_argument, NULL, 's' },
 		{ "pin-dir",      required_argument, NULL, 'p' },
 		{ "verbose",      no_argument,       NULL, 'v' },
 		{ "help",         no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* clang-format on */
 	struct opts o = { .interval_ns = 1000000000ull, .idle_ns = DEFAULT_IDLE_S * 1000000000ull };
 	const char *opt_dir = NULL, *pin_dir;
 	char *end;
@@ -462,6 +472,17 @@ int cmd_flows(int argc, char **argv)
 			break;
 		case 'u': o.unanswered = true; break;
 		case 'x': o.ipfix = optarg; break;
+		case 'F':
+			if (!strcmp(optarg, "biflow")) {
+				o.ipfix_format = IG_IPFIX_BIFLOW;
+			} else if (!strcmp(optarg, "uniflow")) {
+				o.ipfix_format = IG_IPFIX_UNIFLOW;
+			} else {
+				ig_err("--ipfix-format %s: expected biflow or uniflow", optarg);
+				return IG_EXIT_USAGE;
+			}
+			o.have_format = true;
+			break;
 		case 's': o.state = optarg; break;
 		case 'p': opt_dir = optarg; break;
 		case 'v': ig_verbose++; break;
@@ -475,6 +496,10 @@ int cmd_flows(int argc, char **argv)
 		return IG_EXIT_USAGE;
 	if ((o.ipfix || o.state) && !o.follow) {
 		ig_err("--ipfix and --state need --follow");
+		return IG_EXIT_USAGE;
+	}
+	if (o.have_format && !o.ipfix) {
+		ig_err("--ipfix-format needs --ipfix");
 		return IG_EXIT_USAGE;
 	}
 	pin_dir = ig_pin_dir(opt_dir);

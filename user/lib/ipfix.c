@@ -4,8 +4,8 @@
  *
  * Message: header (16 bytes: version 10, length, export time, sequence
  * number, observation domain), then sets (4-byte header: set ID, length);
- * set ID 2 carries templates, 256 our data records.  All fields are in
- * network byte order.
+ * set ID 2 carries templates, 256 (uniflow) or 257 (biflow) our data
+ * records.  All fields are in network byte order.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -23,25 +23,79 @@
 #define SET_HDR_LEN     4
 #define SET_ID_TEMPLATE 2
 
-static const struct {
+/* RFC 5103: the reverse direction's information elements are the forward
+ * ones under this private enterprise number. */
+#define REVERSE_PEN 29305u
+#define IE_ENTERPRISE 0x8000u
+
+struct ie {
 	uint16_t ie, len;
-} tmpl[] = {
-	{ 27, 16 },  /* sourceIPv6Address */
-	{ 28, 16 },  /* destinationIPv6Address */
-	{ 7, 2 },    /* sourceTransportPort */
-	{ 11, 2 },   /* destinationTransportPort */
-	{ 4, 1 },    /* protocolIdentifier */
-	{ 6, 2 },    /* tcpControlBits */
-	{ 139, 2 },  /* icmpTypeCodeIPv6 */
-	{ 61, 1 },   /* flowDirection */
-	{ 1, 8 },    /* octetDeltaCount */
-	{ 2, 8 },    /* packetDeltaCount */
-	{ 152, 8 },  /* flowStartMilliseconds */
-	{ 153, 8 },  /* flowEndMilliseconds */
-	{ 15, 4 },   /* ipNextHopIPv4Address: the member (tunnel endpoint) */
+	uint32_t pen; /* 0: IANA */
 };
-#define N_FIELDS (sizeof(tmpl) / sizeof(tmpl[0]))
-#define RECORD_LEN (16 + 16 + 2 + 2 + 1 + 2 + 2 + 1 + 8 + 8 + 8 + 8 + 4)
+
+static const struct ie uniflow[] = {
+	{ 27, 16, 0 }, /* sourceIPv6Address */
+	{ 28, 16, 0 }, /* destinationIPv6Address */
+	{ 7, 2, 0 },   /* sourceTransportPort */
+	{ 11, 2, 0 },  /* destinationTransportPort */
+	{ 4, 1, 0 },   /* protocolIdentifier */
+	{ 6, 2, 0 },   /* tcpControlBits */
+	{ 139, 2, 0 }, /* icmpTypeCodeIPv6 */
+	{ 61, 1, 0 },  /* flowDirection */
+	{ 1, 8, 0 },   /* octetDeltaCount */
+	{ 2, 8, 0 },   /* packetDeltaCount */
+	{ 152, 8, 0 }, /* flowStartMilliseconds */
+	{ 153, 8, 0 }, /* flowEndMilliseconds */
+	{ 15, 4, 0 },  /* ipNextHopIPv4Address: the member (tunnel endpoint) */
+};
+
+/* The reverse TCP flags and ICMP type come before the forward ones: a
+ * collector that folds reverse elements it does not know onto the forward
+ * ones (nfdump 1.7 does, for all but the counters) keeps the forward's. */
+static const struct ie biflow[] = {
+	{ 27, 16, 0 },		 /* sourceIPv6Address: the member's side */
+	{ 28, 16, 0 },		 /* destinationIPv6Address: the remote side */
+	{ 7, 2, 0 },		 /* sourceTransportPort */
+	{ 11, 2, 0 },		 /* destinationTransportPort */
+	{ 4, 1, 0 },		 /* protocolIdentifier */
+	{ 6, 2, REVERSE_PEN },	 /* reverseTcpControlBits */
+	{ 6, 2, 0 },		 /* tcpControlBits */
+	{ 139, 2, REVERSE_PEN }, /* reverseIcmpTypeCodeIPv6 */
+	{ 139, 2, 0 },		 /* icmpTypeCodeIPv6 */
+	{ 239, 1, 0 },		 /* biflowDirection: 3 perimeter (source inside) */
+	{ 1, 8, 0 },		 /* octetDeltaCount: from the member */
+	{ 2, 8, 0 },		 /* packetDeltaCount */
+	{ 1, 8, REVERSE_PEN },	 /* reverseOctetDeltaCount: to the member */
+	{ 2, 8, REVERSE_PEN },	 /* reversePacketDeltaCount */
+	{ 152, 8, 0 },		 /* flowStartMilliseconds */
+	{ 153, 8, 0 },		 /* flowEndMilliseconds */
+	{ 15, 4, 0 },		 /* ipNextHopIPv4Address: the member (tunnel endpoint) */
+};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#define BIFLOW_PERIMETER 3
+
+static const struct ie *fields(enum ig_ipfix_format f, size_t *n)
+{
+	*n = f == IG_IPFIX_UNIFLOW ? N_OF(uniflow) : N_OF(biflow);
+	return f == IG_IPFIX_UNIFLOW ? uniflow : biflow;
+}
+
+static size_t record_len(enum ig_ipfix_format f)
+{
+	const struct ie *t;
+	size_t n, i, len = 0;
+
+	t = fields(f, &n);
+	for (i = 0; i < n; i++)
+		len += t[i].len;
+	return len;
+}
+
+uint16_t ig_ipfix_template_id(enum ig_ipfix_format f)
+{
+	return f == IG_IPFIX_UNIFLOW ? IG_IPFIX_TEMPLATE_ID : IG_IPFIX_BIFLOW_TEMPLATE_ID;
+}
 
 static uint8_t *put16(uint8_t *p, uint16_t v)
 {
@@ -62,25 +116,32 @@ static uint8_t *put64(uint8_t *p, uint64_t v)
 	return put32(p, (uint32_t)v);
 }
 
-size_t ig_ipfix_template_set(uint8_t *buf, size_t len)
+size_t ig_ipfix_template_set(enum ig_ipfix_format f, uint8_t *buf, size_t len)
 {
-	size_t need = SET_HDR_LEN + 4 + 4 * N_FIELDS, i;
+	size_t n, need, i;
+	const struct ie *t = fields(f, &n);
 	uint8_t *p = buf;
 
+	need = SET_HDR_LEN + 4;
+	for (i = 0; i < n; i++)
+		need += t[i].pen ? 8 : 4;
 	if (len < need)
 		return 0;
 	p = put16(p, SET_ID_TEMPLATE);
 	p = put16(p, (uint16_t)need);
-	p = put16(p, IG_IPFIX_TEMPLATE_ID);
-	p = put16(p, (uint16_t)N_FIELDS);
-	for (i = 0; i < N_FIELDS; i++) {
-		p = put16(p, tmpl[i].ie);
-		p = put16(p, tmpl[i].len);
+	p = put16(p, ig_ipfix_template_id(f));
+	p = put16(p, (uint16_t)n);
+	for (i = 0; i < n; i++) {
+		p = put16(p, (uint16_t)(t[i].ie | (t[i].pen ? IE_ENTERPRISE : 0)));
+		p = put16(p, t[i].len);
+		if (t[i].pen)
+			p = put32(p, t[i].pen);
 	}
 	return need;
 }
 
-int ig_ipfix_open(struct ig_ipfix *x, const char *hostport, uint32_t domain)
+int ig_ipfix_open(struct ig_ipfix *x, const char *hostport, uint32_t domain,
+		  enum ig_ipfix_format format)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV };
 	struct addrinfo *res = NULL, *ai;
@@ -92,6 +153,7 @@ int ig_ipfix_open(struct ig_ipfix *x, const char *hostport, uint32_t domain)
 	memset(x, 0, sizeof(*x));
 	x->fd = -1;
 	x->domain = domain;
+	x->format = format;
 	if (hostport[0] == '[') {
 		colon = strstr(hostport, "]:");
 		if (!colon)
@@ -181,45 +243,71 @@ static void msg_begin(struct ig_ipfix *x)
 		return;
 	x->len = IPFIX_HDR_LEN;
 	if (!x->tmpl_sent || now - x->tmpl_sent >= IG_IPFIX_TEMPLATE_EVERY) {
-		x->len += ig_ipfix_template_set(x->buf + x->len, sizeof(x->buf) - x->len);
+		x->len +=
+			ig_ipfix_template_set(x->format, x->buf + x->len, sizeof(x->buf) - x->len);
 		x->tmpl_sent = now;
 	}
 }
 
-static int add_record(struct ig_ipfix *x, const struct ig_flow_delta *d, int dir)
+/* icmpTypeCodeIPv6 of direction dir (0 from the member): ports carry the
+ * ICMPv6 identity (see isagate.h). */
+static uint16_t icmp_type_code(const struct ig_flow_delta *d, int dir)
 {
 	const struct ig_flow_key *k = &d->key;
-	uint16_t sport = dir ? k->remote_port : k->member_port;
-	uint16_t dport = dir ? k->member_port : k->remote_port;
-	uint16_t icmp = 0;
-	uint8_t *p;
-	int err = 0;
 
-	if (k->proto == 58) {
-		/* ports carry the ICMPv6 identity (see isagate.h): export it as
-		 * icmpTypeCodeIPv6 and no ports */
-		if (IG_FLOW_IS_ECHO(k->remote_port))
-			/* the last type seen that way, else what the asking side
-			 * sends (request) and the other answers (reply) */
-			icmp = (uint16_t)((d->icmp_type[dir] ? d->icmp_type[dir] :
-					   (k->remote_port == IG_FLOW_ICMP_ECHO_PORT) == !dir ?
-					   128 : 129) << 8);
-		else
-			icmp = k->remote_port;
-		sport = dport = 0;
-	}
+	if (!IG_FLOW_IS_ECHO(k->remote_port))
+		return k->remote_port;
+	/* the last type seen that way, else what the asking side sends
+	 * (request) and the other answers (reply) */
+	return (uint16_t)((d->icmp_type[dir]					? d->icmp_type[dir]
+			   : (k->remote_port == IG_FLOW_ICMP_ECHO_PORT) == !dir ? 128
+										: 129)
+			  << 8);
+}
+
+/* Room for one record of len bytes in the open message (sending the full
+ * one first), with a data set open: 0 or the send's -errno. */
+static int record_room(struct ig_ipfix *x, size_t len)
+{
+	int err = 0;
+	uint8_t *p;
+
 	msg_begin(x);
-	if (x->len + SET_HDR_LEN + RECORD_LEN > sizeof(x->buf)) {
+	if (x->len + SET_HDR_LEN + len > sizeof(x->buf)) {
 		err = send_msg(x);
 		msg_begin(x);
 	}
 	if (!x->set_off) {
 		x->set_off = x->len;
-		p = put16(x->buf + x->len, IG_IPFIX_TEMPLATE_ID);
+		p = put16(x->buf + x->len, ig_ipfix_template_id(x->format));
 		put16(p, 0);   /* length: filled by send_msg */
 		x->len += SET_HDR_LEN;
 	}
-	p = x->buf + x->len;
+	return err;
+}
+
+/* The fields both formats end with; the record is complete. */
+static void record_end(struct ig_ipfix *x, uint8_t *p, const struct ig_flow_delta *d)
+{
+	p = put64(p, ig_mono_to_wall_ms(d->first_ns));
+	p = put64(p, ig_mono_to_wall_ms(d->last_ns));
+	memcpy(p, d->key.member, 4);
+	p += 4;
+	x->len = (size_t)(p - x->buf);
+	x->msg_records++;
+	x->sent_records++;
+}
+
+/* Uniflow: direction dir's record, source and destination that direction's. */
+static int add_uniflow(struct ig_ipfix *x, const struct ig_flow_delta *d, int dir)
+{
+	const struct ig_flow_key *k = &d->key;
+	bool icmp = k->proto == 58;
+	uint16_t sport = icmp ? 0 : dir ? k->remote_port : k->member_port;
+	uint16_t dport = icmp ? 0 : dir ? k->member_port : k->remote_port;
+	int err = record_room(x, record_len(IG_IPFIX_UNIFLOW));
+	uint8_t *p = x->buf + x->len;
+
 	memcpy(p, dir ? k->remote_addr : k->member_addr, 16);
 	p += 16;
 	memcpy(p, dir ? k->member_addr : k->remote_addr, 16);
@@ -228,17 +316,40 @@ static int add_record(struct ig_ipfix *x, const struct ig_flow_delta *d, int dir
 	p = put16(p, dport);
 	*p++ = k->proto;
 	p = put16(p, k->proto == 6 ? d->tcp_flags[dir] : 0);
-	p = put16(p, icmp);
+	p = put16(p, icmp ? icmp_type_code(d, dir) : 0);
 	*p++ = (uint8_t)dir;
 	p = put64(p, d->bytes[dir]);
 	p = put64(p, d->packets[dir]);
-	p = put64(p, ig_mono_to_wall_ms(d->first_ns));
-	p = put64(p, ig_mono_to_wall_ms(d->last_ns));
-	memcpy(p, k->member, 4);
-	p += 4;
-	x->len = (size_t)(p - x->buf);
-	x->msg_records++;
-	x->sent_records++;
+	record_end(x, p, d);
+	return err;
+}
+
+/* Biflow (RFC 5103): one record, the member's side as source (perimeter),
+ * the remote side's counts as the reverse ones. */
+static int add_biflow(struct ig_ipfix *x, const struct ig_flow_delta *d)
+{
+	const struct ig_flow_key *k = &d->key;
+	bool icmp = k->proto == 58, tcp = k->proto == 6;
+	int err = record_room(x, record_len(IG_IPFIX_BIFLOW));
+	uint8_t *p = x->buf + x->len;
+
+	memcpy(p, k->member_addr, 16);
+	p += 16;
+	memcpy(p, k->remote_addr, 16);
+	p += 16;
+	p = put16(p, icmp ? 0 : k->member_port);
+	p = put16(p, icmp ? 0 : k->remote_port);
+	*p++ = k->proto;
+	p = put16(p, tcp ? d->tcp_flags[1] : 0);
+	p = put16(p, tcp ? d->tcp_flags[0] : 0);
+	p = put16(p, icmp ? icmp_type_code(d, 1) : 0);
+	p = put16(p, icmp ? icmp_type_code(d, 0) : 0);
+	*p++ = BIFLOW_PERIMETER;
+	p = put64(p, d->bytes[0]);
+	p = put64(p, d->packets[0]);
+	p = put64(p, d->bytes[1]);
+	p = put64(p, d->packets[1]);
+	record_end(x, p, d);
 	return err;
 }
 
@@ -246,10 +357,14 @@ int ig_ipfix_add(struct ig_ipfix *x, const struct ig_flow_delta *d)
 {
 	int dir, err = 0, e, added = 0;
 
+	if (x->format == IG_IPFIX_BIFLOW)
+		/* a record with nothing new (a final one) still tells the
+		 * collector the flow ended */
+		return d->packets[0] || d->packets[1] || d->end ? add_biflow(x, d) : 0;
 	for (dir = 0; dir < 2; dir++) {
 		if (!d->packets[dir])
 			continue;
-		e = add_record(x, d, dir);
+		e = add_uniflow(x, d, dir);
 		err = err ?: e;
 		added++;
 	}
@@ -257,7 +372,7 @@ int ig_ipfix_add(struct ig_ipfix *x, const struct ig_flow_delta *d)
 	if (!added && d->end) {
 		int only = d->tot_packets[1] && !d->tot_packets[0] ? 1 : 0;
 
-		err = add_record(x, d, only);
+		err = add_uniflow(x, d, only);
 	}
 	return err;
 }
