@@ -7,7 +7,7 @@
 #              build/test_directory, build/test_files, build/test_ipfix,
 #              build/fuzz_datapath (20 s),
 #              tests/fuzz/run_user.sh (the parsers' fuzzers, 30 s in all),
-#              tests/unit/test_install.sh, tests/unit/test_layout.sh,
+#              tests/unit/test_install.sh, tests/unit/test_layout.sh, tests/unit/test_cli.sh,
 #              tests/unit/test_rules.sh, tests/unit/test_format.sh
 # integration: every tests/integration/test_*.sh (needs root; test_vlan.sh is
 #              skipped on kernels without 802.1Q, test_vlan_vm.sh runs the
@@ -48,6 +48,7 @@ if [[ $what == unit || $what == all ]]; then
 		"$ROOT/tests/fuzz/run_user.sh"  # regressions + 30 s; make fuzz-user for long ones
 		"$ROOT/tests/unit/test_install.sh"  # make install/uninstall, isagate(8)
 		"$ROOT/tests/unit/test_layout.sh"   # user/lib/ never includes user/cli/
+		"$ROOT/tests/unit/test_cli.sh"      # global options alike in every command
 		"$ROOT/tests/unit/test_rules.sh"    # promtool check/test of the alerting rules
 		"$ROOT/tests/unit/test_format.sh")  # lines changed since .clang-format follow it
 fi

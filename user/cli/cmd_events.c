@@ -21,11 +21,13 @@
 #include <json-c/json.h>
 
 #include "common.h"
+#include "opts.h"
 #include "commands.h"
 #include "events.h"
 #include "flows.h"
 #include "loader.h"
 
+/* clang-format off */
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -39,12 +41,11 @@ static void usage(FILE *f)
 "\n"
 "  -j, --json       one JSON object per line (stable snake_case keys)\n"
 "  -f, --follow     keep reading until interrupted (for a systemd service)\n"
-"  --pin-dir DIR    pin directory (default $ISAGATE_PIN_DIR, else %s)\n"
 "\n"
 "Events are consumed: a second reader does not see what the first one read.\n"
-"Exit codes: 0 ok, 1 failed, 2 bad usage, 4 nothing attached under DIR.\n",
-		IG_DEFAULT_PIN_DIR);
+"Exit codes: 0 ok, 1 failed, 2 bad usage, 4 nothing attached under DIR.\n");
 }
+/* clang-format on */
 
 struct ev_ctx {
 	bool json;
@@ -77,35 +78,29 @@ static int on_event(void *arg, void *data, size_t size)
 int cmd_events(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "json",    no_argument,       NULL, 'j' },
-		{ "follow",  no_argument,       NULL, 'f' },
-		{ "pin-dir", required_argument, NULL, 'p' },
-		{ "verbose", no_argument,       NULL, 'v' },
-		{ "help",    no_argument,       NULL, 'h' },
+		{ "follow", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ev_ctx c = { 0 };
 	struct ring_buffer *rb = NULL;
-	const char *opt_dir = NULL, *pin_dir;
+	static const struct ig_cmd cmd = { "events", "f", options, usage, true };
+	struct ig_getopt g;
+	const char *pin_dir;
 	bool follow = false;
 	int opt, fd = -1, rc, err;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "jfvh", options, NULL)) != -1) {
+	ig_getopt_init(&g, &cmd, argc, argv, false);
+	while ((opt = ig_getopt(&g)) > 0) {
 		switch (opt) {
-		case 'j': c.json = true; break;
 		case 'f': follow = true; break;
-		case 'p': opt_dir = optarg; break;
-		case 'v': ig_verbose++; break;
-		case 'h': usage(stdout); return IG_EXIT_OK;
-		default:
-			fprintf(stderr, "see 'isagate events --help'\n");
-			return IG_EXIT_USAGE;
 		}
 	}
-	if (ig_no_more_args(argc, argv, "events"))
+	if (opt < 0)
+		return g.rc;
+	if (ig_getopt_done(&g))
 		return IG_EXIT_USAGE;
-	pin_dir = ig_pin_dir(opt_dir);
+	c.json = ig_globals.json;
+	pin_dir = ig_pin_dir(ig_globals.pin_dir);
 	rc = ig_pin_dir_prepare(pin_dir, false);
 	if (rc)
 		return rc;

@@ -16,10 +16,12 @@
 
 #include "commands.h"
 #include "common.h"
+#include "opts.h"
 #include "config.h"
 #include "directory.h"
 #include "explain.h"
 
+/* clang-format off */
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -43,13 +45,12 @@ static void usage(FILE *f)
 		"                          ([directory]) which group nesting admits HOST, or\n"
 		"                          why not; [router] pin-dir unless --pin-dir\n"
 		"  -j, --json              JSON (stable keys)\n"
-		"  --pin-dir DIR           pin directory (default $ISAGATE_PIN_DIR, else %s)\n"
 		"\n"
 		"Exit codes: 0 the host works through this router, 3 admitted but something\n"
 		"is wrong, 7 not admitted, 2 bad usage or a host that cannot be explained,\n"
-		"4 nothing attached under DIR, 1 failed.\n",
-		IG_DEFAULT_PIN_DIR);
+		"4 nothing attached under DIR, 1 failed.\n");
 }
+/* clang-format on */
 
 static int parse_port(const char *s, struct ig_explain_req *r)
 {
@@ -170,23 +171,21 @@ int cmd_explain(int argc, char **argv)
 		{ "to",      required_argument, NULL, 't' },
 		{ "port",    required_argument, NULL, 'P' },
 		{ "config",  required_argument, NULL, 'c' },
-		{ "json",    no_argument,       NULL, 'j' },
-		{ "pin-dir", required_argument, NULL, 'p' },
-		{ "verbose", no_argument,       NULL, 'v' },
-		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* clang-format on */
 	struct ig_explain_req req = { 0 };
 	struct ig_explain *x = NULL;
-	const char *opt_dir = NULL, *port = NULL, *config = getenv("ISAGATE_CONFIG");
+	static const struct ig_cmd cmd = { "explain", "", options, usage, true };
+	const char *opt_dir, *port = NULL, *config = getenv("ISAGATE_CONFIG");
 	struct ig_dir_settings ds;
 	char cfg_pin[PATH_MAX] = "";
-	bool json = false;
+	struct ig_getopt g;
+	bool json;
 	int opt, rc, err;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "jvh", options, NULL)) != -1) {
+	ig_getopt_init(&g, &cmd, argc, argv, false);
+	while ((opt = ig_getopt(&g)) > 0) {
 		switch (opt) {
 		case 't':
 			if (inet_pton(AF_INET6, optarg, req.to) != 1) {
@@ -197,15 +196,12 @@ int cmd_explain(int argc, char **argv)
 			break;
 		case 'P': port = optarg; break;
 		case 'c': config = optarg; break;
-		case 'j': json = true; break;
-		case 'p': opt_dir = optarg; break;
-		case 'v': ig_verbose++; break;
-		case 'h': usage(stdout); return IG_EXIT_OK;
-		default:
-			fprintf(stderr, "see 'isagate explain --help'\n");
-			return IG_EXIT_USAGE;
 		}
 	}
+	if (opt < 0)
+		return g.rc;
+	json = ig_globals.json;
+	opt_dir = ig_globals.pin_dir;
 	if (optind + 1 != argc) {
 		ig_err("explain: expected one HOST (see 'isagate explain --help')");
 		return IG_EXIT_USAGE;

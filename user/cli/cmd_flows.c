@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "common.h"
+#include "opts.h"
 #include "commands.h"
 #include "flows.h"
 #include "ipfix.h"
@@ -66,11 +67,9 @@ static void usage(FILE *f)
 "  -s, --state FILE        remember what was reported in FILE (read at start, written\n"
 "                          each interval and at exit), so a restart neither repeats\n"
 "                          nor loses deltas\n"
-"  --pin-dir DIR           pin directory (default $ISAGATE_PIN_DIR, else %s)\n"
 "\n"
 "Exit codes: 0 ok, 1 failed, 2 bad usage, 4 nothing attached under DIR.\n",
-		(unsigned long long)(IG_UNANSWERED_NS / 1000000000ull), DEFAULT_IDLE_S,
-		IG_DEFAULT_PIN_DIR);
+		(unsigned long long)(IG_UNANSWERED_NS / 1000000000ull), DEFAULT_IDLE_S);
 }
 /* clang-format on */
 
@@ -417,7 +416,6 @@ int cmd_flows(int argc, char **argv)
 {
 	/* clang-format off */
 	static const struct option options[] = {
-		{ "json",         no_argument,       NULL, 'j' },
 		{ "follow",       no_argument,       NULL, 'f' },
 		{ "interval",     required_argument, NULL, 'i' },
 		{ "idle-timeout", required_argument, NULL, 'I' },
@@ -427,21 +425,19 @@ int cmd_flows(int argc, char **argv)
 		{ "ipfix",        required_argument, NULL, 'x' },
 		{ "ipfix-format", required_argument, NULL, 'F' },
 		{ "state",        required_argument, NULL, 's' },
-		{ "pin-dir",      required_argument, NULL, 'p' },
-		{ "verbose",      no_argument,       NULL, 'v' },
-		{ "help",         no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* clang-format on */
 	struct opts o = { .interval_ns = 1000000000ull, .idle_ns = DEFAULT_IDLE_S * 1000000000ull };
-	const char *opt_dir = NULL, *pin_dir;
+	static const struct ig_cmd cmd = { "flows", "fi:I:m:t:ux:s:", options, usage, true };
+	const char *pin_dir;
+	struct ig_getopt g;
 	char *end;
 	int opt, rc;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "jfi:I:m:t:ux:s:vh", options, NULL)) != -1) {
+	ig_getopt_init(&g, &cmd, argc, argv, false);
+	while ((opt = ig_getopt(&g)) > 0) {
 		switch (opt) {
-		case 'j': o.json = true; break;
 		case 'f': o.follow = true; break;
 		case 'i':
 			if (ig_parse_seconds(optarg, &o.interval_ns)) {
@@ -484,15 +480,11 @@ int cmd_flows(int argc, char **argv)
 			o.have_format = true;
 			break;
 		case 's': o.state = optarg; break;
-		case 'p': opt_dir = optarg; break;
-		case 'v': ig_verbose++; break;
-		case 'h': usage(stdout); return IG_EXIT_OK;
-		default:
-			fprintf(stderr, "see 'isagate flows --help'\n");
-			return IG_EXIT_USAGE;
 		}
 	}
-	if (ig_no_more_args(argc, argv, "flows"))
+	if (opt < 0)
+		return g.rc;
+	if (ig_getopt_done(&g))
 		return IG_EXIT_USAGE;
 	if ((o.ipfix || o.state) && !o.follow) {
 		ig_err("--ipfix and --state need --follow");
@@ -502,7 +494,8 @@ int cmd_flows(int argc, char **argv)
 		ig_err("--ipfix-format needs --ipfix");
 		return IG_EXIT_USAGE;
 	}
-	pin_dir = ig_pin_dir(opt_dir);
+	o.json = ig_globals.json;
+	pin_dir = ig_pin_dir(ig_globals.pin_dir);
 	rc = ig_pin_dir_prepare(pin_dir, false);
 	if (rc)
 		return rc;

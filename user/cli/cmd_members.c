@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "common.h"
+#include "opts.h"
 #include "commands.h"
 #include "config.h"
 #include "directory.h"
@@ -145,134 +146,124 @@ static int members_ini_key(void *ctx, const char *section, const char *key, cons
 	return 0;
 }
 
-/* A [directory] key given as --KEY or --KEY=VALUE. */
-static bool dir_flag(const char *arg)
-{
-	char key[32];
-	const char *eq = strchr(arg, '=');
-	size_t kl = eq ? (size_t)(eq - arg) : strlen(arg);
+/* members' own options; a [directory] key's flag is OPT_DIR + its index. */
+enum {
+	OPT_LDAP = 0x100,
+	OPT_FORCE,
+	OPT_CONFIG,
+	OPT_SAVE,
+	OPT_STALE_MAX,
+	OPT_MAX_REMOVAL,
+	OPT_DRY_RUN,
+	OPT_NO_NEIGH,
+	OPT_SYSLOG,
+	OPT_DIR = 0x200,
+};
 
-	if (kl >= sizeof(key))
-		return false;
-	snprintf(key, sizeof(key), "%.*s", (int)kl, arg);
-	return ig_dir_is_key(key);
+/* clang-format off */
+static const struct option sync_fixed[] = {
+	{ "ldap",        no_argument,       NULL, OPT_LDAP },
+	{ "force",       no_argument,       NULL, OPT_FORCE },
+	{ "config",      required_argument, NULL, OPT_CONFIG },
+	{ "save",        required_argument, NULL, OPT_SAVE },
+	{ "stale-max",   required_argument, NULL, OPT_STALE_MAX },
+	{ "max-removal", required_argument, NULL, OPT_MAX_REMOVAL },
+	{ "dry-run",     no_argument,       NULL, OPT_DRY_RUN },
+	{ "no-neigh",    no_argument,       NULL, OPT_NO_NEIGH },
+	{ "syslog",      no_argument,       NULL, OPT_SYSLOG },
+};
+/* clang-format on */
+#define N_SYNC_FIXED (sizeof(sync_fixed) / sizeof(sync_fixed[0]))
+
+/* sync's options: the fixed ones, then one per [directory] key (the
+ * directory's key table, user/lib/directory.c) that is not one of them. */
+static const struct option *sync_options(void)
+{
+	static struct option opts[N_SYNC_FIXED + MAX_DIR_FLAGS + 1];
+	const char *key;
+	size_t n = 0, i;
+	unsigned int k;
+
+	if (opts[0].name)
+		return opts;
+	for (i = 0; i < N_SYNC_FIXED; i++)
+		opts[n++] = sync_fixed[i];
+	for (k = 0; (key = ig_dir_key(k)) && n < N_SYNC_FIXED + MAX_DIR_FLAGS; k++) {
+		for (i = 0; i < N_SYNC_FIXED && strcmp(sync_fixed[i].name, key); i++)
+			;
+		if (i == N_SYNC_FIXED)
+			opts[n++] =
+				(struct option){ key, required_argument, NULL, OPT_DIR + (int)k };
+	}
+	return opts;
 }
 
-/*
- * An option with a value, "--NAME VALUE" or "--NAME=VALUE": 1 when a is that
- * option, with *val its value (NULL when it is missing) and *i past a
- * separate value; 0 when a is another argument.
- */
-static int opt_value(const char *a, const char *name, int argc, char **argv, int *i,
-		     const char **val)
+/* One of sync's own options (not a global one). */
+static int sync_opt(struct members_opts *o, int opt, const char *v)
 {
-	size_t n = strlen(name);
+	char why[160], *end;
+	__u32 secs;
+	long pct;
 
-	if (strncmp(a, name, n) || (a[n] && a[n] != '='))
-		return 0;
-	*val = a[n] == '=' ? a + n + 1 : *i + 1 < argc ? argv[++*i] : NULL;
-	return 1;
-}
-
-static int parse_opts(int argc, char **argv, bool is_sync, struct members_opts *o)
-{
-	int i;
-	bool opts_done = false;
-
-	for (i = 2; i < argc; i++) {
-		const char *a = argv[i], *v;
-
-		if (opts_done || a[0] != '-' || !strcmp(a, "-")) {
-			if (!is_sync || o->file) {
-				ig_err("members %s: unexpected argument '%s'", argv[1], a);
-				return IG_EXIT_USAGE;
-			}
-			o->file = a;
-		} else if (is_sync && !strcmp(a, "--ldap")) {
-			o->ldap = true;
-		} else if (is_sync && !strcmp(a, "--force")) {
-			o->force = true;
-		} else if (is_sync && opt_value(a, "--config", argc, argv, &i, &v)) {
-			if (!v) {
-				ig_err("--config needs a file");
-				return IG_EXIT_USAGE;
-			}
-			o->config = v;
-		} else if (is_sync && opt_value(a, "--save", argc, argv, &i, &v)) {
-			if (!v) {
-				ig_err("--save needs a file");
-				return IG_EXIT_USAGE;
-			}
-			o->save = v;
-		} else if (is_sync && opt_value(a, "--stale-max", argc, argv, &i, &v)) {
-			char why[160];
-			__u32 secs;
-
-			if (!v) {
-				ig_err("--stale-max needs a number of seconds");
-				return IG_EXIT_USAGE;
-			}
-			if (parse_stale(v, &secs, why, sizeof(why))) {
-				ig_err("--stale-max: %s", why);
-				return IG_EXIT_USAGE;
-			}
-			o->stale_max = secs;
-		} else if (is_sync && opt_value(a, "--max-removal", argc, argv, &i, &v)) {
-			char *end;
-			long pct;
-
-			if (!v) {
-				ig_err("--max-removal needs a percentage (0-100)");
-				return IG_EXIT_USAGE;
-			}
-			pct = strtol(v, &end, 10);
-			if (!*v || *end || pct < 0 || pct > 100) {
-				ig_err("--max-removal: '%s' is not a percentage from 0 to 100", v);
-				return IG_EXIT_USAGE;
-			}
-			o->max_removal = (int)pct;
-		} else if (is_sync && !strncmp(a, "--", 2) && a[2] && dir_flag(a + 2)) {
-			char key[32];
-			const char *eq = strchr(a + 2, '=');
-			size_t kl = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-
-			snprintf(key, sizeof(key), "%.*s", (int)kl, a + 2);
-			if (o->n_dir == MAX_DIR_FLAGS) {
-				ig_err("too many directory flags");
-				return IG_EXIT_USAGE;
-			}
-			if (!eq && ++i >= argc) {
-				ig_err("%s needs a value", a);
-				return IG_EXIT_USAGE;
-			}
-			memcpy(o->dir[o->n_dir].key, key, sizeof(key));
-			o->dir[o->n_dir].value = eq ? eq + 1 : argv[i];
-			o->n_dir++;
-		} else if (!strcmp(a, "--")) {
-			opts_done = true;
-		} else if (opt_value(a, "--pin-dir", argc, argv, &i, &v)) {
-			if (!v) {
-				ig_err("--pin-dir needs a directory");
-				return IG_EXIT_USAGE;
-			}
-			o->pin_dir = v;
-		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
-			o->json = true;
-		} else if (is_sync && !strcmp(a, "--dry-run")) {
-			o->dry_run = true;
-		} else if (is_sync && !strcmp(a, "--no-neigh")) {
-			o->no_neigh = true;
-		} else if (is_sync && !strcmp(a, "--syslog")) {
-			o->syslog = true;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return -1;
-		} else {
-			ig_err("members %s: unknown option '%s' (see 'isagate members --help')",
-			       argv[1], a);
+	switch (opt) {
+	case OPT_LDAP: o->ldap = true; break;
+	case OPT_FORCE: o->force = true; break;
+	case OPT_CONFIG: o->config = v; break;
+	case OPT_SAVE: o->save = v; break;
+	case OPT_DRY_RUN: o->dry_run = true; break;
+	case OPT_NO_NEIGH: o->no_neigh = true; break;
+	case OPT_SYSLOG: o->syslog = true; break;
+	case OPT_STALE_MAX:
+		if (parse_stale(v, &secs, why, sizeof(why))) {
+			ig_err("--stale-max: %s", why);
 			return IG_EXIT_USAGE;
 		}
+		o->stale_max = secs;
+		break;
+	case OPT_MAX_REMOVAL:
+		pct = strtol(v, &end, 10);
+		if (!*v || *end || pct < 0 || pct > 100) {
+			ig_err("--max-removal: '%s' is not a percentage from 0 to 100", v);
+			return IG_EXIT_USAGE;
+		}
+		o->max_removal = (int)pct;
+		break;
+	default: /* a [directory] key */
+		if (o->n_dir == MAX_DIR_FLAGS) {
+			ig_err("too many directory flags");
+			return IG_EXIT_USAGE;
+		}
+		snprintf(o->dir[o->n_dir].key, sizeof(o->dir[o->n_dir].key), "%s",
+			 ig_dir_key((unsigned int)(opt - OPT_DIR)));
+		o->dir[o->n_dir].value = v;
+		o->n_dir++;
+		break;
 	}
+	return 0;
+}
+
+/* argv[0] is "sync" or "list". */
+static int parse_opts(int argc, char **argv, bool is_sync, struct members_opts *o)
+{
+	const struct ig_cmd cmd = { is_sync ? "members sync" : "members list", "",
+				    is_sync ? sync_options() : NULL, usage, true };
+	struct ig_getopt g;
+	int opt, rc;
+
+	ig_getopt_init(&g, &cmd, argc, argv, false);
+	while ((opt = ig_getopt(&g)) > 0) {
+		rc = sync_opt(o, opt, optarg);
+		if (rc)
+			return rc;
+	}
+	if (opt < 0)
+		return g.rc ? g.rc : -1;
+	o->json = ig_globals.json;
+	o->pin_dir = ig_globals.pin_dir;
+	if (is_sync && optind < argc)
+		o->file = argv[optind++];
+	if (ig_getopt_done(&g))
+		return IG_EXIT_USAGE;
 	if (is_sync && o->ldap && o->file) {
 		ig_err("members sync --ldap: unexpected file '%s' (merge fixed entries with "
 		       "--extra FILE or 'extra' in [directory])", o->file);
@@ -1012,7 +1003,7 @@ int cmd_members_env(int argc, char **argv, const struct ig_members_env *env)
 		return IG_EXIT_USAGE;
 	}
 	is_sync = !strcmp(argv[1], "sync");
-	ret = parse_opts(argc, argv, is_sync, &o);
+	ret = parse_opts(argc - 1, argv + 1, is_sync, &o);
 	if (ret)
 		return ret < 0 ? IG_EXIT_OK : ret;
 	return is_sync ? members_sync(&o, env) : members_list(&o);

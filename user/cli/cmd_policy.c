@@ -19,11 +19,13 @@
 #include <json-c/json.h>
 
 #include "common.h"
+#include "opts.h"
 #include "commands.h"
 #include "flows.h"
 #include "loader.h"
 #include "policy.h"
 
+/* clang-format off */
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -59,7 +61,6 @@ static void usage(FILE *f)
 "  conns    the connection table\n"
 "  -j, --json   JSON output (stable keys)\n"
 "  --dry-run    show what sync would change, change nothing\n"
-"  --pin-dir DIR  pin directory (default $ISAGATE_PIN_DIR, else %s)\n"
 "\n"
 "sync and clear hold the pin directory's lock (one writer at a time); they wait\n"
 "up to $ISAGATE_LOCK_WAIT seconds (default %d) while another isagate command\n"
@@ -67,8 +68,9 @@ static void usage(FILE *f)
 "\n"
 "Exit codes: 0 ok, 1 failed, 2 bad usage or bad file (nothing changed),\n"
 "4 nothing attached under DIR, 8 another isagate command holds the lock\n"
-"(nothing changed).\n", IG_DEFAULT_PIN_DIR, IG_LOCK_WAIT_DEFAULT);
+"(nothing changed).\n", IG_LOCK_WAIT_DEFAULT);
 }
+/* clang-format on */
 
 static int err_code(int rc)
 {
@@ -468,15 +470,13 @@ cleanup:
 int cmd_policy(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "json",    no_argument,       NULL, 'j' },
-		{ "dry-run", no_argument,       NULL, 'n' },
-		{ "pin-dir", required_argument, NULL, 'p' },
-		{ "verbose", no_argument,       NULL, 'v' },
-		{ "help",    no_argument,       NULL, 'h' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *opt_dir = NULL, *pin_dir, *sub, *file = NULL;
-	bool json = false, dry_run = false;
+	static const struct ig_cmd cmd = { "policy", "n", options, usage, true };
+	const char *pin_dir, *sub, *file = NULL;
+	bool json, dry_run = false;
+	struct ig_getopt g;
 	int opt, rc;
 
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
@@ -491,19 +491,13 @@ int cmd_policy(int argc, char **argv)
 	}
 	argc--;
 	argv++;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "jnp:vh", options, NULL)) != -1) {
-		switch (opt) {
-		case 'j': json = true; break;
-		case 'n': dry_run = true; break;
-		case 'p': opt_dir = optarg; break;
-		case 'v': ig_verbose++; break;
-		case 'h': usage(stdout); return IG_EXIT_OK;
-		default:
-			fprintf(stderr, "see 'isagate policy --help'\n");
-			return IG_EXIT_USAGE;
-		}
-	}
+	ig_getopt_init(&g, &cmd, argc, argv, false);
+	while ((opt = ig_getopt(&g)) > 0)
+		if (opt == 'n')
+			dry_run = true;
+	if (opt < 0)
+		return g.rc;
+	json = ig_globals.json;
 	if (!strcmp(sub, "sync")) {
 		if (optind >= argc) {
 			ig_err("policy sync needs a file ('-' for stdin)");
@@ -514,9 +508,9 @@ int cmd_policy(int argc, char **argv)
 		ig_err("--dry-run only goes with 'policy sync'");
 		return IG_EXIT_USAGE;
 	}
-	if (ig_no_more_args(argc, argv, "policy"))
+	if (ig_getopt_done(&g))
 		return IG_EXIT_USAGE;
-	pin_dir = ig_pin_dir(opt_dir);
+	pin_dir = ig_pin_dir(ig_globals.pin_dir);
 	if (!strcmp(sub, "sync"))   /* the file is checked before anything else */
 		return do_sync(pin_dir, file, json, dry_run);
 	rc = ig_pin_dir_prepare(pin_dir, false);

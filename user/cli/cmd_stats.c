@@ -18,11 +18,13 @@
 #include <json-c/json.h>
 
 #include "common.h"
+#include "opts.h"
 #include "commands.h"
 #include "flows.h"
 #include "loader.h"
 #include "metrics.h"
 
+/* clang-format off */
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -41,11 +43,10 @@ static void usage(FILE *f)
 "  -P, --prometheus FILE  write the node_exporter textfile-collector format to FILE\n"
 "                         (temporary file + rename); with --follow every interval,\n"
 "                         otherwise once, and nothing is printed\n"
-"  --pin-dir DIR          pin directory (default $ISAGATE_PIN_DIR, else %s)\n"
 "\n"
-"Exit codes: 0 ok, 1 failed, 2 bad usage, 4 nothing attached under DIR.\n",
-		IG_DEFAULT_PIN_DIR);
+"Exit codes: 0 ok, 1 failed, 2 bad usage, 4 nothing attached under DIR.\n");
 }
+/* clang-format on */
 
 static json_object *jint(int64_t v)
 {
@@ -226,26 +227,23 @@ static void print_rates(const struct ig_metrics *a, const struct ig_metrics *b, 
 int cmd_stats(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "json",       no_argument,       NULL, 'j' },
-		{ "all",        no_argument,       NULL, 'a' },
-		{ "follow",     no_argument,       NULL, 'f' },
-		{ "interval",   required_argument, NULL, 'i' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "interval", required_argument, NULL, 'i' },
 		{ "prometheus", required_argument, NULL, 'P' },
-		{ "pin-dir",    required_argument, NULL, 'p' },
-		{ "verbose",    no_argument,       NULL, 'v' },
-		{ "help",       no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *opt_dir = NULL, *prom = NULL, *pin_dir;
-	bool json = false, all = false, follow = false;
+	static const struct ig_cmd cmd = { "stats", "afi:P:", options, usage, true };
+	const char *prom = NULL, *pin_dir;
+	bool json, all = false, follow = false;
+	struct ig_getopt g;
 	uint64_t interval = 1000000000ull, t0, next;
 	struct ig_metrics *m = NULL;
 	int opt, rc;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "jafi:P:vh", options, NULL)) != -1) {
+	ig_getopt_init(&g, &cmd, argc, argv, false);
+	while ((opt = ig_getopt(&g)) > 0) {
 		switch (opt) {
-		case 'j': json = true; break;
 		case 'a': all = true; break;
 		case 'f': follow = true; break;
 		case 'i':
@@ -255,17 +253,14 @@ int cmd_stats(int argc, char **argv)
 			}
 			break;
 		case 'P': prom = optarg; break;
-		case 'p': opt_dir = optarg; break;
-		case 'v': ig_verbose++; break;
-		case 'h': usage(stdout); return IG_EXIT_OK;
-		default:
-			fprintf(stderr, "see 'isagate stats --help'\n");
-			return IG_EXIT_USAGE;
 		}
 	}
-	if (ig_no_more_args(argc, argv, "stats"))
+	if (opt < 0)
+		return g.rc;
+	if (ig_getopt_done(&g))
 		return IG_EXIT_USAGE;
-	pin_dir = ig_pin_dir(opt_dir);
+	json = ig_globals.json;
+	pin_dir = ig_pin_dir(ig_globals.pin_dir);
 	m = calloc(2, sizeof(*m));
 	if (!m) {
 		ig_err("out of memory");

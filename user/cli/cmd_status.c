@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 
 #include "common.h"
+#include "opts.h"
 #include "commands.h"
 #include "loader.h"
 #include "metrics.h"
@@ -80,6 +81,7 @@ struct status {
 	int n_warnings;
 };
 
+/* clang-format off */
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -90,10 +92,10 @@ static void usage(FILE *f)
 "\n"
 "  -j, --json         JSON output (stable snake_case keys)\n"
 "  -a, --all          text output: also show counters that are zero\n"
-"  --pin-dir DIR      pin directory (default $ISAGATE_PIN_DIR, else %s)\n"
 "\n"
-"Exit codes: 0 ok, 1 failed, 4 nothing attached under DIR.\n", IG_DEFAULT_PIN_DIR);
+"Exit codes: 0 ok, 1 failed, 4 nothing attached under DIR.\n");
 }
+/* clang-format on */
 
 static void warn(struct status *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void warn(struct status *st, const char *fmt, ...)
@@ -722,53 +724,37 @@ static int print_json(const struct status *st)
 int cmd_status(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "json",    no_argument,       NULL, 'j' },
-		{ "all",     no_argument,       NULL, 'a' },
-		{ "pin-dir", required_argument, NULL, 'p' },
-		{ "verbose", no_argument,       NULL, 'v' },
-		{ "help",    no_argument,       NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *opt_dir = NULL;
-	bool json = false, all = false;
+	static const struct ig_cmd cmd = { "status", "a", options, usage, true };
+	struct ig_getopt g;
+	bool all = false;
 	struct status *st;
 	int opt, rc;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "javh", options, NULL)) != -1) {
+	ig_getopt_init(&g, &cmd, argc, argv, false);
+	while ((opt = ig_getopt(&g)) > 0) {
 		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		case 'a':
-			all = true;
-			break;
-		case 'p':
-			opt_dir = optarg;
-			break;
-		case 'v': ig_verbose++; break;
-		case 'h':
-			usage(stdout);
-			return IG_EXIT_OK;
-		default:
-			fprintf(stderr, "see 'isagate status --help'\n");
-			return IG_EXIT_USAGE;
+		case 'a': all = true; break;
 		}
 	}
-	if (ig_no_more_args(argc, argv, "status"))
+	if (opt < 0)
+		return g.rc;
+	if (ig_getopt_done(&g))
 		return IG_EXIT_USAGE;
 	st = calloc(1, sizeof(*st));
 	if (!st) {
 		ig_err("out of memory");
 		return IG_EXIT_FAIL;
 	}
-	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", ig_pin_dir(opt_dir));
+	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", ig_pin_dir(ig_globals.pin_dir));
 
 	rc = ig_pin_dir_prepare(st->pin_dir, false);
 	if (!rc)
 		rc = gather(st);
 	if (!rc)
-		rc = json ? print_json(st) : (print_text(st, all), IG_EXIT_OK);
+		rc = ig_globals.json ? print_json(st) : (print_text(st, all), IG_EXIT_OK);
 	free(st->mtus);
 	free(st);
 	return rc;

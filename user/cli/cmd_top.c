@@ -31,6 +31,7 @@
 #include <bpf/bpf.h>
 
 #include "common.h"
+#include "opts.h"
 #include "commands.h"
 #include "flows.h"
 #include "loader.h"
@@ -473,6 +474,7 @@ static void read_filter(struct top_view *tv)
 	timeout(100);
 }
 
+/* clang-format off */
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -490,29 +492,27 @@ static void usage(FILE *f)
 "only; arrows, PgUp, PgDn scroll.  SIGINT (Ctrl-C) quits too.\n"
 "\n"
 "  -i, --interval S  refresh interval (default 1 s; fractions allowed)\n"
-"  --pin-dir DIR     pin directory (default $ISAGATE_PIN_DIR, else %s)\n"
 "\n"
 "Exit codes: 0 ok, 1 failed, 2 bad usage or not a terminal, 4 nothing attached\n"
-"under DIR.\n", IG_DEFAULT_PIN_DIR);
+"under DIR.\n");
 }
+/* clang-format on */
 
 int cmd_top(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "interval", required_argument, NULL, 'i' },
-		{ "pin-dir",  required_argument, NULL, 'p' },
-		{ "verbose",  no_argument,       NULL, 'v' },
-		{ "help",     no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct top_view tv = { .interval_ns = 1000000000ull };
 	int ffd = -1, hosts = -1, nets = -1, saved_err = -1, opt, rc, ch;
-	const char *opt_dir = NULL;
+	static const struct ig_cmd cmd = { "top", "i:", options, usage, false };
+	struct ig_getopt g;
 	bool screen = false, dirty = true;
 	uint64_t next;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "i:vh", options, NULL)) != -1) {
+	ig_getopt_init(&g, &cmd, argc, argv, false);
+	while ((opt = ig_getopt(&g)) > 0) {
 		switch (opt) {
 		case 'i':
 			if (ig_parse_seconds(optarg, &tv.interval_ns)) {
@@ -520,21 +520,17 @@ int cmd_top(int argc, char **argv)
 				return IG_EXIT_USAGE;
 			}
 			break;
-		case 'p': opt_dir = optarg; break;
-		case 'v': ig_verbose++; break;
-		case 'h': usage(stdout); return IG_EXIT_OK;
-		default:
-			fprintf(stderr, "see 'isagate top --help'\n");
-			return IG_EXIT_USAGE;
 		}
 	}
-	if (ig_no_more_args(argc, argv, "top"))
+	if (opt < 0)
+		return g.rc;
+	if (ig_getopt_done(&g))
 		return IG_EXIT_USAGE;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		ig_err("top: needs a terminal (for scripts: 'isagate flows -j', 'isagate stats -j')");
 		return IG_EXIT_USAGE;
 	}
-	tv.pin_dir = ig_pin_dir(opt_dir);
+	tv.pin_dir = ig_pin_dir(ig_globals.pin_dir);
 	rc = ig_pin_dir_prepare(tv.pin_dir, false);
 	if (rc)
 		return rc;

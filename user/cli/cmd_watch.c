@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* cmd_watch.c - `isagate watch`: keep the forwarding cache coherent. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "common.h"
+#include "opts.h"
 #include "commands.h"
 #include "nexthop.h"
 
@@ -23,42 +23,28 @@ static void usage(FILE *f)
 int cmd_watch(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "pin-dir", required_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "max-events", required_argument, NULL, 'n' },
-		{ 0 },
+		{ "max-events", required_argument, NULL, 'n' }, /* for tests: stop after N */
+		{ NULL, 0, NULL, 0 },
 	};
-	const char *pin = NULL;
+	static const struct ig_cmd cmd = { "watch", "", opts, usage, false };
 	unsigned long max_events = 0;
+	struct ig_getopt g;
 	char *end;
 	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			pin = optarg;
-			break;
-		case 'v': ig_verbose++; break;
-		case 'n':
+	ig_getopt_init(&g, &cmd, argc, argv, false);
+	while ((c = ig_getopt(&g)) > 0) {
+		if (c == 'n') {
 			max_events = strtoul(optarg, &end, 10);
 			if (*end || !*optarg) {
 				ig_err("--max-events: not a number: '%s'", optarg);
 				return IG_EXIT_USAGE;
 			}
-			break;
-		case 'h':
-			usage(stdout);
-			return IG_EXIT_OK;
-		default:
-			usage(stderr);
-			return IG_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		ig_err("watch: unexpected argument '%s'", argv[optind]);
+	if (c < 0)
+		return g.rc;
+	if (ig_getopt_done(&g))
 		return IG_EXIT_USAGE;
-	}
-	return ig_nexthop_watch(ig_pin_dir(pin), max_events);
+	return ig_nexthop_watch(ig_pin_dir(ig_globals.pin_dir), max_events);
 }

@@ -5,6 +5,7 @@
 
 #include "common.h"
 #include "commands.h"
+#include "opts.h"
 
 static const struct {
 	const char *name;
@@ -30,40 +31,34 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: isagate [-v] COMMAND [OPTIONS]\n\ncommands:\n");
+	fprintf(f, "usage: isagate [GLOBAL OPTIONS] COMMAND [OPTIONS]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  isagate %s\n", commands[i].usage);
-	fprintf(f, "  isagate version\n\n"
-		"Every command takes --pin-dir DIR (default %s, or $ISAGATE_PIN_DIR)\n"
-		"and 'isagate COMMAND --help'.  Exit codes: 0 ok, 1 failed, 2 bad usage or\n"
-		"input (nothing changed), 3 applied with warnings, 4 not attached,\n"
-		"5 directory unreachable (nothing changed), 6 mass removal refused (nothing changed),\n"
+	fprintf(f,
+		"  isagate version\n\n"
+		"'isagate COMMAND --help' describes each.  Exit codes: 0 ok, 1 failed,\n"
+		"2 bad usage or input (nothing changed), 3 applied with warnings, 4 not attached,\n"
+		"5 directory unreachable (nothing changed), 6 mass removal refused (nothing "
+		"changed),\n"
 		"7 explain: the host is not admitted,\n"
-		"8 another isagate command holds the pin directory's lock (nothing changed).\n",
-		IG_DEFAULT_PIN_DIR);
+		"8 another isagate command holds the pin directory's lock (nothing changed).\n");
 }
 
 int main(int argc, char **argv)
 {
+	/* the global options may also come before the command */
+	static const struct ig_cmd cmd = { "", "", NULL, usage, true };
+	struct ig_getopt g;
+	int opt;
 	size_t i;
 
-	while (argc > 1 && argv[1][0] == '-') {
-		if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose")) {
-			ig_verbose++;
-		} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-			usage(stdout);
-			return IG_EXIT_OK;
-		} else if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
-			printf("isagate %s (abi %d)\n", ISAGATE_VERSION, ISAGATE_ABI_VERSION);
-			return IG_EXIT_OK;
-		} else {
-			ig_err("unknown option '%s'", argv[1]);
-			usage(stderr);
-			return IG_EXIT_USAGE;
-		}
-		argc--;
-		argv++;
-	}
+	ig_getopt_init(&g, &cmd, argc, argv, true);
+	while ((opt = ig_getopt(&g)) > 0)
+		;
+	if (opt < 0)
+		return g.rc;
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc < 2) {
 		usage(stderr);
 		return IG_EXIT_USAGE;
@@ -74,6 +69,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "help")) {
 		usage(stdout);
+		ig_usage_globals(stdout);
 		return IG_EXIT_OK;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

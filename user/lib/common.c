@@ -4,7 +4,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,14 +44,6 @@ void ig_dbg(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(fmt, ap);
 	va_end(ap);
-}
-
-int ig_no_more_args(int argc, char **argv, const char *cmd)
-{
-	if (optind >= argc)
-		return IG_EXIT_OK;
-	ig_err("unexpected argument '%s' (see 'isagate %s --help')", argv[optind], cmd);
-	return IG_EXIT_USAGE;
 }
 
 const char *ig_pin_dir(const char *opt)

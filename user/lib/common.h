@@ -34,10 +34,6 @@ void ig_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * without trailing slashes (a static buffer: copy it to keep it). */
 const char *ig_pin_dir(const char *opt);
 
-/* After getopt: IG_EXIT_OK, or IG_EXIT_USAGE after naming the first
- * argument left over ("see 'isagate CMD --help'"). */
-int ig_no_more_args(int argc, char **argv, const char *cmd);
-
 /*
  * Open the map pinned as <pin_dir>/<name>.  On failure prints what to do
  * and returns a negative value: -ENOENT when isagate is not attached there

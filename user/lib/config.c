@@ -23,28 +23,118 @@
 #define SET(s, bit) ((s)->set |= 1u << (bit))
 #define ISSET(s, bit) (((s)->set >> (bit)) & 1u)
 
+_Static_assert(IG_SET_MAX <= 32, "struct ig_settings.set holds one bit per setting");
+
+/* ---- the table as data -------------------------------------------------- */
+
+#define IG_X_DESC(id, key_, section_, ini_, type_, cli_, field, count, dflt_, min_, max_, arg_, \
+		  help_)                                                                        \
+	[IG_SET_##id] = {                                                                       \
+		.key = key_,                                                                    \
+		.section = section_,                                                            \
+		.ini = ini_,                                                                    \
+		.arg = arg_,                                                                    \
+		.help = help_,                                                                  \
+		.type = IG_ST_##type_,                                                          \
+		.cli = IG_CLI_##cli_,                                                           \
+		.off = offsetof(struct ig_settings, field),                                     \
+		.size = sizeof(((struct ig_settings *)0)->field),                               \
+		.count_off = count,                                                             \
+		.dflt = dflt_,                                                                  \
+		.min = min_,                                                                    \
+		.max = max_,                                                                    \
+	},
+const struct ig_setting_desc ig_settings_desc[IG_SET_MAX] = { IG_SETTINGS(IG_X_DESC) };
+#undef IG_X_DESC
+
+const struct ig_setting_desc *ig_setting_find(const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < IG_SET_MAX; i++)
+		if (!strcmp(ig_settings_desc[i].key, key))
+			return &ig_settings_desc[i];
+	return NULL;
+}
+
+static bool is_list(const struct ig_setting_desc *d)
+{
+	return d->count_off != 0;
+}
+
+static void *field_of(struct ig_settings *s, const struct ig_setting_desc *d)
+{
+	return (char *)s + d->off;
+}
+
+static unsigned int *count_of(struct ig_settings *s, const struct ig_setting_desc *d)
+{
+	return (unsigned int *)((char *)s + d->count_off - 1);
+}
+
+/* A number into a field of 1, 2 or 4 bytes (bool, enums, uintN_t). */
+static void store_uint(void *p, size_t size, uint64_t v)
+{
+	uint8_t v8 = (uint8_t)v;
+	uint16_t v16 = (uint16_t)v;
+	uint32_t v32 = (uint32_t)v;
+
+	if (size == 1)
+		memcpy(p, &v8, 1);
+	else if (size == 2)
+		memcpy(p, &v16, 2);
+	else
+		memcpy(p, &v32, 4);
+}
+
+void ig_setting_limits(const struct ig_setting_desc *d, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	switch (d->type) {
+	case IG_ST_UINT:
+		if (d->max != IG_U32_MAX)
+			snprintf(buf, len, "(%llu..%llu, default %llu)", d->min, d->max, d->dflt);
+		else
+			snprintf(buf, len, "(default %llu)", d->dflt);
+		break;
+	case IG_ST_UINT_OR_0:
+		snprintf(buf, len, "(0 or %llu..%llu, default %llu)", d->min, d->max, d->dflt);
+		break;
+	case IG_ST_LIFETIME:
+		if (d->dflt == IG_LIFETIME_INFINITY)
+			snprintf(buf, len, "(default infinity)");
+		else
+			snprintf(buf, len, "(default %llu)", d->dflt);
+		break;
+	case IG_ST_BOOL:
+		if (d->cli == IG_CLI_SWITCH)
+			snprintf(buf, len, "(default %s)", d->dflt ? "on" : "off");
+		break;
+	case IG_ST_MODE:
+		snprintf(buf, len, "(default %s)", ig_mode_name((enum ig_xdp_mode)d->dflt));
+		break;
+	case IG_ST_ROUTE_PREF:
+		snprintf(buf, len, "(default %s)", ig_route_pref_name((unsigned int)d->dflt));
+		break;
+	case IG_ST_V4LIST:
+	case IG_ST_P64LIST:
+	case IG_ST_ROUTELIST: snprintf(buf, len, "(at most %llu)", d->max); break;
+	case IG_ST_IFNAME:
+	case IG_ST_PATH: break;
+	}
+}
+
 void ig_settings_init(struct ig_settings *s)
 {
+	unsigned int i;
+
 	memset(s, 0, sizeof(*s));
-	s->mode = IG_MODE_NATIVE;
-	s->ttl = IG_CFG_DEFAULT_TTL;
-	s->mtu = IG_CFG_DEFAULT_MTU;
-	s->sysctl = true;
-	s->ra_lifetime = IG_CFG_DEFAULT_RA_LIFETIME;
-	s->ra_hop_limit = IG_CFG_DEFAULT_RA_HOPLIMIT;
-	s->ra_mtu = IG_CFG_DEFAULT_MTU;
-	s->ra_reachable_ms = 0;
-	s->ra_retrans_ms = 0;
-	s->ra_interval_ms = IG_CFG_DEFAULT_RA_MIN_MS;
-	s->valid_lifetime = IG_CFG_DEFAULT_VALID_LT;
-	s->preferred_lifetime = IG_CFG_DEFAULT_PREFERRED_LT;
-	s->onlink = false;
-	s->fwd_cache_ms = IG_CFG_DEFAULT_FWD_CACHE_MS;
-	s->flows = IG_CFG_DEFAULT_FLOWS;
-	s->conns = IG_CFG_DEFAULT_CONNS;
-	s->source_quota = IG_QUOTA_DEFAULT_PERCENT;
-	s->route_pref = IG_ROUTE_PREF_MEDIUM;
-	s->route_lifetime = IG_RA_DEFAULT_ROUTE_LT;
+	for (i = 0; i < IG_SET_MAX; i++) {
+		const struct ig_setting_desc *d = &ig_settings_desc[i];
+
+		if (!is_list(d) && d->type != IG_ST_IFNAME && d->type != IG_ST_PATH)
+			store_uint(field_of(s, d), d->size, d->dflt);
+	}
 }
 
 const char *ig_mode_name(enum ig_xdp_mode mode)
@@ -198,47 +288,47 @@ int ig_parse_prefix6(const char *txt, struct in6_addr *out, uint8_t *plen, char 
 
 /* ---- one setting -------------------------------------------------------- */
 
-
-static int add_v4(struct in_addr *list, unsigned int *n, const char *what, const char *txt,
-		  char *err, size_t errlen)
+static int add_v4(struct in_addr *list, unsigned int *n, unsigned int max, const char *key,
+		  const char *txt, char *err, size_t errlen)
 {
 	struct in_addr a;
 	unsigned int i;
 
 	if (ig_parse_v4(txt, &a, err, errlen))
-		return -1;
+		return -EINVAL;
 	for (i = 0; i < *n; i++) {
 		if (list[i].s_addr == a.s_addr) {
-			snprintf(err, errlen, "%s %s given twice", what, txt);
-			return -1;
+			snprintf(err, errlen, "%s %s given twice", key, txt);
+			return -EINVAL;
 		}
 	}
-	if (*n >= IG_MAX_ROUTERS) {
-		snprintf(err, errlen, "too many %s addresses (at most %d)", what, IG_MAX_ROUTERS);
-		return -1;
+	if (*n >= max) {
+		snprintf(err, errlen, "too many %s addresses (at most %u)", key, max);
+		return -EINVAL;
 	}
 	list[(*n)++] = a;
 	return 0;
 }
 
-static int add_prefix(struct ig_settings *s, const char *txt, char *err, size_t errlen)
+static int add_prefix(struct in6_addr *list, unsigned int *n, unsigned int max, const char *txt,
+		      char *err, size_t errlen)
 {
 	struct in6_addr p;
 	unsigned int i;
 
 	if (ig_parse_prefix64(txt, &p, err, errlen))
-		return -1;
-	for (i = 0; i < s->n_prefixes; i++) {
-		if (!memcmp(&s->prefixes[i], &p, 8)) {
+		return -EINVAL;
+	for (i = 0; i < *n; i++) {
+		if (!memcmp(&list[i], &p, 8)) {
 			snprintf(err, errlen, "prefix %s given twice", txt);
-			return -1;
+			return -EINVAL;
 		}
 	}
-	if (s->n_prefixes >= IG_MAX_PREFIXES) {
-		snprintf(err, errlen, "too many prefixes (at most %d)", IG_MAX_PREFIXES);
-		return -1;
+	if (*n >= max) {
+		snprintf(err, errlen, "too many prefixes (at most %u)", max);
+		return -EINVAL;
 	}
-	s->prefixes[s->n_prefixes++] = p;
+	list[(*n)++] = p;
 	return 0;
 }
 
@@ -256,7 +346,8 @@ static bool prefix_within(const struct in6_addr *a, unsigned int alen,
 	return true;
 }
 
-static int add_route(struct ig_settings *s, const char *txt, char *err, size_t errlen)
+static int add_route(struct ig_ra_route *list, unsigned int *n, unsigned int max, const char *txt,
+		     char *err, size_t errlen)
 {
 	static const struct in6_addr ll = { .s6_addr = { 0xfe, 0x80 } };
 	static const struct in6_addr mc = { .s6_addr = { 0xff } };
@@ -265,330 +356,204 @@ static int add_route(struct ig_settings *s, const char *txt, char *err, size_t e
 
 	memset(&r, 0, sizeof(r));
 	if (ig_parse_prefix6(txt, &r.prefix, &r.plen, err, errlen))
-		return -1;
+		return -EINVAL;
 	if ((r.plen >= 10 && prefix_within(&r.prefix, r.plen, &ll, 10)) ||
 	    (r.plen >= 8 && prefix_within(&r.prefix, r.plen, &mc, 8))) {
 		snprintf(err, errlen, "route %s is link-local or multicast: hosts cannot be routed "
 			 "there", txt);
-		return -1;
+		return -EINVAL;
 	}
-	for (i = 0; i < s->n_routes; i++) {
-		if (s->routes[i].plen == r.plen &&
-		    !memcmp(&s->routes[i].prefix, &r.prefix, sizeof(r.prefix))) {
+	for (i = 0; i < *n; i++) {
+		if (list[i].plen == r.plen &&
+		    !memcmp(&list[i].prefix, &r.prefix, sizeof(r.prefix))) {
 			snprintf(err, errlen, "route %s given twice", txt);
-			return -1;
+			return -EINVAL;
 		}
 	}
-	if (s->n_routes >= IG_RA_MAX_ROUTES) {
-		snprintf(err, errlen, "too many routes (at most %d: RFC 4191 4 limits a router to "
+	if (*n >= max) {
+		snprintf(err, errlen,
+			 "too many routes (at most %u: RFC 4191 4 limits a router to "
 			 "17 route information options; advertise a shorter covering prefix)",
-			 IG_RA_MAX_ROUTES);
-		return -1;
+			 max);
+		return -EINVAL;
 	}
-	s->routes[s->n_routes++] = r;
+	list[(*n)++] = r;
 	return 0;
 }
 
-/* Call add() for each comma-separated element of value. */
-static int set_list(struct ig_settings *s, int bit, const char *value, char *err, size_t errlen)
+/* Add each comma-separated element of value to the row's list. */
+static int set_list(struct ig_settings *s, const struct ig_setting_desc *d, const char *value,
+		    char *err, size_t errlen)
 {
+	unsigned int *n = count_of(s, d), max = (unsigned int)d->max;
 	char *copy, *tok, *save = NULL, *item;
+	void *list = field_of(s, d);
 	int rc = 0, count = 0;
 
 	copy = strdup(value);
 	if (!copy) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return -ENOMEM;
 	}
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		item = ig_str_trim(tok);
 		if (!*item)
 			continue;
 		count++;
-		if (bit == IG_SET_ROUTERS)
-			rc = add_v4(s->routers, &s->n_routers, "router", item, err, errlen);
-		else if (bit == IG_SET_PEERS)
-			rc = add_v4(s->peers, &s->n_peers, "peer router", item, err, errlen);
-		else if (bit == IG_SET_ROUTES)
-			rc = add_route(s, item, err, errlen);
+		if (d->type == IG_ST_V4LIST)
+			rc = add_v4(list, n, max, d->key, item, err, errlen);
+		else if (d->type == IG_ST_ROUTELIST)
+			rc = add_route(list, n, max, item, err, errlen);
 		else
-			rc = add_prefix(s, item, err, errlen);
+			rc = add_prefix(list, n, max, item, err, errlen);
 		if (rc)
 			break;
 	}
 	free(copy);
 	if (!rc && !count) {
 		snprintf(err, errlen, "empty value");
-		rc = -1;
+		rc = -EINVAL;
 	}
-	if (!rc)
-		SET(s, bit);
 	return rc;
 }
 
-static int set_ifname(char *dst, const char *value, char *err, size_t errlen)
+static int set_string(char *dst, const struct ig_setting_desc *d, const char *value, char *err,
+		      size_t errlen)
 {
-	if (!*value || strlen(value) >= IF_NAMESIZE || strchr(value, '/') || strchr(value, ' ')) {
-		snprintf(err, errlen, "'%s' is not a valid interface name", value);
-		return -1;
+	size_t n = strlen(value);
+
+	if (d->type == IG_ST_IFNAME) {
+		if (!n || n >= d->size || strchr(value, '/') || strchr(value, ' ')) {
+			snprintf(err, errlen, "'%s' is not a valid interface name", value);
+			return -EINVAL;
+		}
+	} else {
+		/* room for the pin names under it */
+		if (!n || n >= d->size - 64) {
+			snprintf(err, errlen, "'%s' is empty or too long", value);
+			return -EINVAL;
+		}
+		if (value[0] != '/') {
+			snprintf(err, errlen, "'%s' must be an absolute path", value);
+			return -EINVAL;
+		}
 	}
-	strcpy(dst, value);
+	memcpy(dst, value, n + 1);
 	return 0;
 }
 
-int ig_settings_set(struct ig_settings *s, const char *key, const char *value,
-		    char *err, size_t errlen)
+/* The scalar value of a row, parsed into *v. */
+static int parse_scalar(const struct ig_setting_desc *d, const char *value, uint64_t *v, char *err,
+			size_t errlen)
 {
-	uint64_t v;
-	size_t n;
+	bool b;
+	int pref;
 
-	if (!strcmp(key, "ipv4-dev")) {
-		if (set_ifname(s->ipv4_dev, value, err, errlen))
-			return -1;
-		SET(s, IG_SET_IPV4_DEV);
-	} else if (!strcmp(key, "ipv6-dev")) {
-		if (set_ifname(s->ipv6_dev, value, err, errlen))
-			return -1;
-		SET(s, IG_SET_IPV6_DEV);
-	} else if (!strcmp(key, "router")) {
-		return set_list(s, IG_SET_ROUTERS, value, err, errlen);
-	} else if (!strcmp(key, "peer-router")) {
-		return set_list(s, IG_SET_PEERS, value, err, errlen);
-	} else if (!strcmp(key, "prefix")) {
-		return set_list(s, IG_SET_PREFIXES, value, err, errlen);
-	} else if (!strcmp(key, "route")) {
-		return set_list(s, IG_SET_ROUTES, value, err, errlen);
-	} else if (!strcmp(key, "route-preference")) {
-		int pref = ig_route_pref_parse(value);
-
-		if (pref < 0) {
-			snprintf(err, errlen, "route preference '%s' is not high, medium or low", value);
-			return -1;
+	switch (d->type) {
+	case IG_ST_UINT:
+	case IG_ST_LIFETIME:
+		return parse_uint(value, d->min, d->max, d->type == IG_ST_LIFETIME, v, err, errlen);
+	case IG_ST_UINT_OR_0:
+		if (parse_uint(value, 0, d->max, false, v, err, errlen))
+			return -EINVAL;
+		if (*v && *v < d->min) {
+			snprintf(err, errlen, "'%s' is below %llu (0 omits it)", value, d->min);
+			return -EINVAL;
 		}
-		s->route_pref = (uint8_t)pref;
-		SET(s, IG_SET_ROUTE_PREF);
-	} else if (!strcmp(key, "route-lifetime")) {
-		if (parse_uint(value, 0, 0xffffffffu, true, &v, err, errlen))
-			return -1;
-		s->route_lifetime = (uint32_t)v;
-		SET(s, IG_SET_ROUTE_LT);
-	} else if (!strcmp(key, "pin-dir")) {
-		n = strlen(value);
-		if (!n || n >= sizeof(s->pin_dir) - 64) {
-			snprintf(err, errlen, "pin directory '%s' is empty or too long", value);
-			return -1;
-		}
-		if (value[0] != '/') {
-			snprintf(err, errlen, "pin directory '%s' must be an absolute path", value);
-			return -1;
-		}
-		strcpy(s->pin_dir, value);
-		SET(s, IG_SET_PIN_DIR);
-	} else if (!strcmp(key, "mode")) {
+		return 0;
+	case IG_ST_BOOL:
+		if (parse_bool(value, &b, err, errlen))
+			return -EINVAL;
+		*v = b;
+		return 0;
+	case IG_ST_MODE:
 		if (!strcmp(value, "native") || !strcmp(value, "drv"))
-			s->mode = IG_MODE_NATIVE;
+			*v = IG_MODE_NATIVE;
 		else if (!strcmp(value, "generic") || !strcmp(value, "skb"))
-			s->mode = IG_MODE_GENERIC;
+			*v = IG_MODE_GENERIC;
 		else {
 			snprintf(err, errlen, "mode '%s' is not native or generic", value);
-			return -1;
+			return -EINVAL;
 		}
-		SET(s, IG_SET_MODE);
-	} else if (!strcmp(key, "ttl")) {
-		if (parse_uint(value, 1, 255, false, &v, err, errlen))
-			return -1;
-		s->ttl = (uint8_t)v;
-		SET(s, IG_SET_TTL);
-	} else if (!strcmp(key, "mtu")) {
-		/* inner MTU: IPv6 minimum .. what fits in a 64 KiB IPv4 packet */
-		if (parse_uint(value, 1280, 65535 - 20, false, &v, err, errlen))
-			return -1;
-		s->mtu = (uint16_t)v;
-		SET(s, IG_SET_MTU);
-	} else if (!strcmp(key, "dynamic-mtu")) {
-		if (parse_bool(value, &s->dynamic_mtu, err, errlen))
-			return -1;
-		SET(s, IG_SET_DYNAMIC_MTU);
-	} else if (!strcmp(key, "sysctl")) {
-		if (parse_bool(value, &s->sysctl, err, errlen))
-			return -1;
-		SET(s, IG_SET_SYSCTL);
-	} else if (!strcmp(key, "ra-lifetime")) {
-		/* RFC 4861 6.2.1: 0 or up to 9000 s */
-		if (parse_uint(value, 0, 9000, false, &v, err, errlen))
-			return -1;
-		s->ra_lifetime = (uint16_t)v;
-		SET(s, IG_SET_RA_LIFETIME);
-	} else if (!strcmp(key, "ra-hop-limit")) {
-		if (parse_uint(value, 0, 255, false, &v, err, errlen))
-			return -1;
-		s->ra_hop_limit = (uint8_t)v;
-		SET(s, IG_SET_RA_HOPLIMIT);
-	} else if (!strcmp(key, "ra-mtu")) {
-		if (parse_uint(value, 0, 65535, false, &v, err, errlen))
-			return -1;
-		if (v && v < 1280) {
-			snprintf(err, errlen, "RA MTU %s is below the IPv6 minimum 1280 (0 omits the option)",
+		return 0;
+	case IG_ST_ROUTE_PREF:
+		pref = ig_route_pref_parse(value);
+		if (pref < 0) {
+			snprintf(err, errlen, "route preference '%s' is not high, medium or low",
 				 value);
-			return -1;
+			return -EINVAL;
 		}
-		s->ra_mtu = (uint16_t)v;
-		SET(s, IG_SET_RA_MTU);
-	} else if (!strcmp(key, "ra-reachable")) {
-		/* RFC 4861 6.2.1: at most 3,600,000 ms */
-		if (parse_uint(value, 0, 3600000, false, &v, err, errlen))
-			return -1;
-		s->ra_reachable_ms = (uint32_t)v;
-		SET(s, IG_SET_RA_REACHABLE);
-	} else if (!strcmp(key, "ra-retrans")) {
-		if (parse_uint(value, 0, 0xffffffffu, false, &v, err, errlen))
-			return -1;
-		s->ra_retrans_ms = (uint32_t)v;
-		SET(s, IG_SET_RA_RETRANS);
-	} else if (!strcmp(key, "flows")) {
-		if (parse_uint(value, 0, IG_FLOWS_MAX, false, &v, err, errlen))
-			return -1;
-		s->flows = (uint32_t)v;
-		SET(s, IG_SET_FLOWS);
-	} else if (!strcmp(key, "conns")) {
-		if (parse_uint(value, IG_CONNS_MIN, IG_CONNS_MAX, false, &v, err, errlen))
-			return -1;
-		s->conns = (uint32_t)v;
-		SET(s, IG_SET_CONNS);
-	} else if (!strcmp(key, "source-quota")) {
-		if (parse_uint(value, 0, 100, false, &v, err, errlen))
-			return -1;
-		s->source_quota = (uint32_t)v;
-		SET(s, IG_SET_SOURCE_QUOTA);
-	} else if (!strcmp(key, "fwd-cache-ms")) {
-		if (parse_uint(value, 0, 60000, false, &v, err, errlen))
-			return -1;
-		s->fwd_cache_ms = (uint32_t)v;
-		SET(s, IG_SET_FWD_CACHE);
-	} else if (!strcmp(key, "ra-interval")) {
-		if (parse_uint(value, 0, 3600000, false, &v, err, errlen))
-			return -1;
-		s->ra_interval_ms = (uint32_t)v;
-		SET(s, IG_SET_RA_INTERVAL);
-	} else if (!strcmp(key, "valid-lifetime")) {
-		if (parse_uint(value, 0, 0xffffffffu, true, &v, err, errlen))
-			return -1;
-		s->valid_lifetime = (uint32_t)v;
-		SET(s, IG_SET_VALID_LT);
-	} else if (!strcmp(key, "preferred-lifetime")) {
-		if (parse_uint(value, 0, 0xffffffffu, true, &v, err, errlen))
-			return -1;
-		s->preferred_lifetime = (uint32_t)v;
-		SET(s, IG_SET_PREFERRED_LT);
-	} else if (!strcmp(key, "onlink")) {
-		if (parse_bool(value, &s->onlink, err, errlen))
-			return -1;
-		SET(s, IG_SET_ONLINK);
-	} else {
-		snprintf(err, errlen, "unknown setting '%s'", key);
-		return -1;
+		*v = (uint64_t)pref;
+		return 0;
+	default: snprintf(err, errlen, "internal error: setting type %d", d->type); return -EINVAL;
 	}
+}
+
+int ig_settings_set(struct ig_settings *s, const char *key, const char *value, char *err,
+		    size_t errlen)
+{
+	const struct ig_setting_desc *d = ig_setting_find(key);
+	uint64_t v;
+	int rc;
+
+	if (!d) {
+		snprintf(err, errlen, "unknown setting '%s'", key);
+		return -EINVAL;
+	}
+	if (is_list(d))
+		rc = set_list(s, d, value, err, errlen);
+	else if (d->type == IG_ST_IFNAME || d->type == IG_ST_PATH)
+		rc = set_string(field_of(s, d), d, value, err, errlen);
+	else {
+		rc = parse_scalar(d, value, &v, err, errlen);
+		if (!rc)
+			store_uint(field_of(s, d), d->size, v);
+	}
+	if (rc)
+		return rc == -ENOMEM ? rc : -EINVAL;
+	SET(s, (int)(d - ig_settings_desc));
 	return 0;
 }
 
 void ig_settings_merge(struct ig_settings *base, const struct ig_settings *o)
 {
-#define TAKE(bit, stmt)                    \
-	do {                               \
-		if (ISSET(o, bit)) {       \
-			stmt;              \
-			SET(base, bit);    \
-		}                          \
-	} while (0)
-	TAKE(IG_SET_IPV4_DEV, memcpy(base->ipv4_dev, o->ipv4_dev, sizeof(o->ipv4_dev)));
-	TAKE(IG_SET_IPV6_DEV, memcpy(base->ipv6_dev, o->ipv6_dev, sizeof(o->ipv6_dev)));
-	TAKE(IG_SET_ROUTERS, (memcpy(base->routers, o->routers, sizeof(o->routers)),
-			      base->n_routers = o->n_routers));
-	TAKE(IG_SET_PEERS, (memcpy(base->peers, o->peers, sizeof(o->peers)),
-			    base->n_peers = o->n_peers));
-	TAKE(IG_SET_PREFIXES, (memcpy(base->prefixes, o->prefixes, sizeof(o->prefixes)),
-			       base->n_prefixes = o->n_prefixes));
-	TAKE(IG_SET_PIN_DIR, memcpy(base->pin_dir, o->pin_dir, sizeof(o->pin_dir)));
-	TAKE(IG_SET_MODE, base->mode = o->mode);
-	TAKE(IG_SET_TTL, base->ttl = o->ttl);
-	TAKE(IG_SET_MTU, base->mtu = o->mtu);
-	TAKE(IG_SET_SYSCTL, base->sysctl = o->sysctl);
-	TAKE(IG_SET_DYNAMIC_MTU, base->dynamic_mtu = o->dynamic_mtu);
-	TAKE(IG_SET_RA_LIFETIME, base->ra_lifetime = o->ra_lifetime);
-	TAKE(IG_SET_RA_HOPLIMIT, base->ra_hop_limit = o->ra_hop_limit);
-	TAKE(IG_SET_RA_MTU, base->ra_mtu = o->ra_mtu);
-	TAKE(IG_SET_RA_REACHABLE, base->ra_reachable_ms = o->ra_reachable_ms);
-	TAKE(IG_SET_RA_RETRANS, base->ra_retrans_ms = o->ra_retrans_ms);
-	TAKE(IG_SET_RA_INTERVAL, base->ra_interval_ms = o->ra_interval_ms);
-	TAKE(IG_SET_VALID_LT, base->valid_lifetime = o->valid_lifetime);
-	TAKE(IG_SET_PREFERRED_LT, base->preferred_lifetime = o->preferred_lifetime);
-	TAKE(IG_SET_ONLINK, base->onlink = o->onlink);
-	TAKE(IG_SET_FWD_CACHE, base->fwd_cache_ms = o->fwd_cache_ms);
-	TAKE(IG_SET_FLOWS, base->flows = o->flows);
-	TAKE(IG_SET_CONNS, base->conns = o->conns);
-	TAKE(IG_SET_SOURCE_QUOTA, base->source_quota = o->source_quota);
-	TAKE(IG_SET_ROUTES, (memcpy(base->routes, o->routes, sizeof(o->routes)),
-			     base->n_routes = o->n_routes));
-	TAKE(IG_SET_ROUTE_PREF, base->route_pref = o->route_pref);
-	TAKE(IG_SET_ROUTE_LT, base->route_lifetime = o->route_lifetime);
-#undef TAKE
+	unsigned int i;
+
+	for (i = 0; i < IG_SET_MAX; i++) {
+		const struct ig_setting_desc *d = &ig_settings_desc[i];
+
+		if (!ISSET(o, i))
+			continue;
+		memcpy((char *)base + d->off, (const char *)o + d->off, d->size);
+		if (is_list(d))
+			*count_of(base, d) = *count_of((struct ig_settings *)o, d);
+		SET(base, i);
+	}
 }
 
 /* ---- INI file ----------------------------------------------------------- */
-
-/* INI [section] key -> setting name (the long option without "--"). */
-static const struct {
-	const char *section, *key, *setting;
-} ini_keys[] = {
-	{ "router", "ipv4-dev",           "ipv4-dev" },
-	{ "router", "ipv6-dev",           "ipv6-dev" },
-	{ "router", "router",             "router" },
-	{ "router", "peer-router",        "peer-router" },
-	{ "router", "prefix",             "prefix" },
-	{ "router", "pin-dir",            "pin-dir" },
-	{ "router", "mode",               "mode" },
-	{ "router", "ttl",                "ttl" },
-	{ "router", "mtu",                "mtu" },
-	{ "router", "dynamic-mtu",        "dynamic-mtu" },
-	{ "router", "sysctl",             "sysctl" },
-	{ "router", "fwd-cache-ms",       "fwd-cache-ms" },
-	{ "router", "flows",              "flows" },
-	{ "router", "conns",              "conns" },
-	{ "router", "source-quota",       "source-quota" },
-	{ "ra",     "router-lifetime",    "ra-lifetime" },
-	{ "ra",     "hop-limit",          "ra-hop-limit" },
-	{ "ra",     "mtu",                "ra-mtu" },
-	{ "ra",     "reachable-ms",       "ra-reachable" },
-	{ "ra",     "retrans-ms",         "ra-retrans" },
-	{ "ra",     "min-interval-ms",    "ra-interval" },
-	{ "ra",     "valid-lifetime",     "valid-lifetime" },
-	{ "ra",     "preferred-lifetime", "preferred-lifetime" },
-	{ "ra",     "onlink",             "onlink" },
-	{ "ra",     "route",              "route" },
-	{ "ra",     "route-preference",   "route-preference" },
-	{ "ra",     "route-lifetime",     "route-lifetime" },
-};
 
 static int ini_on_key(void *user, const char *section, const char *name, const char *value,
 		      char *err, size_t errlen)
 {
 	struct ig_settings *st = user;
+	const struct ig_setting_desc *d = NULL;
 	char why[200];
-	size_t i;
 	bool known_section = false;
+	unsigned int i;
 
 	/* [directory] is read (and checked) by `members sync --ldap`
-	 * (user/directory.c), [members] by `members sync`, never by attach. */
+	 * (user/lib/directory.c), [members] by `members sync`, never by attach. */
 	if (!strcmp(section, "directory") || !strcmp(section, "members"))
 		return 0;
-	for (i = 0; i < sizeof(ini_keys) / sizeof(ini_keys[0]); i++) {
-		if (strcmp(section, ini_keys[i].section))
+	for (i = 0; i < IG_SET_MAX && !d; i++) {
+		if (strcmp(section, ig_settings_desc[i].section))
 			continue;
 		known_section = true;
-		if (!strcmp(name, ini_keys[i].key))
-			break;
+		if (!strcmp(name, ig_settings_desc[i].ini))
+			d = &ig_settings_desc[i];
 	}
-	if (i == sizeof(ini_keys) / sizeof(ini_keys[0])) {
+	if (!d) {
 		if (!*section)
 			snprintf(err, errlen,
 				 "unknown key '%s' outside a section (expected [router] or [ra])", name);
@@ -599,7 +564,7 @@ static int ini_on_key(void *user, const char *section, const char *name, const c
 			snprintf(err, errlen, "unknown key '%s' in [%s]", name, section);
 		return -1;
 	}
-	if (ig_settings_set(st, ini_keys[i].setting, value, why, sizeof(why))) {
+	if (ig_settings_set(st, d->key, value, why, sizeof(why))) {
 		snprintf(err, errlen, "%s: %s", name, why);
 		return -1;
 	}

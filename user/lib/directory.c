@@ -85,6 +85,11 @@ void ig_dir_settings_free(struct ig_dir_settings *s)
 	memset(s, 0, sizeof(*s));
 }
 
+const char *ig_dir_key(unsigned int k)
+{
+	return k < K_MAX ? dir_keys[k] : NULL;
+}
+
 bool ig_dir_is_key(const char *name)
 {
 	unsigned int k;

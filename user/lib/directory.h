@@ -67,7 +67,10 @@ struct ig_dir_settings {
 void ig_dir_settings_init(struct ig_dir_settings *s);
 void ig_dir_settings_free(struct ig_dir_settings *s);
 
-/* Is name a [directory] key (and so a `members sync --ldap` flag)? */
+/* The k-th [directory] key (each also a `members sync --ldap` flag), NULL
+ * past the last. */
+const char *ig_dir_key(unsigned int k);
+/* Is name one of them? */
 bool ig_dir_is_key(const char *name);
 
 /*
