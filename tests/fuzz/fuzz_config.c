@@ -157,9 +157,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ig_settings_init(cli);
 
 	rc = ig_settings_load_ini(file, fz_as_file(data, size));
-	FZ_CHECK(rc == IG_EXIT_OK || rc == IG_EXIT_USAGE, "ig_settings_load_ini returned %d", rc);
+	FZ_CHECK(rc == 0 || rc == -EINVAL, "ig_settings_load_ini returned %d", rc);
 	check_settings(file);
-	if (rc == IG_EXIT_OK && ig_settings_check(file) == IG_EXIT_OK) {
+	if (rc == 0 && ig_settings_check(file) == 0) {
 		check_settings(file);
 		check_ra(file);
 	}
@@ -169,11 +169,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		each_line(text, cli);
 		free(text);
 		check_settings(cli);
-		if (ig_settings_check(cli) == IG_EXIT_OK)
+		if (ig_settings_check(cli) == 0)
 			check_ra(cli);
 		ig_settings_merge(file, cli);
 		check_settings(file);
-		if (ig_settings_check(file) == IG_EXIT_OK)
+		if (ig_settings_check(file) == 0)
 			check_ra(file);
 	}
 	free(cli);

@@ -100,12 +100,12 @@ static void settings_ini(void)
 
 	p = write_file("bad.conf", "[directory]\nuri = ldaps://dc1\nbsae = DC=corp\n", 0644);
 	ig_dir_settings_init(&s);
-	CHECK(ig_dir_load_ini(&s, p) == IG_EXIT_USAGE, "typo in [directory] is an error");
+	CHECK(ig_dir_load_ini(&s, p) == -EINVAL, "typo in [directory] is an error");
 	ig_dir_settings_free(&s);
 
 	p = write_file("incomplete.conf", "[directory]\nuri = ldaps://dc1\nbase = DC=x\n", 0644);
 	ig_dir_settings_init(&s);
-	CHECK(ig_dir_load_ini(&s, p) == 0 && ig_dir_check(&s) == IG_EXIT_USAGE,
+	CHECK(ig_dir_load_ini(&s, p) == 0 && ig_dir_check(&s) == -EINVAL,
 	      "missing group and bind settings");
 	ig_dir_settings_free(&s);
 }
@@ -178,9 +178,11 @@ static void extra_is_not_a_secret(void)
 	CHECK(ig_dir_set(&s, "extra", fixed, false, err, sizeof(err)) == 0 && ig_dir_check(&s) == 0,
 	      "a membership file as extra: fine");
 	CHECK(!ig_dir_set(&s, "extra", secret, false, err, sizeof(err)) &&
-	      ig_dir_check(&s) == IG_EXIT_USAGE, "extra = the password file: refused");
+		      ig_dir_check(&s) == -EINVAL,
+	      "extra = the password file: refused");
 	CHECK(!ig_dir_set(&s, "extra", link_path, false, err, sizeof(err)) &&
-	      ig_dir_check(&s) == IG_EXIT_USAGE, "extra = a link to the password file: refused");
+		      ig_dir_check(&s) == -EINVAL,
+	      "extra = a link to the password file: refused");
 	ig_dir_settings_free(&s);
 }
 

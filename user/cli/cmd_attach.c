@@ -195,12 +195,12 @@ int cmd_attach(int argc, char **argv)
 	if (config) {
 		rc = ig_settings_load_ini(&s, config);
 		if (rc)
-			return rc;
+			return ig_exit_input(rc);
 	}
 	ig_settings_merge(&s, &cli);
 	rc = ig_settings_resolve(&s);
 	if (rc)
-		return rc;
+		return ig_exit_input(rc);
 
 	/* --pin-dir / config file, else $ISAGATE_PIN_DIR, else the default */
 	snprintf(pin_dir, sizeof(pin_dir), "%s", ig_pin_dir(s.pin_dir));

@@ -156,12 +156,12 @@ static int read_config(const char *path, struct ig_dir_settings *ds, char *pin, 
 	if (!rc && ds->n_uris)
 		rc = ig_dir_check(ds);
 	if (rc)
-		return rc;
+		return ig_exit_input(rc);
 	ig_settings_init(&rs);
 	rc = ig_settings_load_ini(&rs, path);
 	if (!rc)
 		snprintf(pin, len, "%s", rs.pin_dir);
-	return rc;
+	return ig_exit_input(rc);
 }
 
 int cmd_explain(int argc, char **argv)

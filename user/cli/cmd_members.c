@@ -2,10 +2,9 @@
 /*
  * cmd_members.c - `isagate members sync FILE|-` and `isagate members list`.
  *
- * sync: parse and resolve the whole source first (nothing touched on a bad
- * line), read the map, compute the plan, apply adds/updates then removes,
- * then make the new members' IPv4 next hops managed neighbours (a member
- * left without one is a warning, exit 3).
+ * The options and settings, and the presentation of what the sync pipeline
+ * (user/lib/msync.c, ig_msync_run()) did: the changes, the warnings, one
+ * summary line, the exit code.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -14,9 +13,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
-#include <unistd.h>
 #include <arpa/inet.h>
-#include <bpf/bpf.h>
 #include <json-c/json.h>
 
 #include "common.h"
@@ -26,6 +23,7 @@
 #include "directory.h"
 #include "loader.h"
 #include "members.h"
+#include "msync.h"
 #include "syncstate.h"
 
 #define MAX_DIR_FLAGS 32
@@ -371,31 +369,6 @@ static void print_plan(const struct ig_plan *p, bool dry_run, bool json, json_ob
 		       p->remove.e[i].val.name[0] ? " " : "", p->remove.e[i].val.name);
 }
 
-/* The IPv4 side's ifindex from the pinned config map, 0 when unknown. */
-static int v4_ifindex(const char *pin_dir)
-{
-	char path[512];
-	struct ig_config cfg;
-	__u32 key = 0;
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, IG_MAP_CONFIG);
-	fd = bpf_obj_get(path);
-	if (fd < 0) {
-		ig_err("warning: %s: %s: managed neighbours not updated", path, strerror(errno));
-		return 0;
-	}
-	if (bpf_map_lookup_elem(fd, &key, &cfg))
-		ig_err("warning: %s: %s: managed neighbours not updated", path, strerror(errno));
-	else if (cfg.abi_version != ISAGATE_ABI_VERSION || !cfg.v4_ifindex)
-		ig_err("warning: %s has no IPv4 side configured (attach not finished?): "
-		       "managed neighbours not updated", path);
-	else
-		ret = (int)cfg.v4_ifindex;
-	close(fd);
-	return ret;
-}
-
 /* Directory settings: [directory] of --config, then the flags over it. */
 static int dir_settings(const struct members_opts *o, struct ig_dir_settings *ds,
 			char *cfg_pin, size_t cfg_pin_len)
@@ -409,12 +382,12 @@ static int dir_settings(const struct members_opts *o, struct ig_dir_settings *ds
 
 		rc = ig_dir_load_ini(ds, o->config);
 		if (rc)
-			return rc;
+			return ig_exit_input(rc);
 		/* The router's pin-dir from the same file, unless --pin-dir. */
 		ig_settings_init(&rs);
 		rc = ig_settings_load_ini(&rs, o->config);
 		if (rc)
-			return rc;
+			return ig_exit_input(rc);
 		snprintf(cfg_pin, cfg_pin_len, "%s", rs.pin_dir);
 	}
 	for (i = 0; i < o->n_dir; i++) {
@@ -425,7 +398,7 @@ static int dir_settings(const struct members_opts *o, struct ig_dir_settings *ds
 	}
 	if (o->max_removal >= 0)
 		ds->max_removal = (unsigned int)o->max_removal;
-	return ig_dir_check(ds);
+	return ig_exit_input(ig_dir_check(ds));
 }
 
 /* --config of a file sync: [router] pin-dir. */
@@ -439,7 +412,7 @@ static int file_settings(const struct members_opts *o, char *cfg_pin, size_t cfg
 	ig_settings_init(&rs);
 	rc = ig_settings_load_ini(&rs, o->config);
 	if (rc)
-		return rc;
+		return ig_exit_input(rc);
 	snprintf(cfg_pin, cfg_pin_len, "%s", rs.pin_dir);
 	return 0;
 }
@@ -452,7 +425,7 @@ static int stale_setting(const struct members_opts *o, __u32 *stale_max)
 		int rc = ig_ini_load(o->config, members_ini_key, stale_max);
 
 		if (rc)
-			return rc;
+			return ig_exit_input(rc);
 	}
 	if (o->stale_max >= 0)
 		*stale_max = (__u32)o->stale_max;
@@ -530,74 +503,6 @@ static void log_line(const struct members_opts *o, int prio, const char *line)
 	closelog();
 }
 
-/* Append the entries of a membership file to src.  0 or an exit code. */
-static int read_file(const char *path, struct ig_msrc *src)
-{
-	bool is_stdin = !strcmp(path, "-");
-	const char *fname = is_stdin ? "<stdin>" : path;
-	char err[1024];
-	FILE *f;
-	int ret;
-
-	f = is_stdin ? stdin : fopen(path, "r");
-	if (!f) {
-		ig_err("%s: %s", path, strerror(errno));
-		return IG_EXIT_USAGE;
-	}
-	ret = ig_msrc_parse_stream(src, f, fname, err, sizeof(err));
-	if (f != stdin)
-		fclose(f);
-	if (ret) {
-		fprintf(stderr, "%s\n", err);
-		if (ret == -EINVAL)
-			fprintf(stderr, "isagate: nothing changed\n");
-		return ret == -EINVAL ? IG_EXIT_USAGE : IG_EXIT_FAIL;
-	}
-	return 0;
-}
-
-/*
- * Issue 15 (3): a literal entry that is or covers an address of this router
- * or of a peer router is refused, like a malformed line: the router would
- * take its own (or a peer's) encapsulated traffic as a member's.  Literals
- * only come from files (the directory's are skipped as bad entries), so
- * fname names the file they were read from.  Every such line is reported;
- * 0 or IG_EXIT_USAGE.
- */
-static int check_literals(const struct ig_msrc *src, const struct ig_addrs *deny,
-			  const char *fname)
-{
-	char p[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN], where[PATH_MAX + 16] = "";
-	size_t i, bad = 0;
-	long k;
-
-	for (i = 0; i < src->n; i++) {
-		const struct ig_msrc_item *it = &src->items[i];
-
-		if (it->kind != IG_MSRC_PREFIX)
-			continue;
-		k = ig_prefix_denied(&it->key, deny);
-		if (k < 0)
-			continue;
-		if (it->line)
-			snprintf(where, sizeof(where), "%s:%u: ", fname, it->line);
-		ig_fmt_v4(it->key.addr, p, sizeof(p));
-		ig_fmt_v4(deny->a[k], r, sizeof(r));
-		if (it->key.prefixlen == 32)
-			fprintf(stderr, "%s%s is an address of this router or of a peer "
-				"router: a router is never a member\n", where, p);
-		else
-			fprintf(stderr, "%s%s/%u covers router address %s: a member subnet must "
-				"not contain the router's or a peer's addresses; list the hosts "
-				"or a smaller subnet\n", where, p, it->key.prefixlen, r);
-		bad++;
-	}
-	if (!bad)
-		return 0;
-	fprintf(stderr, "isagate: nothing changed\n");
-	return IG_EXIT_USAGE;
-}
-
 static json_object *dir_json(const struct ig_dir_result *r, long skipped)
 {
 	json_object *o = json_object_new_object();
@@ -613,303 +518,189 @@ static json_object *dir_json(const struct ig_dir_result *r, long skipped)
 	return o;
 }
 
-/* One set's entries as membership-file lines (literals; the name a comment). */
-static void save_set(FILE *f, const struct ig_mset *s)
+/* A sync that stopped: what the operator and the log are told; the exit code. */
+static int present_stop(const struct members_opts *o, const struct ig_msync *r,
+			unsigned int max_removal, const char *dirsum)
 {
-	char a[INET_ADDRSTRLEN];
-	size_t i;
+	const char *hint;
+	char summary[1800];
+	int rc = IG_EXIT_FAIL;
 
-	for (i = 0; i < s->n; i++) {
-		const struct ig_mentry *e = &s->e[i];
-
-		fprintf(f, "%s/%u", ig_fmt_v4(e->key.addr, a, sizeof(a)), e->key.prefixlen);
-		if (e->val.name[0])
-			fprintf(f, "\t# %.*s", (int)sizeof(e->val.name), e->val.name);
-		fputc('\n', f);
-	}
-}
-
-/*
- * --save FILE: the member set as it stands after an applied sync, as a
- * membership file of literals (mode 0600: it says who may use the router).
- * isagate.service loads it at boot, so a router whose directory is down
- * starts with the last known membership instead of none.
- */
-static int save_members(const char *path, const struct ig_plan *p)
-{
-	struct ig_atomic a;
-	int ret;
-
-	ret = ig_atomic_open(&a, path, 0600);
-	if (ret)
-		return ret;
-	fprintf(a.f, "# isagate: the member set after the last applied sync (members sync --save);\n"
-		"# loaded at boot while the source is unreachable.  Written by isagate: do not edit.\n");
-	save_set(a.f, &p->keep);
-	save_set(a.f, &p->update);
-	save_set(a.f, &p->add);
-	return ig_atomic_commit(&a, 0);
-}
-
-static int members_sync(const struct members_opts *o, const struct ig_members_env *env)
-{
-	struct ig_msrc src = { 0 };
-	struct ig_desired want = { 0 };
-	struct ig_mset cur = { 0 };
-	struct ig_plan plan = { 0 };
-	struct ig_dir_settings ds;
-	struct ig_dir_result dr = { 0 };
-	struct ig_rcache rcache = { 0 };
-	struct ig_addrs deny = { 0 };
-	char err[1024], summary[1800], dirsum[384] = "", cfg_pin[PATH_MAX] = "", unit[32];
-	char more[160];
-	struct ig_mmaps maps = { -1, -1, -1 };
-	int rc = IG_EXIT_FAIL, ret, ifindex, lockfd = -1;
-	unsigned int max_removal = 100;
-	size_t i, n_stale = 0, neigh_warn = 0, neigh_failed = 0;
-	__u32 now, stale_max;
-	bool wipe, partial;
-	const char *pin_dir = NULL, *src_file;
-	char src_path[PATH_MAX] = "";
-	enum ig_dir_err dret;
-	long skipped = 0;
-
-	ig_dir_settings_init(&ds);
-	rc = stale_setting(o, &stale_max);
-	if (rc)
-		goto cleanup;
-	if (o->ldap) {
-		rc = dir_settings(o, &ds, cfg_pin, sizeof(cfg_pin));
-		if (rc)
-			goto cleanup;
-		max_removal = ds.max_removal;
-	} else {
-		rc = file_settings(o, cfg_pin, sizeof(cfg_pin));
-		if (rc)
-			goto cleanup;
-		max_removal = o->max_removal >= 0 ? (unsigned int)o->max_removal : FILE_MAX_REMOVAL;
-		rc = read_file(o->file, &src);
-		if (rc)
-			goto cleanup;
-	}
-	rc = IG_EXIT_FAIL;
-	pin_dir = ig_pin_dir(o->pin_dir ? o->pin_dir : cfg_pin[0] ? cfg_pin : NULL);
-
-	ret = ig_mmaps_open(pin_dir, &maps);
-	if (!ret)
-		ret = ig_routers_read(pin_dir, &deny);  /* no name may resolve to them */
-	if (ret) {
-		rc = ret == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
-		goto cleanup;
-	}
-
-	if (o->ldap) {
-		dret = ig_dir_fetch(&ds, &dr, err, sizeof(err));
-		if (dret != IG_DIR_OK) {
-			ig_err("directory: %s", err);
-			snprintf(summary, sizeof(summary), "members: directory sync failed, nothing "
-				 "changed: %s", err);
-			fprintf(o->json ? stderr : stdout, "%s\n", summary);
-			log_line(o, LOG_ERR, summary);
-			rc = dret == IG_DIR_ERR_CONFIG ? IG_EXIT_USAGE :
-			     dret == IG_DIR_ERR_NOMEM ? IG_EXIT_FAIL : IG_EXIT_DIRECTORY;
-			goto cleanup;
-		}
-		skipped = ig_dir_to_source(&dr, &src);
-		if (skipped < 0) {
-			ig_err("out of memory");
-			goto cleanup;
-		}
-		if (dr.groups)          /* client-side nesting: groups read one by one */
-			snprintf(unit, sizeof(unit), "%zu group%s", dr.groups,
-				 dr.groups == 1 ? "" : "s");
-		else
-			snprintf(unit, sizeof(unit), "%u page%s", dr.pages,
-				 dr.pages == 1 ? "" : "s");
-		snprintf(dirsum, sizeof(dirsum), "; directory %s: %zu computers, %zu disabled, "
-			 "%ld skipped, %s nesting, %s", dr.server, dr.n, dr.n_disabled,
-			 skipped, dr.nesting, unit);
-		if (ds.extra) {
-			ret = read_file(ds.extra, &src);
-			if (ret) {
-				rc = ret;
-				goto cleanup;
-			}
-		}
-	}
-
-	rc = check_literals(&src, &deny, o->ldap ? (ds.extra ? ds.extra : "") :
-			    strcmp(o->file, "-") ? o->file : "<stdin>");
-	if (rc)
-		goto cleanup;
-	rc = IG_EXIT_FAIL;
-	/* Every name once, in parallel, then the pipeline reads the answers. */
-	if (ig_rcache_fill(&rcache, &src, env->resolve, env->ctx, 16)) {
-		ig_err("out of memory");
-		goto cleanup;
-	}
-	if (ig_members_resolve_deny(&src, ig_resolve_cached, &rcache, &deny, &want)) {
-		ig_err("out of memory");
-		goto cleanup;
-	}
-	/*
-	 * From the read of the current set to the last write, one writer at a
-	 * time (the members timer and an operator): a plan computed from a
-	 * read another sync then changes would undo that sync's work.  Names
-	 * and the directory are resolved before, so the lock is not held for
-	 * a slow server.  The maps are opened again under it: a detach (and
-	 * attach) meanwhile replaced them.
-	 */
-	if (!o->dry_run) {
-		lockfd = ig_pin_dir_lock(pin_dir);
-		if (lockfd < 0) {
-			rc = -lockfd;
-			snprintf(summary, sizeof(summary), "members: %s, nothing changed%s",
-				 rc == IG_EXIT_LOCKED ? "another isagate command holds the lock" :
-				 rc == IG_EXIT_NOT_ATTACHED ? "detached meanwhile" :
-				 "cannot lock the pin directory", dirsum);
-			fprintf(o->json ? stderr : stdout, "%s\n", summary);
-			log_line(o, LOG_ERR, summary);
-			goto cleanup;
-		}
-		ig_mmaps_close(&maps);
-		ret = ig_mmaps_open(pin_dir, &maps);
-		if (ret) {
-			rc = ret == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
-			goto cleanup;
-		}
-	}
-	ret = ig_members_read(&maps, &cur);
-	if (ret) {
-		ig_err("%s: reading the members: %s", pin_dir, strerror(-ret));
-		goto cleanup;
-	}
-	now = env->now ? env->now : (__u32)time(NULL);
-	ret = ig_members_plan(&cur, &want, now, stale_max, &plan);
-	if (ret) {
-		ig_err("computing the changes: %s", strerror(-ret));
-		goto cleanup;
-	}
-
-	/* A truncated or emptied file must not lock everyone out. */
-	wipe = !o->ldap && cur.n && plan.remove.n == cur.n && !plan.add.n;
-	if (!o->force && (wipe || ig_plan_exceeds(&plan, cur.n, max_removal))) {
-		if (wipe)
+	summary[0] = '\0';
+	switch (r->stage) {
+	case IG_MSYNC_OPEN: return r->err == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+	case IG_MSYNC_INPUT: return r->err == -EINVAL ? IG_EXIT_USAGE : IG_EXIT_FAIL;
+	case IG_MSYNC_DIRECTORY:
+		ig_err("directory: %s", r->why);
+		snprintf(summary, sizeof(summary),
+			 "members: directory sync failed, nothing changed: %s", r->why);
+		rc = r->dir_err == IG_DIR_ERR_CONFIG  ? IG_EXIT_USAGE
+		     : r->dir_err == IG_DIR_ERR_NOMEM ? IG_EXIT_FAIL
+						      : IG_EXIT_DIRECTORY;
+		break;
+	case IG_MSYNC_LOCK:
+		rc = ig_exit_code(r->err);
+		snprintf(summary, sizeof(summary), "members: %s, nothing changed%s",
+			 rc == IG_EXIT_LOCKED	      ? "another isagate command holds the lock"
+			 : rc == IG_EXIT_NOT_ATTACHED ? "detached meanwhile"
+						      : "cannot lock the pin directory",
+			 dirsum);
+		break;
+	case IG_MSYNC_GUARD:
+		hint = o->ldap ? "check the group and the directory"
+			       : "check the file (truncated?)";
+		if (r->wipe)
 			ig_err("refusing: this sync would remove all %zu entries (%s); check the "
 			       "file, then run it again with --force if the removal is intended",
-			       cur.n, src.n ? "none of the file's entries stays" : "the file has no entry");
+			       r->cur.n,
+			       r->src.n ? "none of the file's entries stays"
+					: "the file has no entry");
 		else
-			ig_err("refusing: this sync would remove %zu of the %zu entries (%zu%%), more "
-			       "than max-removal %u%%%s", plan.remove.n, cur.n,
-			       plan.remove.n * 100 / cur.n, max_removal,
-			       o->ldap ? "; check the group and the directory, then run it again "
-			       "with --force if the removal is intended" :
-			       "; check the file (truncated?), then run it again with --force if "
-			       "the removal is intended");
+			ig_err("refusing: this sync would remove %zu of the %zu entries (%zu%%), "
+			       "more than max-removal %u%%; %s, then run it again with --force "
+			       "if the removal is intended",
+			       r->plan.remove.n, r->cur.n, r->plan.remove.n * 100 / r->cur.n,
+			       max_removal, hint);
 		if (ig_verbose)
-			print_plan(&plan, true, false, NULL, NULL, 0);
-		snprintf(summary, sizeof(summary), "members: refused, nothing changed: would "
-			 "remove %zu of %zu entries (max-removal %u%%)%s", plan.remove.n, cur.n,
-			 max_removal, dirsum);
-		fprintf(o->json ? stderr : stdout, "%s\n", summary);
-		log_line(o, LOG_ERR, summary);
+			print_plan(&r->plan, true, false, NULL, NULL, 0);
+		snprintf(summary, sizeof(summary),
+			 "members: refused, nothing changed: would remove %zu of %zu entries "
+			 "(max-removal %u%%)%s",
+			 r->plan.remove.n, r->cur.n, max_removal, dirsum);
 		rc = IG_EXIT_REFUSED;
-		goto cleanup;
+		break;
+	case IG_MSYNC_APPLY:
+		ig_err("%s", r->why);
+		ig_err("members: sync failed; run it again once the cause is fixed");
+		snprintf(summary, sizeof(summary), "members: sync failed: %s", r->why);
+		log_line(o, LOG_ERR, summary);
+		return IG_EXIT_FAIL;
+	/* RESOLVE, READ, PLAN: the library said where it failed */
+	default: return IG_EXIT_FAIL;
 	}
+	fprintf(o->json ? stderr : stdout, "%s\n", summary);
+	log_line(o, LOG_ERR, summary);
+	return rc;
+}
 
-	if (!o->dry_run && ig_plan_changes(&plan)) {
-		ret = ig_members_apply(&maps, &plan, err, sizeof(err));
-		if (ret) {
-			ig_err("%s", err);
-			ig_err("members: sync failed; run it again once the cause is fixed");
-			snprintf(summary, sizeof(summary), "members: sync failed: %s", err);
-			log_line(o, LOG_ERR, summary);
-			goto cleanup;
-		}
-	}
+/* A sync that went through: the changes, the warnings, the summary line. */
+static int present_done(const struct members_opts *o, const struct ig_msync *r, __u32 stale_max,
+			const char *dirsum)
+{
+	char summary[1800], more[200] = "", a[INET_ADDRSTRLEN];
+	size_t i, n_stale = 0;
+	bool partial;
 
-	/* Before the summary: a member without a neighbour entry is a warning. */
-	if (!o->dry_run && !o->no_neigh && (plan.add.n || plan.remove.n)) {
-		ifindex = v4_ifindex(pin_dir);
-		if (ifindex > 0) {
-			neigh_warn = ig_members_neigh(&plan, &maps, ifindex, &neigh_failed);
-		} else {
-			for (i = 0; i < plan.add.n; i++)
-				neigh_failed += plan.add.e[i].key.prefixlen == 32;
-			neigh_warn = 1;
-			if (neigh_failed)
-				ig_err("warning: %zu new member(s) without a managed neighbour: "
-				       "encapsulated packets to them are dropped while their next "
-				       "hop is unresolved", neigh_failed);
-		}
-	}
-
-	print_plan(&plan, o->dry_run, o->json, o->ldap ? dir_json(&dr, skipped) : NULL,
-		   o->json ? rejected_json(&want) : NULL, neigh_failed);
+	print_plan(&r->plan, o->dry_run, o->json, o->ldap ? dir_json(&r->dr, r->skipped) : NULL,
+		   o->json ? rejected_json(&r->want) : NULL, r->neigh_failed);
 	fflush(stdout);
-	for (i = 0; i < want.n_rej; i++) {
-		char a[INET_ADDRSTRLEN];
-
-		ig_err("warning: name %s resolves to %s, which %s: left out", want.rej[i].name,
-		       ig_fmt_v4(want.rej[i].addr, a, sizeof(a)), want.rej[i].why);
-	}
-	warn_unresolved(&plan, stale_max);
-	for (i = 0; i < plan.n_unres; i++)
-		n_stale += plan.unres[i].kept;
+	for (i = 0; i < r->want.n_rej; i++)
+		ig_err("warning: name %s resolves to %s, which %s: left out", r->want.rej[i].name,
+		       ig_fmt_v4(r->want.rej[i].addr, a, sizeof(a)), r->want.rej[i].why);
+	warn_unresolved(&r->plan, stale_max);
+	for (i = 0; i < r->plan.n_unres; i++)
+		n_stale += r->plan.unres[i].kept;
 	/* After the fixed part, which scripts match: the warnings' counts. */
-	more[0] = '\0';
 	if (n_stale)
 		snprintf(more + strlen(more), sizeof(more) - strlen(more), "; %zu stale", n_stale);
-	if (want.n_rej)
+	if (r->want.n_rej)
 		snprintf(more + strlen(more), sizeof(more) - strlen(more),
-			 "; %zu resolved address(es) refused", want.n_rej);
-	if (neigh_warn)
+			 "; %zu resolved address(es) refused", r->want.n_rej);
+	if (r->neigh_warn)
 		snprintf(more + strlen(more), sizeof(more) - strlen(more),
 			 "; %zu new member(s) without a managed neighbour (%zu neighbour "
-			 "warning(s))", neigh_failed, neigh_warn);
-	snprintf(summary, sizeof(summary), "members: %zu added, %zu removed, %zu kept, "
-		 "%zu unresolved%s%s%s", plan.add.n, plan.remove.n, plan.keep.n + plan.update.n,
-		 plan.n_unres, o->dry_run ? " (dry run, nothing changed)" : "", dirsum, more);
+			 "warning(s))",
+			 r->neigh_failed, r->neigh_warn);
+	snprintf(summary, sizeof(summary),
+		 "members: %zu added, %zu removed, %zu kept, "
+		 "%zu unresolved%s%s%s",
+		 r->plan.add.n, r->plan.remove.n, r->plan.keep.n + r->plan.update.n,
+		 r->plan.n_unres, o->dry_run ? " (dry run, nothing changed)" : "", dirsum, more);
 	fprintf(o->json ? stderr : stdout, "%s\n", summary);
 	fflush(stdout);
-	partial = plan.n_unres || skipped || want.n_rej || neigh_warn;
-	if (o->save && !o->dry_run) {
-		ret = save_members(o->save, &plan);
-		if (ret) {
-			ig_err("warning: --save %s: %s (the sync itself was applied)", o->save,
-			       strerror(-ret));
-			partial = true;
-		}
+	partial = r->plan.n_unres || r->skipped || r->want.n_rej || r->neigh_warn;
+	if (r->save_err) {
+		ig_err("warning: --save %s: %s (the sync itself was applied)", o->save,
+		       strerror(-r->save_err));
+		partial = true;
 	}
 	log_line(o, partial ? LOG_WARNING : LOG_INFO, summary);
-	rc = partial ? IG_EXIT_PARTIAL : IG_EXIT_OK;
-	/* where `explain` finds an entry's line: the file read, absolute */
-	src_file = o->ldap ? ds.extra : strcmp(o->file, "-") ? o->file : NULL;
-	if (!src_file || !realpath(src_file, src_path))
-		src_path[0] = '\0';
-cleanup:
+	return partial ? IG_EXIT_PARTIAL : IG_EXIT_OK;
+}
+
+/* "; directory SERVER: N computers, ..." for the summary line. */
+static void dir_summary(const struct ig_dir_result *dr, long skipped, char *buf, size_t len)
+{
+	char unit[32];
+
+	if (dr->groups) /* client-side nesting: groups read one by one */
+		snprintf(unit, sizeof(unit), "%zu group%s", dr->groups, dr->groups == 1 ? "" : "s");
+	else
+		snprintf(unit, sizeof(unit), "%u page%s", dr->pages, dr->pages == 1 ? "" : "s");
+	snprintf(buf, len,
+		 "; directory %s: %zu computers, %zu disabled, %ld skipped, %s "
+		 "nesting, %s",
+		 dr->server, dr->n, dr->n_disabled, skipped, dr->nesting, unit);
+}
+
+/* `members sync`: settings, the library's pipeline (msync.c), its outcome. */
+static int members_sync(const struct members_opts *o, const struct ig_members_env *env)
+{
+	struct ig_msync_req req = { .file = o->file,
+				    .dry_run = o->dry_run,
+				    .force = o->force,
+				    .no_neigh = o->no_neigh,
+				    .save = o->save,
+				    .now = env->now,
+				    .resolve = env->resolve,
+				    .ctx = env->ctx };
+	struct ig_msync *r = NULL;
+	struct ig_dir_settings ds;
+	char cfg_pin[PATH_MAX] = "", dirsum[384] = "";
+	const char *pin_dir;
+	int rc, ret;
+
+	ig_dir_settings_init(&ds);
+	rc = stale_setting(o, &req.stale_max);
+	if (!rc && o->ldap) {
+		rc = dir_settings(o, &ds, cfg_pin, sizeof(cfg_pin));
+		req.dir = &ds;
+		req.max_removal = ds.max_removal;
+	} else if (!rc) {
+		rc = file_settings(o, cfg_pin, sizeof(cfg_pin));
+		req.max_removal = o->max_removal >= 0 ? (unsigned int)o->max_removal
+						      : FILE_MAX_REMOVAL;
+	}
+	pin_dir = ig_pin_dir(o->pin_dir ? o->pin_dir : cfg_pin[0] ? cfg_pin : NULL);
+	req.pin_dir = pin_dir;
+	if (rc)
+		goto record;
+	r = malloc(sizeof(*r));
+	if (!r) {
+		ig_err("out of memory");
+		rc = IG_EXIT_FAIL;
+		goto record;
+	}
+	ret = ig_msync_run(&req, r);
+	/* the directory answered: say what it said, whatever came after */
+	if (o->ldap && r->stage != IG_MSYNC_OPEN && r->stage != IG_MSYNC_DIRECTORY)
+		dir_summary(&r->dr, r->skipped, dirsum, sizeof(dirsum));
+	rc = ret ? present_stop(o, r, req.max_removal, dirsum)
+		 : present_done(o, r, req.stale_max, dirsum);
+record:
 	/* Every sync's outcome, for `stats` and the alerts on a sync that fails
 	 * or stopped running; under the lock when this sync got it. */
 	if (!o->dry_run) {
-		if (!pin_dir)
-			pin_dir = ig_pin_dir(o->pin_dir ? o->pin_dir : cfg_pin[0] ? cfg_pin : NULL);
-		ret = ig_sync_state_record(pin_dir, rc, o->ldap ? IG_SYNC_SRC_DIRECTORY :
-					   IG_SYNC_SRC_FILE, env->now ? env->now :
-					   (unsigned long long)time(NULL), src_path);
+		ret = ig_sync_state_record(
+			pin_dir, rc, o->ldap ? IG_SYNC_SRC_DIRECTORY : IG_SYNC_SRC_FILE,
+			env->now ? env->now : (unsigned long long)time(NULL), r ? r->src_path : "");
 		if (ret && ret != -ENOENT)
 			ig_dbg("recording the sync's outcome in %s/%s: %s", pin_dir,
 			       IG_MAP_SYNC_STATE, strerror(-ret));
 	}
-	if (lockfd >= 0)
-		close(lockfd);
-	free(deny.a);
-	ig_mmaps_close(&maps);
-	ig_plan_free(&plan);
-	ig_mset_free(&cur);
-	ig_desired_free(&want);
-	ig_rcache_free(&rcache);
-	ig_msrc_free(&src);
-	ig_dir_result_free(&dr);
+	if (r)
+		ig_msync_free(r);
+	free(r);
 	ig_dir_settings_free(&ds);
 	return rc;
 }

@@ -77,19 +77,6 @@ static int err_code(int rc)
 	return rc == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
 }
 
-static bool same_policy(const struct ig_policy *a, const struct ig_policy *b)
-{
-	unsigned int i;
-
-	if (a->n != b->n || a->default_action != b->default_action ||
-	    memcmp(a->timeout_s, b->timeout_s, sizeof(a->timeout_s)))
-		return false;
-	for (i = 0; i < a->n; i++)
-		if (!ig_rule_equal(&a->rules[i], &b->rules[i]))
-			return false;
-	return true;
-}
-
 static bool contains(const struct ig_policy *p, const struct ig_rule *r)
 {
 	unsigned int i;
@@ -132,18 +119,16 @@ static json_object *timeouts_json(const struct ig_policy *p)
 
 static int do_sync(const char *pin_dir, const char *file, bool json, bool dry_run)
 {
-	struct ig_policy *want = NULL, *cur = NULL;
-	struct ig_pmaps m = { -1, -1, -1 };
+	struct ig_policy *want = NULL;
+	struct ig_psync *r = NULL;
 	json_object *o = NULL, *added = NULL, *removed = NULL;
-	char err[600];
-	bool active, changed;
 	unsigned int n_add, n_del;
-	__u32 gen;
-	int rc, lockfd = -1;
+	char err[600];
+	int rc;
 
 	want = calloc(1, sizeof(*want));
-	cur = calloc(1, sizeof(*cur));
-	if (!want || !cur) {
+	r = calloc(1, sizeof(*r));
+	if (!want || !r) {
 		ig_err("out of memory");
 		rc = IG_EXIT_FAIL;
 		goto cleanup;
@@ -157,48 +142,28 @@ static int do_sync(const char *pin_dir, const char *file, bool json, bool dry_ru
 	rc = ig_pin_dir_prepare(pin_dir, false);
 	if (rc)
 		goto cleanup;
-	/* The bank state is read under the lock: two syncs at once would write
-	 * the same inactive bank and both publish gen+1.  A dry run writes
-	 * nothing and needs none. */
-	if (!dry_run) {
-		lockfd = ig_pin_dir_lock(pin_dir);
-		if (lockfd < 0) {
-			rc = -lockfd;
-			goto cleanup;
-		}
-	}
-	rc = ig_pmaps_open(pin_dir, &m);
+	rc = ig_policy_sync(pin_dir, want, dry_run, r);
 	if (rc) {
-		rc = err_code(rc);
+		if (r->stage == IG_PSYNC_READ)
+			ig_err("reading the running policy: %s", strerror(-rc));
+		else if (r->stage == IG_PSYNC_APPLY)
+			ig_err("loading the policy: %s (the running policy is unchanged)",
+			       strerror(-rc));
+		rc = r->stage == IG_PSYNC_LOCK || r->stage == IG_PSYNC_OPEN ? ig_exit_code(rc)
+									    : IG_EXIT_FAIL;
 		goto cleanup;
 	}
-	rc = ig_policy_read(&m, cur, &active, &gen);
-	if (rc) {
-		ig_err("reading the running policy: %s", strerror(-rc));
-		rc = IG_EXIT_FAIL;
-		goto cleanup;
-	}
-	changed = !active || !same_policy(cur, want);
 	if (json) {
 		added = json_object_new_array();
 		removed = json_object_new_array();
 	}
-	n_add = rules_missing(want, cur, "+", added);
-	n_del = rules_missing(cur, want, "-", removed);
-	if (changed && !dry_run) {
-		rc = ig_policy_apply(&m, want);
-		if (rc) {
-			ig_err("loading the policy: %s (the running policy is unchanged)", strerror(-rc));
-			rc = IG_EXIT_FAIL;
-			goto cleanup;
-		}
-		gen++;
-	}
+	n_add = rules_missing(want, &r->cur, "+", added);
+	n_del = rules_missing(&r->cur, want, "-", removed);
 	if (json) {
 		o = json_object_new_object();
-		json_object_object_add(o, "changed", json_object_new_boolean(changed));
+		json_object_object_add(o, "changed", json_object_new_boolean(r->changed));
 		json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
-		json_object_object_add(o, "was_active", json_object_new_boolean(active));
+		json_object_object_add(o, "was_active", json_object_new_boolean(r->active));
 		json_object_object_add(o, "rules", json_object_new_int(want->n));
 		json_object_object_add(o, "default", json_object_new_string(
 			ig_policy_action_name(want->default_action)));
@@ -206,25 +171,27 @@ static int do_sync(const char *pin_dir, const char *file, bool json, bool dry_ru
 		json_object_object_add(o, "removed", removed);
 		added = removed = NULL;
 		json_object_object_add(o, "timeouts", timeouts_json(want));
-		json_object_object_add(o, "generation", json_object_new_int64(gen));
+		json_object_object_add(o, "generation", json_object_new_int64(r->gen));
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 	} else {
 		printf("policy %s: %u rules, default %s, %u added, %u removed%s%s\n",
-		       !changed ? "unchanged" : dry_run ? "would change" : "loaded", want->n,
-		       ig_policy_action_name(want->default_action), n_add, n_del,
-		       changed && !n_add && !n_del ? " (order, default or timeouts changed)" : "",
-		       !active && changed ? " (no policy was loaded: members were unrestricted)" : "");
+		       !r->changed ? "unchanged"
+		       : dry_run   ? "would change"
+				   : "loaded",
+		       want->n, ig_policy_action_name(want->default_action), n_add, n_del,
+		       r->changed && !n_add && !n_del ? " (order, default or timeouts changed)"
+						      : "",
+		       !r->active && r->changed
+			       ? " (no policy was loaded: members were unrestricted)"
+			       : "");
 	}
 	rc = IG_EXIT_OK;
 cleanup:
 	json_object_put(o);
 	json_object_put(added);
 	json_object_put(removed);
-	ig_pmaps_close(&m);
-	if (lockfd >= 0)
-		close(lockfd);
 	free(want);
-	free(cur);
+	free(r);
 	return rc;
 }
 
@@ -345,7 +312,7 @@ static int do_clear(const char *pin_dir, bool json)
 
 	lockfd = ig_pin_dir_lock(pin_dir);    /* a sync must not publish over it */
 	if (lockfd < 0)
-		return -lockfd;
+		return ig_exit_code(lockfd);
 	rc = ig_pmaps_open(pin_dir, &m);
 	if (rc) {
 		close(lockfd);

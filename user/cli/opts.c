@@ -4,6 +4,7 @@
  * ig_getopt(), which adds the global ones (-p, -j, -v, -h, --version) to the
  * command's table, so they mean the same everywhere and fail the same way.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "common.h"
@@ -127,6 +128,24 @@ int ig_getopt_done(struct ig_getopt *g)
 		return IG_EXIT_OK;
 	ig_err("unexpected argument '%s' (see 'isagate %s --help')", g->argv[optind], g->cmd->name);
 	return IG_EXIT_USAGE;
+}
+
+int ig_exit_code(int err)
+{
+	switch (err) {
+	case 0: return IG_EXIT_OK;
+	case -ENOENT: return IG_EXIT_NOT_ATTACHED;
+	case -EWOULDBLOCK: return IG_EXIT_LOCKED;
+	case -EINVAL: return IG_EXIT_USAGE;
+	default: return IG_EXIT_FAIL;
+	}
+}
+
+int ig_exit_input(int err)
+{
+	if (!err)
+		return IG_EXIT_OK;
+	return err == -EINVAL || err == -ENOENT ? IG_EXIT_USAGE : IG_EXIT_FAIL;
 }
 
 void ig_usage_opt(FILE *f, const char *opt, const char *help)

@@ -59,6 +59,17 @@ int ig_getopt(struct ig_getopt *g);
  * IG_EXIT_USAGE after naming it. */
 int ig_getopt_done(struct ig_getopt *g);
 
+/*
+ * The one mapping of a library error (-errno) to an exit code, for the
+ * errors whose command gives them no meaning of its own: 0 -> 0, -ENOENT
+ * (no pins) -> IG_EXIT_NOT_ATTACHED, -EWOULDBLOCK (the pin directory's
+ * lock) -> IG_EXIT_LOCKED, -EINVAL -> IG_EXIT_USAGE, else IG_EXIT_FAIL.
+ */
+int ig_exit_code(int err);
+/* The same for reading the operator's input (settings, INI files): -EINVAL
+ * (wrong) and -ENOENT (no such file) are IG_EXIT_USAGE, else IG_EXIT_FAIL. */
+int ig_exit_input(int err);
+
 /* "  --opt ARG    help..." with help wrapped at 80 columns from column 26. */
 void ig_usage_opt(FILE *f, const char *opt, const char *help);
 /* The global options' help (printed after every command's own). */

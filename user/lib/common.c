@@ -151,23 +151,24 @@ int ig_ini_load(const char *path, ig_ini_key_fn on_key, void *ctx)
 
 	c.f = fopen(path, "r");
 	if (!c.f) {
-		ig_err("%s: %s", path, strerror(errno));
-		return errno == ENOENT ? IG_EXIT_USAGE : IG_EXIT_FAIL;
+		rc = -errno;
+		ig_err("%s: %s", path, strerror(-rc));
+		return rc;
 	}
 	rc = ini_parse_stream(ini_read_line, &c, ini_key, &c);
 	fclose(c.f);
 	if (rc == 0 && !c.err_line)
-		return IG_EXIT_OK;
+		return 0;
 	if (c.err_line && (rc <= 0 || c.err_line <= rc)) {
 		ig_err("%s:%d: %s", path, c.err_line, c.err);
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	if (rc > 0) {
 		ig_err("%s:%d: syntax error (expected [section] or key = value)", path, rc);
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	ig_err("%s: cannot parse (%d)", path, rc);
-	return IG_EXIT_FAIL;
+	return -ENOMEM; /* inih: -2 is its allocation failing */
 }
 
 /* ---- atomic replace ---------------------------------------------------------------- */

@@ -45,8 +45,8 @@ int ig_map_open(const char *pin_dir, const char *name);
  * Read an INI file with inih.  on_key is called for every key; it returns 0,
  * or -1 with a message in err (the first such message is reported as
  * FILE:LINE: message).  Over-long lines and syntax errors are reported the
- * same way.  Returns IG_EXIT_OK, IG_EXIT_USAGE (bad file: nothing used) or
- * IG_EXIT_FAIL.
+ * same way.  Returns 0, -EINVAL (a bad file: nothing used), or the -errno
+ * of opening it (-ENOENT: no such file), message printed.
  */
 typedef int (*ig_ini_key_fn)(void *ctx, const char *section, const char *key,
 			     const char *value, char *err, size_t errlen);

@@ -582,12 +582,12 @@ static int resolve_dev(const char *name, const char *opt, unsigned int *ifindex)
 {
 	if (!*name) {
 		ig_err("missing --%s (or '%s' in the [router] section of --config FILE)", opt, opt);
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	*ifindex = if_nametoindex(name);
 	if (!*ifindex) {
 		ig_err("no such device '%s' in this network namespace (--%s)", name, opt);
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -618,7 +618,7 @@ static int check_ra_fits(const struct ig_settings *s)
 	t = malloc(sizeof(*t));
 	if (!t) {
 		ig_err("out of memory");
-		return IG_EXIT_FAIL;
+		return -ENOMEM;
 	}
 	err = ig_ra_build(&cfg, keys, vals, s->n_prefixes, s->routes, s->n_routes, t);
 	len = t->len;
@@ -626,11 +626,11 @@ static int check_ra_fits(const struct ig_settings *s)
 	if (err == -E2BIG) {
 		ig_err("the router advertisement for %u prefixes and %u routes is longer than "
 		       "%d bytes: advertise fewer routes", s->n_prefixes, s->n_routes, IG_RA_MAX);
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	if (err) {
 		ig_err("cannot build the router advertisement: %s", strerror(-err));
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	if (len > IG_RA_SAFE_LEN)
 		ig_err("warning: the router advertisement is %u bytes (%u prefixes, %u routes): the "
@@ -669,29 +669,29 @@ int ig_settings_check(struct ig_settings *s)
 	if (!s->n_routers) {
 		ig_err("missing --router A.B.C.D (this router's IPv4 address ISATAP hosts use; "
 		       "repeat it for every cluster address)");
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	if (!s->n_prefixes) {
 		ig_err("missing --prefix PREFIX/64 (the ISATAP prefix advertised to members)");
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	if (s->n_routers + s->n_peers > IG_MAX_ROUTERS) {
 		ig_err("too many router addresses: %u own + %u peers, at most %d in all",
 		       s->n_routers, s->n_peers, IG_MAX_ROUTERS);
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	for (i = 0; i < s->n_peers; i++)
 		for (j = 0; j < s->n_routers; j++)
 			if (s->peers[i].s_addr == s->routers[j].s_addr) {
 				ig_err("%s is given both as --router and as --peer-router",
 				       ig_fmt_v4(&s->peers[i], a, sizeof(a)));
-				return IG_EXIT_USAGE;
+				return -EINVAL;
 			}
 	if (s->preferred_lifetime > s->valid_lifetime) {
 		ig_err("preferred lifetime %u s is longer than the valid lifetime %u s "
 		       "(hosts would ignore the prefix, RFC 4862 5.5.3)",
 		       s->preferred_lifetime, s->valid_lifetime);
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	for (i = 0; i < s->n_routes; i++) {
 		struct ig_ra_route *r = &s->routes[i];
@@ -704,7 +704,7 @@ int ig_settings_check(struct ig_settings *s)
 				       "drops it (RFC 6324)",
 				       inet_ntop(AF_INET6, &r->prefix, p, sizeof(p)), r->plen,
 				       ig_fmt_v6(&s->prefixes[j], a6, sizeof(a6)));
-				return IG_EXIT_USAGE;
+				return -EINVAL;
 			}
 		r->pref = s->route_pref;
 		r->lifetime = s->route_lifetime;

@@ -234,8 +234,8 @@ void ig_settings_init(struct ig_settings *s);
 
 /*
  * Read an INI file into *s (fields it sets are marked).  On error prints
- * "FILE:LINE: reason" and returns IG_EXIT_USAGE (or IG_EXIT_FAIL when the
- * file cannot be read); 0 on success.
+ * "FILE:LINE: reason" and returns -EINVAL, or the -errno of opening the
+ * file (-ENOENT: none); 0 on success.
  */
 int ig_settings_load_ini(struct ig_settings *s, const char *path);
 
@@ -252,7 +252,8 @@ void ig_settings_merge(struct ig_settings *base, const struct ig_settings *over)
 
 /*
  * Check completeness and consistency and resolve the device names in the
- * current network namespace.  Prints what is wrong; returns 0 or an exit code.
+ * current network namespace.  Prints what is wrong; returns 0, -EINVAL (the
+ * settings are wrong or a device is missing) or another -errno.
  */
 int ig_settings_resolve(struct ig_settings *s);
 

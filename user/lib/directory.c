@@ -288,22 +288,22 @@ int ig_dir_check(const struct ig_dir_settings *s)
 	if (!s->n_uris) {
 		ig_err("directory: no server: set 'uri' in [directory] (or --uri URI), "
 		       "e.g. ldaps://dc1.corp.example");
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	if (!s->base) {
 		ig_err("directory: no search base: set 'base' in [directory] (or --base DN), "
 		       "e.g. DC=corp,DC=example");
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	if (!s->group) {
 		ig_err("directory: no group: set 'group' in [directory] (or --group DN), "
 		       "the distinguished name of the ISATAP group");
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	if (s->bind == IG_DIR_BIND_SIMPLE && (!s->bind_dn || !s->password_file)) {
 		ig_err("directory: simple bind needs 'bind-dn' and 'password-file' in [directory] "
 		       "(or bind = gssapi with a keytab)");
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	/* The membership parser quotes a line it cannot read in its error
 	 * message (stderr, the journal): the password would be logged. */
@@ -311,7 +311,7 @@ int ig_dir_check(const struct ig_dir_settings *s)
 		ig_err("directory: 'extra' (%s) is the %s: its secret would be quoted in error "
 		       "messages; set 'extra' to the file of fixed members", s->extra,
 		       same_file(s->extra, s->password_file) ? "password file" : "keytab");
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	for (i = 0; i < s->n_uris; i++)
 		if (!strncasecmp(s->uris[i], "ldap://", 7) && !s->starttls)

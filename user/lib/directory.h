@@ -85,11 +85,12 @@ int ig_dir_set(struct ig_dir_settings *s, const char *key, const char *value,
 
 /*
  * Read the [directory] section of an INI file (other sections are left to
- * their readers).  Prints "FILE:LINE: reason"; returns 0 or an exit code.
+ * their readers).  Prints "FILE:LINE: reason"; returns 0 or -errno as
+ * ig_ini_load() does.
  */
 int ig_dir_load_ini(struct ig_dir_settings *s, const char *path);
 
-/* Complete and consistent?  Prints what is missing; 0 or IG_EXIT_USAGE. */
+/* Complete and consistent?  Prints what is missing; 0 or -EINVAL. */
 int ig_dir_check(const struct ig_dir_settings *s);
 
 /*

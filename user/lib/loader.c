@@ -325,6 +325,14 @@ static double mono_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The exit code of attach/detach for ig_pin_dir_lock()'s error. */
+static int lock_exit(int err)
+{
+	return err == -EWOULDBLOCK ? IG_EXIT_LOCKED
+	       : err == -ENOENT	   ? IG_EXIT_NOT_ATTACHED
+				   : IG_EXIT_FAIL;
+}
+
 int ig_pin_dir_lock(const char *dir)
 {
 	long wait_s = lock_wait_s(), pid = 0;
@@ -338,16 +346,18 @@ int ig_pin_dir_lock(const char *dir)
 		if (fd < 0) {
 			if (errno == ENOENT) {
 				ig_err("nothing attached under %s", dir);
-				return -IG_EXIT_NOT_ATTACHED;
+				return -ENOENT;
 			}
 			err_errno(dir, errno);
-			return -IG_EXIT_FAIL;
+			return -errno;
 		}
 		while (flock(fd, LOCK_EX | LOCK_NB)) {
 			if (errno != EWOULDBLOCK && errno != EINTR) {
-				err_errno(dir, errno);
+				int err = errno;
+
+				err_errno(dir, err);
 				close(fd);
-				return -IG_EXIT_FAIL;
+				return -err;
 			}
 			if (!fstat(fd, &a))
 				pid = lock_holder(a.st_dev, a.st_ino);
@@ -357,7 +367,7 @@ int ig_pin_dir_lock(const char *dir)
 				       "finished (ISAGATE_LOCK_WAIT sets the wait)", dir,
 				       pid ? "" : "unknown: ", pid, wait_s);
 				close(fd);
-				return -IG_EXIT_LOCKED;
+				return -EWOULDBLOCK;
 			}
 			if (!said) {
 				/* an operator at a terminal sees why nothing happens */
@@ -376,10 +386,10 @@ int ig_pin_dir_lock(const char *dir)
 			close(fd);
 			if (err == ENOENT) {
 				ig_err("nothing attached under %s (detached meanwhile)", dir);
-				return -IG_EXIT_NOT_ATTACHED;
+				return -ENOENT;
 			}
 			err_errno(dir, err);
-			return -IG_EXIT_FAIL;
+			return -err;
 		}
 		if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 			return fd;
@@ -1030,11 +1040,11 @@ int ig_loader_attach(const struct ig_settings *s, const char *pin_dir,
 	lb_capture();
 	rc = IG_EXIT_FAIL;
 	/* a detach that held the lock removes the directory: make it again */
-	for (i = 0; (lockfd = ig_pin_dir_lock(pin_dir)) == -IG_EXIT_NOT_ATTACHED && i < 3; i++)
+	for (i = 0; (lockfd = ig_pin_dir_lock(pin_dir)) == -ENOENT && i < 3; i++)
 		if (prepare_dir(pin_dir, true, &cd))
 			break;
 	if (lockfd < 0) {
-		rc = -lockfd;
+		rc = lock_exit(lockfd);
 		goto cleanup;
 	}
 
@@ -1264,7 +1274,7 @@ int ig_loader_detach(const char *pin_dir, unsigned int *n_links)
 	rc = IG_EXIT_FAIL;
 	lockfd = ig_pin_dir_lock(pin_dir);
 	if (lockfd < 0) {
-		rc = -lockfd;
+		rc = lock_exit(lockfd);
 		goto cleanup;
 	}
 

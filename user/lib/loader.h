@@ -61,8 +61,8 @@ int ig_pin_dir_prepare(const char *dir, bool create);
  * exclusive flock on the pin directory.  Waits up to $ISAGATE_LOCK_WAIT
  * seconds (default IG_LOCK_WAIT_DEFAULT, 0: do not wait) while another
  * command holds it.  Returns the descriptor (close it to release), or
- * -IG_EXIT_LOCKED ("another isagate command holds the lock on DIR (pid N)"),
- * -IG_EXIT_NOT_ATTACHED (no directory) or -IG_EXIT_FAIL, message printed.
+ * -EWOULDBLOCK ("another isagate command holds the lock on DIR (pid N)"),
+ * -ENOENT (no directory: not attached) or another -errno, message printed.
  * Not re-entrant: one process takes it once.
  */
 #define IG_LOCK_WAIT_DEFAULT 30

@@ -17,6 +17,7 @@
 
 #include "common.h"
 #include "config.h"
+#include "loader.h"
 #include "policy.h"
 
 #define MAX_TOKENS   16
@@ -840,4 +841,57 @@ unsigned int ig_policy_match(const struct ig_policy *p, unsigned int dir, __u8 p
 		return i;
 	}
 	return p->n;
+}
+
+bool ig_policy_equal(const struct ig_policy *a, const struct ig_policy *b)
+{
+	unsigned int i;
+
+	if (a->n != b->n || a->default_action != b->default_action ||
+	    memcmp(a->timeout_s, b->timeout_s, sizeof(a->timeout_s)))
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (!ig_rule_equal(&a->rules[i], &b->rules[i]))
+			return false;
+	return true;
+}
+
+int ig_policy_sync(const char *pin_dir, const struct ig_policy *want, bool dry_run,
+		   struct ig_psync *r)
+{
+	struct ig_pmaps m = { -1, -1, -1 };
+	int ret = 0, lockfd = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (!dry_run) {
+		lockfd = ig_pin_dir_lock(pin_dir);
+		if (lockfd < 0) {
+			r->stage = IG_PSYNC_LOCK;
+			return lockfd;
+		}
+	}
+	ret = ig_pmaps_open(pin_dir, &m);
+	if (ret) {
+		r->stage = IG_PSYNC_OPEN;
+		goto cleanup;
+	}
+	ret = ig_policy_read(&m, &r->cur, &r->active, &r->gen);
+	if (ret) {
+		r->stage = IG_PSYNC_READ;
+		goto cleanup;
+	}
+	r->changed = !r->active || !ig_policy_equal(&r->cur, want);
+	if (r->changed && !dry_run) {
+		ret = ig_policy_apply(&m, want);
+		if (ret) {
+			r->stage = IG_PSYNC_APPLY;
+			goto cleanup;
+		}
+		r->gen++;
+	}
+cleanup:
+	ig_pmaps_close(&m);
+	if (lockfd >= 0)
+		close(lockfd);
+	return ret;
 }

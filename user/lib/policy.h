@@ -67,6 +67,37 @@ int ig_policy_read(const struct ig_pmaps *m, struct ig_policy *p, bool *active, 
  */
 int ig_policy_apply(const struct ig_pmaps *m, const struct ig_policy *p);
 
+/* Same rules in the same order, same default and timeouts? */
+bool ig_policy_equal(const struct ig_policy *a, const struct ig_policy *b);
+
+/* Where `policy sync` stopped (IG_PSYNC_DONE when it went through). */
+enum ig_psync_stage {
+	IG_PSYNC_DONE = 0,
+	IG_PSYNC_LOCK,	/* the pin directory's lock (ig_pin_dir_lock()) */
+	IG_PSYNC_OPEN,	/* the policy maps (-ENOENT: not attached) */
+	IG_PSYNC_READ,	/* reading the running policy */
+	IG_PSYNC_APPLY, /* loading want (the running policy is unchanged) */
+};
+
+/* What a policy sync found and did. */
+struct ig_psync {
+	enum ig_psync_stage stage;
+	struct ig_policy cur; /* the policy that was running */
+	bool active;	      /* a policy was loaded */
+	bool changed;	      /* want differs from it (applied unless dry_run) */
+	__u32 gen;	      /* the generation now running */
+};
+
+/*
+ * The `policy sync` pipeline: under the pin directory's lock (not for a
+ * dry run: it writes nothing) read the running policy and its bank, and
+ * load want when it differs.  The bank state is read under the lock: two
+ * syncs at once would write the same inactive bank and both publish
+ * gen+1.  0, or the -errno of the stage in res->stage.
+ */
+int ig_policy_sync(const char *pin_dir, const struct ig_policy *want, bool dry_run,
+		   struct ig_psync *res);
+
 /* Unload the policy (members may do anything again).  0 or -errno. */
 int ig_policy_clear(const struct ig_pmaps *m);
 

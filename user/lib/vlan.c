@@ -113,7 +113,7 @@ int ig_vlan_resolve(unsigned int ifindex, const char *name, struct ig_vlan_chain
 	struct mnl_socket *nl = NULL;
 	struct link_info li;
 	unsigned int cur = ifindex, n = 0, i;
-	int rc = IG_EXIT_FAIL, err;
+	int rc = -EIO, err;
 
 	memset(out, 0, sizeof(*out));
 	out->ifindex = ifindex;
@@ -134,13 +134,13 @@ int ig_vlan_resolve(unsigned int ifindex, const char *name, struct ig_vlan_chain
 			ig_err("%s sits on more than two VLAN tags: isagate handles 802.1Q and "
 			       "802.1ad QinQ (at most two tags); attach to a device with fewer",
 			       name);
-			rc = IG_EXIT_USAGE;
+			rc = -EINVAL;
 			goto cleanup;
 		}
 		if (!li.link || (li.proto != 0x8100 && li.proto != 0x88a8)) {
 			ig_err("%s: VLAN device %s has no lower device or an unknown protocol "
 			       "0x%04x", name, li.name, li.proto);
-			rc = IG_EXIT_USAGE;
+			rc = -EINVAL;
 			goto cleanup;
 		}
 		up[n].proto = (__u16)li.proto;

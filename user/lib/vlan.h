@@ -20,8 +20,8 @@ struct ig_vlan_chain {
 
 /*
  * Follow the VLAN stack of the device ifindex (named name, for messages)
- * down to a device that is not a VLAN.  0 on success; IG_EXIT_USAGE (with
- * a message) for more than two tags, IG_EXIT_FAIL when netlink fails.
+ * down to a device that is not a VLAN.  0 on success; -EINVAL (with a
+ * message) for more than two tags, -EIO when netlink fails.
  */
 int ig_vlan_resolve(unsigned int ifindex, const char *name, struct ig_vlan_chain *out);
 
