@@ -295,98 +295,133 @@ cleanup:
 	return rc;
 }
 
+/* `flows --follow`: the reader's state across intervals. */
+struct follower {
+	const char *pin_dir;
+	const struct opts *o;
+	struct ig_flow_tracker tr;
+	struct ig_ipfix *x; /* the IPFIX exporter, or NULL */
+	int fd;		    /* the flow table */
+	__u32 map_id;	    /* its id: a new one is a re-attach */
+};
+
+/* The tracker's saved state and the IPFIX exporter.  0 or an exit code. */
+static int follow_open(struct follower *f)
+{
+	const struct opts *o = f->o;
+	int rc;
+
+	ig_tracker_init(&f->tr, o->idle_ns);
+	if (o->state && ig_tracker_load(&f->tr, o->state) < 0)
+		return IG_EXIT_FAIL;
+	if (!o->ipfix)
+		return 0;
+	f->x = calloc(1, sizeof(*f->x));
+	if (!f->x) {
+		ig_err("out of memory");
+		return IG_EXIT_FAIL;
+	}
+	rc = ig_ipfix_open(f->x, o->ipfix, (uint32_t)getpid(), o->ipfix_format);
+	if (rc) {
+		free(f->x);
+		f->x = NULL;
+	}
+	return rc;
+}
+
+/* Re-open the table each interval: follows a re-attach that replaced it. */
+static int follow_reopen(struct follower *f)
+{
+	struct bpf_map_info info;
+	__u32 ilen = sizeof(info);
+	int nfd;
+
+	nfd = open_flows(f->pin_dir);
+	if (nfd < 0)
+		return nfd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+	memset(&info, 0, sizeof(info));
+	if (!bpf_obj_get_info_by_fd(nfd, &info, &ilen) && f->map_id && info.id != f->map_id)
+		ig_err("the flow table was replaced (re-attach): flows start again");
+	f->map_id = info.id;
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = nfd;
+	return 0;
+}
+
+/* The interval's records: every one to IPFIX, the selected ones printed. */
+static void follow_emit(struct follower *f, struct ig_flow_delta *d, size_t nd, uint64_t now)
+{
+	const struct opts *o = f->o;
+	size_t i, shown;
+
+	for (i = 0; f->x && i < nd; i++)
+		if (!o->have_member || !memcmp(d[i].key.member, o->member, 4))
+			ig_ipfix_add(f->x, &d[i]);
+	if (f->x && ig_ipfix_flush(f->x) && f->x->send_errors == 1)
+		ig_err("warning: sending IPFIX to %s failed (%s); going on", o->ipfix,
+		       strerror(errno));
+	shown = select_records(d, nd, o); /* after IPFIX: it reorders them */
+	for (i = 0; i < shown; i++) {
+		if (o->json) {
+			json_object *r = record_json(&d[i], true);
+
+			json_object_object_add(r, "ts_ms", jint((int64_t)ig_mono_to_wall_ms(now)));
+			puts(json_object_to_json_string_ext(
+				r, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(r);
+		} else {
+			print_row(&d[i], now, true);
+		}
+	}
+	fflush(stdout);
+}
+
+/* One interval: read the table, turn it into deltas, emit, save the state. */
+static int follow_interval(struct follower *f, uint64_t now)
+{
+	struct ig_flow_delta *d = NULL;
+	struct ig_flow_rec *recs = NULL;
+	long n, nd;
+	int rc;
+
+	rc = follow_reopen(f);
+	if (rc)
+		return rc;
+	n = ig_flows_read(f->fd, &recs);
+	if (n < 0)
+		return IG_EXIT_FAIL;
+	nd = ig_tracker_step(&f->tr, recs, (size_t)n, now, &d);
+	free(recs);
+	if (nd < 0) {
+		ig_err("out of memory");
+		return IG_EXIT_FAIL;
+	}
+	follow_emit(f, d, (size_t)nd, now);
+	free(d);
+	if (f->o->state)
+		ig_tracker_save(&f->tr, f->o->state);
+	return 0;
+}
+
 static int follow(const char *pin_dir, const struct opts *o)
 {
-	struct ig_flow_tracker tr;
-	struct ig_ipfix *x = NULL;
-	uint64_t next;
-	int fd = -1, rc = IG_EXIT_OK, intervals = 0;
-	__u32 map_id = 0;
+	struct follower f = { .pin_dir = pin_dir, .o = o, .fd = -1 };
+	uint64_t next, now;
+	int rc, intervals = 0;
 
-	ig_tracker_init(&tr, o->idle_ns);
-	if (o->state && ig_tracker_load(&tr, o->state) < 0) {
-		rc = IG_EXIT_FAIL;
+	rc = follow_open(&f);
+	if (rc)
 		goto cleanup;
-	}
-	if (o->ipfix) {
-		x = calloc(1, sizeof(*x));
-		if (!x) {
-			ig_err("out of memory");
-			rc = IG_EXIT_FAIL;
-			goto cleanup;
-		}
-		rc = ig_ipfix_open(x, o->ipfix, (uint32_t)getpid(), o->ipfix_format);
-		if (rc) {
-			free(x);
-			x = NULL;
-			goto cleanup;
-		}
-	}
 	ig_stop_on_signals();
 	if (!o->json)
 		print_header();
 	next = ig_mono_now_ns();
 	for (;;) {
-		struct ig_flow_delta *d = NULL;
-		struct ig_flow_rec *recs = NULL;
-		struct bpf_map_info info;
-		__u32 ilen = sizeof(info);
-		long n, nd;
-		size_t i, shown;
-		uint64_t now;
-		int nfd;
-
-		/* re-open each interval: follows a re-attach that replaced the table */
-		nfd = open_flows(pin_dir);
-		if (nfd < 0) {
-			rc = nfd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
-			break;
-		}
-		memset(&info, 0, sizeof(info));
-		if (!bpf_obj_get_info_by_fd(nfd, &info, &ilen) && map_id && info.id != map_id)
-			ig_err("the flow table was replaced (re-attach): flows start again");
-		map_id = info.id;
-		if (fd >= 0)
-			close(fd);
-		fd = nfd;
-
 		now = ig_mono_now_ns();
-		n = ig_flows_read(fd, &recs);
-		if (n < 0) {
-			rc = IG_EXIT_FAIL;
+		rc = follow_interval(&f, now);
+		if (rc)
 			break;
-		}
-		nd = ig_tracker_step(&tr, recs, (size_t)n, now, &d);
-		free(recs);
-		if (nd < 0) {
-			ig_err("out of memory");
-			rc = IG_EXIT_FAIL;
-			break;
-		}
-		/* IPFIX gets every record; --member/--top shape what is printed */
-		for (i = 0; x && i < (size_t)nd; i++)
-			if (!o->have_member || !memcmp(d[i].key.member, o->member, 4))
-				ig_ipfix_add(x, &d[i]);
-		if (x && ig_ipfix_flush(x) && x->send_errors == 1)
-			ig_err("warning: sending IPFIX to %s failed (%s); going on", o->ipfix,
-			       strerror(errno));
-		shown = select_records(d, (size_t)nd, o);
-		for (i = 0; i < shown; i++) {
-			if (o->json) {
-				json_object *r = record_json(&d[i], true);
-
-				json_object_object_add(r, "ts_ms", jint((int64_t)ig_mono_to_wall_ms(now)));
-				puts(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN |
-								       JSON_C_TO_STRING_NOSLASHESCAPE));
-				json_object_put(r);
-			} else {
-				print_row(&d[i], now, true);
-			}
-		}
-		fflush(stdout);
-		free(d);
-		if (o->state)
-			ig_tracker_save(&tr, o->state);
 		intervals++;
 		if (ig_stop)
 			break;
@@ -396,19 +431,19 @@ static int follow(const char *pin_dir, const struct opts *o)
 		if (ig_sleep_until(next))
 			break;
 	}
-	ig_dbg("%d intervals%s", intervals, x ? ", IPFIX sent" : "");
-	if (x)
+	ig_dbg("%d intervals%s", intervals, f.x ? ", IPFIX sent" : "");
+	if (f.x)
 		ig_dbg("IPFIX: %llu records in %llu messages, %llu send errors",
-		       (unsigned long long)x->sent_records, (unsigned long long)x->sent_msgs,
-		       (unsigned long long)x->send_errors);
+		       (unsigned long long)f.x->sent_records, (unsigned long long)f.x->sent_msgs,
+		       (unsigned long long)f.x->send_errors);
 cleanup:
-	if (fd >= 0)
-		close(fd);
-	if (x) {
-		ig_ipfix_close(x);
-		free(x);
+	if (f.fd >= 0)
+		close(f.fd);
+	if (f.x) {
+		ig_ipfix_close(f.x);
+		free(f.x);
 	}
-	ig_tracker_free(&tr);
+	ig_tracker_free(&f.tr);
 	return rc;
 }
 

@@ -575,21 +575,11 @@ static json_object *jint(int64_t v)
 	return json_object_new_int64(v);
 }
 
-static int print_json(const struct status *st)
+static json_object *links_json(const struct status *st)
 {
-	const struct ig_config *c = &st->cfg;
-	json_object *root, *arr, *o, *set, *ra, *cnt;
-	char a[INET6_ADDRSTRLEN + 8];
+	json_object *arr = json_object_new_array(), *o;
 	int i;
 
-	root = json_object_new_object();
-	if (!root)
-		return IG_EXIT_FAIL;
-	jadd(root, "version", jstr(ISAGATE_VERSION));
-	jadd(root, "abi_version", jint(ISAGATE_ABI_VERSION));
-	jadd(root, "pin_dir", jstr(st->pin_dir));
-
-	arr = json_object_new_array();
 	for (i = 0; i < st->n_links; i++) {
 		const struct ig_link_state *l = &st->links[i];
 
@@ -603,17 +593,15 @@ static int print_json(const struct status *st)
 		jadd(o, "in_netns", json_object_new_boolean(l->here));
 		json_object_array_add(arr, o);
 	}
-	jadd(root, "interfaces", arr);
+	return arr;
+}
 
-	set = json_object_new_object();
-	if (st->have_cfg) {
-		jadd(set, "ipv4_dev", st->v4dev[0] ? jstr(st->v4dev) : NULL);
-		jadd(set, "ipv4_ifindex", jint(c->v4_ifindex));
-		jadd(set, "ipv6_dev", st->v6dev[0] ? jstr(st->v6dev) : NULL);
-		jadd(set, "ipv6_ifindex", jint(c->v6_ifindex));
-		jadd(set, "encap_src", jstr(ig_fmt_v4(c->encap_src, a, sizeof(a))));
-	}
-	arr = json_object_new_array();
+static json_object *routers_json(const struct status *st)
+{
+	json_object *arr = json_object_new_array(), *o;
+	char a[INET_ADDRSTRLEN];
+	int i;
+
 	for (i = 0; i < st->n_routers; i++) {
 		const struct router_row *r = &st->routers[i];
 
@@ -623,8 +611,15 @@ static int print_json(const struct status *st)
 				     r->v.flags & IG_ROUTER_F_PEER ? "peer" : "unknown"));
 		json_object_array_add(arr, o);
 	}
-	jadd(set, "routers", arr);
-	arr = json_object_new_array();
+	return arr;
+}
+
+static json_object *prefixes_json(const struct status *st)
+{
+	json_object *arr = json_object_new_array(), *o;
+	char a[INET6_ADDRSTRLEN + 8];
+	int i;
+
 	for (i = 0; i < st->n_prefixes; i++) {
 		const struct prefix_row *p = &st->prefixes[i];
 
@@ -635,52 +630,90 @@ static int print_json(const struct status *st)
 		jadd(o, "onlink", json_object_new_boolean(p->v.flags & IG_PREFIX_F_ONLINK));
 		json_object_array_add(arr, o);
 	}
-	jadd(set, "prefixes", arr);
-	if (st->have_cfg) {
-		jadd(set, "ttl", jint(c->ttl));
-		jadd(set, "tunnel_mtu", jint(c->tunnel_mtu));
-		jadd(set, "dynamic_mtu", json_object_new_boolean(c->flags & IG_CFG_F_DYNAMIC_MTU));
-		jadd(set, "allow_6to4", json_object_new_boolean(c->flags & IG_CFG_F_ALLOW_6TO4));
-		jadd(set, "icmp_min_interval_ms", jint(c->icmp_min_interval_ms));
-		jadd(set, "fwd_cache_ms", jint(c->fwd_cache_ms));
-		jadd(set, "quota_flows", jint(c->quota_flows));
-		jadd(set, "quota_conns", jint(c->quota_conns));
-		ra = json_object_new_object();
-		jadd(ra, "enabled", json_object_new_boolean(!(c->flags & IG_CFG_F_NO_RD)));
-		jadd(ra, "router_lifetime", jint(c->ra_router_lifetime));
-		jadd(ra, "hop_limit", jint(c->ra_hop_limit));
-		jadd(ra, "mtu", jint(c->ra_mtu));
-		jadd(ra, "reachable_ms", jint(c->ra_reachable_ms));
-		jadd(ra, "retrans_ms", jint(c->ra_retrans_ms));
-		jadd(ra, "min_interval_ms", jint(c->ra_min_interval_ms));
-		jadd(ra, "default_router", json_object_new_boolean(c->ra_router_lifetime != 0));
-		jadd(ra, "length", jint(st->ra_len));
-		if (st->n_routes >= 0) {
-			arr = json_object_new_array();
-			for (i = 0; i < st->n_routes; i++) {
-				const struct ig_ra_route *r = &st->routes[i];
+	return arr;
+}
 
-				o = json_object_new_object();
-				jadd(o, "prefix", jstr(fmt_route(r, a, sizeof(a))));
-				jadd(o, "preference", jstr(pref_name(r)));
-				jadd(o, "lifetime", jint(r->lifetime));
-				json_object_array_add(arr, o);
-			}
-			jadd(ra, "routes", arr);
-		}
-		jadd(set, "ra", ra);
+static json_object *ra_json(const struct status *st)
+{
+	const struct ig_config *c = &st->cfg;
+	json_object *ra = json_object_new_object(), *arr, *o;
+	char a[INET6_ADDRSTRLEN + 8];
+	int i;
+
+	jadd(ra, "enabled", json_object_new_boolean(!(c->flags & IG_CFG_F_NO_RD)));
+	jadd(ra, "router_lifetime", jint(c->ra_router_lifetime));
+	jadd(ra, "hop_limit", jint(c->ra_hop_limit));
+	jadd(ra, "mtu", jint(c->ra_mtu));
+	jadd(ra, "reachable_ms", jint(c->ra_reachable_ms));
+	jadd(ra, "retrans_ms", jint(c->ra_retrans_ms));
+	jadd(ra, "min_interval_ms", jint(c->ra_min_interval_ms));
+	jadd(ra, "default_router", json_object_new_boolean(c->ra_router_lifetime != 0));
+	jadd(ra, "length", jint(st->ra_len));
+	if (st->n_routes < 0)
+		return ra;
+	arr = json_object_new_array();
+	for (i = 0; i < st->n_routes; i++) {
+		const struct ig_ra_route *r = &st->routes[i];
+
+		o = json_object_new_object();
+		jadd(o, "prefix", jstr(fmt_route(r, a, sizeof(a))));
+		jadd(o, "preference", jstr(pref_name(r)));
+		jadd(o, "lifetime", jint(r->lifetime));
+		json_object_array_add(arr, o);
 	}
-	jadd(root, "settings", set);
-	jadd(root, "members", jint(st->members));
-	o = json_object_new_object();
+	jadd(ra, "routes", arr);
+	return ra;
+}
+
+/* "settings": what the datapath runs with (the config map and its tables). */
+static json_object *settings_json(const struct status *st)
+{
+	const struct ig_config *c = &st->cfg;
+	json_object *set = json_object_new_object();
+	char a[INET_ADDRSTRLEN];
+
+	if (st->have_cfg) {
+		jadd(set, "ipv4_dev", st->v4dev[0] ? jstr(st->v4dev) : NULL);
+		jadd(set, "ipv4_ifindex", jint(c->v4_ifindex));
+		jadd(set, "ipv6_dev", st->v6dev[0] ? jstr(st->v6dev) : NULL);
+		jadd(set, "ipv6_ifindex", jint(c->v6_ifindex));
+		jadd(set, "encap_src", jstr(ig_fmt_v4(c->encap_src, a, sizeof(a))));
+	}
+	jadd(set, "routers", routers_json(st));
+	jadd(set, "prefixes", prefixes_json(st));
+	if (!st->have_cfg)
+		return set;
+	jadd(set, "ttl", jint(c->ttl));
+	jadd(set, "tunnel_mtu", jint(c->tunnel_mtu));
+	jadd(set, "dynamic_mtu", json_object_new_boolean(c->flags & IG_CFG_F_DYNAMIC_MTU));
+	jadd(set, "allow_6to4", json_object_new_boolean(c->flags & IG_CFG_F_ALLOW_6TO4));
+	jadd(set, "icmp_min_interval_ms", jint(c->icmp_min_interval_ms));
+	jadd(set, "fwd_cache_ms", jint(c->fwd_cache_ms));
+	jadd(set, "quota_flows", jint(c->quota_flows));
+	jadd(set, "quota_conns", jint(c->quota_conns));
+	jadd(set, "ra", ra_json(st));
+	return set;
+}
+
+static json_object *policy_json(const struct status *st)
+{
+	json_object *o = json_object_new_object();
+
 	jadd(o, "active", json_object_new_boolean(st->policy.active));
 	jadd(o, "rules", jint(st->policy.pol.n));
 	jadd(o, "default", jstr(st->policy.active ?
 				ig_policy_action_name(st->policy.pol.default_action) : "allow"));
 	jadd(o, "generation", jint(st->policy.gen));
 	jadd(o, "connections", jint(st->policy.conns));
-	jadd(root, "policy", o);
-	arr = json_object_new_array();
+	return o;
+}
+
+static json_object *mtus_json(const struct status *st)
+{
+	json_object *arr = json_object_new_array(), *o;
+	char a[INET_ADDRSTRLEN];
+	int i;
+
 	for (i = 0; i < st->n_mtus; i++) {
 		const struct mtu_row *m = &st->mtus[i];
 
@@ -694,27 +727,49 @@ static int print_json(const struct status *st)
 		jadd(o, "expires_in_s", jint((int64_t)(IG_MEMBER_MTU_EXPIRE_S - m->age_s)));
 		json_object_array_add(arr, o);
 	}
-	jadd(root, "member_mtu", arr);
+	return arr;
+}
 
-	cnt = json_object_new_object();
+static json_object *counters_json(const struct status *st)
+{
+	json_object *cnt = json_object_new_object(), *o;
+	int i;
+
 	for (i = 0; i < IG_REASON_MAX; i++) {
 		o = json_object_new_object();
 		jadd(o, "packets", jint((int64_t)st->counters[i].packets));
 		jadd(o, "bytes", jint((int64_t)st->counters[i].bytes));
 		jadd(cnt, reasons[i].key, o);
 	}
-	jadd(root, "counters", cnt);
+	return cnt;
+}
+
+static int print_json(const struct status *st)
+{
+	json_object *root, *arr;
+	int i;
+
+	root = json_object_new_object();
+	if (!root)
+		return IG_EXIT_FAIL;
+	jadd(root, "version", jstr(ISAGATE_VERSION));
+	jadd(root, "abi_version", jint(ISAGATE_ABI_VERSION));
+	jadd(root, "pin_dir", jstr(st->pin_dir));
+	jadd(root, "interfaces", links_json(st));
+	jadd(root, "settings", settings_json(st));
+	jadd(root, "members", jint(st->members));
+	jadd(root, "policy", policy_json(st));
+	jadd(root, "member_mtu", mtus_json(st));
+	jadd(root, "counters", counters_json(st));
 	if (st->have_neigh) {
 		jadd(root, "neigh_requests", jint((int64_t)st->neigh.requests));
 		jadd(root, "neigh_requests_suppressed", jint((int64_t)st->neigh.suppressed));
 		jadd(root, "neigh_requests_lost", jint((int64_t)st->neigh.lost));
 	}
-
 	arr = json_object_new_array();
 	for (i = 0; i < st->n_warnings; i++)
 		json_object_array_add(arr, jstr(st->warnings[i]));
 	jadd(root, "warnings", arr);
-
 	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 						  JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);

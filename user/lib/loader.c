@@ -1017,23 +1017,257 @@ static void unpin_link(struct link_pin *o)
 		ig_err("removing %s: %s", o->path, strerror(errno));
 }
 
-int ig_loader_attach(const struct ig_settings *s, const char *pin_dir,
-		     struct ig_attach_report *rep)
+/* One attach, shared by its steps (each returns 0 or an exit code). */
+struct attach {
+	const struct ig_settings *s;
+	const char *pin_dir;
+	struct ig_attach_report *rep;
+	struct isagate_bpf *skel;
+	struct link_pin *old; /* the links pinned before */
+	int n_old;
+	struct want want[2]; /* the devices configured now */
+	int n_want;
+	int prog_fd;
+	bool maps_existed;
+	bool fresh;   /* nothing was there: a failure leaves nothing */
+	bool altered; /* a failure leaves a partly applied router */
+};
+
+/* Open the object, size the tables, check the pinned maps, load. */
+static int attach_load(struct attach *a)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oopts, .pin_root_path = pin_dir);
-	struct created_dirs cd = { 0 };
-	struct isagate_bpf *skel = NULL;
-	struct link_pin *old = NULL;
-	struct want want[2];
+	LIBBPF_OPTS(bpf_object_open_opts, oopts, .pin_root_path = a->pin_dir);
+	const struct ig_settings *s = a->s;
+	int rc;
+
+	a->skel = isagate_bpf__open_opts(&oopts);
+	if (!a->skel) {
+		ig_err("opening the BPF object: %s", strerror(errno));
+		lb_replay();
+		return IG_EXIT_FAIL;
+	}
+	/* the flow table's size is a setting (0: accounting off, a minimal table) */
+	if (bpf_map__set_max_entries(a->skel->maps.flows, s->flows ? s->flows : 1)) {
+		ig_err("flow table size %u: %s", s->flows, strerror(errno));
+		return IG_EXIT_FAIL;
+	}
+	if (bpf_map__set_max_entries(a->skel->maps.conns, s->conns)) {
+		ig_err("connection table size %u: %s", s->conns, strerror(errno));
+		return IG_EXIT_FAIL;
+	}
+	rc = maps_check_pinned(a->skel, a->pin_dir, &a->maps_existed);
+	if (rc)
+		return rc;
+	a->fresh = !a->maps_existed && a->n_old == 0;
+	rc = load_skel(a->skel, a->pin_dir);
+	if (rc)
+		return rc;
+	a->prog_fd = bpf_program__fd(a->skel->progs.xdp_isagate);
+	a->rep->reused_maps = a->maps_existed;
+	return 0;
+}
+
+/* Plan: an existing link on the same device is kept (a pin of the same
+ * name on another device is stale and replaced by attach_pin()).  XDP runs
+ * on the real devices (under a VLAN side: bpf/vlan.h). */
+static int attach_plan(struct attach *a)
+{
+	const struct ig_settings *s = a->s;
+	int i, j;
+
+	a->want[0].ifname = s->ipv4_vlan.lower_name;
+	a->want[0].ifindex = s->ipv4_vlan.lower_ifindex;
+	a->n_want = 1;
+	if (s->ipv6_vlan.lower_ifindex != s->ipv4_vlan.lower_ifindex) {
+		a->want[1].ifname = s->ipv6_vlan.lower_name;
+		a->want[1].ifindex = s->ipv6_vlan.lower_ifindex;
+		a->n_want = 2;
+	}
+	for (i = 0; i < a->n_want; i++) {
+		struct want *w = &a->want[i];
+
+		if (path_join(w->path, sizeof(w->path), a->pin_dir, IG_LINK_PREFIX, w->ifname))
+			return IG_EXIT_FAIL;
+		w->old = -1;
+		w->plan = P_CREATE;
+		for (j = 0; j < a->n_old; j++) {
+			struct link_pin *o = &a->old[j];
+
+			if (!o->matched && o->st.here && o->st.ifindex == w->ifindex) {
+				w->old = j;
+				o->matched = true;
+				w->plan = strcmp(o->st.mode, ig_mode_name(s->mode)) ? P_REPLACE
+										    : P_UPDATE;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+/* 1. new links, unpinned: a failure here changes nothing */
+static int attach_create(struct attach *a)
+{
+	int i;
+
+	for (i = 0; i < a->n_want; i++) {
+		struct want *w = &a->want[i];
+
+		if (w->plan != P_CREATE)
+			continue;
+		w->fd = link_create(a->prog_fd, w->ifname, w->ifindex, a->s->mode, a->pin_dir);
+		if (w->fd < 0)
+			return IG_EXIT_FAIL;
+		ig_dbg("%s: XDP attached (%s)", w->ifname, ig_mode_name(a->s->mode));
+	}
+	return 0;
+}
+
+/* 2. mode change: native and generic cannot be attached at once */
+static int attach_switch_mode(struct attach *a)
+{
+	enum ig_xdp_mode mode = a->s->mode, prev;
+	struct link_pin *o;
+	int i;
+
+	for (i = 0; i < a->n_want; i++) {
+		struct want *w = &a->want[i];
+
+		if (w->plan != P_REPLACE)
+			continue;
+		o = &a->old[w->old];
+		prev = strcmp(o->st.mode, "generic") ? IG_MODE_NATIVE : IG_MODE_GENERIC;
+		ig_dbg("%s: switching from %s to %s XDP", w->ifname, o->st.mode,
+		       ig_mode_name(mode));
+		a->altered = true;
+		unpin_link(o);
+		w->fd = link_create(a->prog_fd, w->ifname, w->ifindex, mode, a->pin_dir);
+		if (w->fd >= 0)
+			continue;
+		w->fd = link_create(a->prog_fd, w->ifname, w->ifindex, prev, a->pin_dir);
+		if (w->fd >= 0 && bpf_obj_pin(w->fd, w->path) == 0) {
+			ig_err("%s: kept %s mode", w->ifname, o->st.mode);
+			w->pinned = true;
+		} else {
+			ig_err("%s: XDP is now detached from this interface", w->ifname);
+		}
+		return IG_EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* 3. atomic program replacement on the links we keep */
+static int attach_update(struct attach *a)
+{
+	int i;
+
+	for (i = 0; i < a->n_want; i++) {
+		struct want *w = &a->want[i];
+
+		if (w->plan != P_UPDATE)
+			continue;
+		if (bpf_link_update(a->old[w->old].fd, a->prog_fd, NULL)) {
+			err_errno(w->ifname, errno);
+			return IG_EXIT_FAIL;
+		}
+		a->altered = true;
+		ig_dbg("%s: link %u now runs the new program", w->ifname,
+		       a->old[w->old].st.link_id);
+	}
+	return 0;
+}
+
+/* 4. pin the new links (and re-pin a link whose device was renamed) */
+static int attach_pin(struct attach *a)
+{
+	int i, j;
+
+	for (i = 0; i < a->n_want; i++) {
+		struct want *w = &a->want[i];
+
+		if (w->plan == P_UPDATE) {
+			struct link_pin *o = &a->old[w->old];
+
+			if (!strcmp(o->path, w->path))
+				continue;
+			if (bpf_obj_pin(o->fd, w->path)) {
+				err_errno(w->path, errno);
+				return IG_EXIT_FAIL;
+			}
+			unlink(o->path);
+			continue;
+		}
+		/* a stale pin of the same name (device re-created): drop it */
+		for (j = 0; j < a->n_old; j++)
+			if (!a->old[j].matched && !strcmp(a->old[j].path, w->path)) {
+				unpin_link(&a->old[j]);
+				a->old[j].matched = true;
+			}
+		if (bpf_obj_pin(w->fd, w->path)) {
+			err_errno(w->path, errno);
+			return IG_EXIT_FAIL;
+		}
+		w->pinned = true;
+	}
+	a->altered = true;
+	return 0;
+}
+
+/* 6. interfaces no longer configured; then what each link is now */
+static void attach_prune_report(struct attach *a)
+{
+	struct ig_attach_report *rep = a->rep;
+	int i, j;
+
+	for (j = 0; j < a->n_old; j++) {
+		if (a->old[j].matched)
+			continue;
+		unpin_link(&a->old[j]);
+		rep->ifs[rep->n].link = a->old[j].st;
+		rep->ifs[rep->n++].action = IG_LINK_REMOVED;
+	}
+	for (i = 0; i < a->n_want; i++) {
+		struct want *w = &a->want[i];
+		int fd = w->plan == P_UPDATE ? a->old[w->old].fd : w->fd;
+		struct ig_link_state *st = &rep->ifs[rep->n].link;
+
+		if (link_fill(fd, w->ifname, st))
+			snprintf(st->ifname, sizeof(st->ifname), "%s", w->ifname);
+		rep->ifs[rep->n++].action = w->plan == P_CREATE ? IG_LINK_CREATED :
+					    w->plan == P_UPDATE ? IG_LINK_UPDATED : IG_LINK_REPLACED;
+		rep->prog_id = st->prog_id;
+	}
+}
+
+/* After a failure: a fresh router leaves nothing behind (links whose pin
+ * is gone are released when their fd is closed); a changed one says so. */
+static void attach_undo(struct attach *a)
+{
 	struct bpf_map *map;
-	int n_old = 0, n_want, i, j, prog_fd, rc, lockfd = -1;
-	bool maps_existed = false, fresh = false, altered = false;
+	int i;
+
+	if (a->fresh) {
+		for (i = 0; i < 2; i++)
+			if (a->want[i].pinned)
+				unlink(a->want[i].path);
+		bpf_object__for_each_map(map, a->skel->obj) if (bpf_map__is_pinned(map))
+			bpf_map__unpin(map, NULL);
+	} else if (a->altered) {
+		ig_err("settings were only partly applied under %s: fix the problem and run "
+		       "'isagate attach' again",
+		       a->pin_dir);
+	}
+}
+
+int ig_loader_attach(const struct ig_settings *s, const char *pin_dir, struct ig_attach_report *rep)
+{
+	struct attach a = { .s = s, .pin_dir = pin_dir, .rep = rep };
+	struct created_dirs cd = { 0 };
+	int i, rc, lockfd = -1;
 
 	memset(rep, 0, sizeof(*rep));
-	memset(want, 0, sizeof(want));
 	for (i = 0; i < 2; i++)
-		want[i].fd = -1;
-
+		a.want[i].fd = -1;
 	rc = prepare_dir(pin_dir, true, &cd);
 	if (rc)
 		return rc;
@@ -1047,204 +1281,45 @@ int ig_loader_attach(const struct ig_settings *s, const char *pin_dir,
 		rc = lock_exit(lockfd);
 		goto cleanup;
 	}
-
-	old = calloc(IG_MAX_LINK_PINS, sizeof(*old));
-	if (!old) {
+	a.old = calloc(IG_MAX_LINK_PINS, sizeof(*a.old));
+	if (!a.old) {
 		ig_err("out of memory");
 		goto cleanup;
 	}
-	n_old = links_read(pin_dir, old, IG_MAX_LINK_PINS);
-	if (n_old < 0) {
-		rc = -n_old;
-		n_old = 0;
+	a.n_old = links_read(pin_dir, a.old, IG_MAX_LINK_PINS);
+	if (a.n_old < 0) {
+		rc = -a.n_old;
+		a.n_old = 0;
 		goto cleanup;
 	}
-
-	skel = isagate_bpf__open_opts(&oopts);
-	if (!skel) {
-		ig_err("opening the BPF object: %s", strerror(errno));
-		lb_replay();
-		goto cleanup;
-	}
-	/* the flow table's size is a setting (0: accounting off, a minimal table) */
-	if (bpf_map__set_max_entries(skel->maps.flows, s->flows ? s->flows : 1)) {
-		ig_err("flow table size %u: %s", s->flows, strerror(errno));
-		goto cleanup;
-	}
-	if (bpf_map__set_max_entries(skel->maps.conns, s->conns)) {
-		ig_err("connection table size %u: %s", s->conns, strerror(errno));
-		goto cleanup;
-	}
-	rc = maps_check_pinned(skel, pin_dir, &maps_existed);
-	if (rc)
-		goto cleanup;
-	fresh = !maps_existed && n_old == 0;
-
-	rc = load_skel(skel, pin_dir);
-	if (rc)
-		goto cleanup;
-	rc = IG_EXIT_FAIL;
-	prog_fd = bpf_program__fd(skel->progs.xdp_isagate);
-	rep->reused_maps = maps_existed;
-
-	/* plan: an existing link on the same device is kept (a pin of the same
-	 * name on another device is stale and replaced in step 4) */
-	/* XDP runs on the real devices (under a VLAN side: bpf/vlan.h) */
-	want[0].ifname = s->ipv4_vlan.lower_name;
-	want[0].ifindex = s->ipv4_vlan.lower_ifindex;
-	n_want = 1;
-	if (s->ipv6_vlan.lower_ifindex != s->ipv4_vlan.lower_ifindex) {
-		want[1].ifname = s->ipv6_vlan.lower_name;
-		want[1].ifindex = s->ipv6_vlan.lower_ifindex;
-		n_want = 2;
-	}
-	for (i = 0; i < n_want; i++) {
-		struct want *w = &want[i];
-
-		if (path_join(w->path, sizeof(w->path), pin_dir, IG_LINK_PREFIX, w->ifname))
-			goto cleanup;
-		w->old = -1;
-		w->plan = P_CREATE;
-		for (j = 0; j < n_old; j++) {
-			if (!old[j].matched && old[j].st.here && old[j].st.ifindex == w->ifindex) {
-				w->old = j;
-				old[j].matched = true;
-				w->plan = strcmp(old[j].st.mode, ig_mode_name(s->mode)) ? P_REPLACE
-											  : P_UPDATE;
-				break;
-			}
-		}
-	}
-
-	/* 1. new links, unpinned: a failure here changes nothing */
-	for (i = 0; i < n_want; i++) {
-		if (want[i].plan != P_CREATE)
-			continue;
-		want[i].fd = link_create(prog_fd, want[i].ifname, want[i].ifindex, s->mode, pin_dir);
-		if (want[i].fd < 0)
-			goto cleanup;
-		ig_dbg("%s: XDP attached (%s)", want[i].ifname, ig_mode_name(s->mode));
-	}
-
-	/* 2. mode change: native and generic cannot be attached at once */
-	for (i = 0; i < n_want; i++) {
-		struct want *w = &want[i];
-		struct link_pin *o;
-		enum ig_xdp_mode prev;
-
-		if (w->plan != P_REPLACE)
-			continue;
-		o = &old[w->old];
-		prev = strcmp(o->st.mode, "generic") ? IG_MODE_NATIVE : IG_MODE_GENERIC;
-		ig_dbg("%s: switching from %s to %s XDP", w->ifname, o->st.mode, ig_mode_name(s->mode));
-		altered = true;
-		unpin_link(o);
-		w->fd = link_create(prog_fd, w->ifname, w->ifindex, s->mode, pin_dir);
-		if (w->fd < 0) {
-			w->fd = link_create(prog_fd, w->ifname, w->ifindex, prev, pin_dir);
-			if (w->fd >= 0 && bpf_obj_pin(w->fd, w->path) == 0) {
-				ig_err("%s: kept %s mode", w->ifname, o->st.mode);
-				w->pinned = true;
-			} else {
-				ig_err("%s: XDP is now detached from this interface", w->ifname);
-			}
-			goto cleanup;
-		}
-	}
-
-	/* 3. atomic program replacement on the links we keep */
-	for (i = 0; i < n_want; i++) {
-		struct want *w = &want[i];
-
-		if (w->plan != P_UPDATE)
-			continue;
-		if (bpf_link_update(old[w->old].fd, prog_fd, NULL)) {
-			err_errno(w->ifname, errno);
-			goto cleanup;
-		}
-		altered = true;
-		ig_dbg("%s: link %u now runs the new program", w->ifname, old[w->old].st.link_id);
-	}
-
-	/* 4. pin the new links (and re-pin a link whose device was renamed) */
-	for (i = 0; i < n_want; i++) {
-		struct want *w = &want[i];
-
-		if (w->plan == P_UPDATE) {
-			struct link_pin *o = &old[w->old];
-
-			if (!strcmp(o->path, w->path))
-				continue;
-			if (bpf_obj_pin(o->fd, w->path)) {
-				err_errno(w->path, errno);
-				goto cleanup;
-			}
-			unlink(o->path);
-			continue;
-		}
-		/* a stale pin of the same name (device re-created): drop it */
-		for (j = 0; j < n_old; j++)
-			if (!old[j].matched && !strcmp(old[j].path, w->path)) {
-				unpin_link(&old[j]);
-				old[j].matched = true;
-			}
-		if (bpf_obj_pin(w->fd, w->path)) {
-			err_errno(w->path, errno);
-			goto cleanup;
-		}
-		w->pinned = true;
-	}
-	altered = true;
-
+	rc = attach_load(&a);
+	if (!rc)
+		rc = attach_plan(&a);
+	if (!rc)
+		rc = attach_create(&a);
+	if (!rc)
+		rc = attach_switch_mode(&a);
+	if (!rc)
+		rc = attach_update(&a);
+	if (!rc)
+		rc = attach_pin(&a);
 	/* 5. settings */
-	if (maps_write(skel, s) || tables_replace(skel, pin_dir))
-		goto cleanup;
-
-	/* 6. interfaces no longer configured */
-	for (j = 0; j < n_old; j++) {
-		if (old[j].matched)
-			continue;
-		unpin_link(&old[j]);
-		rep->ifs[rep->n].link = old[j].st;
-		rep->ifs[rep->n++].action = IG_LINK_REMOVED;
-	}
-
-	for (i = 0; i < n_want; i++) {
-		struct want *w = &want[i];
-		int fd = w->plan == P_UPDATE ? old[w->old].fd : w->fd;
-		struct ig_link_state *st = &rep->ifs[rep->n].link;
-
-		if (link_fill(fd, w->ifname, st))
-			snprintf(st->ifname, sizeof(st->ifname), "%s", w->ifname);
-		rep->ifs[rep->n++].action = w->plan == P_CREATE ? IG_LINK_CREATED :
-					    w->plan == P_UPDATE ? IG_LINK_UPDATED : IG_LINK_REPLACED;
-		rep->prog_id = st->prog_id;
-	}
-	rc = 0;
-
+	if (!rc && (maps_write(a.skel, s) || tables_replace(a.skel, pin_dir)))
+		rc = IG_EXIT_FAIL;
+	if (!rc)
+		attach_prune_report(&a);
 cleanup:
-	if (rc && fresh) {
-		/* nothing was there before: leave nothing behind (links whose
-		 * pin is gone are released when their fd is closed below) */
-		for (i = 0; i < 2; i++)
-			if (want[i].pinned)
-				unlink(want[i].path);
-		bpf_object__for_each_map(map, skel->obj)
-			if (bpf_map__is_pinned(map))
-				bpf_map__unpin(map, NULL);
-	} else if (rc && altered) {
-		ig_err("settings were only partly applied under %s: fix the problem and run "
-		       "'isagate attach' again", pin_dir);
-	}
+	if (rc && a.skel)
+		attach_undo(&a);
 	if (rc)
 		created_dirs_remove(&cd);  /* only empty directories we made */
 	for (i = 0; i < 2; i++)
-		if (want[i].fd >= 0)
-			close(want[i].fd);
-	if (old)
-		links_close(old, n_old);
-	free(old);
-	isagate_bpf__destroy(skel);
+		if (a.want[i].fd >= 0)
+			close(a.want[i].fd);
+	if (a.old)
+		links_close(a.old, a.n_old);
+	free(a.old);
+	isagate_bpf__destroy(a.skel);
 	if (lockfd >= 0)
 		close(lockfd);
 	libbpf_set_print(NULL);
@@ -1253,79 +1328,89 @@ cleanup:
 
 /* ---- detach ----------------------------------------------------------------------- */
 
-int ig_loader_detach(const char *pin_dir, unsigned int *n_links)
+/* What a detach removed, shared by its steps. */
+struct detach {
+	const char *pin_dir;
+	unsigned int *n_links; /* links detached */
+	int found;	       /* pins removed */
+	bool failed;	       /* something could not be removed */
+};
+
+/* One link pin: detach the link (XDP off the interface), remove the pin.
+ * 0, or IG_EXIT_FAIL when the pins cannot be read at all. */
+static int detach_link(struct detach *x, const char *name)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oopts, .pin_root_path = pin_dir);
-	struct isagate_bpf *skel = NULL;
-	struct ig_link_state st;
-	struct dirent *de;
-	struct bpf_map *map;
-	char path[PATH_MAX], kind[64];
 	size_t plen = strlen(IG_LINK_PREFIX);
-	int rc, fd, found = 0, lockfd = -1;
-	bool failed = false;
-	DIR *d = NULL;
+	struct ig_link_state st;
+	char path[PATH_MAX], kind[64];
+	int fd;
 
-	*n_links = 0;
-	rc = prepare_dir(pin_dir, false, NULL);
-	if (rc)
-		return rc;
-	lb_capture();
-	rc = IG_EXIT_FAIL;
-	lockfd = ig_pin_dir_lock(pin_dir);
-	if (lockfd < 0) {
-		rc = lock_exit(lockfd);
-		goto cleanup;
+	if (path_join(path, sizeof(path), x->pin_dir, name, NULL))
+		return IG_EXIT_FAIL;
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		err_errno(path, errno);
+		if (errno == EPERM || errno == EACCES)
+			return IG_EXIT_FAIL;
+		x->failed = true;
+		return 0;
 	}
+	if (!strcmp(obj_kind(fd, kind, sizeof(kind)), "bpf-link")) {
+		if (link_fill(fd, name + plen, &st))
+			memset(&st, 0, sizeof(st));
+		if (bpf_link_detach(fd) && errno != ENOLINK) {
+			err_errno(path, errno);
+			close(fd);
+			x->failed = true;
+			return 0;
+		}
+		ig_dbg("%s: XDP detached (link %u, ifindex %u)", name + plen, st.link_id,
+		       st.ifindex);
+		(*x->n_links)++;
+	}
+	close(fd);
+	if (unlink(path)) {
+		err_errno(path, errno);
+		x->failed = true;
+		return 0;
+	}
+	x->found++;
+	return 0;
+}
 
-	/* links first: detaching them takes XDP off the interfaces even if
-	 * some other process still holds a reference */
-	d = opendir(pin_dir);
+/* Links first: detaching them takes XDP off the interfaces even if some
+ * other process still holds a reference. */
+static int detach_links(struct detach *x)
+{
+	size_t plen = strlen(IG_LINK_PREFIX);
+	struct dirent *de;
+	int rc = 0;
+	DIR *d;
+
+	d = opendir(x->pin_dir);
 	if (!d) {
-		err_errno(pin_dir, errno);
-		goto cleanup;
+		err_errno(x->pin_dir, errno);
+		return IG_EXIT_FAIL;
 	}
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, IG_LINK_PREFIX, plen) || !de->d_name[plen])
-			continue;
-		if (path_join(path, sizeof(path), pin_dir, de->d_name, NULL))
-			goto cleanup;
-		fd = bpf_obj_get(path);
-		if (fd < 0) {
-			err_errno(path, errno);
-			if (errno == EPERM || errno == EACCES)
-				goto cleanup;
-			failed = true;
-			continue;
-		}
-		if (!strcmp(obj_kind(fd, kind, sizeof(kind)), "bpf-link")) {
-			if (link_fill(fd, de->d_name + plen, &st))
-				memset(&st, 0, sizeof(st));
-			if (bpf_link_detach(fd) && errno != ENOLINK) {
-				err_errno(path, errno);
-				close(fd);
-				failed = true;
-				continue;
-			}
-			ig_dbg("%s: XDP detached (link %u, ifindex %u)", de->d_name + plen, st.link_id,
-			       st.ifindex);
-			(*n_links)++;
-		}
-		close(fd);
-		if (unlink(path)) {
-			err_errno(path, errno);
-			failed = true;
-			continue;
-		}
-		found++;
-	}
+	while (!rc && (de = readdir(d)))
+		if (!strncmp(de->d_name, IG_LINK_PREFIX, plen) && de->d_name[plen])
+			rc = detach_link(x, de->d_name);
+	closedir(d);
+	return rc;
+}
 
-	/* the skeleton (opened, not loaded) names the maps this version pins */
+/* The maps this version pins (the skeleton, opened, not loaded, names them). */
+static int detach_maps(struct detach *x)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oopts, .pin_root_path = x->pin_dir);
+	struct isagate_bpf *skel;
+	struct bpf_map *map;
+
 	skel = isagate_bpf__open_opts(&oopts);
 	if (!skel) {
 		ig_err("opening the BPF object: %s", strerror(errno));
 		lb_replay();
-		goto cleanup;
+		return IG_EXIT_FAIL;
 	}
 	bpf_object__for_each_map(map, skel->obj) {
 		const char *mpath = bpf_map__pin_path(map);
@@ -1335,32 +1420,50 @@ int ig_loader_detach(const char *pin_dir, unsigned int *n_links)
 		if (unlink(mpath)) {
 			if (errno != ENOENT) {
 				err_errno(mpath, errno);
-				failed = true;
+				x->failed = true;
 			}
 			continue;
 		}
 		ig_dbg("removed %s", mpath);
-		found++;
+		x->found++;
 	}
-	if (!found && !failed) {
-		ig_err("nothing attached under %s", pin_dir);
-		rc = IG_EXIT_NOT_ATTACHED;
+	isagate_bpf__destroy(skel);
+	return 0;
+}
+
+int ig_loader_detach(const char *pin_dir, unsigned int *n_links)
+{
+	struct detach x = { .pin_dir = pin_dir, .n_links = n_links };
+	int rc, lockfd;
+
+	*n_links = 0;
+	rc = prepare_dir(pin_dir, false, NULL);
+	if (rc)
+		return rc;
+	lb_capture();
+	lockfd = ig_pin_dir_lock(pin_dir);
+	if (lockfd < 0) {
+		rc = lock_exit(lockfd);
 		goto cleanup;
 	}
-	if (rmdir(pin_dir)) {
+	rc = detach_links(&x);
+	if (!rc)
+		rc = detach_maps(&x);
+	if (rc)
+		goto cleanup;
+	if (!x.found && !x.failed) {
+		ig_err("nothing attached under %s", pin_dir);
+		rc = IG_EXIT_NOT_ATTACHED;
+	} else if (rmdir(pin_dir)) {
 		if (errno == ENOTEMPTY || errno == EEXIST)
 			ig_err("%s still holds files isagate did not create: left it in place", pin_dir);
 		else
 			err_errno(pin_dir, errno);
-		rc = failed ? IG_EXIT_FAIL : IG_EXIT_PARTIAL;
-		goto cleanup;
+		rc = x.failed ? IG_EXIT_FAIL : IG_EXIT_PARTIAL;
+	} else {
+		rc = x.failed ? IG_EXIT_FAIL : IG_EXIT_OK;
 	}
-	rc = failed ? IG_EXIT_FAIL : IG_EXIT_OK;
-
 cleanup:
-	if (d)
-		closedir(d);
-	isagate_bpf__destroy(skel);
 	if (lockfd >= 0)
 		close(lockfd);
 	libbpf_set_print(NULL);
