@@ -1,69 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * icmp4.h - ICMPv4 errors about packets the router tunnelled (RFC 4213
- * §3.4), and the per-member tunnel MTU they teach (RFC 4213 §3.2).
+ * icmp4.h - ICMPv4 errors about packets the router tunnelled, relayed as
+ * ICMPv6 errors (RFC 4213 3.4), and the per-member tunnel MTU they teach
+ * (RFC 4213 3.2).  What is relayed, what is refused and why: README.md,
+ * "ICMPv4 error relay and per-member MTU" (the one description).
  *
- * An IPv4 router between isagate and a member answers an encapsulated
- * packet it cannot deliver with an ICMPv4 error to the outer source, one of
- * the router's addresses.  When that error quotes the outer IPv4 header, the
- * inner IPv6 header and at least 8 more bytes, the datapath turns it into
- * the ICMPv6 error the inner source needs and forwards it on the IPv6 side:
- *
- *   ICMPv4 time exceeded (11, any code)       -> ICMPv6 Time Exceeded, code 0
- *                                                (hop limit exceeded in transit)
- *   ICMPv4 fragmentation needed (3/4)          -> ICMPv6 Packet Too Big, MTU =
- *                                                the member's new tunnel MTU
- *   ICMPv4 unreachable, administratively       -> ICMPv6 Destination Unreachable,
- *     prohibited (3/9, 3/10, 3/13)               code 1 (administratively prohibited)
- *   ICMPv4 unreachable, any other code         -> ICMPv6 Destination Unreachable,
- *                                                code 3 (address unreachable: the
- *                                                tunnel, the IPv6 link, failed to
- *                                                deliver, RFC 4443 §3.1)
- *
- * The ICMPv6 message comes from the router's ISATAP address on the prefix of
- * the quoted inner destination (<prefix>::5efe:<quoted outer source>), goes
- * to the quoted inner source and quotes the inner packet, as much as the
- * ICMPv4 error held, at most what fits in 1280 bytes.  It is built in place:
- * the quoted IPv6 packet sits at offset 14 + IHL*4 + 8 + 20 >= 62 of the
- * frame, exactly where it must be behind the new Ethernet, IPv6 and ICMPv6
- * headers once the head moves forward by IHL*4 - 20.
- *
- * Not relayed (counted icmp4_not_relayed, passed to the kernel untouched):
- * bad ICMPv4 or IPv4 checksum, a quote shorter than the IPv6 header + 8
- * bytes (old routers quote 8 bytes only), a quote that is not an IPv6
- * packet (or a non-first fragment), an error about an ICMPv6 error (RFC 4443
- * §2.4 e), an inner source that is not a routable unicast address (::,
- * loopback, IPv4-mapped, multicast, link-local, or an ISATAP address of
- * ours), an inner destination outside the ISATAP prefixes, fragmentation
- * needed in static MTU mode or about a packet sent without DF (not a
- * genuine report: static mode never sets DF), no route back to the inner
- * source.  Anything that is not an ICMPv4 error about a protocol-41 packet
- * from one of our addresses to a member stays pass_not_isatap4, as before:
- * the kernel's own ICMP handling is unchanged.
- *
- * The quote is only believed when it is true (anyone can send the router an
- * ICMPv4 error; believing it made the router an anonymous reflector of
- * ICMPv6 errors from its own address, and let anyone pin a member's MTU):
- * the quoted inner destination must embed the quoted member under one of
- * the prefixes (else icmp4_quote_mismatch), the quoted packet must belong to
- * a flow in the flow table with packets tunnelled to that member (else
- * icmp4_no_flow), and with a policy loaded to a connection the current
- * policy admits (else icmp4_policy, see icmp4_conn_ok()).  With per-flow
- * accounting off (--flows 0) the connection table stands in for the flow
- * table when a policy is loaded; with neither there is nothing to check the
- * quote against and nothing is relayed (icmp4_untracked).  These refusals
- * too pass the frame to the kernel untouched.  An evicted flow (a full LRU
- * table) costs the relay of a genuine error, never a forged one's.
- *
- * Fragmentation needed also records the member's tunnel MTU = next-hop MTU
- * - 20 in member_mtu (include/isagate.h).  A next-hop MTU of 0 (RFC 1191 §5:
- * routers older than path MTU discovery) or one not below the reported
- * packet's length is replaced by the RFC 1191 plateau below that length.
- * Below 1280 the MTU is clamped at 1280 and the member's packets leave with
- * DF clear, so that IPv4 fragments them (RFC 4213 §3.2: the tunnel keeps
- * working as in static mode).  Entries expire after IG_MEMBER_MTU_EXPIRE_S;
- * a lower report replaces an entry at once, a higher one only once it has
- * expired.  Only a report that passed the checks above teaches anything.
+ * The ICMPv6 error is built in place: the quoted IPv6 packet sits at offset
+ * 14 + IHL*4 + 8 + 20 >= 62 of the frame, exactly where it must be behind
+ * the new Ethernet, IPv6 and ICMPv6 headers once the head moves forward by
+ * IHL*4 - 20.
  */
 #ifndef IG_ICMP4_H
 #define IG_ICMP4_H

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * maps.h - every map of the datapath.  All are pinned by name under the
- * loader's pin directory and carry BTF, so `bpftool map dump pinned
- * <pin-dir>/<name>` prints named fields.  Layouts live in include/isagate.h.
+ * maps.h - the datapath's shared maps.  A feature's own maps live beside
+ * it (clock.h, conntrack.h, events.h, hostlog.h, icmp4.h, isatap.h,
+ * neigh_req.h, policy.h, quota.h, vlan.h).  Every map is pinned by name
+ * under the loader's pin directory and carries BTF, so `bpftool map dump
+ * pinned <pin-dir>/<name>` prints named fields.  Layouts live in
+ * include/isagate.h.
  */
 #ifndef IG_MAPS_H
 #define IG_MAPS_H

@@ -83,7 +83,7 @@ ok "lintian: $tags error/warning tags not overridden"
 
 t0=$SECONDS
 # already in a brand-new tree: tests/fresh.sh's (ISAGATE_FRESH), or a chroot
-# whose / is not even a mount point (../shared/fresh-machine.sh's)
+# whose / is not even a mount point (a fresh-machine chroot's, as tests/fresh.sh makes)
 if [[ ${ISAGATE_FRESH:-} == 1 ]] || ! mountpoint -q /; then
 	# already in a brand-new tree (tests/fresh.sh "make test"): install here
 	echo "# this runs in a fresh tree already: installing the package in it"

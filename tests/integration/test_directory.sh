@@ -27,7 +27,7 @@ done
 	skip "python3-samba not importable by /usr/bin/python3: install samba-ad-provision"
 # Every sync runs in a private mount namespace (its own /etc/resolv.conf):
 # that needs / to be a mount point, as it is on every machine but not in a
-# bare chroot (../shared/fresh-machine.sh; tests/fresh.sh provides one).
+# bare chroot (tests/fresh.sh provides one).
 mountpoint -q / ||
 	skip "/ is not a mount point here (a chroot without one), so no private mount namespace for the syncs' resolver; run on a machine or in tests/fresh.sh"
 

@@ -30,7 +30,7 @@ finish() { echo "$pass passed, $fail failed"; ((fail == 0)); exit; }
 
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root (a container)"; exit 77; }
 # a chroot: tests/fresh.sh's (ISAGATE_FRESH), or one whose / is not even a
-# mount point (../shared/fresh-machine.sh's)
+# mount point (a fresh-machine chroot's, as tests/fresh.sh makes)
 if [[ ${ISAGATE_FRESH:-} == 1 ]] || ! mountpoint -q /; then
 	echo "SKIP: this runs in a fresh chroot, which has no init system to boot a systemd container from;" \
 		"run on the machine itself (.ci/run does)"

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * members.h - membership: sources, name resolution, the sync plan and its
- * application to the pinned `members` LPM trie.
+ * application to the pinned maps (`members`, a hash of hosts, and
+ * `member_nets`, an LPM trie of subnets).
  *
- * The pipeline is split so that every source (a membership file today, the
- * directory tomorrow) feeds the same steps:
+ * The steps, which every source (a membership file, the directory through
+ * user/lib/directory.c) feeds; user/lib/msync.c runs them as `members sync`:
  *
  *   source  -> struct ig_msrc      (literal prefixes and host names)
  *   resolve -> struct ig_desired   (the wanted map content + names that
