@@ -46,5 +46,5 @@ int cmd_watch(int argc, char **argv)
 		return g.rc;
 	if (ig_getopt_done(&g))
 		return IG_EXIT_USAGE;
-	return ig_nexthop_watch(ig_pin_dir(ig_globals.pin_dir), max_events);
+	return ig_exit_code(ig_nexthop_watch(ig_pin_dir(ig_globals.pin_dir), max_events));
 }

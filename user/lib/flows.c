@@ -246,13 +246,91 @@ static const struct ig_flow_dir *dir_of(const struct ig_flow *v, int d)
 	return d ? &v->to_member : &v->from_member;
 }
 
+/* A flow gone from the table: its last interval (if any) is lost with it;
+ * say that it ended unless we already did.  1 when r was filled. */
+static int step_gone(const struct ig_flow_seen *old, struct ig_flow_delta *r)
+{
+	int k;
+
+	if (old->ended)
+		return 0;
+	/* r may hold a record that was not emitted: start from zero */
+	memset(r, 0, sizeof(*r));
+	r->key = old->key;
+	for (k = 0; k < 2; k++) {
+		r->tot_packets[k] = old->packets[k];
+		r->tot_bytes[k] = old->bytes[k];
+	}
+	r->first_ns = old->first_ns;
+	r->last_ns = old->last_ns;
+	r->end = IG_FLOW_END_EVICTED;
+	return 1;
+}
+
+/* A flow in the table, seen before as old (or NULL): its delta into r and
+ * what is remembered of it into s.  1 when r is a record to emit (it moved,
+ * became unanswered or went idle). */
+static int step_current(const struct ig_flow_tracker *t, const struct ig_flow_rec *cur,
+			const struct ig_flow_seen *old, uint64_t now_ns, struct ig_flow_delta *r,
+			struct ig_flow_seen *s)
+{
+	bool moved = false, restart = false;
+	int k;
+
+	memset(r, 0, sizeof(*r));
+	s->key = cur->key;
+	s->first_ns = cur->v.first_ns;
+	s->last_ns = cur->v.last_ns;
+	if (old) {
+		/* the same key, but a new flow (the entry was evicted and made again) */
+		restart = old->first_ns != cur->v.first_ns;
+		for (k = 0; k < 2; k++)
+			if (dir_of(&cur->v, k)->packets < old->packets[k] ||
+			    dir_of(&cur->v, k)->bytes < old->bytes[k])
+				restart = true;
+	}
+	r->key = cur->key;
+	for (k = 0; k < 2; k++) {
+		const struct ig_flow_dir *cd = dir_of(&cur->v, k);
+		uint64_t bp = old && !restart ? old->packets[k] : 0;
+		uint64_t bb = old && !restart ? old->bytes[k] : 0;
+
+		r->packets[k] = cd->packets - bp;
+		r->bytes[k] = cd->bytes - bb;
+		r->tot_packets[k] = cd->packets;
+		r->tot_bytes[k] = cd->bytes;
+		r->tcp_flags[k] = cd->tcp_flags;
+		r->icmp_type[k] = cd->icmp_type;
+		s->packets[k] = cd->packets;
+		s->bytes[k] = cd->bytes;
+		if (r->packets[k] || r->bytes[k])
+			moved = true;
+	}
+	r->first_ns = cur->v.first_ns;
+	r->last_ns = cur->v.last_ns;
+	r->last_verdict = cur->v.last_verdict;
+	r->unanswered = ig_flow_unanswered(cur, IG_UNANSWERED_NS);
+	r->became_unanswered = r->unanswered && !(old && !restart && old->unanswered);
+	s->unanswered = r->unanswered;
+	if (r->became_unanswered)
+		moved = true;
+	s->ended = old && !restart && !moved ? old->ended : 0;
+	if (!s->ended && t->idle_ns && now_ns > cur->v.last_ns &&
+	    now_ns - cur->v.last_ns >= t->idle_ns) {
+		r->end = IG_FLOW_END_IDLE;
+		s->ended = 1;
+		return 1;
+	}
+	return moved;
+}
+
 long ig_tracker_step(struct ig_flow_tracker *t, const struct ig_flow_rec *cur, size_t n,
 		     uint64_t now_ns, struct ig_flow_delta **out)
 {
 	struct ig_flow_seen *seen = NULL;
 	struct ig_flow_delta *d = NULL;
 	size_t i = 0, j = 0, nd = 0, ns = 0;
-	int k;
+	int c;
 
 	*out = NULL;
 	/* every current flow plus every vanished one can make a record */
@@ -263,76 +341,15 @@ long ig_tracker_step(struct ig_flow_tracker *t, const struct ig_flow_rec *cur, s
 		free(seen);
 		return -ENOMEM;
 	}
+	/* both sorted by key: walk them side by side */
 	while (i < n || j < t->n) {
-		int c = i >= n ? 1 : j >= t->n ? -1 : ig_flow_key_cmp(&cur[i].key, &t->seen[j].key);
-		const struct ig_flow_seen *old = c == 0 ? &t->seen[j] : NULL;
-		struct ig_flow_seen *s;
-		struct ig_flow_delta *r;
-		bool moved = false, restart = false;
-
+		c = i >= n ? 1 : j >= t->n ? -1 : ig_flow_key_cmp(&cur[i].key, &t->seen[j].key);
 		if (c > 0) {
-			/* gone from the table: its last interval (if any) is lost
-			 * with it; say that it ended unless we already did */
-			if (!t->seen[j].ended) {
-				r = &d[nd++];
-				r->key = t->seen[j].key;
-				for (k = 0; k < 2; k++) {
-					r->tot_packets[k] = t->seen[j].packets[k];
-					r->tot_bytes[k] = t->seen[j].bytes[k];
-				}
-				r->first_ns = t->seen[j].first_ns;
-				r->last_ns = t->seen[j].last_ns;
-				r->end = IG_FLOW_END_EVICTED;
-			}
-			j++;
+			nd += step_gone(&t->seen[j++], &d[nd]);
 			continue;
 		}
-		s = &seen[ns++];
-		s->key = cur[i].key;
-		s->first_ns = cur[i].v.first_ns;
-		s->last_ns = cur[i].v.last_ns;
-		if (old) {
-			restart = old->first_ns != cur[i].v.first_ns;
-			for (k = 0; k < 2; k++)
-				if (dir_of(&cur[i].v, k)->packets < old->packets[k] ||
-				    dir_of(&cur[i].v, k)->bytes < old->bytes[k])
-					restart = true;
-		}
-		r = &d[nd];
-		r->key = cur[i].key;
-		for (k = 0; k < 2; k++) {
-			const struct ig_flow_dir *cd = dir_of(&cur[i].v, k);
-			uint64_t bp = old && !restart ? old->packets[k] : 0;
-			uint64_t bb = old && !restart ? old->bytes[k] : 0;
-
-			r->packets[k] = cd->packets - bp;
-			r->bytes[k] = cd->bytes - bb;
-			r->tot_packets[k] = cd->packets;
-			r->tot_bytes[k] = cd->bytes;
-			r->tcp_flags[k] = cd->tcp_flags;
-			r->icmp_type[k] = cd->icmp_type;
-			s->packets[k] = cd->packets;
-			s->bytes[k] = cd->bytes;
-			if (r->packets[k] || r->bytes[k])
-				moved = true;
-		}
-		r->first_ns = cur[i].v.first_ns;
-		r->last_ns = cur[i].v.last_ns;
-		r->last_verdict = cur[i].v.last_verdict;
-		r->unanswered = ig_flow_unanswered(&cur[i], IG_UNANSWERED_NS);
-		r->became_unanswered = r->unanswered && !(old && !restart && old->unanswered);
-		s->unanswered = r->unanswered;
-		if (r->became_unanswered)
-			moved = true;
-		s->ended = old && !restart && !moved ? old->ended : 0;
-		if (!s->ended && t->idle_ns && now_ns > cur[i].v.last_ns &&
-		    now_ns - cur[i].v.last_ns >= t->idle_ns) {
-			r->end = IG_FLOW_END_IDLE;
-			s->ended = 1;
-			nd++;
-		} else if (moved) {
-			nd++;
-		}
+		nd += step_current(t, &cur[i], c == 0 ? &t->seen[j] : NULL, now_ns, &d[nd],
+				   &seen[ns++]);
 		i++;
 		if (c == 0)
 			j++;

@@ -804,104 +804,133 @@ int ig_members_resolve(const struct ig_msrc *src, ig_resolve_fn fn, void *ctx,
 	return ig_members_resolve_deny(src, fn, ctx, NULL, out);
 }
 
+/* A name that did not resolve, once however often it is listed.  0 or -ENOMEM. */
+static int unres_push(struct ig_desired *out, const char *name, __u64 h, int code, int sys_err)
+{
+	struct ig_unres *u;
+	size_t k;
+
+	for (k = 0; k < out->n_unres; k++)
+		if (out->unres[k].hash == h)
+			return 0; /* listed twice */
+	u = realloc(out->unres, (out->n_unres + 1) * sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	out->unres = u;
+	u += out->n_unres;
+	memset(u, 0, sizeof(*u));
+	u->name = strdup(name);
+	if (!u->name)
+		return -ENOMEM;
+	u->hash = h;
+	u->code = code;
+	u->sys_err = code == EAI_SYSTEM ? sys_err : 0;
+	out->n_unres++;
+	return 0;
+}
+
+/* The candidate entries, before duplicates are dropped. */
+struct cands {
+	struct cand *c;
+	size_t n, cap;
+};
+
+/* One candidate: addr under item i's key and value.  0 or -ENOMEM. */
+static int cands_push(struct cands *cs, const struct ig_msrc_item *it, size_t i, const __u8 addr[4],
+		      const struct ig_member *val)
+{
+	struct cand *nc;
+
+	if (cs->n == cs->cap) {
+		cs->cap = cs->cap ? cs->cap * 2 : 64;
+		nc = realloc(cs->c, cs->cap * sizeof(*nc));
+		if (!nc)
+			return -ENOMEM;
+		cs->c = nc;
+	}
+	nc = &cs->c[cs->n++];
+	memset(nc, 0, sizeof(*nc));
+	nc->m.key.prefixlen = it->kind == IG_MSRC_PREFIX ? it->key.prefixlen : 32;
+	memcpy(nc->m.key.addr, addr, 4);
+	nc->m.val = *val;
+	nc->prio = it->kind == IG_MSRC_PREFIX ? 0 : 1 + i;
+	return 0;
+}
+
+/* Item i's addresses into *addrs and its value into *val: 0, 1 when a name
+ * did not resolve (recorded in out->unres), or -ENOMEM. */
+static int item_resolve(const struct ig_msrc_item *it, ig_resolve_fn fn, void *ctx,
+			struct ig_addrs *addrs, struct ig_member *val, struct ig_desired *out)
+{
+	__u64 h;
+	int code;
+
+	addrs->n = 0;
+	addrs->sys_err = 0;
+	memset(val, 0, sizeof(*val));
+	if (it->kind == IG_MSRC_PREFIX) {
+		if (addrs_push(addrs, it->key.addr))
+			return -ENOMEM;
+		val->flags = it->flags | (it->key.prefixlen < 32 ? IG_MEMBER_F_SUBNET : 0);
+		return 0;
+	}
+	h = ig_name_hash(it->name);
+	code = fn(ctx, it->name, addrs);
+	if (!code && !addrs->n) {
+#ifdef EAI_NODATA
+		code = EAI_NODATA; /* the name, but no A record */
+#else
+		code = EAI_NONAME;
+#endif
+	}
+	if (code)
+		return unres_push(out, it->name, h, code, addrs->sys_err) ?: 1;
+	val->flags = it->flags | IG_MEMBER_F_NAME;
+	val->name_hash = h;
+	snprintf(val->name, sizeof(val->name), "%s", it->name);
+	return 0;
+}
+
 int ig_members_resolve_deny(const struct ig_msrc *src, ig_resolve_fn fn, void *ctx,
 			    const struct ig_addrs *deny, struct ig_desired *out)
 {
-	struct cand *c = NULL, *nc;
-	size_t nc_n = 0, nc_cap = 0, rej_cap = 0, i, j, k;
 	struct ig_addrs addrs = { 0 };
+	struct cands cs = { 0 };
+	struct ig_member val;
+	size_t rej_cap = 0, i, j;
 	const char *why;
-	int ret = 0, code;
+	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
-	for (i = 0; i < src->n; i++) {
+	for (i = 0; i < src->n && ret >= 0; i++) {
 		const struct ig_msrc_item *it = &src->items[i];
-		struct ig_member val = { 0 };
-		__u64 h = 0;
 
-		addrs.n = 0;
-		addrs.sys_err = 0;
-		if (it->kind == IG_MSRC_PREFIX) {
-			if (addrs_push(&addrs, it->key.addr))
-				goto enomem;
-			val.flags = it->flags | (it->key.prefixlen < 32 ? IG_MEMBER_F_SUBNET : 0);
-		} else {
-			h = ig_name_hash(it->name);
-			code = fn(ctx, it->name, &addrs);
-			if (!code && !addrs.n) {
-#ifdef EAI_NODATA
-				code = EAI_NODATA;       /* the name, but no A record */
-#else
-				code = EAI_NONAME;
-#endif
-			}
-			if (code) {
-				struct ig_unres *u;
-
-				for (k = 0; k < out->n_unres; k++)
-					if (out->unres[k].hash == h)
-						break;
-				if (k < out->n_unres)
-					continue;        /* listed twice */
-				u = realloc(out->unres, (out->n_unres + 1) * sizeof(*u));
-				if (!u)
-					goto enomem;
-				out->unres = u;
-				u += out->n_unres;
-				memset(u, 0, sizeof(*u));
-				u->name = strdup(it->name);
-				if (!u->name)
-					goto enomem;
-				u->hash = h;
-				u->code = code;
-				u->sys_err = code == EAI_SYSTEM ? addrs.sys_err : 0;
-				out->n_unres++;
-				continue;
-			}
-			val.flags = it->flags | IG_MEMBER_F_NAME;
-			val.name_hash = h;
-			snprintf(val.name, sizeof(val.name), "%s", it->name);
-		}
-		for (j = 0; j < addrs.n; j++) {
+		ret = item_resolve(it, fn, ctx, &addrs, &val, out);
+		for (j = 0; !ret && j < addrs.n; j++) {
 			/* A name may say anything: never trust its addresses. */
 			why = it->kind == IG_MSRC_NAME ? ig_addr_rejected(addrs.a[j], deny) : NULL;
-			if (why) {
-				if (rej_push(out, &rej_cap, it->name, addrs.a[j], why))
-					goto enomem;
-				continue;
-			}
-			if (nc_n == nc_cap) {
-				nc_cap = nc_cap ? nc_cap * 2 : 64;
-				nc = realloc(c, nc_cap * sizeof(*nc));
-				if (!nc)
-					goto enomem;
-				c = nc;
-			}
-			memset(&c[nc_n], 0, sizeof(c[nc_n]));
-			c[nc_n].m.key.prefixlen = it->kind == IG_MSRC_PREFIX ? it->key.prefixlen : 32;
-			memcpy(c[nc_n].m.key.addr, addrs.a[j], 4);
-			c[nc_n].m.val = val;
-			c[nc_n].prio = it->kind == IG_MSRC_PREFIX ? 0 : 1 + i;
-			nc_n++;
+			if (why)
+				ret = rej_push(out, &rej_cap, it->name, addrs.a[j], why) ? -ENOMEM
+											 : 0;
+			else
+				ret = cands_push(&cs, it, i, addrs.a[j], &val);
 		}
 	}
-	if (nc_n)
-		qsort(c, nc_n, sizeof(*c), cand_cmp);
-	for (i = 0; i < nc_n; i++) {
-		if (i && !ig_mentry_cmp(&c[i].m, &c[i - 1].m))
+	if (ret >= 0 && cs.n)
+		qsort(cs.c, cs.n, sizeof(*cs.c), cand_cmp);
+	for (i = 0; ret >= 0 && i < cs.n; i++) {
+		if (i && !ig_mentry_cmp(&cs.c[i].m, &cs.c[i - 1].m))
 			continue;                        /* first (literal) wins */
-		if (ig_mset_add(&out->set, &c[i].m.key, &c[i].m.val))
-			goto enomem;
+		if (ig_mset_add(&out->set, &cs.c[i].m.key, &cs.c[i].m.val))
+			ret = -ENOMEM;
 	}
-	rej_sort(out);
-	goto cleanup;
-enomem:
-	ret = -ENOMEM;
-	ig_desired_free(out);
-cleanup:
-	free(c);
+	if (ret < 0)
+		ig_desired_free(out);
+	else
+		rej_sort(out);
+	free(cs.c);
 	free(addrs.a);
-	return ret;
+	return ret < 0 ? ret : 0;
 }
 
 /* ---- plan ------------------------------------------------------------- */
@@ -1361,16 +1390,139 @@ static size_t neigh_prune_subnets(struct ig_nl *nl, const struct ig_plan *p,
 	return warnings;
 }
 
+/* One members_neigh() pass: the rtnetlink handle, the routes' gateways
+ * (read once, when a removed member needs them) and the counts. */
+struct neigh_pass {
+	const struct ig_plan *p;
+	const struct ig_mmaps *m;
+	struct ig_nl *nl;
+	int v4_ifindex;
+	unsigned char (*gws)[4];
+	size_t n_gws;
+	bool gws_read, gws_bad;
+	size_t warnings, failed;
+};
+
+/* The added host p->add.e[i]: make its next hop a managed neighbour.
+ * false when no further host can get one (the kernel lacks the feature). */
+static bool neigh_add_one(struct neigh_pass *x, size_t i)
+{
+	const struct ig_mentry *e = &x->p->add.e[i];
+	char a[INET_ADDRSTRLEN], nh[INET_ADDRSTRLEN], list[200];
+	__u8 gw[4];
+	int oif, ret;
+	size_t n;
+
+	ig_fmt_v4(e->key.addr, a, sizeof(a));
+	ret = ig_neigh_nexthop(x->nl, e->key.addr, &oif, gw);
+	if (ret) {
+		ig_err("warning: member %s: no route to it (%s): encapsulated packets "
+		       "to it are dropped; add a route to it on the IPv4 side",
+		       a, neigh_strerror(ret));
+		x->warnings++;
+		x->failed++;
+		return true;
+	}
+	ig_fmt_v4(gw, nh, sizeof(nh));
+	if (oif != x->v4_ifindex) {
+		ig_dbg("%s: route leaves through ifindex %d, not the IPv4 side "
+		       "(%d): no managed neighbour",
+		       a, oif, x->v4_ifindex);
+		return true;
+	}
+	ret = ig_neigh_manage(x->nl, oif, gw, true);
+	if (ret >= 0) {
+		ig_dbg("%s: neighbour %s %s", a, nh, ret ? "now managed" : "already managed");
+		return true;
+	}
+	x->warnings++;
+	if (ret == -EOPNOTSUPP) {
+		n = added_hosts(x->p, i, list, sizeof(list));
+		ig_err("warning: %s: no managed neighbour for the %zu new member(s) "
+		       "%s: encapsulated packets to them are dropped while their "
+		       "next hop is unresolved",
+		       neigh_strerror(ret), n, list);
+		x->failed += n;
+		return false;
+	}
+	ig_err("warning: member %s: cannot make its next hop %s a managed "
+	       "neighbour: %s: encapsulated packets to it are dropped while %s "
+	       "is unresolved",
+	       a, nh, neigh_strerror(ret), nh);
+	x->failed++;
+	return true;
+}
+
+/* The removed host e: delete its managed neighbour unless a remaining
+ * subnet member covers it or routes go through it.  false when the routes
+ * cannot be read (every other neighbour is then kept too). */
+static bool neigh_remove_one(struct neigh_pass *x, const struct ig_mentry *e)
+{
+	char a[INET_ADDRSTRLEN];
+	struct ig_member v;
+	size_t g;
+	int ret;
+
+	/* Still covered by a remaining subnet member: keep it. */
+	if (x->m && x->m->nets >= 0 && !bpf_map_lookup_elem(x->m->nets, &e->key, &v))
+		return true;
+	ig_fmt_v4(e->key.addr, a, sizeof(a));
+	/* A gateway other members (or anything) route through: keep it. */
+	if (!x->gws_read) {
+		x->gws_read = true;
+		ret = ig_neigh_gateways(x->nl, &x->gws, &x->n_gws);
+		if (ret) {
+			ig_err("warning: reading the routes: %s: managed neighbours of "
+			       "removed members kept",
+			       strerror(-ret));
+			x->warnings++;
+			x->gws_bad = true;
+			return false;
+		}
+	}
+	for (g = 0; g < x->n_gws; g++)
+		if (!memcmp(x->gws[g], e->key.addr, 4))
+			break;
+	if (g < x->n_gws) {
+		ig_dbg("%s: is a gateway in the routing table: managed neighbour kept", a);
+		return true;
+	}
+	ret = ig_neigh_manage(x->nl, x->v4_ifindex, e->key.addr, false);
+	if (ret < 0) {
+		ig_err("warning: %s: cannot delete its managed neighbour: %s", a,
+		       neigh_strerror(ret));
+		x->warnings++;
+	} else if (ret) {
+		ig_dbg("%s: managed neighbour deleted", a);
+	}
+	return true;
+}
+
+/* rtnetlink cannot be opened: every new host is left without one. */
+static size_t neigh_no_netlink(const struct ig_plan *p, size_t *n_failed)
+{
+	char list[200];
+	size_t failed = added_hosts(p, 0, list, sizeof(list));
+
+	if (failed)
+		ig_err("warning: rtnetlink: %s: no managed neighbour for the %zu new "
+		       "member(s) %s: encapsulated packets to them are dropped until "
+		       "their next hop is resolved",
+		       strerror(errno), failed, list);
+	else
+		ig_err("warning: rtnetlink: %s: managed neighbours of removed members "
+		       "kept",
+		       strerror(errno));
+	if (n_failed)
+		*n_failed = failed;
+	return 1;
+}
+
 size_t ig_members_neigh(const struct ig_plan *p, const struct ig_mmaps *m, int v4_ifindex,
 			size_t *n_failed)
 {
-	char a[INET_ADDRSTRLEN], nh[INET_ADDRSTRLEN], list[200];
-	struct ig_nl *nl = NULL;
-	size_t warnings = 0, failed = 0, i, n_gws = 0;
-	unsigned char (*gws)[4] = NULL;
-	bool gws_read = false, gws_bad = false;
-	__u8 gw[4];
-	int oif, ret;
+	struct neigh_pass x = { .p = p, .m = m, .v4_ifindex = v4_ifindex };
+	size_t i;
 
 	if (n_failed)
 		*n_failed = 0;
@@ -1381,105 +1533,21 @@ size_t ig_members_neigh(const struct ig_plan *p, const struct ig_mmaps *m, int v
 	 * subnet's hosts may have entries made on demand by isagate watch). */
 	if (i == p->add.n && !p->remove.n)
 		return 0;
-	nl = ig_nl_open();
-	if (!nl) {
-		failed = added_hosts(p, 0, list, sizeof(list));
-		if (failed)
-			ig_err("warning: rtnetlink: %s: no managed neighbour for the %zu new "
-			       "member(s) %s: encapsulated packets to them are dropped until "
-			       "their next hop is resolved", strerror(errno), failed, list);
-		else
-			ig_err("warning: rtnetlink: %s: managed neighbours of removed members "
-			       "kept", strerror(errno));
-		if (n_failed)
-			*n_failed = failed;
-		return 1;
-	}
-	for (i = 0; i < p->add.n; i++) {
-		const struct ig_mentry *e = &p->add.e[i];
-
-		if (e->key.prefixlen != 32)
-			continue;
-		ig_fmt_v4(e->key.addr, a, sizeof(a));
-		ret = ig_neigh_nexthop(nl, e->key.addr, &oif, gw);
-		if (ret) {
-			ig_err("warning: member %s: no route to it (%s): encapsulated packets "
-			       "to it are dropped; add a route to it on the IPv4 side",
-			       a, neigh_strerror(ret));
-			warnings++;
-			failed++;
-			continue;
-		}
-		ig_fmt_v4(gw, nh, sizeof(nh));
-		if (oif != v4_ifindex) {
-			ig_dbg("%s: route leaves through ifindex %d, not the IPv4 side "
-			       "(%d): no managed neighbour", a, oif, v4_ifindex);
-			continue;
-		}
-		ret = ig_neigh_manage(nl, oif, gw, true);
-		if (ret < 0) {
-			warnings++;
-			if (ret == -EOPNOTSUPP) {
-				size_t n = added_hosts(p, i, list, sizeof(list));
-
-				ig_err("warning: %s: no managed neighbour for the %zu new member(s) "
-				       "%s: encapsulated packets to them are dropped while their "
-				       "next hop is unresolved", neigh_strerror(ret), n, list);
-				failed += n;
-				break;
-			}
-			ig_err("warning: member %s: cannot make its next hop %s a managed "
-			       "neighbour: %s: encapsulated packets to it are dropped while %s "
-			       "is unresolved", a, nh, neigh_strerror(ret), nh);
-			failed++;
-		} else {
-			ig_dbg("%s: neighbour %s %s", a, nh, ret ? "now managed" : "already managed");
-		}
-	}
-	for (i = 0; i < p->remove.n; i++) {
-		const struct ig_mentry *e = &p->remove.e[i];
-		struct ig_member v;
-		size_t g;
-
-		if (e->key.prefixlen != 32)
-			continue;
-		/* Still covered by a remaining subnet member: keep it. */
-		if (m && m->nets >= 0 && !bpf_map_lookup_elem(m->nets, &e->key, &v))
-			continue;
-		ig_fmt_v4(e->key.addr, a, sizeof(a));
-		/* A gateway other members (or anything) route through: keep it. */
-		if (!gws_read) {
-			gws_read = true;
-			ret = ig_neigh_gateways(nl, &gws, &n_gws);
-			if (ret) {
-				ig_err("warning: reading the routes: %s: managed neighbours of "
-				       "removed members kept", strerror(-ret));
-				warnings++;
-				gws_bad = true;
-				break;
-			}
-		}
-		for (g = 0; g < n_gws; g++)
-			if (!memcmp(gws[g], e->key.addr, 4))
-				break;
-		if (g < n_gws) {
-			ig_dbg("%s: is a gateway in the routing table: managed neighbour kept", a);
-			continue;
-		}
-		ret = ig_neigh_manage(nl, v4_ifindex, e->key.addr, false);
-		if (ret < 0) {
-			ig_err("warning: %s: cannot delete its managed neighbour: %s", a,
-			       neigh_strerror(ret));
-			warnings++;
-		} else if (ret) {
-			ig_dbg("%s: managed neighbour deleted", a);
-		}
-	}
-	if (!gws_bad)
-		warnings += neigh_prune_subnets(nl, p, m, v4_ifindex, &gws, &n_gws, gws_read);
-	free(gws);
-	ig_nl_close(nl);
+	x.nl = ig_nl_open();
+	if (!x.nl)
+		return neigh_no_netlink(p, n_failed);
+	for (i = 0; i < p->add.n; i++)
+		if (p->add.e[i].key.prefixlen == 32 && !neigh_add_one(&x, i))
+			break;
+	for (i = 0; i < p->remove.n; i++)
+		if (p->remove.e[i].key.prefixlen == 32 && !neigh_remove_one(&x, &p->remove.e[i]))
+			break;
+	if (!x.gws_bad)
+		x.warnings +=
+			neigh_prune_subnets(x.nl, p, m, v4_ifindex, &x.gws, &x.n_gws, x.gws_read);
+	free(x.gws);
+	ig_nl_close(x.nl);
 	if (n_failed)
-		*n_failed = failed;
-	return warnings;
+		*n_failed = x.failed;
+	return x.warnings;
 }

@@ -285,26 +285,11 @@ static void prom_unanswered(FILE *f, const struct ig_metrics *m)
 		fprintf(f, "isagate_flows_unanswered{member=\"other\"} %ld\n", m->unans_other);
 }
 
-int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
+/* The membership gauges. */
+static void prom_members(FILE *f, const struct ig_metrics *m)
 {
-	struct ig_atomic a;
-	FILE *f;
-	int err, i;
+	int i;
 
-	/* 0644: node_exporter runs as its own user */
-	err = ig_atomic_open(&a, path, 0644);
-	if (err) {
-		ig_err("%s: %s (the directory must exist and be writable)", path, strerror(-err));
-		return err;
-	}
-	f = a.f;
-	if (m->detached)
-		goto attached;
-	prom_counter_family(f, "isagate_packets_total",
-			    "Packets seen by the isagate XDP datapath, by verdict reason.", m, 0);
-	prom_counter_family(f, "isagate_bytes_total",
-			    "Bytes (whole frames) seen by the isagate XDP datapath, by verdict reason.",
-			    m, 1);
 	fprintf(f, "# HELP isagate_members Membership entries (hosts and subnets).\n"
 		   "# TYPE isagate_members gauge\nisagate_members %ld\n", m->members);
 	fprintf(f, "# HELP isagate_members_by_source Membership entries by where they came from "
@@ -316,6 +301,83 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 	fprintf(f, "# HELP isagate_members_stale Members kept fail-static: their name fails "
 		   "temporarily.\n# TYPE isagate_members_stale gauge\nisagate_members_stale %ld\n",
 		m->stale);
+}
+
+/* The visibility counters: flow table, events, quotas. */
+static void prom_visibility(FILE *f, const struct ig_metrics *m)
+{
+	fprintf(f,
+		"# HELP isagate_flow_evictions_total Flows evicted from the full flow "
+		"table (inserts minus entries).\n"
+		"# TYPE isagate_flow_evictions_total counter\n"
+		"isagate_flow_evictions_total %llu\n",
+		(unsigned long long)m->flow_evictions);
+	fprintf(f,
+		"# HELP isagate_flow_inserts_total Flows created in the flow table.\n"
+		"# TYPE isagate_flow_inserts_total counter\n"
+		"isagate_flow_inserts_total %llu\n",
+		(unsigned long long)m->vis.flow_inserts);
+	prom_outcomes(f, "isagate_events_total",
+		      "Refusal events, by outcome (sent to the "
+		      "ring, suppressed by the per-source rate limit, lost with the ring full).",
+		      m->vis.events_sent, m->vis.events_suppressed, m->vis.events_lost);
+	fprintf(f,
+		"# HELP isagate_quota_refused_total What per-source quotas refused: "
+		"packets of flows aggregated, connections, new remote /64s, ICMPv6 "
+		"errors over the new-entry budget.\n"
+		"# TYPE isagate_quota_refused_total counter\n"
+		"isagate_quota_refused_total{what=\"flows\"} %llu\n"
+		"isagate_quota_refused_total{what=\"conns\"} %llu\n"
+		"isagate_quota_refused_total{what=\"new_sources\"} %llu\n"
+		"isagate_quota_refused_total{what=\"icmp_budget\"} %llu\n",
+		(unsigned long long)m->vis.flow_quota_refused,
+		(unsigned long long)m->vis.conn_quota_refused,
+		(unsigned long long)m->vis.quota_new_refused,
+		(unsigned long long)m->vis.icmp_budget_refused);
+}
+
+/* Per-rule counters of the running policy, the default action last. */
+static void prom_policy_rules(FILE *f, const struct ig_metrics *m)
+{
+	static const char *const fam[3][2] = {
+		{ "isagate_policy_packets_total",
+		  "Packets admitted under (allow) or refused by (drop, reject) each policy rule." },
+		{ "isagate_policy_bytes_total", "Bytes (inner IPv6) of those packets." },
+		{ "isagate_policy_connections_total", "Connections each allow rule admitted." },
+	};
+	const struct ig_policy *p = &m->policy.pol;
+	int i, j;
+
+	for (j = 0; j < 3; j++) {
+		fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", fam[j][0], fam[j][1], fam[j][0]);
+		for (i = 0; i <= (int)p->n; i++) {
+			bool dflt = i == (int)p->n;
+			const struct ig_rule_counter *c =
+				&m->policy.cnt[dflt ? IG_POLICY_MAX_RULES : i];
+			char idx[16];
+
+			snprintf(idx, sizeof(idx), "%d", i);
+			fprintf(f, "%s{rule=\"%s\",name=\"%.*s\",action=\"%s\"} %llu\n", fam[j][0],
+				dflt ? "default" : idx, dflt ? 0 : (int)sizeof(p->rules[i].name),
+				dflt ? "" : p->rules[i].name,
+				ig_policy_action_name(dflt ? p->default_action
+							   : p->rules[i].action),
+				(unsigned long long)(j == 0   ? c->packets
+						     : j == 1 ? c->bytes
+							      : c->conns));
+		}
+	}
+}
+
+/* Everything but isagate_attached, for an attached router. */
+static void prom_attached(FILE *f, const struct ig_metrics *m)
+{
+	prom_counter_family(f, "isagate_packets_total",
+			    "Packets seen by the isagate XDP datapath, by verdict reason.", m, 0);
+	prom_counter_family(
+		f, "isagate_bytes_total",
+		"Bytes (whole frames) seen by the isagate XDP datapath, by verdict reason.", m, 1);
+	prom_members(f, m);
 	if (m->have_sync)
 		prom_sync(f, &m->sync);
 	if (m->flows >= 0)
@@ -323,32 +385,8 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 			   "# TYPE isagate_flows gauge\nisagate_flows %ld\n", m->flows);
 	if (m->have_unans)
 		prom_unanswered(f, m);
-	if (m->have_vis) {
-		fprintf(f, "# HELP isagate_flow_evictions_total Flows evicted from the full flow "
-			   "table (inserts minus entries).\n"
-			   "# TYPE isagate_flow_evictions_total counter\n"
-			   "isagate_flow_evictions_total %llu\n",
-			(unsigned long long)m->flow_evictions);
-		fprintf(f, "# HELP isagate_flow_inserts_total Flows created in the flow table.\n"
-			   "# TYPE isagate_flow_inserts_total counter\n"
-			   "isagate_flow_inserts_total %llu\n",
-			(unsigned long long)m->vis.flow_inserts);
-		prom_outcomes(f, "isagate_events_total", "Refusal events, by outcome (sent to the "
-			      "ring, suppressed by the per-source rate limit, lost with the ring full).",
-			      m->vis.events_sent, m->vis.events_suppressed, m->vis.events_lost);
-		fprintf(f, "# HELP isagate_quota_refused_total What per-source quotas refused: "
-			   "packets of flows aggregated, connections, new remote /64s, ICMPv6 "
-			   "errors over the new-entry budget.\n"
-			   "# TYPE isagate_quota_refused_total counter\n"
-			   "isagate_quota_refused_total{what=\"flows\"} %llu\n"
-			   "isagate_quota_refused_total{what=\"conns\"} %llu\n"
-			   "isagate_quota_refused_total{what=\"new_sources\"} %llu\n"
-			   "isagate_quota_refused_total{what=\"icmp_budget\"} %llu\n",
-			(unsigned long long)m->vis.flow_quota_refused,
-			(unsigned long long)m->vis.conn_quota_refused,
-			(unsigned long long)m->vis.quota_new_refused,
-			(unsigned long long)m->vis.icmp_budget_refused);
-	}
+	if (m->have_vis)
+		prom_visibility(f, m);
 	if (m->have_neigh)
 		prom_outcomes(f, "isagate_neigh_requests_total", "Neighbour requests for unresolved "
 			      "IPv4 next hops, by outcome (sent to the ring, suppressed within the "
@@ -358,46 +396,32 @@ int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
 		fprintf(f, "# HELP isagate_policy_connections Entries in the policy's connection "
 			   "table.\n# TYPE isagate_policy_connections gauge\n"
 			   "isagate_policy_connections %ld\n", m->policy.conns);
-	if (m->policy.active) {
-		const struct ig_policy *p = &m->policy.pol;
-		static const char *const fam[3][2] = {
-			{ "isagate_policy_packets_total",
-			  "Packets admitted under (allow) or refused by (drop, reject) each policy rule." },
-			{ "isagate_policy_bytes_total", "Bytes (inner IPv6) of those packets." },
-			{ "isagate_policy_connections_total", "Connections each allow rule admitted." },
-		};
-		int j;
-
-		for (j = 0; j < 3; j++) {
-			fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", fam[j][0], fam[j][1],
-				fam[j][0]);
-			for (i = 0; i <= (int)p->n; i++) {
-				bool dflt = i == (int)p->n;
-				const struct ig_rule_counter *c =
-					&m->policy.cnt[dflt ? IG_POLICY_MAX_RULES : i];
-				char idx[16];
-
-				snprintf(idx, sizeof(idx), "%d", i);
-				fprintf(f, "%s{rule=\"%s\",name=\"%.*s\",action=\"%s\"} %llu\n",
-					fam[j][0], dflt ? "default" : idx,
-					dflt ? 0 : (int)sizeof(p->rules[i].name),
-					dflt ? "" : p->rules[i].name,
-					ig_policy_action_name(dflt ? p->default_action :
-						p->rules[i].action),
-					(unsigned long long)(j == 0 ? c->packets :
-							     j == 1 ? c->bytes : c->conns));
-			}
-		}
-	}
+	if (m->policy.active)
+		prom_policy_rules(f, m);
 	fprintf(f, "# HELP isagate_xdp_links The router's pinned XDP links, running on their "
 		   "device or defunct (the device is gone).\n"
 		   "# TYPE isagate_xdp_links gauge\n"
 		   "isagate_xdp_links{state=\"running\"} %d\nisagate_xdp_links{state=\"defunct\"} %d\n",
 		m->links_up, m->links_down);
-attached:
-	fprintf(f, "# HELP isagate_attached 1 when isagate is attached and every XDP link runs "
-		   "on its device, 0 when detached or a link is defunct.\n"
-		   "# TYPE isagate_attached gauge\nisagate_attached %d\n",
+}
+
+int ig_metrics_write_prometheus(const struct ig_metrics *m, const char *path)
+{
+	struct ig_atomic a;
+	int err;
+
+	/* 0644: node_exporter runs as its own user */
+	err = ig_atomic_open(&a, path, 0644);
+	if (err) {
+		ig_err("%s: %s (the directory must exist and be writable)", path, strerror(-err));
+		return err;
+	}
+	if (!m->detached)
+		prom_attached(a.f, m);
+	fprintf(a.f,
+		"# HELP isagate_attached 1 when isagate is attached and every XDP link runs "
+		"on its device, 0 when detached or a link is defunct.\n"
+		"# TYPE isagate_attached gauge\nisagate_attached %d\n",
 		!m->detached && m->attached);
 	err = ig_atomic_commit(&a, 0);
 	if (err)

@@ -230,60 +230,113 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
+/* The datapath's neighbour requests, as a ring buffer; NULL without them
+ * (attached by an isagate without neighbour requests: watch anyway). */
+static struct ring_buffer *requests_open(const char *pin_dir, struct nreq *q)
 {
-	static const unsigned int groups[] = {
-		RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEIGH, RTNLGRP_LINK,
-		RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_NETCONF,
-		RTNLGRP_IPV6_NETCONF,
-	};
-	struct watch w = { 0 };
-	struct nreq q = { 0 };
 	struct ring_buffer *rb = NULL;
-	struct mnl_socket *nl = NULL;
-	struct sigaction sa = { .sa_handler = on_signal };
-	char *buf = NULL;
-	unsigned long done = 0;
-	int gen_fd, req_fd, rc = IG_EXIT_FAIL;
-	size_t i;
+	int req_fd;
 
-	gen_fd = ig_map_open(pin_dir, IG_MAP_FWD_GEN);
-	if (gen_fd < 0)
-		return gen_fd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
-	/* Attached by an isagate without neighbour requests: watch anyway. */
 	req_fd = ig_map_open(pin_dir, IG_MAP_NEIGH_REQ);
-	if (req_fd >= 0) {
-		q.nl = ig_nl_open();
-		if (q.nl)
-			rb = ring_buffer__new(req_fd, nreq_cb, &q, NULL);
-		if (!rb)
-			ig_err("warning: neighbour requests: %s: hosts inside subnet members "
-			       "get no neighbour entry on demand", strerror(errno));
-		close(req_fd);
-	} else {
+	if (req_fd < 0) {
 		ig_err("warning: no %s map under %s (re-attach with this isagate): hosts "
 		       "inside subnet members get no neighbour entry on demand",
 		       IG_MAP_NEIGH_REQ, pin_dir);
+		return NULL;
 	}
+	q->nl = ig_nl_open();
+	if (q->nl)
+		rb = ring_buffer__new(req_fd, nreq_cb, q, NULL);
+	if (!rb)
+		ig_err("warning: neighbour requests: %s: hosts inside subnet members "
+		       "get no neighbour entry on demand",
+		       strerror(errno));
+	close(req_fd);
+	return rb;
+}
 
-	buf = malloc(MNL_SOCKET_BUFFER_SIZE);
+/* An rtnetlink socket subscribed to the changes that move next hops. */
+static struct mnl_socket *subscribe(void)
+{
+	static const unsigned int groups[] = {
+		RTNLGRP_IPV4_ROUTE,   RTNLGRP_IPV6_ROUTE,   RTNLGRP_NEIGH,
+		RTNLGRP_LINK,	      RTNLGRP_IPV4_IFADDR,  RTNLGRP_IPV6_IFADDR,
+		RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF,
+	};
+	struct mnl_socket *nl;
+	size_t i;
+
 	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!buf || !nl) {
+	if (!nl) {
 		ig_err("opening rtnetlink: %s", strerror(errno));
-		goto cleanup;
+		return NULL;
 	}
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		ig_err("binding rtnetlink: %s", strerror(errno));
-		goto cleanup;
+		goto fail;
 	}
 	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
 		if (mnl_socket_setsockopt(nl, NETLINK_ADD_MEMBERSHIP, (void *)&groups[i],
 					  sizeof(groups[i])) < 0) {
 			ig_err("subscribing to rtnetlink group %u: %s", groups[i],
 			       strerror(errno));
-			goto cleanup;
+			goto fail;
 		}
 	}
+	return nl;
+fail:
+	mnl_socket_close(nl);
+	return NULL;
+}
+
+/* Read what rtnetlink has into w (w->pending when something changed).
+ * 0, or -errno after saying what failed. */
+static int read_events(struct mnl_socket *nl, char *buf, struct watch *w)
+{
+	ssize_t len;
+
+	len = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE);
+	if (len < 0) {
+		if (errno == EINTR)
+			return 0;
+		if (errno != ENOBUFS) {
+			ig_err("reading rtnetlink: %s", strerror(errno));
+			return -errno;
+		}
+		/* Events were lost: assume anything changed. */
+		w->pending++;
+		w->why = "lost events (ENOBUFS)";
+	} else if (mnl_cb_run(buf, (size_t)len, 0, 0, event_cb, w) == MNL_CB_ERROR) {
+		ig_err("handling rtnetlink events: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
+{
+	struct watch w = { 0 };
+	struct nreq q = { 0 };
+	struct ring_buffer *rb;
+	struct mnl_socket *nl = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	char *buf = NULL;
+	unsigned long done = 0;
+	int gen_fd, rc = -ENOMEM;
+
+	gen_fd = ig_map_open(pin_dir, IG_MAP_FWD_GEN);
+	if (gen_fd < 0)
+		return gen_fd == -ENOENT ? -ENOENT : -EIO;
+	rb = requests_open(pin_dir, &q);
+	buf = malloc(MNL_SOCKET_BUFFER_SIZE);
+	if (!buf) {
+		ig_err("out of memory");
+		goto cleanup;
+	}
+	nl = subscribe();
+	rc = -EIO;
+	if (!nl)
+		goto cleanup;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
@@ -299,7 +352,6 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 			{ .fd = mnl_socket_get_fd(nl), .events = POLLIN },
 			{ .fd = rb ? ring_buffer__epoll_fd(rb) : -1, .events = POLLIN },
 		};
-		ssize_t len;
 
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -311,21 +363,8 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 			ig_err("warning: reading neighbour requests: %s", strerror(errno));
 		if (!(pfd[0].revents & POLLIN))
 			continue;
-		len = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE);
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != ENOBUFS) {
-				ig_err("reading rtnetlink: %s", strerror(errno));
-				goto cleanup;
-			}
-			/* Events were lost: assume anything changed. */
-			w.pending++;
-			w.why = "lost events (ENOBUFS)";
-		} else if (mnl_cb_run(buf, (size_t)len, 0, 0, event_cb, &w) == MNL_CB_ERROR) {
-			ig_err("handling rtnetlink events: %s", strerror(errno));
+		if (read_events(nl, buf, &w))
 			goto cleanup;
-		}
 		if (!w.pending)
 			continue;
 		if (ig_gen_bump(gen_fd)) {
@@ -338,7 +377,7 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 		if (max_events && ++done >= max_events)
 			break;
 	}
-	rc = IG_EXIT_OK;
+	rc = 0;
 cleanup:
 	ring_buffer__free(rb);
 	ig_nl_close(q.nl);

@@ -19,8 +19,8 @@
  * forwarding cache of the isagate pinned under pin_dir on every change
  * of routes, addresses, links, forwarding settings, or a neighbour's
  * link-layer address or reachability.  Runs until SIGINT/SIGTERM (or,
- * with max_events > 0, until that many invalidations).  Returns an
- * enum ig_exit value.
+ * with max_events > 0, until that many invalidations).  Returns 0, -ENOENT
+ * when nothing is attached under pin_dir, or another -errno (said).
  */
 int ig_nexthop_watch(const char *pin_dir, unsigned long max_events);
 
