@@ -447,6 +447,58 @@ cleanup:
 	return rc;
 }
 
+/* One of flows' own options into *o.  0 or IG_EXIT_USAGE (said why). */
+static int flows_opt(struct opts *o, int opt, const char *arg)
+{
+	char *end;
+
+	switch (opt) {
+	case 'f': o->follow = true; break;
+	case 'i':
+		if (ig_parse_seconds(arg, &o->interval_ns)) {
+			ig_err("--interval %s: expected a positive number of seconds", arg);
+			return IG_EXIT_USAGE;
+		}
+		break;
+	case 'I':
+		if (ig_parse_seconds(arg, &o->idle_ns)) {
+			ig_err("--idle-timeout %s: expected a positive number of seconds", arg);
+			return IG_EXIT_USAGE;
+		}
+		break;
+	case 'm':
+		if (inet_pton(AF_INET, arg, o->member) != 1) {
+			ig_err("--member %s: expected an IPv4 address", arg);
+			return IG_EXIT_USAGE;
+		}
+		o->have_member = true;
+		break;
+	case 't':
+		errno = 0;
+		o->top = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || o->top <= 0) {
+			ig_err("--top %s: expected a positive number", arg);
+			return IG_EXIT_USAGE;
+		}
+		break;
+	case 'u': o->unanswered = true; break;
+	case 'x': o->ipfix = arg; break;
+	case 'F':
+		if (!strcmp(arg, "biflow")) {
+			o->ipfix_format = IG_IPFIX_BIFLOW;
+		} else if (!strcmp(arg, "uniflow")) {
+			o->ipfix_format = IG_IPFIX_UNIFLOW;
+		} else {
+			ig_err("--ipfix-format %s: expected biflow or uniflow", arg);
+			return IG_EXIT_USAGE;
+		}
+		o->have_format = true;
+		break;
+	case 's': o->state = arg; break;
+	}
+	return 0;
+}
+
 int cmd_flows(int argc, char **argv)
 {
 	/* clang-format off */
@@ -467,55 +519,13 @@ int cmd_flows(int argc, char **argv)
 	static const struct ig_cmd cmd = { "flows", "fi:I:m:t:ux:s:", options, usage, true };
 	const char *pin_dir;
 	struct ig_getopt g;
-	char *end;
 	int opt, rc;
 
 	ig_getopt_init(&g, &cmd, argc, argv, false);
 	while ((opt = ig_getopt(&g)) > 0) {
-		switch (opt) {
-		case 'f': o.follow = true; break;
-		case 'i':
-			if (ig_parse_seconds(optarg, &o.interval_ns)) {
-				ig_err("--interval %s: expected a positive number of seconds", optarg);
-				return IG_EXIT_USAGE;
-			}
-			break;
-		case 'I':
-			if (ig_parse_seconds(optarg, &o.idle_ns)) {
-				ig_err("--idle-timeout %s: expected a positive number of seconds", optarg);
-				return IG_EXIT_USAGE;
-			}
-			break;
-		case 'm':
-			if (inet_pton(AF_INET, optarg, o.member) != 1) {
-				ig_err("--member %s: expected an IPv4 address", optarg);
-				return IG_EXIT_USAGE;
-			}
-			o.have_member = true;
-			break;
-		case 't':
-			errno = 0;
-			o.top = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || o.top <= 0) {
-				ig_err("--top %s: expected a positive number", optarg);
-				return IG_EXIT_USAGE;
-			}
-			break;
-		case 'u': o.unanswered = true; break;
-		case 'x': o.ipfix = optarg; break;
-		case 'F':
-			if (!strcmp(optarg, "biflow")) {
-				o.ipfix_format = IG_IPFIX_BIFLOW;
-			} else if (!strcmp(optarg, "uniflow")) {
-				o.ipfix_format = IG_IPFIX_UNIFLOW;
-			} else {
-				ig_err("--ipfix-format %s: expected biflow or uniflow", optarg);
-				return IG_EXIT_USAGE;
-			}
-			o.have_format = true;
-			break;
-		case 's': o.state = optarg; break;
-		}
+		rc = flows_opt(&o, opt, optarg);
+		if (rc)
+			return rc;
 	}
 	if (opt < 0)
 		return g.rc;

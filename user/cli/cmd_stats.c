@@ -224,6 +224,44 @@ static void print_rates(const struct ig_metrics *a, const struct ig_metrics *b, 
 	fflush(stdout);
 }
 
+/* What stats prints, and where. */
+struct stats_out {
+	const char *prom; /* the Prometheus textfile, or NULL */
+	bool json, all;
+};
+
+/* --follow: every interval, the rates since the last one (m[0] holds the
+ * first reading).  Returns the exit code that ended it. */
+static int stats_follow(const char *pin_dir, struct ig_metrics m[2], uint64_t interval,
+			const struct stats_out *out)
+{
+	uint64_t t0, next, now;
+	int rc = IG_EXIT_OK;
+
+	ig_stop_on_signals();
+	t0 = ig_mono_now_ns();
+	next = t0 + interval;
+	while (!ig_sleep_until(next)) {
+		now = ig_mono_now_ns();
+		rc = ig_metrics_read(pin_dir, &m[1]);
+		if (rc == IG_EXIT_NOT_ATTACHED && out->prom) {
+			m[1].detached = true;
+			ig_metrics_write_prometheus(&m[1], out->prom);
+		}
+		if (rc)
+			break;
+		print_rates(&m[0], &m[1], (double)(now - t0) / 1e9, out->json, out->all);
+		if (out->prom) /* said why; try again next time */
+			ig_metrics_write_prometheus(&m[1], out->prom);
+		m[0] = m[1];
+		t0 = now;
+		next += interval;
+		if (next < now)
+			next = now + interval;
+	}
+	return rc;
+}
+
 int cmd_stats(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -234,17 +272,18 @@ int cmd_stats(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct ig_cmd cmd = { "stats", "afi:P:", options, usage, true };
-	const char *prom = NULL, *pin_dir;
-	bool json, all = false, follow = false;
+	struct stats_out out = { 0 };
+	const char *pin_dir;
+	bool follow = false;
 	struct ig_getopt g;
-	uint64_t interval = 1000000000ull, t0, next;
+	uint64_t interval = 1000000000ull;
 	struct ig_metrics *m = NULL;
 	int opt, rc;
 
 	ig_getopt_init(&g, &cmd, argc, argv, false);
 	while ((opt = ig_getopt(&g)) > 0) {
 		switch (opt) {
-		case 'a': all = true; break;
+		case 'a': out.all = true; break;
 		case 'f': follow = true; break;
 		case 'i':
 			if (ig_parse_seconds(optarg, &interval)) {
@@ -252,14 +291,14 @@ int cmd_stats(int argc, char **argv)
 				return IG_EXIT_USAGE;
 			}
 			break;
-		case 'P': prom = optarg; break;
+		case 'P': out.prom = optarg; break;
 		}
 	}
 	if (opt < 0)
 		return g.rc;
 	if (ig_getopt_done(&g))
 		return IG_EXIT_USAGE;
-	json = ig_globals.json;
+	out.json = ig_globals.json;
 	pin_dir = ig_pin_dir(ig_globals.pin_dir);
 	m = calloc(2, sizeof(*m));
 	if (!m) {
@@ -269,46 +308,25 @@ int cmd_stats(int argc, char **argv)
 	rc = ig_pin_dir_prepare(pin_dir, false);
 	if (!rc)
 		rc = ig_metrics_read(pin_dir, &m[0]);
-	if (rc == IG_EXIT_NOT_ATTACHED && prom) {
+	if (rc == IG_EXIT_NOT_ATTACHED && out.prom) {
 		/* the textfile must not keep a detached router's last counters */
 		m[0].detached = true;
-		if (ig_metrics_write_prometheus(&m[0], prom))
+		if (ig_metrics_write_prometheus(&m[0], out.prom))
 			rc = IG_EXIT_FAIL;
 	}
 	if (rc)
 		goto cleanup;
-	if (prom && ig_metrics_write_prometheus(&m[0], prom)) {
+	if (out.prom && ig_metrics_write_prometheus(&m[0], out.prom)) {
 		rc = IG_EXIT_FAIL;
 		goto cleanup;
 	}
 	if (!follow) {
-		if (!prom)
-			print_once(&m[0], json, all);
+		if (!out.prom)
+			print_once(&m[0], out.json, out.all);
 		goto cleanup;
 	}
 
-	ig_stop_on_signals();
-	t0 = ig_mono_now_ns();
-	next = t0 + interval;
-	while (!ig_sleep_until(next)) {
-		uint64_t now = ig_mono_now_ns();
-
-		rc = ig_metrics_read(pin_dir, &m[1]);
-		if (rc == IG_EXIT_NOT_ATTACHED && prom) {
-			m[1].detached = true;
-			ig_metrics_write_prometheus(&m[1], prom);
-		}
-		if (rc)
-			break;
-		print_rates(&m[0], &m[1], (double)(now - t0) / 1e9, json, all);
-		if (prom)
-			ig_metrics_write_prometheus(&m[1], prom);  /* said why; try again next time */
-		m[0] = m[1];
-		t0 = now;
-		next += interval;
-		if (next < now)
-			next = now + interval;
-	}
+	rc = stats_follow(pin_dir, m, interval, &out);
 cleanup:
 	free(m);
 	return rc;

@@ -162,52 +162,48 @@ static int mount_sys_bpf(void)
 	return 0;
 }
 
-static int prepare_dir(const char *dir, bool create, struct created_dirs *cd)
+#define PREPARE_GO_ON (-1) /* prepare_dir()'s steps: not done yet */
+
+/* dir exists (st): on a bpffs, or /sys/fs/bpf gets one.  0 when ready, an
+ * exit code, or PREPARE_GO_ON (the bpffs mounted does not hold it yet). */
+static int prepare_existing(const char *dir, const struct stat *st, bool create)
 {
-	char anc[PATH_MAX], *slash;
-	struct stat st;
-	size_t len;
 	int r;
 
-	if (strlen(dir) >= sizeof(anc)) {
-		ig_err("pin directory path too long");
-		return IG_EXIT_USAGE;
+	if (!S_ISDIR(st->st_mode)) {
+		ig_err("%s exists and is not a directory", dir);
+		return create ? IG_EXIT_USAGE : IG_EXIT_NOT_ATTACHED;
 	}
-	if (stat(dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode)) {
-			ig_err("%s exists and is not a directory", dir);
-			return create ? IG_EXIT_USAGE : IG_EXIT_NOT_ATTACHED;
-		}
-		r = is_bpffs(dir);
-		if (r == 1)
-			return 0;
-		if (r < 0) {
-			err_errno(dir, -r);
-			return IG_EXIT_FAIL;
-		}
-		if (!create) {
-			ig_err("nothing attached under %s: it is not on a bpffs", dir);
-			return IG_EXIT_NOT_ATTACHED;
-		}
-		if (!under_sys_bpf(dir) || is_bpffs(SYS_BPF_DIR) == 1) {
-			err_not_bpffs(dir);
-			return IG_EXIT_USAGE;
-		}
-		/* /sys/fs/bpf is a plain directory: mount a bpffs over it */
-		r = mount_sys_bpf();
-		if (r)
-			return r;
-		if (is_bpffs(dir) == 1)
-			return 0;
-	} else if (errno != ENOENT) {
-		err_errno(dir, errno);
+	r = is_bpffs(dir);
+	if (r == 1)
+		return 0;
+	if (r < 0) {
+		err_errno(dir, -r);
 		return IG_EXIT_FAIL;
-	} else if (!create) {
-		ig_err("nothing attached under %s", dir);
+	}
+	if (!create) {
+		ig_err("nothing attached under %s: it is not on a bpffs", dir);
 		return IG_EXIT_NOT_ATTACHED;
 	}
+	if (!under_sys_bpf(dir) || is_bpffs(SYS_BPF_DIR) == 1) {
+		err_not_bpffs(dir);
+		return IG_EXIT_USAGE;
+	}
+	/* /sys/fs/bpf is a plain directory: mount a bpffs over it */
+	r = mount_sys_bpf();
+	if (r)
+		return r;
+	return is_bpffs(dir) == 1 ? 0 : PREPARE_GO_ON;
+}
 
-	/* the nearest existing ancestor must be on a bpffs */
+/* The nearest existing ancestor of dir into anc, on a bpffs (mounting one
+ * on /sys/fs/bpf when dir is below it).  0 or an exit code. */
+static int prepare_ancestor(const char *dir, char *anc)
+{
+	struct stat st;
+	char *slash;
+	int r;
+
 	strcpy(anc, dir);
 	for (;;) {
 		slash = strrchr(anc, '/');
@@ -228,37 +224,69 @@ static int prepare_dir(const char *dir, bool create, struct created_dirs *cd)
 		err_errno(anc, -r);
 		return IG_EXIT_FAIL;
 	}
-	if (r == 0) {
-		if (!under_sys_bpf(dir) || stat(SYS_BPF_DIR, &st) || !S_ISDIR(st.st_mode) ||
-		    is_bpffs(SYS_BPF_DIR) == 1) {
-			err_not_bpffs(dir);
-			return IG_EXIT_USAGE;
-		}
-		r = mount_sys_bpf();
-		if (r)
-			return r;
-		strcpy(anc, SYS_BPF_DIR);
+	if (r == 1)
+		return 0;
+	if (!under_sys_bpf(dir) || stat(SYS_BPF_DIR, &st) || !S_ISDIR(st.st_mode) ||
+	    is_bpffs(SYS_BPF_DIR) == 1) {
+		err_not_bpffs(dir);
+		return IG_EXIT_USAGE;
 	}
+	r = mount_sys_bpf();
+	if (!r)
+		strcpy(anc, SYS_BPF_DIR);
+	return r;
+}
 
-	/* mkdir -p below the ancestor */
-	len = strlen(anc);
-	strcpy(anc, dir);
-	for (slash = anc + len + 1; slash && *slash;) {
+/* mkdir -p of dir below its existing ancestor of length len (recorded in
+ * cd, so that a failed attach removes what it made).  0 or an exit code. */
+static int prepare_mkdirs(const char *dir, size_t len, struct created_dirs *cd)
+{
+	char path[PATH_MAX], *slash;
+
+	strcpy(path, dir);
+	for (slash = path + len + 1; slash && *slash;) {
 		slash = strchr(slash, '/');
 		if (slash)
 			*slash = '\0';
-		if (mkdir(anc, 0700) == 0) {
+		if (mkdir(path, 0700) == 0) {
 			if (cd && cd->n < 8)
-				strcpy(cd->path[cd->n++], anc);
-			ig_dbg("created %s", anc);
+				strcpy(cd->path[cd->n++], path);
+			ig_dbg("created %s", path);
 		} else if (errno != EEXIST) {
-			err_errno(anc, errno);
+			err_errno(path, errno);
 			return errno == EACCES || errno == EPERM ? IG_EXIT_FAIL : IG_EXIT_USAGE;
 		}
 		if (slash)
 			*slash++ = '/';
 	}
 	return 0;
+}
+
+static int prepare_dir(const char *dir, bool create, struct created_dirs *cd)
+{
+	char anc[PATH_MAX];
+	struct stat st;
+	int r;
+
+	if (strlen(dir) >= sizeof(anc)) {
+		ig_err("pin directory path too long");
+		return IG_EXIT_USAGE;
+	}
+	if (stat(dir, &st) == 0) {
+		r = prepare_existing(dir, &st, create);
+		if (r != PREPARE_GO_ON)
+			return r;
+	} else if (errno != ENOENT) {
+		err_errno(dir, errno);
+		return IG_EXIT_FAIL;
+	} else if (!create) {
+		ig_err("nothing attached under %s", dir);
+		return IG_EXIT_NOT_ATTACHED;
+	}
+	r = prepare_ancestor(dir, anc);
+	if (r)
+		return r;
+	return prepare_mkdirs(dir, strlen(anc), cd);
 }
 
 int ig_pin_dir_prepare(const char *dir, bool create)
