@@ -211,7 +211,7 @@ int cmd_attach(int argc, char **argv)
 
 	rc = ig_loader_attach(&s, pin_dir, &rep);
 	if (rc)
-		return rc;
+		return ig_exit_code(rc);
 	print_report(&rep, pin_dir);
 	rc2 = apply_sysctls(&s);
 	return rc2;

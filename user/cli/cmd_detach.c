@@ -3,6 +3,7 @@
  * cmd_detach.c - `isagate detach`: take XDP off every interface and remove
  * the pins (maps, links) and the pin directory.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -48,8 +49,9 @@ int cmd_detach(int argc, char **argv)
 	snprintf(pin_dir, sizeof(pin_dir), "%s", ig_pin_dir(ig_globals.pin_dir));
 
 	rc = ig_loader_detach(pin_dir, &n_links);
-	if (rc == IG_EXIT_OK || rc == IG_EXIT_PARTIAL)
+	if (rc == 0 || rc == -ENOTEMPTY)
 		printf("detached from %u interface%s, pins under %s removed\n", n_links,
 		       n_links == 1 ? "" : "s", pin_dir);
-	return rc;
+	/* -ENOTEMPTY: all of isagate removed, the directory holds others' files */
+	return rc == -ENOTEMPTY ? IG_EXIT_PARTIAL : ig_exit_code(rc);
 }

@@ -103,7 +103,7 @@ int cmd_events(int argc, char **argv)
 	pin_dir = ig_pin_dir(ig_globals.pin_dir);
 	rc = ig_pin_dir_prepare(pin_dir, false);
 	if (rc)
-		return rc;
+		return ig_exit_code(rc);
 	fd = ig_map_open(pin_dir, IG_MAP_EVENTS);
 	if (fd < 0)
 		return fd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;

@@ -326,7 +326,7 @@ static int follow_open(struct follower *f)
 		free(f->x);
 		f->x = NULL;
 	}
-	return rc;
+	return ig_exit_code(rc);
 }
 
 /* Re-open the table each interval: follows a re-attach that replaced it. */
@@ -543,6 +543,6 @@ int cmd_flows(int argc, char **argv)
 	pin_dir = ig_pin_dir(ig_globals.pin_dir);
 	rc = ig_pin_dir_prepare(pin_dir, false);
 	if (rc)
-		return rc;
+		return ig_exit_code(rc);
 	return o.follow ? follow(pin_dir, &o) : show_once(pin_dir, &o);
 }

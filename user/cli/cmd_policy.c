@@ -140,8 +140,10 @@ static int do_sync(const char *pin_dir, const char *file, bool json, bool dry_ru
 		goto cleanup;
 	}
 	rc = ig_pin_dir_prepare(pin_dir, false);
-	if (rc)
+	if (rc) {
+		rc = ig_exit_code(rc);
 		goto cleanup;
+	}
 	rc = ig_policy_sync(pin_dir, want, dry_run, r);
 	if (rc) {
 		if (r->stage == IG_PSYNC_READ)
@@ -482,7 +484,7 @@ int cmd_policy(int argc, char **argv)
 		return do_sync(pin_dir, file, json, dry_run);
 	rc = ig_pin_dir_prepare(pin_dir, false);
 	if (rc)
-		return rc;
+		return ig_exit_code(rc);
 	if (!strcmp(sub, "list"))
 		return do_list(pin_dir, json);
 	if (!strcmp(sub, "clear"))

@@ -244,12 +244,14 @@ static int stats_follow(const char *pin_dir, struct ig_metrics m[2], uint64_t in
 	while (!ig_sleep_until(next)) {
 		now = ig_mono_now_ns();
 		rc = ig_metrics_read(pin_dir, &m[1]);
-		if (rc == IG_EXIT_NOT_ATTACHED && out->prom) {
+		if (rc == -ENOENT && out->prom) {
 			m[1].detached = true;
 			ig_metrics_write_prometheus(&m[1], out->prom);
 		}
-		if (rc)
+		if (rc) {
+			rc = ig_exit_code(rc);
 			break;
+		}
 		print_rates(&m[0], &m[1], (double)(now - t0) / 1e9, out->json, out->all);
 		if (out->prom) /* said why; try again next time */
 			ig_metrics_write_prometheus(&m[1], out->prom);
@@ -308,14 +310,16 @@ int cmd_stats(int argc, char **argv)
 	rc = ig_pin_dir_prepare(pin_dir, false);
 	if (!rc)
 		rc = ig_metrics_read(pin_dir, &m[0]);
-	if (rc == IG_EXIT_NOT_ATTACHED && out.prom) {
+	if (rc == -ENOENT && out.prom) {
 		/* the textfile must not keep a detached router's last counters */
 		m[0].detached = true;
 		if (ig_metrics_write_prometheus(&m[0], out.prom))
-			rc = IG_EXIT_FAIL;
+			rc = -EIO;
 	}
-	if (rc)
+	if (rc) {
+		rc = ig_exit_code(rc);
 		goto cleanup;
+	}
 	if (out.prom && ig_metrics_write_prometheus(&m[0], out.prom)) {
 		rc = IG_EXIT_FAIL;
 		goto cleanup;

@@ -334,7 +334,7 @@ static int gather(struct status *st)
 
 	st->n_links = ig_loader_links(st->pin_dir, st->links, IG_MAX_LINK_PINS);
 	if (st->n_links < 0)
-		return -st->n_links;
+		return ig_exit_code(st->n_links);
 
 	fd = ig_map_open(st->pin_dir, IG_MAP_CONFIG);
 	if (fd < 0)
@@ -805,7 +805,7 @@ int cmd_status(int argc, char **argv)
 	}
 	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", ig_pin_dir(ig_globals.pin_dir));
 
-	rc = ig_pin_dir_prepare(st->pin_dir, false);
+	rc = ig_exit_code(ig_pin_dir_prepare(st->pin_dir, false));
 	if (!rc)
 		rc = gather(st);
 	if (!rc)

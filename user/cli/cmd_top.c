@@ -207,17 +207,21 @@ static int cmp_conv(const void *pa, const void *pb)
 static int top_read(struct top_view *tv, int ffd, int hosts, int nets)
 {
 	struct ig_flow_rec *recs = NULL;
+	struct ig_metrics m;
 	double secs;
 	long n, i;
 	size_t k;
 	int rc;
 
-	rc = ig_metrics_read(tv->pin_dir, &tv->m_cur);
+	rc = ig_metrics_read(tv->pin_dir, &m);
 	if (rc)
-		return rc;
+		return ig_exit_code(rc);
 	n = ig_flows_read(ffd, &recs);
 	if (n < 0)
 		return IG_EXIT_FAIL;
+	/* the header's rates are differences between two good reads */
+	tv->m_prev = tv->m_cur;
+	tv->m_cur = m;
 	free(tv->prev);
 	tv->prev = tv->cur;
 	tv->n_prev = tv->n_cur;
@@ -531,7 +535,7 @@ int cmd_top(int argc, char **argv)
 		return IG_EXIT_USAGE;
 	}
 	tv.pin_dir = ig_pin_dir(ig_globals.pin_dir);
-	rc = ig_pin_dir_prepare(tv.pin_dir, false);
+	rc = ig_exit_code(ig_pin_dir_prepare(tv.pin_dir, false));
 	if (rc)
 		return rc;
 	rc = open_maps(tv.pin_dir, &ffd, &hosts, &nets);

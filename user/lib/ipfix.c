@@ -179,7 +179,7 @@ int ig_ipfix_open(struct ig_ipfix *x, const char *hostport, uint32_t domain,
 	rc = getaddrinfo(host, port, &hints, &res);
 	if (rc) {
 		ig_err("--ipfix %s: %s", hostport, gai_strerror(rc));
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -192,15 +192,16 @@ int ig_ipfix_open(struct ig_ipfix *x, const char *hostport, uint32_t domain,
 	}
 	if (fd < 0) {
 		ig_err("--ipfix %s: cannot reach the collector: %s", hostport, strerror(errno));
+		rc = -errno;
 		freeaddrinfo(res);
-		return IG_EXIT_FAIL;
+		return rc;
 	}
 	freeaddrinfo(res);
 	x->fd = fd;
 	return 0;
 bad:
 	ig_err("--ipfix %s: expected HOST:PORT or [IPV6]:PORT", hostport);
-	return IG_EXIT_USAGE;
+	return -EINVAL;
 }
 
 static int send_msg(struct ig_ipfix *x)

@@ -156,38 +156,38 @@ static int mount_sys_bpf(void)
 {
 	if (mount("bpf", SYS_BPF_DIR, "bpf", 0, "mode=0700")) {
 		err_errno("mounting a bpffs on " SYS_BPF_DIR, errno);
-		return IG_EXIT_FAIL;
+		return -EIO;
 	}
 	ig_dbg("%s was not a bpffs: mounted one there", SYS_BPF_DIR);
 	return 0;
 }
 
-#define PREPARE_GO_ON (-1) /* prepare_dir()'s steps: not done yet */
+#define PREPARE_GO_ON 1 /* prepare_dir()'s steps: not done yet */
 
 /* dir exists (st): on a bpffs, or /sys/fs/bpf gets one.  0 when ready, an
- * exit code, or PREPARE_GO_ON (the bpffs mounted does not hold it yet). */
+ * -errno, or PREPARE_GO_ON (the bpffs mounted does not hold it yet). */
 static int prepare_existing(const char *dir, const struct stat *st, bool create)
 {
 	int r;
 
 	if (!S_ISDIR(st->st_mode)) {
 		ig_err("%s exists and is not a directory", dir);
-		return create ? IG_EXIT_USAGE : IG_EXIT_NOT_ATTACHED;
+		return create ? -EINVAL : -ENOENT;
 	}
 	r = is_bpffs(dir);
 	if (r == 1)
 		return 0;
 	if (r < 0) {
 		err_errno(dir, -r);
-		return IG_EXIT_FAIL;
+		return -EIO;
 	}
 	if (!create) {
 		ig_err("nothing attached under %s: it is not on a bpffs", dir);
-		return IG_EXIT_NOT_ATTACHED;
+		return -ENOENT;
 	}
 	if (!under_sys_bpf(dir) || is_bpffs(SYS_BPF_DIR) == 1) {
 		err_not_bpffs(dir);
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	/* /sys/fs/bpf is a plain directory: mount a bpffs over it */
 	r = mount_sys_bpf();
@@ -197,7 +197,7 @@ static int prepare_existing(const char *dir, const struct stat *st, bool create)
 }
 
 /* The nearest existing ancestor of dir into anc, on a bpffs (mounting one
- * on /sys/fs/bpf when dir is below it).  0 or an exit code. */
+ * on /sys/fs/bpf when dir is below it).  0 or -errno. */
 static int prepare_ancestor(const char *dir, char *anc)
 {
 	struct stat st;
@@ -216,20 +216,20 @@ static int prepare_ancestor(const char *dir, char *anc)
 			break;
 		if (errno != ENOENT) {
 			err_errno(anc, errno);
-			return IG_EXIT_FAIL;
+			return -EIO;
 		}
 	}
 	r = is_bpffs(anc);
 	if (r < 0) {
 		err_errno(anc, -r);
-		return IG_EXIT_FAIL;
+		return -EIO;
 	}
 	if (r == 1)
 		return 0;
 	if (!under_sys_bpf(dir) || stat(SYS_BPF_DIR, &st) || !S_ISDIR(st.st_mode) ||
 	    is_bpffs(SYS_BPF_DIR) == 1) {
 		err_not_bpffs(dir);
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	r = mount_sys_bpf();
 	if (!r)
@@ -238,7 +238,7 @@ static int prepare_ancestor(const char *dir, char *anc)
 }
 
 /* mkdir -p of dir below its existing ancestor of length len (recorded in
- * cd, so that a failed attach removes what it made).  0 or an exit code. */
+ * cd, so that a failed attach removes what it made).  0 or -errno. */
 static int prepare_mkdirs(const char *dir, size_t len, struct created_dirs *cd)
 {
 	char path[PATH_MAX], *slash;
@@ -254,7 +254,7 @@ static int prepare_mkdirs(const char *dir, size_t len, struct created_dirs *cd)
 			ig_dbg("created %s", path);
 		} else if (errno != EEXIST) {
 			err_errno(path, errno);
-			return errno == EACCES || errno == EPERM ? IG_EXIT_FAIL : IG_EXIT_USAGE;
+			return errno == EACCES || errno == EPERM ? -EIO : -EINVAL;
 		}
 		if (slash)
 			*slash++ = '/';
@@ -270,7 +270,7 @@ static int prepare_dir(const char *dir, bool create, struct created_dirs *cd)
 
 	if (strlen(dir) >= sizeof(anc)) {
 		ig_err("pin directory path too long");
-		return IG_EXIT_USAGE;
+		return -EINVAL;
 	}
 	if (stat(dir, &st) == 0) {
 		r = prepare_existing(dir, &st, create);
@@ -278,10 +278,10 @@ static int prepare_dir(const char *dir, bool create, struct created_dirs *cd)
 			return r;
 	} else if (errno != ENOENT) {
 		err_errno(dir, errno);
-		return IG_EXIT_FAIL;
+		return -EIO;
 	} else if (!create) {
 		ig_err("nothing attached under %s", dir);
-		return IG_EXIT_NOT_ATTACHED;
+		return -ENOENT;
 	}
 	r = prepare_ancestor(dir, anc);
 	if (r)
@@ -351,14 +351,6 @@ static double mono_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* The exit code of attach/detach for ig_pin_dir_lock()'s error. */
-static int lock_exit(int err)
-{
-	return err == -EWOULDBLOCK ? IG_EXIT_LOCKED
-	       : err == -ENOENT	   ? IG_EXIT_NOT_ATTACHED
-				   : IG_EXIT_FAIL;
 }
 
 int ig_pin_dir_lock(const char *dir)
@@ -510,7 +502,7 @@ static void links_close(struct link_pin *l, int n)
 			close(l[i].fd);
 }
 
-/* Open every link_* pin under dir; count or -exit code. */
+/* Open every link_* pin under dir; count or -errno. */
 static int links_read(const char *dir, struct link_pin *out, int max)
 {
 	char kind[64];
@@ -524,7 +516,7 @@ static int links_read(const char *dir, struct link_pin *out, int max)
 		if (errno == ENOENT)
 			return 0;
 		err_errno(dir, errno);
-		return -IG_EXIT_FAIL;
+		return -EIO;
 	}
 	while ((de = readdir(d))) {
 		struct link_pin *l;
@@ -533,19 +525,19 @@ static int links_read(const char *dir, struct link_pin *out, int max)
 			continue;
 		if (n >= max) {
 			ig_err("%s: more than %d link pins", dir, max);
-			rc = -IG_EXIT_FAIL;
+			rc = -EIO;
 			break;
 		}
 		l = &out[n];
 		memset(l, 0, sizeof(*l));
 		if (path_join(l->path, sizeof(l->path), dir, de->d_name, NULL)) {
-			rc = -IG_EXIT_FAIL;
+			rc = -EIO;
 			break;
 		}
 		l->fd = bpf_obj_get(l->path);
 		if (l->fd < 0) {
 			err_errno(l->path, errno);
-			rc = -IG_EXIT_FAIL;
+			rc = -EIO;
 			break;
 		}
 		n++;
@@ -554,7 +546,7 @@ static int links_read(const char *dir, struct link_pin *out, int max)
 
 			snprintf(why, sizeof(why), "%s is a %.63s, not an XDP link", l->path, kind);
 			err_incompatible(dir, why);
-			rc = -IG_EXIT_FAIL;
+			rc = -EIO;
 			break;
 		}
 		err = link_fill(l->fd, de->d_name + plen, &l->st);
@@ -563,11 +555,11 @@ static int links_read(const char *dir, struct link_pin *out, int max)
 
 			snprintf(why, sizeof(why), "%s is not an XDP link", l->path);
 			err_incompatible(dir, why);
-			rc = -IG_EXIT_FAIL;
+			rc = -EIO;
 			break;
 		} else if (err) {
 			err_errno(l->path, -err);
-			rc = -IG_EXIT_FAIL;
+			rc = -EIO;
 			break;
 		}
 	}
@@ -587,7 +579,7 @@ int ig_loader_links(const char *pin_dir, struct ig_link_state *out, int max)
 	l = calloc(IG_MAX_LINK_PINS, sizeof(*l));
 	if (!l) {
 		ig_err("out of memory");
-		return -IG_EXIT_FAIL;
+		return -EIO;
 	}
 	n = links_read(pin_dir, l, IG_MAX_LINK_PINS);
 	for (i = 0; i < n && i < max; i++)
@@ -635,16 +627,16 @@ static int maps_check_pinned(struct isagate_bpf *skel, const char *pin_dir, bool
 		fd = bpf_obj_get(path);
 		if (fd < 0) {
 			err_errno(path, errno);
-			return IG_EXIT_FAIL;
+			return -EIO;
 		}
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
 		if (strcmp(obj_kind(fd, kind, sizeof(kind)), "bpf-map")) {
 			snprintf(why, sizeof(why), "%s is a %.63s, not a map", path, kind);
-			rc = IG_EXIT_FAIL;
+			rc = -EIO;
 		} else if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
 			snprintf(why, sizeof(why), "%s: %s", path, strerror(errno));
-			rc = IG_EXIT_FAIL;
+			rc = -EIO;
 		} else if ((map == skel->maps.flows || map == skel->maps.conns) &&
 			   info.type == bpf_map__type(map) &&
 			   info.key_size == bpf_map__key_size(map) &&
@@ -658,18 +650,18 @@ static int maps_check_pinned(struct isagate_bpf *skel, const char *pin_dir, bool
 			close(fd);
 			if (bpf_map__set_pin_path(map, NULL)) {
 				ig_err("%s: %s", bpf_map__name(map), strerror(errno));
-				return IG_EXIT_FAIL;
+				return -EIO;
 			}
 			continue;
 		} else if (!map_layout_ok(&info, map)) {
 			snprintf(why, sizeof(why), "map '%s' has a different layout", bpf_map__name(map));
-			rc = IG_EXIT_FAIL;
+			rc = -EIO;
 		} else if (map == skel->maps.config) {
 			if (bpf_map_lookup_elem(fd, &key, &cfg) == 0 && cfg.abi_version &&
 			    cfg.abi_version != ISAGATE_ABI_VERSION) {
 				snprintf(why, sizeof(why), "config abi_version %u, this isagate uses %d",
 					 cfg.abi_version, ISAGATE_ABI_VERSION);
-				rc = IG_EXIT_FAIL;
+				rc = -EIO;
 			}
 		}
 		/*
@@ -681,7 +673,7 @@ static int maps_check_pinned(struct isagate_bpf *skel, const char *pin_dir, bool
 			snprintf(why, sizeof(why), "re-using %s: %s", path, strerror(errno));
 			close(fd);
 			ig_err("%s", why);
-			return IG_EXIT_FAIL;
+			return -EIO;
 		}
 		close(fd);
 		if (rc) {
@@ -705,19 +697,19 @@ static int load_skel(struct isagate_bpf *skel, const char *pin_dir)
 		} else {
 			ig_err("loading the XDP program: %s: run as root (needs CAP_BPF, CAP_NET_ADMIN "
 			       "and CAP_SYS_ADMIN)", strerror(-err));
-			return IG_EXIT_FAIL;
+			return -EIO;
 		}
 	} else if (lb_has("couldn't reuse pinned map")) {
 		err_incompatible(pin_dir, "a pinned map does not match");
 		lb_replay();
-		return IG_EXIT_FAIL;
+		return -EIO;
 	} else if (lb_has("BEGIN PROG LOAD LOG") || lb_has("failed to load program")) {
 		ig_err("the kernel verifier rejected the XDP program");
 	} else {
 		ig_err("loading the XDP program failed: %s", strerror(-err));
 	}
 	lb_replay();
-	return IG_EXIT_FAIL;
+	return -EIO;
 }
 
 /* ---- links -------------------------------------------------------------------- */
@@ -1045,7 +1037,7 @@ static void unpin_link(struct link_pin *o)
 		ig_err("removing %s: %s", o->path, strerror(errno));
 }
 
-/* One attach, shared by its steps (each returns 0 or an exit code). */
+/* One attach, shared by its steps (each returns 0 or -errno). */
 struct attach {
 	const struct ig_settings *s;
 	const char *pin_dir;
@@ -1072,16 +1064,16 @@ static int attach_load(struct attach *a)
 	if (!a->skel) {
 		ig_err("opening the BPF object: %s", strerror(errno));
 		lb_replay();
-		return IG_EXIT_FAIL;
+		return -EIO;
 	}
 	/* the flow table's size is a setting (0: accounting off, a minimal table) */
 	if (bpf_map__set_max_entries(a->skel->maps.flows, s->flows ? s->flows : 1)) {
 		ig_err("flow table size %u: %s", s->flows, strerror(errno));
-		return IG_EXIT_FAIL;
+		return -EIO;
 	}
 	if (bpf_map__set_max_entries(a->skel->maps.conns, s->conns)) {
 		ig_err("connection table size %u: %s", s->conns, strerror(errno));
-		return IG_EXIT_FAIL;
+		return -EIO;
 	}
 	rc = maps_check_pinned(a->skel, a->pin_dir, &a->maps_existed);
 	if (rc)
@@ -1115,7 +1107,7 @@ static int attach_plan(struct attach *a)
 		struct want *w = &a->want[i];
 
 		if (path_join(w->path, sizeof(w->path), a->pin_dir, IG_LINK_PREFIX, w->ifname))
-			return IG_EXIT_FAIL;
+			return -EIO;
 		w->old = -1;
 		w->plan = P_CREATE;
 		for (j = 0; j < a->n_old; j++) {
@@ -1145,7 +1137,7 @@ static int attach_create(struct attach *a)
 			continue;
 		w->fd = link_create(a->prog_fd, w->ifname, w->ifindex, a->s->mode, a->pin_dir);
 		if (w->fd < 0)
-			return IG_EXIT_FAIL;
+			return -EIO;
 		ig_dbg("%s: XDP attached (%s)", w->ifname, ig_mode_name(a->s->mode));
 	}
 	return 0;
@@ -1179,7 +1171,7 @@ static int attach_switch_mode(struct attach *a)
 		} else {
 			ig_err("%s: XDP is now detached from this interface", w->ifname);
 		}
-		return IG_EXIT_FAIL;
+		return -EIO;
 	}
 	return 0;
 }
@@ -1196,7 +1188,7 @@ static int attach_update(struct attach *a)
 			continue;
 		if (bpf_link_update(a->old[w->old].fd, a->prog_fd, NULL)) {
 			err_errno(w->ifname, errno);
-			return IG_EXIT_FAIL;
+			return -EIO;
 		}
 		a->altered = true;
 		ig_dbg("%s: link %u now runs the new program", w->ifname,
@@ -1220,7 +1212,7 @@ static int attach_pin(struct attach *a)
 				continue;
 			if (bpf_obj_pin(o->fd, w->path)) {
 				err_errno(w->path, errno);
-				return IG_EXIT_FAIL;
+				return -EIO;
 			}
 			unlink(o->path);
 			continue;
@@ -1233,7 +1225,7 @@ static int attach_pin(struct attach *a)
 			}
 		if (bpf_obj_pin(w->fd, w->path)) {
 			err_errno(w->path, errno);
-			return IG_EXIT_FAIL;
+			return -EIO;
 		}
 		w->pinned = true;
 	}
@@ -1300,13 +1292,13 @@ int ig_loader_attach(const struct ig_settings *s, const char *pin_dir, struct ig
 	if (rc)
 		return rc;
 	lb_capture();
-	rc = IG_EXIT_FAIL;
+	rc = -EIO;
 	/* a detach that held the lock removes the directory: make it again */
 	for (i = 0; (lockfd = ig_pin_dir_lock(pin_dir)) == -ENOENT && i < 3; i++)
 		if (prepare_dir(pin_dir, true, &cd))
 			break;
 	if (lockfd < 0) {
-		rc = lock_exit(lockfd);
+		rc = lockfd;
 		goto cleanup;
 	}
 	a.old = calloc(IG_MAX_LINK_PINS, sizeof(*a.old));
@@ -1316,7 +1308,7 @@ int ig_loader_attach(const struct ig_settings *s, const char *pin_dir, struct ig
 	}
 	a.n_old = links_read(pin_dir, a.old, IG_MAX_LINK_PINS);
 	if (a.n_old < 0) {
-		rc = -a.n_old;
+		rc = a.n_old;
 		a.n_old = 0;
 		goto cleanup;
 	}
@@ -1333,7 +1325,7 @@ int ig_loader_attach(const struct ig_settings *s, const char *pin_dir, struct ig
 		rc = attach_pin(&a);
 	/* 5. settings */
 	if (!rc && (maps_write(a.skel, s) || tables_replace(a.skel, pin_dir)))
-		rc = IG_EXIT_FAIL;
+		rc = -EIO;
 	if (!rc)
 		attach_prune_report(&a);
 cleanup:
@@ -1365,7 +1357,7 @@ struct detach {
 };
 
 /* One link pin: detach the link (XDP off the interface), remove the pin.
- * 0, or IG_EXIT_FAIL when the pins cannot be read at all. */
+ * 0, or -EIO when the pins cannot be read at all. */
 static int detach_link(struct detach *x, const char *name)
 {
 	size_t plen = strlen(IG_LINK_PREFIX);
@@ -1374,12 +1366,12 @@ static int detach_link(struct detach *x, const char *name)
 	int fd;
 
 	if (path_join(path, sizeof(path), x->pin_dir, name, NULL))
-		return IG_EXIT_FAIL;
+		return -EIO;
 	fd = bpf_obj_get(path);
 	if (fd < 0) {
 		err_errno(path, errno);
 		if (errno == EPERM || errno == EACCES)
-			return IG_EXIT_FAIL;
+			return -EIO;
 		x->failed = true;
 		return 0;
 	}
@@ -1418,7 +1410,7 @@ static int detach_links(struct detach *x)
 	d = opendir(x->pin_dir);
 	if (!d) {
 		err_errno(x->pin_dir, errno);
-		return IG_EXIT_FAIL;
+		return -EIO;
 	}
 	while (!rc && (de = readdir(d)))
 		if (!strncmp(de->d_name, IG_LINK_PREFIX, plen) && de->d_name[plen])
@@ -1438,7 +1430,7 @@ static int detach_maps(struct detach *x)
 	if (!skel) {
 		ig_err("opening the BPF object: %s", strerror(errno));
 		lb_replay();
-		return IG_EXIT_FAIL;
+		return -EIO;
 	}
 	bpf_object__for_each_map(map, skel->obj) {
 		const char *mpath = bpf_map__pin_path(map);
@@ -1471,7 +1463,7 @@ int ig_loader_detach(const char *pin_dir, unsigned int *n_links)
 	lb_capture();
 	lockfd = ig_pin_dir_lock(pin_dir);
 	if (lockfd < 0) {
-		rc = lock_exit(lockfd);
+		rc = lockfd;
 		goto cleanup;
 	}
 	rc = detach_links(&x);
@@ -1481,15 +1473,15 @@ int ig_loader_detach(const char *pin_dir, unsigned int *n_links)
 		goto cleanup;
 	if (!x.found && !x.failed) {
 		ig_err("nothing attached under %s", pin_dir);
-		rc = IG_EXIT_NOT_ATTACHED;
+		rc = -ENOENT;
 	} else if (rmdir(pin_dir)) {
 		if (errno == ENOTEMPTY || errno == EEXIST)
 			ig_err("%s still holds files isagate did not create: left it in place", pin_dir);
 		else
 			err_errno(pin_dir, errno);
-		rc = x.failed ? IG_EXIT_FAIL : IG_EXIT_PARTIAL;
+		rc = x.failed ? -EIO : -ENOTEMPTY;
 	} else {
-		rc = x.failed ? IG_EXIT_FAIL : IG_EXIT_OK;
+		rc = x.failed ? -EIO : 0;
 	}
 cleanup:
 	if (lockfd >= 0)

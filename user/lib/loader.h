@@ -4,8 +4,10 @@
  * part of the tool that knows how the skeleton, the pins and the XDP links
  * fit together; the commands call these and print.
  *
- * Every function returns 0 or an enum ig_exit code and has already told
- * the operator what went wrong.
+ * Every function returns 0 or -errno and has already told the operator
+ * what went wrong: -ENOENT nothing attached, -EINVAL a setting or path
+ * that cannot work, -EWOULDBLOCK the pin directory's lock is held, -EIO
+ * anything else (the front-ends map these to exit codes, user/cli/opts.c).
  */
 #ifndef IG_LOADER_H
 #define IG_LOADER_H
@@ -49,7 +51,7 @@ struct ig_attach_report {
 /*
  * Make sure `dir` is (or can become) a directory on a bpffs.  With create,
  * mounts a bpffs on /sys/fs/bpf when dir is below it and none is mounted,
- * and creates missing directories.  Without create, IG_EXIT_NOT_ATTACHED
+ * and creates missing directories.  Without create, -ENOENT
  * (after saying "nothing attached under DIR") when dir does not exist or
  * is not on a bpffs.
  */
@@ -74,12 +76,13 @@ int ig_loader_attach(const struct ig_settings *s, const char *pin_dir,
 
 /*
  * Detach every link pinned under pin_dir and remove the pins and the
- * directory.  IG_EXIT_NOT_ATTACHED when nothing of isagate is there.
+ * directory.  -ENOENT when nothing of isagate is there, -ENOTEMPTY when
+ * everything was removed but the directory holds files of others.
  * *n_links receives the number of XDP links detached.
  */
 int ig_loader_detach(const char *pin_dir, unsigned int *n_links);
 
-/* The links pinned under pin_dir (at most max); count >= 0 or -exit code. */
+/* The links pinned under pin_dir (at most max); count >= 0 or -errno. */
 int ig_loader_links(const char *pin_dir, struct ig_link_state *out, int max);
 
 /* ---- forwarding sysctls the FIB lookups need --------------------------- */

@@ -150,13 +150,13 @@ static void read_links(const char *pin_dir, struct ig_metrics *m)
 
 int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 {
-	int sfd = -1, hfd = -1, nfd = -1, ffd = -1, vfd = -1, rc = IG_EXIT_FAIL;
+	int sfd = -1, hfd = -1, nfd = -1, ffd = -1, vfd = -1, rc = -EIO;
 
 	memset(m, 0, sizeof(*m));
 	m->flows = -1;
 	sfd = ig_map_open(pin_dir, IG_MAP_STATS);
 	if (sfd < 0) {
-		rc = sfd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+		rc = sfd == -ENOENT ? -ENOENT : -EIO;
 		goto cleanup;
 	}
 	hfd = ig_map_open(pin_dir, IG_MAP_MEMBERS);

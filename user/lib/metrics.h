@@ -57,8 +57,8 @@ extern const char *const ig_reason_key[IG_REASON_MAX];
 extern const char *const ig_reason_text[IG_REASON_MAX];
 
 /*
- * Read everything from the maps under pin_dir.  0, IG_EXIT_NOT_ATTACHED or
- * IG_EXIT_FAIL (message printed).  Maps of older versions without a flow
+ * Read everything from the maps under pin_dir.  0, -ENOENT (not attached)
+ * or -EIO (message printed).  Maps of older versions without a flow
  * table leave flows at -1.
  */
 int ig_metrics_read(const char *pin_dir, struct ig_metrics *m);
