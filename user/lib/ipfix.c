@@ -192,9 +192,8 @@ int ig_ipfix_open(struct ig_ipfix *x, const char *hostport, uint32_t domain,
 	}
 	if (fd < 0) {
 		ig_err("--ipfix %s: cannot reach the collector: %s", hostport, strerror(errno));
-		rc = -errno;
 		freeaddrinfo(res);
-		return rc;
+		return -EIO;
 	}
 	freeaddrinfo(res);
 	x->fd = fd;

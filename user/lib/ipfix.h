@@ -61,8 +61,8 @@ struct ig_ipfix {
 	uint64_t sent_records, sent_msgs, send_errors;
 };
 
-/* Connect to HOST:PORT ([v6]:port accepted).  0, -EINVAL (not a reachable
- * name or not HOST:PORT) or -errno (printed). */
+/* Connect to HOST:PORT ([v6]:port accepted).  0, -EINVAL (a name that does
+ * not resolve, or not HOST:PORT) or -EIO (no socket reaches it); printed. */
 int ig_ipfix_open(struct ig_ipfix *x, const char *hostport, uint32_t domain,
 		  enum ig_ipfix_format format);
 

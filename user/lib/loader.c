@@ -369,7 +369,7 @@ int ig_pin_dir_lock(const char *dir)
 				return -ENOENT;
 			}
 			err_errno(dir, errno);
-			return -errno;
+			return -EIO;
 		}
 		while (flock(fd, LOCK_EX | LOCK_NB)) {
 			if (errno != EWOULDBLOCK && errno != EINTR) {
@@ -377,7 +377,7 @@ int ig_pin_dir_lock(const char *dir)
 
 				err_errno(dir, err);
 				close(fd);
-				return -err;
+				return -EIO;
 			}
 			if (!fstat(fd, &a))
 				pid = lock_holder(a.st_dev, a.st_ino);
@@ -409,7 +409,7 @@ int ig_pin_dir_lock(const char *dir)
 				return -ENOENT;
 			}
 			err_errno(dir, err);
-			return -err;
+			return -EIO;
 		}
 		if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 			return fd;

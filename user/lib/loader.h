@@ -64,7 +64,8 @@ int ig_pin_dir_prepare(const char *dir, bool create);
  * seconds (default IG_LOCK_WAIT_DEFAULT, 0: do not wait) while another
  * command holds it.  Returns the descriptor (close it to release), or
  * -EWOULDBLOCK ("another isagate command holds the lock on DIR (pid N)"),
- * -ENOENT (no directory: not attached) or another -errno, message printed.
+ * -ENOENT (no directory: not attached) or -EIO (any other failure, named in
+ * the message printed).
  * Not re-entrant: one process takes it once.
  */
 #define IG_LOCK_WAIT_DEFAULT 30
