@@ -580,6 +580,49 @@ static int dnset_add(struct dnset *d, char *s)
 	return 1;
 }
 
+/* A growing array of strings (client-side nesting: DNs). */
+struct strlist {
+	char **v;
+	size_t n, cap;
+};
+
+/* Append a copy of the len bytes at s: 0 or -ENOMEM. */
+static int strlist_add(struct strlist *l, const char *s, size_t len)
+{
+	char *copy;
+
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 64;
+		char **p = realloc(l->v, nc * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		l->v = p;
+		l->cap = nc;
+	}
+	copy = malloc(len + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	l->v[l->n++] = copy;
+	return 0;
+}
+
+/* Free the strings, keep the array. */
+static void strlist_clear(struct strlist *l)
+{
+	while (l->n)
+		free(l->v[--l->n]);
+}
+
+static void strlist_free(struct strlist *l)
+{
+	strlist_clear(l);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
 /* ---- LDAP ---------------------------------------------------------------- */
 
 struct dir_conn {
@@ -863,202 +906,218 @@ static int add_computer(struct dir_conn *c, LDAPMessage *e, const char *dn,
 	return ret;
 }
 
-/* AD: every computer that is a member of the group, directly or through
- * nested groups, in one paged subtree search. */
-static enum ig_dir_err fetch_in_chain(struct dir_conn *c, struct ig_dir_result *r,
-				      char *err, size_t errlen)
+/* "(&PREFIX(ATTR=VALUE))" with VALUE escaped (RFC 4515): malloc'd or NULL. */
+static char *eq_filter(const char *prefix, const char *attr, const char *value)
 {
-	char *attrs[] = { "dNSHostName", "userAccountControl", NULL };
-	struct berval gv = { .bv_val = c->s->group, .bv_len = strlen(c->s->group) };
-	struct berval esc = { 0 }, cookie = { 0 };
+	struct berval v = { .bv_val = (char *)value, .bv_len = strlen(value) };
+	struct berval esc = { 0 };
+	char *f = NULL;
+	size_t len;
+
+	if (ldap_bv2escaped_filter_value(&v, &esc))
+		return NULL;
+	len = strlen(prefix) + strlen(attr) + strlen(esc.bv_val) + 8;
+	f = malloc(len);
+	if (f)
+		snprintf(f, len, "(&%s(%s=%s))", prefix, attr, esc.bv_val);
+	ber_memfree(esc.bv_val);
+	return f;
+}
+
+/* The computers of one page of the in-chain search into r. */
+static enum ig_dir_err add_page(struct dir_conn *c, LDAPMessage *res, struct ig_dir_result *r,
+				size_t *in_page)
+{
+	LDAPMessage *e;
+	char *dn;
+	int rc;
+
+	for (e = ldap_first_entry(c->ld, res); e; e = ldap_next_entry(c->ld, e)) {
+		dn = ldap_get_dn(c->ld, e);
+		if (!dn)
+			return IG_DIR_ERR_NOMEM;
+		rc = add_computer(c, e, dn, r);
+		ldap_memfree(dn);
+		if (rc)
+			return IG_DIR_ERR_NOMEM;
+		(*in_page)++;
+	}
+	return IG_DIR_OK;
+}
+
+/* The server's cookie for the next page into *cookie (left empty after
+ * the last page). */
+static enum ig_dir_err page_cookie(struct dir_conn *c, LDAPMessage *res, struct berval *cookie,
+				   char *err, size_t errlen)
+{
+	LDAPControl **rctrls = NULL, *resp;
 	enum ig_dir_err ret = IG_DIR_OK;
-	LDAPMessage *res = NULL, *e;
-	LDAPControl *pc = NULL, **rctrls = NULL, *resp;
-	char *filter = NULL, *dn;
-	size_t in_page, flen;
+	ber_int_t est;
 	int rc, code;
 
-	if (ldap_bv2escaped_filter_value(&gv, &esc)) {
-		ret = IG_DIR_ERR_NOMEM;
+	rc = ldap_parse_result(c->ld, res, &code, NULL, NULL, NULL, &rctrls, 0);
+	if (rc != LDAP_SUCCESS) {
+		ret = search_error(c, rc, "reading the paged result", err, errlen);
 		goto cleanup;
 	}
-	flen = strlen(esc.bv_val) + 80;
-	filter = malloc(flen);
-	if (!filter) {
-		ret = IG_DIR_ERR_NOMEM;
+	resp = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
+	if (resp) {
+		rc = ldap_parse_pageresponse_control(c->ld, resp, &est, cookie);
+		if (rc != LDAP_SUCCESS)
+			ret = search_error(c, rc, "reading the paged result", err, errlen);
+	}
+cleanup:
+	ldap_controls_free(rctrls);
+	return ret;
+}
+
+/* One page of the in-chain search (the whole result when the server does
+ * not page): its computers into r, *cookie where the next page starts. */
+static enum ig_dir_err in_chain_page(struct dir_conn *c, const char *filter, struct berval *cookie,
+				     struct ig_dir_result *r, char *err, size_t errlen)
+{
+	char *attrs[] = { "dNSHostName", "userAccountControl", NULL };
+	LDAPControl *sctrls[2] = { NULL, NULL }, *pc = NULL;
+	enum ig_dir_err ret = IG_DIR_OK;
+	LDAPMessage *res = NULL;
+	size_t in_page = 0;
+	int rc;
+
+	if (c->paged) {
+		rc = ldap_create_page_control(c->ld, (ber_int_t)c->s->page_size, cookie, 1, &pc);
+		if (rc != LDAP_SUCCESS)
+			return IG_DIR_ERR_NOMEM;
+		sctrls[0] = pc;
+	}
+	rc = ldap_search_ext_s(c->ld, c->s->base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, sctrls,
+			       NULL, &c->tv, LDAP_NO_LIMIT, &res);
+	ldap_control_free(pc);
+	if (rc != LDAP_SUCCESS) {
+		ret = search_error(c, rc, "searching the group's computers", err, errlen);
 		goto cleanup;
 	}
-	snprintf(filter, flen, "(&(objectClass=computer)(memberOf:" IG_OID_IN_CHAIN ":=%s))",
-		 esc.bv_val);
+	ret = add_page(c, res, r, &in_page);
+	if (ret)
+		goto cleanup;
+	r->pages++;
+	if (in_page > r->max_page)
+		r->max_page = in_page;
+	ber_memfree(cookie->bv_val);
+	cookie->bv_val = NULL;
+	cookie->bv_len = 0;
+	if (c->paged) {
+		ret = page_cookie(c, res, cookie, err, errlen);
+		if (ret)
+			goto cleanup;
+	}
+	ig_dbg("directory: page %u: %zu entries", r->pages, in_page);
+cleanup:
+	ldap_msgfree(res);
+	return ret;
+}
+
+/* AD: every computer that is a member of the group, directly or through
+ * nested groups, in one paged subtree search. */
+static enum ig_dir_err fetch_in_chain(struct dir_conn *c, struct ig_dir_result *r, char *err,
+				      size_t errlen)
+{
+	struct berval cookie = { 0 };
+	enum ig_dir_err ret;
+	char *filter;
+
+	filter = eq_filter("(objectClass=computer)", "memberOf:" IG_OID_IN_CHAIN ":", c->s->group);
+	if (!filter)
+		return IG_DIR_ERR_NOMEM;
 	ig_dbg("directory: search %s with %s, page size %u", c->s->base, filter,
 	       c->paged ? c->s->page_size : 0);
 	r->paged = c->paged;
 	do {
-		LDAPControl *sctrls[2] = { NULL, NULL };
-
-		if (c->paged) {
-			rc = ldap_create_page_control(c->ld, (ber_int_t)c->s->page_size, &cookie,
-						      1, &pc);
-			if (rc != LDAP_SUCCESS) {
-				ret = IG_DIR_ERR_NOMEM;
-				goto cleanup;
-			}
-			sctrls[0] = pc;
-		}
-		rc = ldap_search_ext_s(c->ld, c->s->base, LDAP_SCOPE_SUBTREE, filter, attrs, 0,
-				       sctrls, NULL, &c->tv, LDAP_NO_LIMIT, &res);
-		ldap_control_free(pc);
-		pc = NULL;
-		if (rc != LDAP_SUCCESS) {
-			ret = search_error(c, rc, "searching the group's computers", err, errlen);
-			goto cleanup;
-		}
-		in_page = 0;
-		for (e = ldap_first_entry(c->ld, res); e; e = ldap_next_entry(c->ld, e)) {
-			dn = ldap_get_dn(c->ld, e);
-			if (!dn) {
-				ret = IG_DIR_ERR_NOMEM;
-				goto cleanup;
-			}
-			rc = add_computer(c, e, dn, r);
-			ldap_memfree(dn);
-			if (rc) {
-				ret = IG_DIR_ERR_NOMEM;
-				goto cleanup;
-			}
-			in_page++;
-		}
-		r->pages++;
-		if (in_page > r->max_page)
-			r->max_page = in_page;
-		ber_memfree(cookie.bv_val);
-		cookie.bv_val = NULL;
-		cookie.bv_len = 0;
-		if (c->paged) {
-			rc = ldap_parse_result(c->ld, res, &code, NULL, NULL, NULL, &rctrls, 0);
-			if (rc != LDAP_SUCCESS) {
-				ret = search_error(c, rc, "reading the paged result", err, errlen);
-				goto cleanup;
-			}
-			resp = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
-			if (resp) {
-				ber_int_t est;
-
-				rc = ldap_parse_pageresponse_control(c->ld, resp, &est, &cookie);
-				if (rc != LDAP_SUCCESS) {
-					ret = search_error(c, rc, "reading the paged result", err,
-							   errlen);
-					goto cleanup;
-				}
-			}
-			ldap_controls_free(rctrls);
-			rctrls = NULL;
-		}
-		ig_dbg("directory: page %u: %zu entries", r->pages, in_page);
-		ldap_msgfree(res);
-		res = NULL;
-	} while (cookie.bv_val && cookie.bv_len);
-cleanup:
+		ret = in_chain_page(c, filter, &cookie, r, err, errlen);
+	} while (!ret && cookie.bv_val && cookie.bv_len);
 	ber_memfree(cookie.bv_val);
-	ldap_controls_free(rctrls);
-	ldap_control_free(pc);
-	ldap_msgfree(res);
 	free(filter);
-	ber_memfree(esc.bv_val);
 	return ret;
 }
 
-/* Client-side nesting: every `member` value of a group (AD range
- * retrieval followed), appended to *out. */
-static enum ig_dir_err read_members(struct dir_conn *c, const char *group, char ***out,
-				    size_t *n, size_t *cap, char *err, size_t errlen)
+/* read_members(): one group's `member` values, range by range. */
+struct member_read {
+	struct dir_conn *c;
+	const char *group;
+	struct strlist *out;
+	unsigned long low; /* the first value of the next range */
+	bool more;	   /* another range to ask for */
+};
+
+/* One attribute of the group's entry: its values appended to m->out when
+ * it is `member` or a range of it. */
+static enum ig_dir_err member_attr(struct member_read *m, LDAPMessage *e, const char *a, char *err,
+				   size_t errlen)
 {
+	unsigned long high;
+	bool last, ranged = ig_dir_parse_range(a, &high, &last);
+	struct berval **v;
+	int i;
+
+	if (!ranged && strcasecmp(a, "member"))
+		return IG_DIR_OK;
+	v = ldap_get_values_len(m->c->ld, e, a);
+	for (i = 0; v && v[i]; i++) {
+		if (strlist_add(m->out, v[i]->bv_val, v[i]->bv_len)) {
+			ldap_value_free_len(v);
+			return IG_DIR_ERR_NOMEM;
+		}
+	}
+	ldap_value_free_len(v);
+	if (!ranged || last)
+		return IG_DIR_OK;
+	/* the next range starts past this one: a server that answers a range
+	 * before it would have us loop forever */
+	if (high < m->low) {
+		snprintf(err, errlen,
+			 "reading the members of %s: the server's range retrieval "
+			 "went backwards (%s after asking for %lu-*)",
+			 m->group, a, m->low);
+		return IG_DIR_ERR_SEARCH;
+	}
+	m->more = true;
+	m->low = high + 1;
+	return IG_DIR_OK;
+}
+
+/* One read of the group: `member`, or the range from m->low on. */
+static enum ig_dir_err read_member_range(struct member_read *m, char *err, size_t errlen)
+{
+	struct dir_conn *c = m->c;
 	enum ig_dir_err ret = IG_DIR_OK;
-	unsigned long low = 0, high;
 	LDAPMessage *res = NULL, *e;
 	char attr[64], *a, what[300];
+	char *attrs[] = { attr, NULL };
 	BerElement *ber = NULL;
-	bool more = true, last;
-	int rc, i;
+	int rc;
 
-	while (more) {
-		char *attrs[] = { attr, NULL };
-
-		more = false;
-		if (low)
-			snprintf(attr, sizeof(attr), "member;range=%lu-*", low);
-		else
-			snprintf(attr, sizeof(attr), "member");
-		rc = ldap_search_ext_s(c->ld, group, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0,
-				       NULL, NULL, &c->tv, 1, &res);
-		if (rc == LDAP_NO_SUCH_OBJECT) {
-			ig_dbg("directory: nested group %s no longer exists", group);
+	m->more = false;
+	if (m->low)
+		snprintf(attr, sizeof(attr), "member;range=%lu-*", m->low);
+	else
+		snprintf(attr, sizeof(attr), "member");
+	rc = ldap_search_ext_s(c->ld, m->group, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL,
+			       NULL, &c->tv, 1, &res);
+	if (rc == LDAP_NO_SUCH_OBJECT) {
+		ig_dbg("directory: nested group %s no longer exists", m->group);
+		goto cleanup;
+	}
+	if (rc != LDAP_SUCCESS) {
+		snprintf(what, sizeof(what), "reading the members of %s", m->group);
+		ret = search_error(c, rc, what, err, errlen);
+		goto cleanup;
+	}
+	e = ldap_first_entry(c->ld, res);
+	for (a = e ? ldap_first_attribute(c->ld, e, &ber) : NULL; a;
+	     a = ldap_next_attribute(c->ld, e, ber)) {
+		ret = member_attr(m, e, a, err, errlen);
+		ldap_memfree(a);
+		if (ret)
 			goto cleanup;
-		}
-		if (rc != LDAP_SUCCESS) {
-			snprintf(what, sizeof(what), "reading the members of %s", group);
-			ret = search_error(c, rc, what, err, errlen);
-			goto cleanup;
-		}
-		e = ldap_first_entry(c->ld, res);
-		for (a = e ? ldap_first_attribute(c->ld, e, &ber) : NULL; a;
-		     a = ldap_next_attribute(c->ld, e, ber)) {
-			struct berval **v;
-			bool ranged = ig_dir_parse_range(a, &high, &last);
-
-			if (!ranged && strcasecmp(a, "member")) {
-				ldap_memfree(a);
-				continue;
-			}
-			v = ldap_get_values_len(c->ld, e, a);
-			for (i = 0; v && v[i]; i++) {
-				char *s;
-
-				if (*n == *cap) {
-					size_t nc = *cap ? *cap * 2 : 64;
-					char **p = realloc(*out, nc * sizeof(*p));
-
-					if (!p) {
-						ldap_value_free_len(v);
-						ldap_memfree(a);
-						ret = IG_DIR_ERR_NOMEM;
-						goto cleanup;
-					}
-					*out = p;
-					*cap = nc;
-				}
-				s = malloc(v[i]->bv_len + 1);
-				if (!s) {
-					ldap_value_free_len(v);
-					ldap_memfree(a);
-					ret = IG_DIR_ERR_NOMEM;
-					goto cleanup;
-				}
-				memcpy(s, v[i]->bv_val, v[i]->bv_len);
-				s[v[i]->bv_len] = '\0';
-				(*out)[(*n)++] = s;
-			}
-			ldap_value_free_len(v);
-			if (ranged && !last) {
-				/* the next range starts past this one: a server that
-				 * answers a range before it would have us loop forever */
-				if (high < low) {
-					snprintf(err, errlen, "reading the members of %s: the "
-						 "server's range retrieval went backwards (%s after "
-						 "asking for %lu-*)", group, a, low);
-					ldap_memfree(a);
-					ret = IG_DIR_ERR_SEARCH;
-					goto cleanup;
-				}
-				more = true;
-				low = high + 1;
-			}
-			ldap_memfree(a);
-		}
-		ber_free(ber, 0);
-		ber = NULL;
-		ldap_msgfree(res);
-		res = NULL;
 	}
 cleanup:
 	ber_free(ber, 0);
@@ -1066,112 +1125,121 @@ cleanup:
 	return ret;
 }
 
-/* Client-side nesting: breadth-first over `member` from the group, each DN
- * visited once (cycles, diamonds), one read per member object. */
-static enum ig_dir_err fetch_client(struct dir_conn *c, struct ig_dir_result *r,
+/* Client-side nesting: every `member` value of a group (AD range
+ * retrieval followed), appended to out. */
+static enum ig_dir_err read_members(struct dir_conn *c, const char *group, struct strlist *out,
 				    char *err, size_t errlen)
 {
-	char *attrs[] = { "objectClass", "dNSHostName", "userAccountControl", NULL };
-	char **queue = NULL, **mem = NULL, *norm;
-	size_t qn = 0, qcap = 0, qi, mn = 0, mcap = 0, i;
+	struct member_read m = { .c = c, .group = group, .out = out, .more = true };
 	enum ig_dir_err ret = IG_DIR_OK;
-	struct dnset seen = { 0 };
+
+	while (m.more && !ret)
+		ret = read_member_range(&m, err, errlen);
+	return ret;
+}
+
+/* fetch_client()'s breadth-first walk. */
+struct client_walk {
+	struct dir_conn *c;
+	struct ig_dir_result *r;
+	struct strlist queue; /* the groups to read, in order */
+	struct strlist mem;   /* the members of the group being read */
+	struct dnset seen;    /* every DN met, normalised */
+};
+
+/* Read a member object met for the first time: a computer goes into the
+ * result, a group into the queue. */
+static enum ig_dir_err read_member(struct client_walk *w, const char *dn, char *err, size_t errlen)
+{
+	char *attrs[] = { "objectClass", "dNSHostName", "userAccountControl", NULL };
+	struct dir_conn *c = w->c;
+	enum ig_dir_err ret = IG_DIR_OK;
 	LDAPMessage *res = NULL, *e;
 	char what[300];
 	int rc;
 
+	rc = ldap_search_ext_s(c->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL, NULL,
+			       &c->tv, 1, &res);
+	if (rc == LDAP_NO_SUCH_OBJECT) {
+		ig_dbg("directory: member %s does not exist: ignored", dn);
+		goto cleanup;
+	}
+	if (rc != LDAP_SUCCESS) {
+		snprintf(what, sizeof(what), "reading %s", dn);
+		ret = search_error(c, rc, what, err, errlen);
+		goto cleanup;
+	}
+	e = ldap_first_entry(c->ld, res);
+	if (e && has_value(c->ld, e, "objectClass", "computer")) {
+		if (add_computer(c, e, dn, w->r))
+			ret = IG_DIR_ERR_NOMEM;
+	} else if (e && is_group(c->ld, e)) {
+		if (strlist_add(&w->queue, dn, strlen(dn)))
+			ret = IG_DIR_ERR_NOMEM;
+	}
+cleanup:
+	ldap_msgfree(res);
+	return ret;
+}
+
+/* One member of a group being read: skipped when outside the search base
+ * or seen before, else read. */
+static enum ig_dir_err visit_member(struct client_walk *w, const char *dn, char *err, size_t errlen)
+{
+	char *norm = ig_dir_dn_norm(dn);
+	int rc;
+
+	if (!norm)
+		return IG_DIR_ERR_NOMEM;
+	if (!ig_dir_dn_under(norm, w->c->base_norm)) {
+		ig_dbg("directory: %s is outside the search base: ignored", dn);
+		free(norm);
+		return IG_DIR_OK;
+	}
+	rc = dnset_add(&w->seen, norm);
+	if (rc < 0)
+		return IG_DIR_ERR_NOMEM;
+	if (!rc)
+		return IG_DIR_OK; /* seen: a cycle or a diamond */
+	if (w->seen.n > 4 * (size_t)IG_MAX_MEMBERS) {
+		snprintf(err, errlen, "more than %zu objects under the group: refusing to go on",
+			 4 * (size_t)IG_MAX_MEMBERS);
+		return IG_DIR_ERR_SEARCH;
+	}
+	return read_member(w, dn, err, errlen);
+}
+
+/* Client-side nesting: breadth-first over `member` from the group, each DN
+ * visited once (cycles, diamonds), one read per member object. */
+static enum ig_dir_err fetch_client(struct dir_conn *c, struct ig_dir_result *r, char *err,
+				    size_t errlen)
+{
+	struct client_walk w = { .c = c, .r = r };
+	enum ig_dir_err ret = IG_DIR_OK;
+	size_t qi, i;
+	char *norm;
+
 	norm = ig_dir_dn_norm(c->s->group);
-	queue = malloc(sizeof(*queue));
-	if (!norm || !queue || dnset_add(&seen, norm) < 0 || !(queue[0] = strdup(c->s->group))) {
+	if (!norm || dnset_add(&w.seen, norm) < 0 ||
+	    strlist_add(&w.queue, c->s->group, strlen(c->s->group))) {
 		ret = IG_DIR_ERR_NOMEM;
 		goto cleanup;
 	}
-	qn = qcap = 1;
 	r->nesting = "client";
-	for (qi = 0; qi < qn; qi++) {
+	for (qi = 0; qi < w.queue.n; qi++) {
 		r->groups++;
-		for (i = 0; i < mn; i++)
-			free(mem[i]);
-		mn = 0;
-		ret = read_members(c, queue[qi], &mem, &mn, &mcap, err, errlen);
+		strlist_clear(&w.mem);
+		ret = read_members(c, w.queue.v[qi], &w.mem, err, errlen);
+		for (i = 0; !ret && i < w.mem.n; i++)
+			ret = visit_member(&w, w.mem.v[i], err, errlen);
 		if (ret)
 			goto cleanup;
-		for (i = 0; i < mn; i++) {
-			norm = ig_dir_dn_norm(mem[i]);
-			if (!norm) {
-				ret = IG_DIR_ERR_NOMEM;
-				goto cleanup;
-			}
-			if (!ig_dir_dn_under(norm, c->base_norm)) {
-				ig_dbg("directory: %s is outside the search base: ignored", mem[i]);
-				free(norm);
-				continue;
-			}
-			rc = dnset_add(&seen, norm);
-			if (rc < 0) {
-				ret = IG_DIR_ERR_NOMEM;
-				goto cleanup;
-			}
-			if (!rc)
-				continue;                /* seen: a cycle or a diamond */
-			if (seen.n > 4 * (size_t)IG_MAX_MEMBERS) {
-				snprintf(err, errlen, "more than %zu objects under the group: "
-					 "refusing to go on", 4 * (size_t)IG_MAX_MEMBERS);
-				ret = IG_DIR_ERR_SEARCH;
-				goto cleanup;
-			}
-			rc = ldap_search_ext_s(c->ld, mem[i], LDAP_SCOPE_BASE, "(objectClass=*)",
-					       attrs, 0, NULL, NULL, &c->tv, 1, &res);
-			if (rc == LDAP_NO_SUCH_OBJECT) {
-				ig_dbg("directory: member %s does not exist: ignored", mem[i]);
-				ldap_msgfree(res);
-				res = NULL;
-				continue;
-			}
-			if (rc != LDAP_SUCCESS) {
-				snprintf(what, sizeof(what), "reading %s", mem[i]);
-				ret = search_error(c, rc, what, err, errlen);
-				goto cleanup;
-			}
-			e = ldap_first_entry(c->ld, res);
-			if (e && has_value(c->ld, e, "objectClass", "computer")) {
-				if (add_computer(c, e, mem[i], r)) {
-					ret = IG_DIR_ERR_NOMEM;
-					goto cleanup;
-				}
-			} else if (e && is_group(c->ld, e)) {
-				if (qn == qcap) {
-					size_t nc = qcap * 2;
-					char **p = realloc(queue, nc * sizeof(*p));
-
-					if (!p) {
-						ret = IG_DIR_ERR_NOMEM;
-						goto cleanup;
-					}
-					queue = p;
-					qcap = nc;
-				}
-				queue[qn] = strdup(mem[i]);
-				if (!queue[qn]) {
-					ret = IG_DIR_ERR_NOMEM;
-					goto cleanup;
-				}
-				qn++;
-			}
-			ldap_msgfree(res);
-			res = NULL;
-		}
 	}
 	ig_dbg("directory: %zu group(s) walked, %zu computer(s)", r->groups, r->n);
 cleanup:
-	ldap_msgfree(res);
-	for (i = 0; i < mn; i++)
-		free(mem[i]);
-	free(mem);
-	for (i = 0; i < qn; i++)
-		free(queue[i]);
-	free(queue);
-	dnset_free(&seen);
+	strlist_free(&w.mem);
+	strlist_free(&w.queue);
+	dnset_free(&w.seen);
 	return ret;
 }
 
@@ -1282,24 +1350,6 @@ cleanup:
 }
 
 /* ---- one computer's nesting chain (explain) ------------------------------ */
-
-/* "(&PREFIX(ATTR=VALUE))" with VALUE escaped (RFC 4515): malloc'd or NULL. */
-static char *eq_filter(const char *prefix, const char *attr, const char *value)
-{
-	struct berval v = { .bv_val = (char *)value, .bv_len = strlen(value) };
-	struct berval esc = { 0 };
-	char *f = NULL;
-	size_t len;
-
-	if (ldap_bv2escaped_filter_value(&v, &esc))
-		return NULL;
-	len = strlen(prefix) + strlen(attr) + strlen(esc.bv_val) + 8;
-	f = malloc(len);
-	if (f)
-		snprintf(f, len, "(&%s(%s=%s))", prefix, attr, esc.bv_val);
-	ber_memfree(esc.bv_val);
-	return f;
-}
 
 /* The computer object whose dNSHostName is host (the first, when several
  * claim it, and how many did). */

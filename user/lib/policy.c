@@ -264,89 +264,112 @@ static int parse_name(const char *s, struct ig_rule *r, char *err, size_t errlen
 	return 0;
 }
 
-/* ACTION DIR PROTO [PORTS] [member P] [remote P] [after P/N] [name L] */
-static int parse_rule(char **tok, int nt, unsigned int line, struct ig_policy *p, char *err,
-		      size_t errlen)
+/* remote P: an IPv6 prefix. */
+static int parse_remote_net(const char *s, struct ig_rule *r, char *err, size_t errlen)
 {
-	struct ig_rule r = { 0 };
-	const char *ports = NULL;
-	char list[MAX_LINE], *el, *save = NULL;
-	char pbuf[8];
-	unsigned int seen = 0;
-	int i = 3;
+	struct in6_addr a;
+	__u8 plen;
+	int rc;
 
-	r.action = !strcmp(tok[0], "allow") ? IG_PA_ALLOW :
-		   !strcmp(tok[0], "drop") ? IG_PA_DROP : IG_PA_REJECT;
+	rc = ig_parse_prefix6(s, &a, &plen, err, errlen);
+	memcpy(r->remote_net, &a, 16);
+	r->remote_plen = plen;
+	return rc;
+}
+
+/* The keywords after PORTS, each followed by its value. */
+static const struct rule_opt {
+	const char *kw;
+	int (*parse)(const char *s, struct ig_rule *r, char *err, size_t errlen);
+} rule_opts[] = {
+	{ "member", parse_member_net },
+	{ "remote", parse_remote_net },
+	{ "after", parse_after },
+	{ "name", parse_name },
+};
+
+/* The index of keyword kw in rule_opts[], -1 when it is none. */
+static int rule_opt(const char *kw)
+{
+	unsigned int k;
+
+	for (k = 0; k < sizeof(rule_opts) / sizeof(rule_opts[0]); k++)
+		if (!strcmp(kw, rule_opts[k].kw))
+			return (int)k;
+	return -1;
+}
+
+/* ACTION DIR PROTO, the words every rule starts with. */
+static int parse_head(char **tok, int nt, struct ig_rule *r, char *err, size_t errlen)
+{
+	r->action = !strcmp(tok[0], "allow")  ? IG_PA_ALLOW
+		    : !strcmp(tok[0], "drop") ? IG_PA_DROP
+					      : IG_PA_REJECT;
 	if (nt < 3) {
 		snprintf(err, errlen, "'%s' needs a direction (out|in) and a protocol", tok[0]);
 		return -1;
 	}
 	if (!strcmp(tok[1], "out")) {
-		r.dir = IG_PD_OUT;
+		r->dir = IG_PD_OUT;
 	} else if (!strcmp(tok[1], "in")) {
-		r.dir = IG_PD_IN;
+		r->dir = IG_PD_IN;
 	} else {
 		snprintf(err, errlen, "direction '%s': expected out (a member opens) or in (a remote "
 			 "host opens)", tok[1]);
 		return -1;
 	}
-	if (parse_proto(tok[2], &r.proto)) {
+	if (parse_proto(tok[2], &r->proto)) {
 		snprintf(err, errlen, "protocol '%s': expected tcp, udp, udplite, sctp, icmpv6, any "
 			 "or a number 1-255", tok[2]);
 		return -1;
 	}
-	if (i < nt && strcmp(tok[i], "member") && strcmp(tok[i], "remote") &&
-	    strcmp(tok[i], "after") && strcmp(tok[i], "name"))
-		ports = tok[i++];
-	for (; i < nt; i += 2) {
-		const char *kw = tok[i];
-		unsigned int bit;
-		int rc;
+	return 0;
+}
 
-		bit = !strcmp(kw, "member") ? 1 : !strcmp(kw, "remote") ? 2 :
-		      !strcmp(kw, "after") ? 4 : !strcmp(kw, "name") ? 8 : 0;
-		if (!bit) {
-			snprintf(err, errlen, "unexpected '%s' (expected member, remote, after or name)",
-				 kw);
+/* [member P] [remote P] [after P/N] [name L] in the nt words at tok, each
+ * keyword at most once. */
+static int parse_options(char **tok, int nt, struct ig_rule *r, char *err, size_t errlen)
+{
+	unsigned int seen = 0;
+	int i, k;
+
+	for (i = 0; i < nt; i += 2) {
+		k = rule_opt(tok[i]);
+		if (k < 0) {
+			snprintf(err, errlen,
+				 "unexpected '%s' (expected member, remote, after or name)",
+				 tok[i]);
 			return -1;
 		}
-		if (seen & bit) {
-			snprintf(err, errlen, "'%s' given twice", kw);
+		if (seen & (1u << k)) {
+			snprintf(err, errlen, "'%s' given twice", tok[i]);
 			return -1;
 		}
-		seen |= bit;
+		seen |= 1u << k;
 		if (i + 1 >= nt) {
-			snprintf(err, errlen, "'%s' needs a value", kw);
+			snprintf(err, errlen, "'%s' needs a value", tok[i]);
 			return -1;
 		}
-		if (bit == 1) {
-			rc = parse_member_net(tok[i + 1], &r, err, errlen);
-		} else if (bit == 2) {
-			struct in6_addr a;
-			__u8 plen;
+		if (rule_opts[k].parse(tok[i + 1], r, err, errlen))
+			return -1;
+	}
+	return 0;
+}
 
-			rc = ig_parse_prefix6(tok[i + 1], &a, &plen, err, errlen);
-			memcpy(r.remote_net, &a, 16);
-			r.remote_plen = plen;
-		} else if (bit == 4) {
-			rc = parse_after(tok[i + 1], &r, err, errlen);
-		} else {
-			rc = parse_name(tok[i + 1], &r, err, errlen);
-		}
-		if (rc)
-			return -1;
-	}
-	if ((r.flags & IG_RULE_F_AFTER) && r.action != IG_PA_ALLOW) {
-		snprintf(err, errlen, "'after' only makes sense on an allow rule");
-		return -1;
-	}
+/* r with PORTS (NULL: any) into p, one rule per element of a list. */
+static int add_rules(struct ig_policy *p, struct ig_rule *r, const char *ports, unsigned int line,
+		     char *err, size_t errlen)
+{
+	char list[MAX_LINE], *el, *save = NULL;
+	char pbuf[8];
+
 	if (!ports || !strcmp(ports, "any")) {
-		r.port_lo = 0;
-		r.port_hi = 0xffff;
+		r->port_lo = 0;
+		r->port_hi = 0xffff;
 		ports = "any";
-	} else if (!proto_has_ports(r.proto) && r.proto != IPPROTO_ICMPV6) {
+	} else if (!proto_has_ports(r->proto) && r->proto != IPPROTO_ICMPV6) {
 		snprintf(err, errlen, "protocol %s has no ports ('%s')",
-			 proto_name(r.proto, pbuf, sizeof(pbuf)), ports);
+			 proto_name(r->proto, pbuf, sizeof(pbuf)), ports);
 		return -1;
 	}
 	/* a list becomes one rule per element */
@@ -358,7 +381,8 @@ static int parse_rule(char **tok, int nt, unsigned int line, struct ig_policy *p
 	}
 	snprintf(list, sizeof(list), "%s", ports);
 	for (el = strtok_r(list, ",", &save); el; el = strtok_r(NULL, ",", &save)) {
-		if (strcmp(el, "any") && parse_range(el, r.proto, &r.port_lo, &r.port_hi, err, errlen))
+		if (strcmp(el, "any") &&
+		    parse_range(el, r->proto, &r->port_lo, &r->port_hi, err, errlen))
 			return -1;
 		if (p->n >= IG_POLICY_MAX_RULES) {
 			snprintf(err, errlen, "too many rules (at most %d, a port list counts one per "
@@ -366,9 +390,30 @@ static int parse_rule(char **tok, int nt, unsigned int line, struct ig_policy *p
 			return -1;
 		}
 		p->line[p->n] = line;
-		p->rules[p->n++] = r;
+		p->rules[p->n++] = *r;
 	}
 	return 0;
+}
+
+/* ACTION DIR PROTO [PORTS] [member P] [remote P] [after P/N] [name L] */
+static int parse_rule(char **tok, int nt, unsigned int line, struct ig_policy *p, char *err,
+		      size_t errlen)
+{
+	struct ig_rule r = { 0 };
+	const char *ports = NULL;
+	int i = 3;
+
+	if (parse_head(tok, nt, &r, err, errlen))
+		return -1;
+	if (i < nt && rule_opt(tok[i]) < 0)
+		ports = tok[i++];
+	if (parse_options(tok + i, nt - i, &r, err, errlen))
+		return -1;
+	if ((r.flags & IG_RULE_F_AFTER) && r.action != IG_PA_ALLOW) {
+		snprintf(err, errlen, "'after' only makes sense on an allow rule");
+		return -1;
+	}
+	return add_rules(p, &r, ports, line, err, errlen);
 }
 
 /* Every allow rule an "after" refers to becomes an anchor. */
