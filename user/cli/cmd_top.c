@@ -203,25 +203,12 @@ static int cmp_conv(const void *pa, const void *pb)
 			sizeof(a->rec->key), a->rec->v.first_ns, b->rec->v.first_ns);
 }
 
-/* One read of everything: flows, counters, member admission.  0 or an exit code. */
-static int top_read(struct top_view *tv, int ffd, int hosts, int nets)
+/* The last read becomes the previous one, recs (n flows) and m the current. */
+static void top_shift(struct top_view *tv, struct ig_flow_rec *recs, long n,
+		      const struct ig_metrics *m)
 {
-	struct ig_flow_rec *recs = NULL;
-	struct ig_metrics m;
-	double secs;
-	long n, i;
-	size_t k;
-	int rc;
-
-	rc = ig_metrics_read(tv->pin_dir, &m);
-	if (rc)
-		return ig_exit_code(rc);
-	n = ig_flows_read(ffd, &recs);
-	if (n < 0)
-		return IG_EXIT_FAIL;
-	/* the header's rates are differences between two good reads */
 	tv->m_prev = tv->m_cur;
-	tv->m_cur = m;
+	tv->m_cur = *m;
 	free(tv->prev);
 	tv->prev = tv->cur;
 	tv->n_prev = tv->n_cur;
@@ -229,41 +216,32 @@ static int top_read(struct top_view *tv, int ffd, int hosts, int nets)
 	tv->cur = recs;
 	tv->n_cur = n;
 	tv->t_cur = ig_mono_now_ns();
-	secs = tv->have_prev ? (double)(tv->t_cur - tv->t_prev) / 1e9 : 0;
+}
 
-	free(tv->conv);
-	free(tv->mem);
+/* The rates of conversation c over the secs since the previous read, where
+ * p is its flow in that read (NULL: not there). */
+static void conv_rates(const struct top_view *tv, struct top_conv *c, const struct ig_flow_rec *p,
+		       double secs)
+{
+	const struct ig_flow_rec *r = c->rec;
+	/* a flow new since the last read: all of it came in this interval */
+	bool is_new = !p && tv->have_prev && r->v.first_ns >= tv->t_prev;
+	double s = p || is_new ? secs : 0;
+
+	c->pps[0] = rate_of(r->v.from_member.packets, p ? p->v.from_member.packets : 0, s);
+	c->pps[1] = rate_of(r->v.to_member.packets, p ? p->v.to_member.packets : 0, s);
+	c->bps[0] = 8 * rate_of(r->v.from_member.bytes, p ? p->v.from_member.bytes : 0, s);
+	c->bps[1] = 8 * rate_of(r->v.to_member.bytes, p ? p->v.to_member.bytes : 0, s);
+}
+
+/* The members of the conversations (sorted, so grouped by member): each
+ * with its range in conv[], its totals and whether it is still admitted. */
+static void group_members(struct top_view *tv, int hosts, int nets)
+{
+	size_t k;
+
 	tv->n_mem = 0;
-	tv->conv = calloc((size_t)n + 1, sizeof(*tv->conv));
-	tv->mem = calloc((size_t)n + 1, sizeof(*tv->mem));
-	if (!tv->conv || !tv->mem) {
-		free(tv->conv);
-		free(tv->mem);
-		tv->conv = NULL;
-		tv->mem = NULL;
-		return IG_EXIT_FAIL;
-	}
-	for (i = 0; i < n; i++) {
-		const struct ig_flow_rec *r = &recs[i], *p = tv->have_prev ? find_prev(tv, r) : NULL;
-		struct top_conv *c = &tv->conv[i];
-
-		c->rec = r;
-		c->unanswered = ig_flow_unanswered(r, IG_UNANSWERED_NS);
-		c->pps[0] = rate_of(r->v.from_member.packets, p ? p->v.from_member.packets : 0, p ? secs : 0);
-		c->pps[1] = rate_of(r->v.to_member.packets, p ? p->v.to_member.packets : 0, p ? secs : 0);
-		c->bps[0] = 8 * rate_of(r->v.from_member.bytes, p ? p->v.from_member.bytes : 0, p ? secs : 0);
-		c->bps[1] = 8 * rate_of(r->v.to_member.bytes, p ? p->v.to_member.bytes : 0, p ? secs : 0);
-		/* a flow new since the last read: all of it came in this interval */
-		if (!p && tv->have_prev && r->v.first_ns >= tv->t_prev && secs > 0) {
-			c->pps[0] = r->v.from_member.packets / secs;
-			c->pps[1] = r->v.to_member.packets / secs;
-			c->bps[0] = 8.0 * r->v.from_member.bytes / secs;
-			c->bps[1] = 8.0 * r->v.to_member.bytes / secs;
-		}
-	}
-	sort_ctx = tv;
-	qsort(tv->conv, (size_t)n, sizeof(*tv->conv), cmp_conv);  /* grouped by member */
-	for (k = 0; k < (size_t)n; k++) {
+	for (k = 0; k < (size_t)tv->n_cur; k++) {
 		const struct top_conv *c = &tv->conv[k];
 		struct top_member *m = tv->n_mem ? &tv->mem[tv->n_mem - 1] : NULL;
 
@@ -284,6 +262,47 @@ static int top_read(struct top_view *tv, int ffd, int hosts, int nets)
 			m->first_ns = c->rec->v.first_ns;
 		m->n_unanswered += c->unanswered;
 	}
+}
+
+/* One read of everything: flows, counters, member admission.  0 or an exit code. */
+static int top_read(struct top_view *tv, int ffd, int hosts, int nets)
+{
+	struct ig_flow_rec *recs = NULL;
+	struct ig_metrics m;
+	double secs;
+	long n, i;
+	int rc;
+
+	rc = ig_metrics_read(tv->pin_dir, &m);
+	if (rc)
+		return ig_exit_code(rc);
+	n = ig_flows_read(ffd, &recs);
+	if (n < 0)
+		return IG_EXIT_FAIL;
+	/* the header's rates are differences between two good reads */
+	top_shift(tv, recs, n, &m);
+	secs = tv->have_prev ? (double)(tv->t_cur - tv->t_prev) / 1e9 : 0;
+
+	free(tv->conv);
+	free(tv->mem);
+	tv->n_mem = 0;
+	tv->conv = calloc((size_t)n + 1, sizeof(*tv->conv));
+	tv->mem = calloc((size_t)n + 1, sizeof(*tv->mem));
+	if (!tv->conv || !tv->mem) {
+		free(tv->conv);
+		free(tv->mem);
+		tv->conv = NULL;
+		tv->mem = NULL;
+		return IG_EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++) {
+		tv->conv[i].rec = &recs[i];
+		tv->conv[i].unanswered = ig_flow_unanswered(&recs[i], IG_UNANSWERED_NS);
+		conv_rates(tv, &tv->conv[i], tv->have_prev ? find_prev(tv, &recs[i]) : NULL, secs);
+	}
+	sort_ctx = tv;
+	qsort(tv->conv, (size_t)n, sizeof(*tv->conv), cmp_conv); /* grouped by member */
+	group_members(tv, hosts, nets);
 	qsort(tv->mem, tv->n_mem, sizeof(*tv->mem), cmp_member);
 	return 0;
 }
@@ -325,7 +344,27 @@ static double reason_rate(const struct top_view *tv, const int *reasons)
 	return rate_of(b, a, secs);
 }
 
-static void draw(struct top_view *tv)
+/* Where draw() writes: the body's first row and height, the conversation
+ * column's width, and the body lines so far (scrolled-off ones too). */
+struct top_draw {
+	int y, body, w, line;
+};
+
+/* The four rate columns of a row. */
+struct row_rates {
+	char pps[2][32], bps[2][32];
+};
+
+static void row_rates(const double pps[2], const double bps[2], struct row_rates *t)
+{
+	human(pps[0], t->pps[0], sizeof(t->pps[0]));
+	human(pps[1], t->pps[1], sizeof(t->pps[1]));
+	human(bps[0], t->bps[0], sizeof(t->bps[0]));
+	human(bps[1], t->bps[1], sizeof(t->bps[1]));
+}
+
+/* The header: title, rate lines and the column heads.  Its height. */
+static int draw_header(const struct top_view *tv, int w)
 {
 	static const int decap[] = { IG_FWD_DECAP, IG_KERNEL_DECAP_NEIGH, IG_KERNEL_DECAP_DEV, -1 };
 	static const int encap[] = { IG_FWD_ENCAP, -1 };
@@ -333,13 +372,12 @@ static void draw(struct top_view *tv)
 	static const int spoof[] = { IG_DROP_SPOOF, IG_DROP_SRC_ROUTER, IG_DROP_ENC_SPOOF, -1 };
 	static const int policy[] = { IG_DROP_POLICY, IG_DROP_POLICY_STATE, IG_POLICY_REJECT, -1 };
 	static const int no_neigh[] = { IG_DROP_ENC_NO_NEIGH, -1 };
-	int rows = LINES, cols = COLS, y = 0, line = 0, body, w;
-	char a[32], b[32], c[32], d[32], text[320], ts[16];
-	size_t k, j, n_refused = 0, n_unans = 0;
+	char a[32], b[32], c[32], text[320], ts[16];
+	size_t k, n_refused = 0, n_unans = 0;
 	time_t now = time(NULL);
 	struct tm tm;
+	int y = 0;
 
-	erase();
 	localtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
 	for (k = 0; k < tv->n_mem; k++) {
@@ -359,82 +397,126 @@ static void draw(struct top_view *tv)
 	human(reason_rate(tv, not_member), a, sizeof(a));
 	human(reason_rate(tv, spoof), b, sizeof(b));
 	human(reason_rate(tv, policy), c, sizeof(c));
-	mvprintw(y++, 0, "refused pkt/s: not member %s  spoofed %s  policy %s   members refused %zu  "
-		 "unanswered %zu", a, b, c, n_refused, n_unans);
-	/* the conversation column takes what the numbers leave */
-	w = cols - TOP_NUM_COLS > 24 ? cols - TOP_NUM_COLS : 24;
+	mvprintw(y++, 0,
+		 "refused pkt/s: not member %s  spoofed %s  policy %s   members refused %zu  "
+		 "unanswered %zu",
+		 a, b, c, n_refused, n_unans);
 	attron(A_REVERSE);
 	snprintf(text, sizeof(text), "%-*s %9s %9s %11s %10s %10s  %s", w + 2,
 		 "MEMBER / CONVERSATION", "PKT/S OUT", "PKT/S IN", "BIT/S OUT", "BIT/S IN",
 		 "PACKETS", "MARK");
-	mvprintw(y++, 0, "%-*.*s", cols, cols, text);
+	mvprintw(y++, 0, "%-*.*s", COLS, COLS, text);
 	attroff(A_REVERSE);
-	body = rows - y - 1;
+	return y;
+}
+
+/* Whether member m (its address addr) passes the marked-only switch and
+ * the filter, on its address or on any of its conversations. */
+static bool member_shown(const struct top_view *tv, const struct top_member *m, const char *addr)
+{
+	char text[320];
+	size_t j;
+
+	if (tv->only_marked && !m->refused && !m->n_unanswered)
+		return false;
+	for (j = 0; j < m->n; j++) {
+		fmt_flow(tv->conv[m->first + j].rec, text, sizeof(text));
+		if (matches(tv, text))
+			return true;
+	}
+	return matches(tv, addr);
+}
+
+/* The next body line: its screen row when scrolled into view, else -1. */
+static int next_row(const struct top_view *tv, struct top_draw *d)
+{
+	int line = d->line++;
+
+	return line >= tv->scroll && line - tv->scroll < d->body ? d->y + line - tv->scroll : -1;
+}
+
+static void draw_member(const struct top_view *tv, struct top_draw *d, const struct top_member *m,
+			const char *addr)
+{
+	int row = next_row(tv, d);
+	struct row_rates t;
+	char text[64];
+
+	if (row < 0)
+		return;
+	row_rates(m->pps, m->bps, &t);
+	if (m->refused)
+		attron(A_BOLD);
+	snprintf(text, sizeof(text), "%-15s %3zu conversation%s", addr, m->n, m->n == 1 ? "" : "s");
+	mvprintw(row, 0, "%-*s %9s %9s %11s %10s %10" PRIu64 "  %s%s", d->w + 2, text, t.pps[0],
+		 t.pps[1], t.bps[0], t.bps[1], m->packets,
+		 m->refused ? "REFUSED (not a member now)" : "",
+		 m->n_unanswered ? "unanswered" : "");
+	if (m->refused)
+		attroff(A_BOLD);
+}
+
+/* The conversations of member m under its line, unless collapsed. */
+static void draw_convs(const struct top_view *tv, struct top_draw *d, const struct top_member *m,
+		       const char *addr)
+{
+	struct row_rates t;
+	char text[320];
+	size_t j;
+	int row;
+
+	for (j = 0; !tv->collapsed && j < m->n; j++) {
+		const struct top_conv *cv = &tv->conv[m->first + j];
+
+		fmt_flow(cv->rec, text, sizeof(text));
+		if (tv->only_marked && !cv->unanswered && !m->refused)
+			continue;
+		if (!matches(tv, text) && !matches(tv, addr))
+			continue;
+		row = next_row(tv, d);
+		if (row < 0)
+			continue;
+		row_rates(cv->pps, cv->bps, &t);
+		mvprintw(row, 0, "  %-*.*s %9s %9s %11s %10s %10" PRIu64 "  %s", d->w, d->w, text,
+			 t.pps[0], t.pps[1], t.bps[0], t.bps[1],
+			 (uint64_t)(cv->rec->v.from_member.packets + cv->rec->v.to_member.packets),
+			 cv->unanswered ? "UNANSWERED" : "");
+	}
+}
+
+static void draw(struct top_view *tv)
+{
+	char addr[INET_ADDRSTRLEN];
+	struct top_draw d = { 0 };
+	size_t k;
+
+	erase();
+	/* the conversation column takes what the numbers leave */
+	d.w = COLS - TOP_NUM_COLS > 24 ? COLS - TOP_NUM_COLS : 24;
+	d.y = draw_header(tv, d.w);
+	d.body = LINES - d.y - 1;
 	if (tv->scroll < 0)
 		tv->scroll = 0;
-
 	for (k = 0; k < tv->n_mem; k++) {
 		const struct top_member *m = &tv->mem[k];
-		char addr[INET_ADDRSTRLEN];
-		bool shown = false;
 
 		ig_fmt_v4(m->addr, addr, sizeof(addr));
-		if (tv->only_marked && !m->refused && !m->n_unanswered)
+		if (!member_shown(tv, m, addr))
 			continue;
-		for (j = 0; j < m->n && !shown; j++) {
-			fmt_flow(tv->conv[m->first + j].rec, text, sizeof(text));
-			shown = matches(tv, text);
-		}
-		if (!shown && !matches(tv, addr))
-			continue;
-		human(m->pps[0], a, sizeof(a));
-		human(m->pps[1], b, sizeof(b));
-		human(m->bps[0], c, sizeof(c));
-		human(m->bps[1], d, sizeof(d));
-		if (line >= tv->scroll && line - tv->scroll < body) {
-			if (m->refused)
-				attron(A_BOLD);
-			snprintf(text, sizeof(text), "%-15s %3zu conversation%s", addr, m->n,
-				 m->n == 1 ? "" : "s");
-			mvprintw(y + line - tv->scroll, 0, "%-*s %9s %9s %11s %10s "
-				 "%10" PRIu64 "  %s%s", w + 2, text, a, b, c, d,
-				 m->packets, m->refused ? "REFUSED (not a member now)" : "",
-				 m->n_unanswered ? "unanswered" : "");
-			if (m->refused)
-				attroff(A_BOLD);
-		}
-		line++;
-		for (j = 0; !tv->collapsed && j < m->n; j++) {
-			const struct top_conv *cv = &tv->conv[m->first + j];
-
-			fmt_flow(cv->rec, text, sizeof(text));
-			if (tv->only_marked && !cv->unanswered && !m->refused)
-				continue;
-			if (!matches(tv, text) && !matches(tv, addr))
-				continue;
-			if (line >= tv->scroll && line - tv->scroll < body) {
-				human(cv->pps[0], a, sizeof(a));
-				human(cv->pps[1], b, sizeof(b));
-				human(cv->bps[0], c, sizeof(c));
-				human(cv->bps[1], d, sizeof(d));
-				mvprintw(y + line - tv->scroll, 0, "  %-*.*s %9s %9s %11s %10s %10" PRIu64
-					 "  %s", w, w, text, a, b, c, d,
-					 (uint64_t)(cv->rec->v.from_member.packets +
-						    cv->rec->v.to_member.packets),
-					 cv->unanswered ? "UNANSWERED" : "");
-			}
-			line++;
-		}
+		draw_member(tv, &d, m, addr);
+		draw_convs(tv, &d, m, addr);
 	}
-	if (!line)
-		mvprintw(y, 0, "  (%s)", tv->n_cur ? "nothing matches the filter" :
-			 "no conversation in the flow table");
-	if (tv->scroll > line - 1)
-		tv->scroll = line > 0 ? line - 1 : 0;
+	if (!d.line)
+		mvprintw(d.y, 0, "  (%s)",
+			 tv->n_cur ? "nothing matches the filter"
+				   : "no conversation in the flow table");
+	if (tv->scroll > d.line - 1)
+		tv->scroll = d.line > 0 ? d.line - 1 : 0;
 	attron(A_REVERSE);
-	mvprintw(rows - 1, 0, "%-*.*s", cols, cols, tv->status[0] ? tv->status :
-		 "q quit  s sort  r reverse  / filter  u marked only  c collapse  "
-		 "arrows/PgUp/PgDn scroll");
+	mvprintw(LINES - 1, 0, "%-*.*s", COLS, COLS,
+		 tv->status[0] ? tv->status
+			       : "q quit  s sort  r reverse  / filter  u marked only  c collapse  "
+				 "arrows/PgUp/PgDn scroll");
 	attroff(A_REVERSE);
 	refresh();
 }
@@ -502,49 +584,40 @@ static void usage(FILE *f)
 }
 /* clang-format on */
 
-int cmd_top(int argc, char **argv)
+/* 0 to go on, -1 when done (--help), or an exit code. */
+static int top_parse(int argc, char **argv, struct top_view *tv)
 {
 	static const struct option options[] = {
 		{ "interval", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct top_view tv = { .interval_ns = 1000000000ull };
-	int ffd = -1, hosts = -1, nets = -1, saved_err = -1, opt, rc, ch;
 	static const struct ig_cmd cmd = { "top", "i:", options, usage, false };
 	struct ig_getopt g;
-	bool screen = false, dirty = true;
-	uint64_t next;
+	int opt;
 
 	ig_getopt_init(&g, &cmd, argc, argv, false);
 	while ((opt = ig_getopt(&g)) > 0) {
-		switch (opt) {
-		case 'i':
-			if (ig_parse_seconds(optarg, &tv.interval_ns)) {
-				ig_err("--interval %s: expected a positive number of seconds", optarg);
-				return IG_EXIT_USAGE;
-			}
-			break;
+		if (opt == 'i' && ig_parse_seconds(optarg, &tv->interval_ns)) {
+			ig_err("--interval %s: expected a positive number of seconds", optarg);
+			return IG_EXIT_USAGE;
 		}
 	}
 	if (opt < 0)
-		return g.rc;
+		return g.rc ? g.rc : -1;
 	if (ig_getopt_done(&g))
 		return IG_EXIT_USAGE;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		ig_err("top: needs a terminal (for scripts: 'isagate flows -j', 'isagate stats -j')");
 		return IG_EXIT_USAGE;
 	}
-	tv.pin_dir = ig_pin_dir(ig_globals.pin_dir);
-	rc = ig_exit_code(ig_pin_dir_prepare(tv.pin_dir, false));
-	if (rc)
-		return rc;
-	rc = open_maps(tv.pin_dir, &ffd, &hosts, &nets);
-	if (rc)
-		goto cleanup;
-	rc = top_read(&tv, ffd, hosts, nets);         /* the first read, before the screen */
-	if (rc)
-		goto cleanup;
-	tv.have_prev = true;
+	return 0;
+}
+
+/* The screen up: 0, or IG_EXIT_FAIL when curses cannot start.  *saved_err
+ * is where stderr went (-1: not moved). */
+static int screen_open(int *saved_err)
+{
+	int null;
 
 	/* Our handlers first: curses then leaves SIGINT/SIGTERM to us, and a
 	 * signal only sets ig_stop, so the loop ends and endwin() runs. */
@@ -552,17 +625,14 @@ int cmd_top(int argc, char **argv)
 	if (!initscr()) {
 		ig_err("top: cannot initialise the terminal (TERM=%s)",
 		       getenv("TERM") ? getenv("TERM") : "");
-		rc = IG_EXIT_FAIL;
-		goto cleanup;
+		return IG_EXIT_FAIL;
 	}
-	screen = true;
 	/* Library messages (a map that went away) would scribble over the
 	 * screen: they go to /dev/null while it is up, the status line says
 	 * what failed, and the reason is printed after endwin. */
-	saved_err = dup(STDERR_FILENO);
-	if (saved_err >= 0) {
-		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
+	*saved_err = dup(STDERR_FILENO);
+	if (*saved_err >= 0) {
+		null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		if (null >= 0) {
 			dup2(null, STDERR_FILENO);
 			close(null);
@@ -574,53 +644,98 @@ int cmd_top(int argc, char **argv)
 	keypad(stdscr, TRUE);
 	curs_set(0);
 	timeout(100);
-	next = ig_mono_now_ns() + tv.interval_ns;
+	return 0;
+}
+
+/* One key pressed. */
+static void top_key(struct top_view *tv, int ch)
+{
+	switch (ch) {
+	case 'q':
+	case 'Q': ig_stop = 1; break;
+	case 's':
+		tv->sort = (tv->sort + 1) % SORT_MAX;
+		top_resort(tv);
+		break;
+	case 'r':
+		tv->reverse = !tv->reverse;
+		top_resort(tv);
+		break;
+	case 'u':
+		tv->only_marked = !tv->only_marked;
+		tv->scroll = 0;
+		break;
+	case 'c':
+		tv->collapsed = !tv->collapsed;
+		tv->scroll = 0;
+		break;
+	case '/': read_filter(tv); break;
+	case KEY_UP: tv->scroll--; break;
+	case KEY_DOWN: tv->scroll++; break;
+	case KEY_PPAGE: tv->scroll -= LINES - 5; break;
+	case KEY_NPAGE: tv->scroll += LINES - 5; break;
+	case KEY_HOME: tv->scroll = 0; break;
+	default: /* KEY_RESIZE and the rest: a redraw */ break;
+	}
+}
+
+/* A read every interval, a redraw after each read and key, until q or a
+ * signal: 0, or IG_EXIT_NOT_ATTACHED when isagate went away. */
+static int top_loop(struct top_view *tv, int ffd, int hosts, int nets)
+{
+	uint64_t now, next = ig_mono_now_ns() + tv->interval_ns;
+	bool dirty = true;
+	int rc, ch;
 
 	while (!ig_stop) {
-		uint64_t now = ig_mono_now_ns();
-
+		now = ig_mono_now_ns();
 		if (now >= next) {
-			rc = top_read(&tv, ffd, hosts, nets);
+			rc = top_read(tv, ffd, hosts, nets);
 			if (rc == IG_EXIT_NOT_ATTACHED)
-				break;
-			snprintf(tv.status, sizeof(tv.status), "%s", rc ?
-				 "reading the maps failed: retrying (q quits)" : "");
-			rc = 0;
-			next = now + tv.interval_ns;
+				return rc;
+			snprintf(tv->status, sizeof(tv->status), "%s",
+				 rc ? "reading the maps failed: retrying (q quits)" : "");
+			next = now + tv->interval_ns;
 			dirty = true;
 		}
 		if (dirty) {
-			draw(&tv);
+			draw(tv);
 			dirty = false;
 		}
 		ch = getch();
 		if (ch == ERR)
 			continue;
 		dirty = true;
-		switch (ch) {
-		case 'q': case 'Q':
-			ig_stop = 1;
-			break;
-		case 's':
-			tv.sort = (tv.sort + 1) % SORT_MAX;
-			top_resort(&tv);
-			break;
-		case 'r':
-			tv.reverse = !tv.reverse;
-			top_resort(&tv);
-			break;
-		case 'u': tv.only_marked = !tv.only_marked; tv.scroll = 0; break;
-		case 'c': tv.collapsed = !tv.collapsed; tv.scroll = 0; break;
-		case '/': read_filter(&tv); break;
-		case KEY_UP: tv.scroll--; break;
-		case KEY_DOWN: tv.scroll++; break;
-		case KEY_PPAGE: tv.scroll -= LINES - 5; break;
-		case KEY_NPAGE: tv.scroll += LINES - 5; break;
-		case KEY_HOME: tv.scroll = 0; break;
-		case KEY_RESIZE: break;
-		default: break;
-		}
+		top_key(tv, ch);
 	}
+	return 0;
+}
+
+int cmd_top(int argc, char **argv)
+{
+	struct top_view tv = { .interval_ns = 1000000000ull };
+	int ffd = -1, hosts = -1, nets = -1, saved_err = -1, rc;
+	bool screen = false;
+
+	rc = top_parse(argc, argv, &tv);
+	if (rc)
+		return rc < 0 ? IG_EXIT_OK : rc;
+	tv.pin_dir = ig_pin_dir(ig_globals.pin_dir);
+	rc = ig_exit_code(ig_pin_dir_prepare(tv.pin_dir, false));
+	if (rc)
+		return rc;
+	rc = open_maps(tv.pin_dir, &ffd, &hosts, &nets);
+	if (rc)
+		goto cleanup;
+	rc = top_read(&tv, ffd, hosts, nets); /* the first read, before the screen */
+	if (rc)
+		goto cleanup;
+	tv.have_prev = true;
+	rc = screen_open(&saved_err);
+	if (rc)
+		goto cleanup;
+	screen = true;
+	rc = top_loop(&tv, ffd, hosts, nets);
 cleanup:
 	if (screen)
 		endwin();
