@@ -450,13 +450,10 @@ static const char *fmt_lifetime(__u32 v, char *buf, size_t len)
 	return buf;
 }
 
-static void print_text(const struct status *st, bool all)
+static void text_links(const struct status *st)
 {
-	const struct ig_config *c = &st->cfg;
-	char a[INET6_ADDRSTRLEN + 8], b[32], d[32];
-	int i, shown = 0;
+	int i;
 
-	printf("isagate %s, pins under %s\n", ISAGATE_VERSION, st->pin_dir);
 	printf("interfaces:\n");
 	if (!st->n_links)
 		printf("  (none)\n");
@@ -467,13 +464,15 @@ static void print_text(const struct status *st, bool all)
 		       l->ifindex, l->mode, l->prog_id, l->link_id,
 		       l->here ? side_of(st, l->ifindex) : "?");
 	}
-	printf("settings:\n");
-	if (st->have_cfg) {
-		printf("  ipv4-dev        %s (ifindex %u)\n", st->v4dev[0] ? st->v4dev : "?",
-		       c->v4_ifindex);
-		printf("  ipv6-dev        %s (ifindex %u)\n", st->v6dev[0] ? st->v6dev : "?",
-		       c->v6_ifindex);
-	}
+}
+
+/* The routers, prefixes and routes the router advertises. */
+static void text_addresses(const struct status *st)
+{
+	const struct ig_config *c = &st->cfg;
+	char a[INET6_ADDRSTRLEN + 8], b[32], d[32];
+	int i;
+
 	for (i = 0; i < st->n_routers; i++) {
 		const struct router_row *r = &st->routers[i];
 		bool self = r->v.flags & IG_ROUTER_F_SELF;
@@ -497,25 +496,51 @@ static void print_text(const struct status *st, bool all)
 		printf("  route           %s (preference %s, lifetime %s)\n",
 		       fmt_route(r, a, sizeof(a)), pref_name(r), fmt_lifetime(r->lifetime, b, sizeof(b)));
 	}
+}
+
+/* The tunnel, RA, ICMP, forwarding and quota settings of the config map. */
+static void text_config(const struct ig_config *c)
+{
+	printf("  tunnel          ttl %u, mtu %u (%s)\n", c->ttl, c->tunnel_mtu,
+	       c->flags & IG_CFG_F_DYNAMIC_MTU ? "dynamic, DF set" : "static, DF clear");
+	printf("  ra              router lifetime %u s, hop limit %u, mtu %u, reachable %u ms, "
+	       "retrans %u ms, min interval %u ms%s\n",
+	       c->ra_router_lifetime, c->ra_hop_limit, c->ra_mtu, c->ra_reachable_ms,
+	       c->ra_retrans_ms, c->ra_min_interval_ms,
+	       c->flags & IG_CFG_F_NO_RD ? " (router discovery off)" : "");
+	if (!c->ra_router_lifetime)
+		printf("                  not a default router (lifetime 0): hosts use it for "
+		       "the routes above only\n");
+	printf("  icmp            min interval %u ms\n", c->icmp_min_interval_ms);
+	printf("  forwarding      cache %u ms%s\n", c->fwd_cache_ms,
+	       c->fwd_cache_ms ? "" : " (off: a FIB lookup per packet)");
+	if (c->quota_flows || c->quota_conns)
+		printf("  source quota    %u flows, %u connections per source and minute\n",
+		       c->quota_flows, c->quota_conns);
+	else
+		printf("  source quota    off\n");
+}
+
+static void text_settings(const struct status *st)
+{
+	printf("settings:\n");
 	if (st->have_cfg) {
-		printf("  tunnel          ttl %u, mtu %u (%s)\n", c->ttl, c->tunnel_mtu,
-		       c->flags & IG_CFG_F_DYNAMIC_MTU ? "dynamic, DF set" : "static, DF clear");
-		printf("  ra              router lifetime %u s, hop limit %u, mtu %u, reachable %u ms, "
-		       "retrans %u ms, min interval %u ms%s\n", c->ra_router_lifetime,
-		       c->ra_hop_limit, c->ra_mtu, c->ra_reachable_ms, c->ra_retrans_ms,
-		       c->ra_min_interval_ms, c->flags & IG_CFG_F_NO_RD ? " (router discovery off)" : "");
-		if (!c->ra_router_lifetime)
-			printf("                  not a default router (lifetime 0): hosts use it for "
-			       "the routes above only\n");
-		printf("  icmp            min interval %u ms\n", c->icmp_min_interval_ms);
-		printf("  forwarding      cache %u ms%s\n", c->fwd_cache_ms,
-		       c->fwd_cache_ms ? "" : " (off: a FIB lookup per packet)");
-		if (c->quota_flows || c->quota_conns)
-			printf("  source quota    %u flows, %u connections per source and "
-			       "minute\n", c->quota_flows, c->quota_conns);
-		else
-			printf("  source quota    off\n");
+		printf("  ipv4-dev        %s (ifindex %u)\n", st->v4dev[0] ? st->v4dev : "?",
+		       st->cfg.v4_ifindex);
+		printf("  ipv6-dev        %s (ifindex %u)\n", st->v6dev[0] ? st->v6dev : "?",
+		       st->cfg.v6_ifindex);
 	}
+	text_addresses(st);
+	if (st->have_cfg)
+		text_config(&st->cfg);
+}
+
+/* Members, the policy, learned tunnel MTUs and neighbour requests. */
+static void text_state(const struct status *st)
+{
+	char a[INET_ADDRSTRLEN];
+	int i;
+
 	printf("members: %lld\n", st->members);
 	if (st->policy.active)
 		printf("policy: %u rules, default %s, generation %u; %ld connections tracked "
@@ -524,7 +549,7 @@ static void print_text(const struct status *st, bool all)
 		       st->policy.conns);
 	else if (st->policy.present)
 		printf("policy: none loaded (members may open anything)\n");
-	if (st->n_mtus > 0 || (st->have_cfg && (c->flags & IG_CFG_F_DYNAMIC_MTU))) {
+	if (st->n_mtus > 0 || (st->have_cfg && (st->cfg.flags & IG_CFG_F_DYNAMIC_MTU))) {
 		printf("member tunnel MTUs (learned from ICMPv4 fragmentation needed, kept %d s):\n",
 		       IG_MEMBER_MTU_EXPIRE_S);
 		if (st->n_mtus <= 0)
@@ -542,9 +567,14 @@ static void print_text(const struct status *st, bool all)
 	if (st->have_neigh)
 		printf("neighbour requests: sent %llu, suppressed %llu, lost %llu%s\n",
 		       (unsigned long long)st->neigh.requests,
-		       (unsigned long long)st->neigh.suppressed,
-		       (unsigned long long)st->neigh.lost,
+		       (unsigned long long)st->neigh.suppressed, (unsigned long long)st->neigh.lost,
 		       st->neigh.lost ? " (lost: is 'isagate watch' running?)" : "");
+}
+
+static void text_counters(const struct status *st, bool all)
+{
+	int i, shown = 0;
+
 	printf("counters:%s\n", all ? "" : " (non-zero; --all shows every reason)");
 	for (i = 0; i < IG_REASON_MAX; i++) {
 		if (!all && !st->counters[i].packets)
@@ -556,6 +586,17 @@ static void print_text(const struct status *st, bool all)
 	}
 	if (!shown)
 		printf("  (all zero)\n");
+}
+
+static void print_text(const struct status *st, bool all)
+{
+	int i;
+
+	printf("isagate %s, pins under %s\n", ISAGATE_VERSION, st->pin_dir);
+	text_links(st);
+	text_settings(st);
+	text_state(st);
+	text_counters(st, all);
 	for (i = 0; i < st->n_warnings; i++)
 		ig_err("warning: %s", st->warnings[i]);
 }
