@@ -349,24 +349,81 @@ static void conn_port(const struct ig_flow_key *k, bool remote, char *buf, size_
 		snprintf(buf, len, "%u", p);
 }
 
+/* One tracked connection as `policy conns` shows it. */
+struct conn_row {
+	const struct ig_flow_key *k;
+	const struct ig_conn *c;
+	char m4[INET_ADDRSTRLEN], ma[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN], mp[32], rp[32];
+	char rule[256];
+	int rule_index; /* -1: no rule of the loaded policy */
+	double age_s, idle_s;
+};
+
+static void conn_row(struct conn_row *row, const struct ig_flow_key *k, const struct ig_conn *c,
+		     const struct ig_policy_view *v, uint64_t now)
+{
+	row->k = k;
+	row->c = c;
+	row->rule_index = c->gen == v->gen && c->rule < v->pol.n ? (int)c->rule : -1;
+	if (row->rule_index >= 0)
+		ig_rule_fmt(&v->pol.rules[c->rule], row->rule, sizeof(row->rule));
+	else if (c->gen != v->gen)
+		snprintf(row->rule, sizeof(row->rule),
+			 "(earlier policy: re-evaluated on its next packet)");
+	else
+		snprintf(row->rule, sizeof(row->rule), "-");
+	inet_ntop(AF_INET, k->member, row->m4, sizeof(row->m4));
+	inet_ntop(AF_INET6, k->member_addr, row->ma, sizeof(row->ma));
+	inet_ntop(AF_INET6, k->remote_addr, row->ra, sizeof(row->ra));
+	conn_port(k, false, row->mp, sizeof(row->mp));
+	conn_port(k, true, row->rp, sizeof(row->rp));
+	row->age_s = now > c->first_ns ? (double)(now - c->first_ns) / 1e9 : 0;
+	row->idle_s = now > c->last_ns ? (double)(now - c->last_ns) / 1e9 : 0;
+}
+
+static json_object *conn_json(const struct conn_row *row)
+{
+	json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "member", json_object_new_string(row->m4));
+	json_object_object_add(e, "member_addr", json_object_new_string(row->ma));
+	json_object_object_add(e, "remote_addr", json_object_new_string(row->ra));
+	json_object_object_add(e, "proto", json_object_new_int(row->k->proto));
+	json_object_object_add(e, "member_port", json_object_new_int(row->k->member_port));
+	json_object_object_add(e, "remote_port", json_object_new_int(row->k->remote_port));
+	json_object_object_add(
+		e, "opened_by",
+		json_object_new_string(row->c->dir == IG_PD_IN ? "remote" : "member"));
+	json_object_object_add(e, "state", json_object_new_string(ig_ct_state_name(row->c->state)));
+	json_object_object_add(e, "age_s", json_object_new_double(row->age_s));
+	json_object_object_add(e, "idle_s", json_object_new_double(row->idle_s));
+	json_object_object_add(e, "rule_index", json_object_new_int(row->rule_index));
+	json_object_object_add(e, "rule", json_object_new_string(row->rule));
+	return e;
+}
+
+static void conn_text(const struct conn_row *row)
+{
+	printf("%-15s %-5u %-28s %-8s %-28s %-14s %-3s %-11s %7.0f %6.0f  %s\n", row->m4,
+	       row->k->proto, row->ma, row->mp, row->ra, row->rp,
+	       row->c->dir == IG_PD_IN ? "in" : "out", ig_ct_state_name(row->c->state), row->age_s,
+	       row->idle_s, row->rule);
+}
+
 static int do_conns(const char *pin_dir, bool json)
 {
-	const struct ig_policy *p;
 	struct ig_flow_key k, next;
+	struct conn_row row;
 	struct ig_conn c;
 	json_object *arr = NULL;
-	char m4[INET_ADDRSTRLEN], ma[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN], mp[32], rp[32];
 	uint64_t now = ig_mono_now_ns();
 	bool first = true;
 	unsigned int n = 0;
-	__u32 gen;
 	int fd = -1, rc;
 	struct ig_policy_view *v = view_load(pin_dir, &rc);
 
 	if (!v)
 		return rc;
-	p = &v->pol;
-	gen = v->gen;
 	fd = ig_map_open(pin_dir, IG_MAP_CONNS);
 	if (fd < 0) {
 		rc = err_code(fd);
@@ -379,49 +436,15 @@ static int do_conns(const char *pin_dir, bool json)
 		       "member address", "port", "remote address", "port", "dir", "state", "age_s",
 		       "idle_s", "rule");
 	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
-		char rule[256] = "-";
-
 		first = false;
 		k = next;
 		if (bpf_map_lookup_elem(fd, &k, &c))
-			continue;  /* evicted meanwhile */
-		if (c.gen == gen && c.rule < p->n)
-			ig_rule_fmt(&p->rules[c.rule], rule, sizeof(rule));
-		else if (c.gen != gen)
-			snprintf(rule, sizeof(rule), "(earlier policy: re-evaluated on its next packet)");
-		inet_ntop(AF_INET, k.member, m4, sizeof(m4));
-		inet_ntop(AF_INET6, k.member_addr, ma, sizeof(ma));
-		inet_ntop(AF_INET6, k.remote_addr, ra, sizeof(ra));
-		conn_port(&k, false, mp, sizeof(mp));
-		conn_port(&k, true, rp, sizeof(rp));
-		if (json) {
-			json_object *e = json_object_new_object();
-
-			json_object_object_add(e, "member", json_object_new_string(m4));
-			json_object_object_add(e, "member_addr", json_object_new_string(ma));
-			json_object_object_add(e, "remote_addr", json_object_new_string(ra));
-			json_object_object_add(e, "proto", json_object_new_int(k.proto));
-			json_object_object_add(e, "member_port", json_object_new_int(k.member_port));
-			json_object_object_add(e, "remote_port", json_object_new_int(k.remote_port));
-			json_object_object_add(e, "opened_by", json_object_new_string(
-				c.dir == IG_PD_IN ? "remote" : "member"));
-			json_object_object_add(e, "state", json_object_new_string(
-				ig_ct_state_name(c.state)));
-			json_object_object_add(e, "age_s", json_object_new_double(
-				now > c.first_ns ? (double)(now - c.first_ns) / 1e9 : 0));
-			json_object_object_add(e, "idle_s", json_object_new_double(
-				now > c.last_ns ? (double)(now - c.last_ns) / 1e9 : 0));
-			json_object_object_add(e, "rule_index", json_object_new_int(
-				c.gen == gen && c.rule < p->n ? (int)c.rule : -1));
-			json_object_object_add(e, "rule", json_object_new_string(rule));
-			json_object_array_add(arr, e);
-		} else {
-			printf("%-15s %-5u %-28s %-8s %-28s %-14s %-3s %-11s %7.0f %6.0f  %s\n", m4,
-			       k.proto, ma, mp, ra, rp, c.dir == IG_PD_IN ? "in" : "out",
-			       ig_ct_state_name(c.state),
-			       now > c.first_ns ? (double)(now - c.first_ns) / 1e9 : 0,
-			       now > c.last_ns ? (double)(now - c.last_ns) / 1e9 : 0, rule);
-		}
+			continue; /* evicted meanwhile */
+		conn_row(&row, &k, &c, v, now);
+		if (json)
+			json_object_array_add(arr, conn_json(&row));
+		else
+			conn_text(&row);
 		n++;
 	}
 	if (json)
