@@ -164,7 +164,14 @@ static int read_config(const char *path, struct ig_dir_settings *ds, char *pin, 
 	return ig_exit_input(rc);
 }
 
-int cmd_explain(int argc, char **argv)
+struct explain_opts {
+	struct ig_explain_req req;
+	const char *pin_dir; /* -p; NULL: the config's, else the default */
+	const char *config;  /* --config, else $ISAGATE_CONFIG */
+};
+
+/* 0 to go on, -1 when done (--help), or an exit code. */
+static int explain_parse(int argc, char **argv, struct explain_opts *o)
 {
 	/* clang-format off */
 	static const struct option options[] = {
@@ -174,75 +181,96 @@ int cmd_explain(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	/* clang-format on */
-	struct ig_explain_req req = { 0 };
-	struct ig_explain *x = NULL;
 	static const struct ig_cmd cmd = { "explain", "", options, usage, true };
-	const char *opt_dir, *port = NULL, *config = getenv("ISAGATE_CONFIG");
-	struct ig_dir_settings ds;
-	char cfg_pin[PATH_MAX] = "";
+	const char *port = NULL;
 	struct ig_getopt g;
-	bool json;
-	int opt, rc, err;
+	int opt;
 
+	o->config = getenv("ISAGATE_CONFIG");
 	ig_getopt_init(&g, &cmd, argc, argv, false);
 	while ((opt = ig_getopt(&g)) > 0) {
 		switch (opt) {
 		case 't':
-			if (inet_pton(AF_INET6, optarg, req.to) != 1) {
+			if (inet_pton(AF_INET6, optarg, o->req.to) != 1) {
 				ig_err("--to %s: expected an IPv6 address", optarg);
 				return IG_EXIT_USAGE;
 			}
-			req.have_to = true;
+			o->req.have_to = true;
 			break;
 		case 'P': port = optarg; break;
-		case 'c': config = optarg; break;
+		case 'c': o->config = optarg; break;
 		}
 	}
 	if (opt < 0)
-		return g.rc;
-	json = ig_globals.json;
-	opt_dir = ig_globals.pin_dir;
+		return g.rc ? g.rc : -1;
+	o->pin_dir = ig_globals.pin_dir;
 	if (optind + 1 != argc) {
 		ig_err("explain: expected one HOST (see 'isagate explain --help')");
 		return IG_EXIT_USAGE;
 	}
-	req.host = argv[optind];
-	if (port && (!req.have_to || parse_port(port, &req))) {
+	o->req.host = argv[optind];
+	if (port && (!o->req.have_to || parse_port(port, &o->req))) {
 		ig_err("--port %s: expected tcp/PORT or udp/PORT, with --to", port);
 		return IG_EXIT_USAGE;
 	}
+	return 0;
+}
+
+/* The explanation x (err: what ig_explain_run() returned) printed; its exit
+ * code. */
+static int explain_report(const struct explain_opts *o, const char *pin_dir, int err,
+			  const struct ig_explain *x)
+{
+	int rc;
+
+	if (err == -EINVAL) {
+		ig_err("%s", x->verdict_text);
+		return IG_EXIT_USAGE;
+	}
+	if (err == -ENOENT) {
+		ig_err("nothing attached under %s (isagate attach)", pin_dir);
+		return IG_EXIT_NOT_ATTACHED;
+	}
+	if (err)
+		return IG_EXIT_FAIL;
+	rc = x->verdict == IG_EXPLAIN_WORKS	 ? IG_EXIT_OK
+	     : x->verdict == IG_EXPLAIN_DEGRADED ? IG_EXIT_PARTIAL
+						 : IG_EXIT_NOT_ADMITTED;
+	if (ig_globals.json)
+		print_json(&o->req, x, rc);
+	else
+		print_text(&o->req, x);
+	return rc;
+}
+
+int cmd_explain(int argc, char **argv)
+{
+	struct explain_opts o = { 0 };
+	struct ig_explain *x = NULL;
+	struct ig_dir_settings ds;
+	char cfg_pin[PATH_MAX] = "";
+	const char *pin_dir;
+	int rc;
+
+	rc = explain_parse(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? IG_EXIT_OK : rc;
 	ig_dir_settings_init(&ds);
-	if (config && config[0]) {
-		rc = read_config(config, &ds, cfg_pin, sizeof(cfg_pin));
+	if (o.config && o.config[0]) {
+		rc = read_config(o.config, &ds, cfg_pin, sizeof(cfg_pin));
 		if (rc)
 			goto cleanup;
 		if (ds.n_uris)
-			req.dir = &ds;
+			o.req.dir = &ds;
 	}
-	if (!opt_dir && cfg_pin[0])
-		opt_dir = cfg_pin;
+	pin_dir = ig_pin_dir(o.pin_dir ? o.pin_dir : cfg_pin[0] ? cfg_pin : NULL);
 	x = calloc(1, sizeof(*x));
 	if (!x) {
 		ig_err("out of memory");
 		rc = IG_EXIT_FAIL;
 		goto cleanup;
 	}
-	err = ig_explain_run(ig_pin_dir(opt_dir), &req, x);
-	if (err == -EINVAL) {
-		ig_err("%s", x->verdict_text);
-		rc = IG_EXIT_USAGE;
-	} else if (err) {
-		rc = err == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
-		if (err == -ENOENT)
-			ig_err("nothing attached under %s (isagate attach)", ig_pin_dir(opt_dir));
-	} else {
-		rc = x->verdict == IG_EXPLAIN_WORKS ? IG_EXIT_OK :
-		     x->verdict == IG_EXPLAIN_DEGRADED ? IG_EXIT_PARTIAL : IG_EXIT_NOT_ADMITTED;
-		if (json)
-			print_json(&req, x, rc);
-		else
-			print_text(&req, x);
-	}
+	rc = explain_report(&o, pin_dir, ig_explain_run(pin_dir, &o.req, x), x);
 cleanup:
 	if (x)
 		ig_explain_free(x);
