@@ -106,7 +106,7 @@ int cmd_events(int argc, char **argv)
 		return ig_exit_code(rc);
 	fd = ig_map_open(pin_dir, IG_MAP_EVENTS);
 	if (fd < 0)
-		return fd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+		return ig_exit_pins(fd);
 	rc = IG_EXIT_FAIL;
 	rb = ring_buffer__new(fd, on_event, &c, NULL);
 	if (!rb) {

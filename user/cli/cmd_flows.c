@@ -234,7 +234,7 @@ static int show_once(const char *pin_dir, const struct opts *o)
 
 	fd = open_flows(pin_dir);
 	if (fd < 0)
-		return fd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+		return ig_exit_pins(fd);
 	n = ig_flows_read(fd, &recs);
 	close(fd);
 	if (n < 0)
@@ -338,7 +338,7 @@ static int follow_reopen(struct follower *f)
 
 	nfd = open_flows(f->pin_dir);
 	if (nfd < 0)
-		return nfd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+		return ig_exit_pins(nfd);
 	memset(&info, 0, sizeof(info));
 	if (!bpf_obj_get_info_by_fd(nfd, &info, &ilen) && f->map_id && info.id != f->map_id)
 		ig_err("the flow table was replaced (re-attach): flows start again");

@@ -528,7 +528,7 @@ static int present_stop(const struct members_opts *o, const struct ig_msync *r,
 
 	summary[0] = '\0';
 	switch (r->stage) {
-	case IG_MSYNC_OPEN: return r->err == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+	case IG_MSYNC_OPEN: return ig_exit_pins(r->err);
 	case IG_MSYNC_INPUT: return r->err == -EINVAL ? IG_EXIT_USAGE : IG_EXIT_FAIL;
 	case IG_MSYNC_DIRECTORY:
 		ig_err("directory: %s", r->why);
@@ -732,7 +732,7 @@ static int members_list(const struct members_opts *o)
 
 	ret = ig_mmaps_open(pin_dir, &maps);
 	if (ret)
-		return ret == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+		return ig_exit_pins(ret);
 	ret = ig_members_read(&maps, &cur);
 	if (ret) {
 		ig_err("%s: reading the members: %s", pin_dir, strerror(-ret));

@@ -72,11 +72,6 @@ static void usage(FILE *f)
 }
 /* clang-format on */
 
-static int err_code(int rc)
-{
-	return rc == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
-}
-
 static bool contains(const struct ig_policy *p, const struct ig_rule *r)
 {
 	unsigned int i;
@@ -318,7 +313,7 @@ static int do_clear(const char *pin_dir, bool json)
 	rc = ig_pmaps_open(pin_dir, &m);
 	if (rc) {
 		close(lockfd);
-		return err_code(rc);
+		return ig_exit_pins(rc);
 	}
 	active = !bpf_map_lookup_elem(m.state, &zero, &st) && st.active;
 	rc = ig_policy_clear(&m);
@@ -426,7 +421,7 @@ static int do_conns(const char *pin_dir, bool json)
 		return rc;
 	fd = ig_map_open(pin_dir, IG_MAP_CONNS);
 	if (fd < 0) {
-		rc = err_code(fd);
+		rc = ig_exit_pins(fd);
 		goto cleanup;
 	}
 	if (json)

@@ -338,7 +338,7 @@ static int gather(struct status *st)
 
 	fd = ig_map_open(st->pin_dir, IG_MAP_CONFIG);
 	if (fd < 0)
-		return fd == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+		return ig_exit_pins(fd);
 	if (bpf_map_lookup_elem(fd, &key, &st->cfg) == 0 && st->cfg.abi_version)
 		st->have_cfg = true;
 	close(fd);

@@ -86,7 +86,7 @@ static int open_maps(const char *pin_dir, int *flows, int *hosts, int *nets)
 {
 	*flows = ig_map_open(pin_dir, IG_MAP_FLOWS);
 	if (*flows < 0)
-		return *flows == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+		return ig_exit_pins(*flows);
 	*hosts = ig_map_open(pin_dir, IG_MAP_MEMBERS);
 	*nets = ig_map_open(pin_dir, IG_MAP_MEMBER_NETS);
 	if (*hosts < 0 || *nets < 0)

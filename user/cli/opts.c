@@ -148,6 +148,13 @@ int ig_exit_input(int err)
 	return err == -EINVAL || err == -ENOENT ? IG_EXIT_USAGE : IG_EXIT_FAIL;
 }
 
+int ig_exit_pins(int err)
+{
+	if (!err)
+		return IG_EXIT_OK;
+	return err == -ENOENT ? IG_EXIT_NOT_ATTACHED : IG_EXIT_FAIL;
+}
+
 void ig_usage_opt(FILE *f, const char *opt, const char *help)
 {
 	const int col = 26, width = 80;

@@ -69,6 +69,10 @@ int ig_exit_code(int err);
 /* The same for reading the operator's input (settings, INI files): -EINVAL
  * (wrong) and -ENOENT (no such file) are IG_EXIT_USAGE, else IG_EXIT_FAIL. */
 int ig_exit_input(int err);
+/* The same for opening the pins (ig_map_open() and the like): -ENOENT
+ * (nothing attached) is IG_EXIT_NOT_ATTACHED, any other error IG_EXIT_FAIL
+ * (pins that are there but cannot be read are a failure, not a usage error). */
+int ig_exit_pins(int err);
 
 /* "  --opt ARG    help..." with help wrapped at 80 columns from column 26. */
 void ig_usage_opt(FILE *f, const char *opt, const char *help);
