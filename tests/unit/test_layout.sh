@@ -5,7 +5,8 @@
 # (user/cli/) sits over the library (user/lib/), never the reverse.  No
 # user/lib/ file includes a user/cli/ header, by name or by path.  (The
 # library's include path holds no cli/ directory either, so such an include
-# also fails to build; this names the file and the line.)
+# also fails to build; this names the file and the line.)  And no function
+# in user/ is over 80 lines.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -47,6 +48,21 @@ if [[ -z $stray ]]; then
 	ok "no source directly in user/ (each is in cli/ or lib/)"
 else
 	bad "sources outside user/cli/ and user/lib/: $stray"
+fi
+
+# No function in user/ longer than 80 lines (kernel style: a body opens with
+# '{' and closes with '}' in column 0): long ones are split along their steps.
+long=$(awk 'FNR == 1 { name = "" }
+	index($0, "(") && $0 !~ /^[ \t]/ { name = $0 }
+	$0 == "{" { start = FNR }
+	$0 == "}" && start { n = FNR - start + 1
+		if (n > 80) { sub(/\(.*/, "", name); k = split(name, w, /[ *]+/)
+			printf " %s:%d:%s(%d lines)", FILENAME, start, w[k], n }
+		start = 0 }' "$ROOT"/user/*/*.c)
+if [[ -z $long ]]; then
+	ok "no function in user/ over 80 lines"
+else
+	bad "functions over 80 lines:${long//$ROOT\//}"
 fi
 
 echo "$pass passed, $fail failed"
