@@ -7,14 +7,18 @@
  * Refusals leave the frame untouched, so the record is taken from the frame
  * itself: outer IPv4 source/destination when it arrived as protocol 41, the
  * (inner) IPv6 addresses and next header when that header is complete.
- * Rate limits: at most IG_EVENT_BUDGET_PER_CPU events per CPU per second,
+ * Rate limits: at most IG_EVENT_CANDIDATES_PER_CPU refusals of each reason
+ * per CPU per second are considered (a budget in the reason's counter line,
+ * stats.h: past it a refusal costs that one line; held back, ev_held), then
+ * at most IG_EVENT_BUDGET_PER_CPU events per CPU per second,
  * then at most one event per source per config.event_min_interval_ms
  * (source: the outer IPv4 source as ::ffff:a.b.c.d, or the IPv6 source of
  * a packet refused on the IPv6 side), kept in a direct-mapped table shared
  * by the CPUs: a source whose slot another took, or two CPUs racing, give
- * an extra event, never a lost one.  A refused packet costs a clock read and
- * two array accesses, no hash lookup, and the ring cannot fill;
- * what is held back is counted in vis_stats (events_suppressed), as is what
+ * an extra event, never a lost one.  A candidate costs a clock read and
+ * two array accesses, no hash lookup, and the ring cannot fill; what is
+ * held back is counted (ev_held in the counters, events_suppressed in
+ * vis_stats: `isagate stats` reports their sum as suppressed), as is what
  * the ring had no room for (events_lost).
  */
 #ifndef IG_EVENTS_H
@@ -75,7 +79,8 @@ static __always_inline int event_source_ok(const struct in6_addr *src, __u64 now
 }
 
 static __always_inline void event_emit(struct xdp_md *ctx, const struct ig_config *cfg,
-				       __u32 reason, __u32 len, __u32 ifindex)
+				       __u32 reason, __u32 len, __u32 ifindex,
+				       struct ig_counter *ctr)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
@@ -89,7 +94,11 @@ static __always_inline void event_emit(struct xdp_md *ctx, const struct ig_confi
 
 	if (reason >= 64 || !((IG_EVENT_REASON_MASK >> reason) & 1))
 		return;
-	/* The per-CPU budget first: once spent, a refusal costs nothing more. */
+	/* The candidates beside the counter first: once spent, a refusal
+	 * costs nothing more (stats.h). */
+	if (!ctr || !event_candidate(ctr, cfg))
+		return;
+	/* Then the per-CPU budget of events sent. */
 	vs = vis_counters();
 	if (!vs)
 		return;

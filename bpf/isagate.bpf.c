@@ -63,6 +63,22 @@ struct {
 	__type(value, struct pkt_scratch);
 } scratch SEC(".maps");
 
+/* This CPU's scratch, made ready for a packet, also in *psp for the entry
+ * point.  Taken only once the packet is admitted: a refusal never touches
+ * it. */
+static __always_inline struct pkt_scratch *scratch_get(struct pkt_scratch **psp)
+{
+	__u32 zero = 0;
+	struct pkt_scratch *ps = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (ps) {
+		ps->fm.valid = 0;
+		ps->rs_src = 0;
+	}
+	*psp = ps;
+	return ps;
+}
+
 /* Answer the IPv6 packet in the frame with an ICMPv6 error from ps->err.src
  * (tunnelled: it arrived in protocol 41 with an outer header of hlen). */
 static __always_inline struct verdict send_error(struct xdp_md *ctx, struct pkt_scratch *ps,
@@ -126,10 +142,11 @@ static __always_inline struct verdict decap_forward(struct xdp_md *ctx, __u32 if
 /* IPv4 side: protocol 41 to one of our addresses. */
 static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifindex,
 						  struct hdr_cursor *c, struct ethhdr *eth,
-						  const struct ig_config *cfg, struct pkt_scratch *ps,
-						  struct ig_flow **flp)
+						  const struct ig_config *cfg,
+						  struct pkt_scratch **psp, struct ig_flow **flp)
 {
-	struct flow_meta *fm = &ps->fm;
+	struct pkt_scratch *ps;
+	struct flow_meta *fm;
 	struct iphdr *ip = c->pos;
 	struct ig_policy_state *pol;
 	struct ipv6hdr *ip6;
@@ -157,8 +174,9 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifin
 	if (ifindex != cfg->v4_ifindex)
 		return mk(XDP_DROP, IG_DROP_NOT_V4_SIDE);
 
-	/* Admission first: a non-member flood costs a member cache lookup
-	 * (isatap.h), the member maps only when the source is not cached. */
+	/* Admission first: a non-member flood costs the config line, a
+	 * member cache lookup (isatap.h; the member maps only when the source
+	 * is not cached) and its counter, nothing else. */
 	if (!member_known(ip->saddr)) {
 		if (!(cfg->flags & IG_CFG_F_HAS_PEERS))
 			return mk(XDP_DROP, IG_DROP_NOT_MEMBER);
@@ -171,6 +189,10 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifin
 		 * as the router's ISATAP address).  Peers are never SELF. */
 		return mk(XDP_DROP, IG_DROP_SRC_ROUTER);
 	}
+	ps = scratch_get(psp);
+	if (!ps)
+		return mk(XDP_DROP, IG_DROP_INTERNAL); /* cannot happen: a one-entry array */
+	fm = &ps->fm;
 
 	if (parse_iphdr(c, &ip) < 0)
 		return mk(XDP_DROP, IG_DROP_TRUNC_OUTER);
@@ -244,10 +266,11 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifin
 /* IPv6 side: to <prefix>::[200:]5efe:a.b.c.d, a member. */
 static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifindex,
 						  struct hdr_cursor *c, const struct ig_config *cfg,
-						  struct pkt_scratch *ps, struct ig_flow **flp)
+						  struct pkt_scratch **psp, struct ig_flow **flp)
 {
-	struct bpf_fib_lookup *fib = &ps->fib;
-	struct flow_meta *fm = &ps->fm;
+	struct bpf_fib_lookup *fib;
+	struct pkt_scratch *ps;
+	struct flow_meta *fm;
 	struct ig_policy_state *pol;
 	struct ipv6hdr *ip6;
 	__u32 v4, inner_len;
@@ -268,6 +291,11 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifin
 		return mk(XDP_DROP, IG_DROP_ENC_LOOP);
 	if (!member_known(v4))
 		return mk(XDP_DROP, IG_DROP_ENC_NOT_MEMBER);
+	ps = scratch_get(psp);
+	if (!ps)
+		return mk(XDP_DROP, IG_DROP_INTERNAL); /* cannot happen: a one-entry array */
+	fib = &ps->fib;
+	fm = &ps->fm;
 
 	inner_len = bpf_ntohs(ip6->payload_len);
 	ig_barrier_var(inner_len);     /* bounded for 6.1, as tot_len above */
@@ -330,23 +358,17 @@ SEC("xdp")
 int xdp_isagate(struct xdp_md *ctx)
 {
 	__u32 len = ctx->data_end - ctx->data;
+	struct pkt_scratch *ps = NULL; /* set once a packet is admitted */
 	const struct ig_config *cfg;
+	struct ig_counter *ctr;
 	struct vlan_state vs;
 	struct ig_flow *fl = NULL;
-	struct pkt_scratch *ps;
-	struct flow_meta *fm;
 	struct hdr_cursor c;
 	struct ethhdr *eth;
 	struct verdict v;
 	__u32 zero = 0;
 	int proto;
 
-	ps = bpf_map_lookup_elem(&scratch, &zero);
-	if (!ps)
-		return XDP_PASS;   /* cannot happen: a one-entry array */
-	fm = &ps->fm;
-	fm->valid = 0;
-	ps->rs_src = 0;
 	vlan_state_init(&vs, ctx);
 	cursor_init(&c, ctx);
 	proto = parse_ethhdr(&c, &eth);
@@ -357,21 +379,23 @@ int xdp_isagate(struct xdp_md *ctx)
 	else if (is_vlan_proto(proto) && (proto = vlan_ingress(ctx, &c, &eth, &vs)) < 0)
 		v = mk(XDP_PASS, IG_PASS_VLAN);   /* unknown tags, or more than two */
 	else if (proto == bpf_htons(ETH_P_IP))
-		v = handle_ipv4(ctx, vs.ifindex, &c, eth, cfg, ps, &fl);
+		v = handle_ipv4(ctx, vs.ifindex, &c, eth, cfg, &ps, &fl);
 	else if (proto == bpf_htons(ETH_P_IPV6))
-		v = handle_ipv6(ctx, vs.ifindex, &c, cfg, ps, &fl);
+		v = handle_ipv6(ctx, vs.ifindex, &c, cfg, &ps, &fl);
 	else
 		v = mk(XDP_PASS, IG_PASS_NOT_IP);
 
 	/* back where it came from: with the tags it came with */
 	if (vs.ntags && (v.action == XDP_PASS || v.action == XDP_TX) && vlan_restore(ctx, &vs))
 		v = mk(XDP_DROP, IG_DROP_INTERNAL);
-	count(v.reason, len);
-	if (fm->valid)
-		flow_account(fm, v.reason, fl, &ps->nf, &ps->fib, cfg);
-	if (ps->rs_src)
-		host_log_rs(ps->rs_src, ps->rs_dst, v.reason);
+	ctr = count(v.reason, len);
+	if (ps) {
+		if (ps->fm.valid)
+			flow_account(&ps->fm, v.reason, fl, &ps->nf, &ps->fib, cfg);
+		if (ps->rs_src)
+			host_log_rs(ps->rs_src, ps->rs_dst, v.reason);
+	}
 	if (cfg)
-		event_emit(ctx, cfg, v.reason, len, vs.ifindex);
+		event_emit(ctx, cfg, v.reason, len, vs.ifindex, ctr);
 	return v.action;
 }

@@ -5,7 +5,8 @@
 
 #include "maps.h"
 
-static __always_inline void count(__u32 reason, __u32 bytes)
+/* Count a packet under reason; returns its counter (for event_candidate). */
+static __always_inline struct ig_counter *count(__u32 reason, __u32 bytes)
 {
 	struct ig_counter *c = bpf_map_lookup_elem(&stats, &reason);
 
@@ -13,6 +14,30 @@ static __always_inline void count(__u32 reason, __u32 bytes)
 		c->packets++;
 		c->bytes += bytes;
 	}
+	return c;
+}
+
+/*
+ * The event budget beside the counter c (struct ig_counter): 1 when this
+ * CPU may still consider a refusal of c's reason for an event this second
+ * (one candidate taken), else 0 and the refusal is counted in ev_held.  The
+ * second is cfg->jiffies_hz jiffies (an inlined load of jiffies, no clock
+ * read), so a flood past its candidates touches this one line.
+ */
+static __always_inline int event_candidate(struct ig_counter *c, const struct ig_config *cfg)
+{
+	__u32 j = (__u32)bpf_jiffies64();
+
+	if (j - c->ev_window >= cfg->jiffies_hz) {
+		c->ev_window = j;
+		c->ev_used = 0;
+	}
+	if (c->ev_used >= IG_EVENT_CANDIDATES_PER_CPU) {
+		c->ev_held++;
+		return 0;
+	}
+	c->ev_used++;
+	return 1;
 }
 
 /* The visibility counters of this CPU (struct ig_vis_stats). */

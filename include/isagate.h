@@ -15,7 +15,7 @@
 
 #define ISAGATE_VERSION      "0.1.0"
 /* Bump when a pinned map's key/value layout changes incompatibly. */
-#define ISAGATE_ABI_VERSION  5
+#define ISAGATE_ABI_VERSION 6
 
 #define IG_DEFAULT_PIN_DIR   "/sys/fs/bpf/isagate"
 
@@ -110,10 +110,19 @@ enum ig_reason {
 /* IG_FLOW_REASON_MASK and IG_EVENT_REASON_MASK are 64-bit masks of reasons. */
 _Static_assert(IG_REASON_MAX <= 64, "more than 64 reasons: widen the reason masks");
 
-/* stats map value, per CPU, indexed by enum ig_reason */
+/*
+ * stats map value, per CPU, indexed by enum ig_reason.  A refusal's event
+ * budget lives beside its counter, so that a flood of refusals writes one
+ * line: each CPU considers at most IG_EVENT_CANDIDATES_PER_CPU refusals of
+ * each reason a second for an event (events.h); the rest are counted in
+ * ev_held (reported with events_suppressed) and cost nothing more.
+ */
 struct ig_counter {
 	__u64 packets;
 	__u64 bytes;
+	__u64 ev_held;	 /* refusals past this second's candidates */
+	__u32 ev_window; /* internal: jiffies (low 32 bits) the second began */
+	__u32 ev_used;	 /* internal: candidates taken in that second */
 };
 
 /*
@@ -181,6 +190,8 @@ struct ig_prefix {
 #define IG_CFG_PREFIX_FAST   2          /* ISATAP prefixes kept in the config itself */
 
 struct ig_config {
+	/* The first 64 bytes are what the forwarding and refusal paths read
+	 * (the rest: router discovery, ICMP errors, quotas, new flows). */
 	__u32 abi_version;         /* ISAGATE_ABI_VERSION */
 	__u32 flags;               /* IG_CFG_F_* */
 	__u8  encap_src[4];        /* outer source for encapsulated packets */
@@ -188,17 +199,7 @@ struct ig_config {
 	__u32 v6_ifindex;          /* IPv6 side (may equal v4_ifindex) */
 	__u16 tunnel_mtu;          /* inner MTU, 1280 in static mode */
 	__u8  ttl;                 /* outer TTL, default 64 */
-	__u8  ra_hop_limit;        /* RA cur hop limit, default 64 */
-	__u16 ra_router_lifetime;  /* seconds, default 1800 */
-	__u16 ra_mtu;              /* RA MTU option, default 1280, 0 = omit */
-	__u32 ra_reachable_ms;     /* RA reachable time, default 0 (unspecified) */
-	__u32 ra_retrans_ms;       /* RA retrans timer, default 0 (unspecified) */
-	__u32 ra_min_interval_ms;  /* per-host RS rate limit, default 1000 */
-	__u32 icmp_min_interval_ms;/* per-source ICMPv6 error rate limit, default 100 */
-	__u32 n_prefixes;          /* number of configured ISATAP prefixes */
-	__u32 fwd_cache_ms;        /* forwarding-cache entry lifetime, 0 = no cache */
-	__u32 event_min_interval_ms; /* at most one refusal event per source per interval,
-				      * 0 = no per-source limit (the ring still bounds them) */
+	__u8 ra_hop_limit;	   /* RA cur hop limit, default 64 */
 	__u8  self_v4[IG_CFG_SELF_FAST][4]; /* with IG_CFG_F_SELF_FAST: the router's own
 				      * addresses (unused slots repeat the first), so the
 				      * "is it for us" test of every IPv4 packet costs two
@@ -206,10 +207,26 @@ struct ig_config {
 	__u8  prefix64[IG_CFG_PREFIX_FAST][8]; /* with IG_CFG_F_PREFIX_FAST: the ISATAP
 				      * prefixes' upper 64 bits (unused slots repeat the
 				      * first), for the per-packet prefix tests */
+	__u32 fwd_cache_ms;		       /* forwarding-cache entry lifetime, 0 = no cache */
+	__u32 jiffies_hz;		       /* jiffies per second (the kernel's HZ): the refusal
+				    * event budget's second (events.h) */
+	__u32 event_min_interval_ms;	       /* at most one refusal event per source per interval,
+				      * 0 = no per-source limit (the ring still bounds them) */
+	/* rare paths */
+	__u16 ra_router_lifetime;   /* seconds, default 1800 */
+	__u16 ra_mtu;		    /* RA MTU option, default 1280, 0 = omit */
+	__u32 ra_reachable_ms;	    /* RA reachable time, default 0 (unspecified) */
+	__u32 ra_retrans_ms;	    /* RA retrans timer, default 0 (unspecified) */
+	__u32 ra_min_interval_ms;   /* per-host RS rate limit, default 1000 */
+	__u32 icmp_min_interval_ms; /* per-source ICMPv6 error rate limit, default 100 */
+	__u32 n_prefixes;	    /* number of configured ISATAP prefixes */
 	__u32 quota_flows;         /* flow entries one source may create per
 				    * IG_QUOTA_REFILL_S (token bucket), 0 = no quota */
 	__u32 quota_conns;         /* the same for connections */
 };
+
+_Static_assert(__builtin_offsetof(struct ig_config, event_min_interval_ms) + 4 <= 64,
+	       "the hot fields of struct ig_config no longer fit one cache line");
 
 #define IG_CFG_DEFAULT_TTL          64
 #define IG_CFG_DEFAULT_MTU          1280
@@ -453,6 +470,13 @@ struct ig_host_log {
 /* Refusal events one CPU may send per second, before any per-source limit:
  * a flood from many sources then costs no hash insert per packet. */
 #define IG_EVENT_BUDGET_PER_CPU 100
+
+/* Refusals of one reason one CPU considers for an event per second (the
+ * budget beside the counter, struct ig_counter): past it, a refusal costs
+ * its counter line only.  Above IG_EVENT_BUDGET_PER_CPU, so that sources
+ * the per-source limit holds back do not spend the events of others at
+ * once; in a flood, events are a sample and the counters are the total. */
+#define IG_EVENT_CANDIDATES_PER_CPU 1024
 
 /*
  * neigh_req: ring buffer of neighbour requests (issue 15).  When the FIB

@@ -3326,6 +3326,88 @@ static void test_refusal_event(void)
 	h_end();
 }
 
+/* Set every CPU's event candidates of reason: used taken this second
+ * (window unchanged when keep_window, else 0: a new second starts at the
+ * next refusal); the window of the first CPU in *win. */
+static int ev_candidates_set(__u32 reason, __u32 used, int keep_window, __u32 *win, __u64 *held)
+{
+	int fd = bpf_map__fd(skel->maps.stats), c, rc = -1;
+	struct ig_counter *v = calloc((size_t)ncpus, sizeof(*v));
+
+	if (!v || bpf_map_lookup_elem(fd, &reason, v))
+		goto cleanup;
+	*held = 0;
+	for (c = 0; c < ncpus; c++) {
+		*held += v[c].ev_held;
+		if (!keep_window)
+			v[c].ev_window = 0;
+		v[c].ev_used = used;
+	}
+	*win = v[0].ev_window;
+	rc = bpf_map_update_elem(fd, &reason, v, BPF_ANY);
+cleanup:
+	free(v);
+	return rc;
+}
+
+/* The event candidates of a CPU's second (beside the counter, stats.h):
+ * once spent, a refusal is counted and held back, no event. */
+static void test_refusal_held(void)
+{
+	static uint8_t in[PKT_MAX], out[PKT_MAX];
+	const struct pkt_frame bad = ISATAP_IN(IP4(N, R1), IP6(P_N, D100, 64), ECHO);
+	const __u32 r = IG_DROP_NOT_MEMBER, n = 10;
+	__u64 pk0[IG_REASON_MAX], by0[IG_REASON_MAX], pk1[IG_REASON_MAX], by1[IG_REASON_MAX];
+	__u64 held0 = 0, held1 = 0;
+	__u32 win0 = 0, win1 = 0, i;
+	struct ig_event ev;
+	struct ring_buffer *rb;
+	size_t in_len, out_len;
+	int act, got = -1, try;
+
+	h_begin("event: past the candidates beside the counter, refusals are held back");
+	in_len = pkt_build(&bad, in);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), ev_seen, &ev, NULL);
+	CHECK(rb != NULL, "ring_buffer__new: %s", strerror(errno));
+	if (!rb) {
+		h_end();
+		return;
+	}
+	ring_buffer__consume(rb); /* events of the rows before */
+	/* A second that ends between the setup and the last refusal starts
+	 * new candidates: then try again (it cannot end three times). */
+	for (try = 0; try < 3; try++) {
+		/* one refusal starts this CPU's second; then its candidates
+		 * are all taken, and n refusals follow */
+		CHECK(ev_candidates_set(r, 0, 0, &win0, &held0) == 0, "stats: %s", strerror(errno));
+		run_frame(in, in_len, DEV_V4, out, sizeof(out), &act, &out_len);
+		ring_buffer__consume(rb);
+		CHECK(ev_candidates_set(r, IG_EVENT_CANDIDATES_PER_CPU, 1, &win0, &held0) == 0,
+		      "stats: %s", strerror(errno));
+		CHECK(read_stats(pk0, by0) == 0, "reading stats");
+		for (i = 0; i < n; i++)
+			run_frame(in, in_len, DEV_V4, out, sizeof(out), &act, &out_len);
+		got = ring_buffer__consume(rb);
+		CHECK(read_stats(pk1, by1) == 0, "reading stats");
+		CHECK(ev_candidates_set(r, IG_EVENT_CANDIDATES_PER_CPU, 1, &win1, &held1) == 0,
+		      "stats: %s", strerror(errno));
+		if (win1 == win0)
+			break;
+	}
+	ring_buffer__free(rb);
+	CHECK(act == XDP_DROP, "action %d, expected XDP_DROP", act);
+	CHECK(pk1[r] - pk0[r] == n && by1[r] - by0[r] == n * in_len,
+	      "drop_not_member moved by %llu packets, %llu bytes; expected %u, %zu",
+	      (unsigned long long)(pk1[r] - pk0[r]), (unsigned long long)(by1[r] - by0[r]), n,
+	      n * in_len);
+	CHECK(held1 - held0 == n, "ev_held moved by %llu, expected %u",
+	      (unsigned long long)(held1 - held0), n);
+	CHECK(got == 0, "%d events in the ring, expected none", got);
+	/* leave the candidates free for the rows after */
+	CHECK(ev_candidates_set(r, 0, 0, &win1, &held1) == 0, "stats: %s", strerror(errno));
+	h_end();
+}
+
 /* Run one frame built from f, return the action (-1 on failure). */
 static int run_built(const struct pkt_frame *f, enum dev dev)
 {
@@ -3867,6 +3949,7 @@ int main(void)
 	test_flow_both_directions();
 	test_flow_two_cpus();
 	test_refusal_event();
+	test_refusal_held();
 	test_policy_conntrack();
 	test_quota_flows();
 	test_quota_conns();

@@ -2,12 +2,26 @@
 /*
  * config_build.c - from checked settings to what the datapath reads: the
  * config record (with its fast-path flags) and the prefixes map's entries.
- * Pure: no map, no device, no clock, so the loader, test_datapath and
+ * Pure: no map, no device, no clock (only the kernel's tick rate, a
+ * constant of the running kernel), so the loader, test_datapath and
  * fuzz_datapath derive the datapath's view the same way.
  */
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
+
+/* The kernel's HZ: the coarse clocks advance once a tick, and their
+ * resolution is the tick's length.  1000 (the datapath's budgets then run
+ * on a second of HZ/1000 s) if the kernel does not say. */
+static __u32 kernel_hz(void)
+{
+	struct timespec res;
+
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) || res.tv_sec || res.tv_nsec <= 0)
+		return 1000;
+	return (__u32)((1000000000L + res.tv_nsec / 2) / res.tv_nsec);
+}
 
 void ig_config_build(const struct ig_settings *s, struct ig_config *cfg)
 {
@@ -29,6 +43,7 @@ void ig_config_build(const struct ig_settings *s, struct ig_config *cfg)
 	cfg->icmp_min_interval_ms = IG_CFG_DEFAULT_ICMP_MIN_MS;
 	cfg->fwd_cache_ms = s->fwd_cache_ms;
 	cfg->event_min_interval_ms = IG_CFG_DEFAULT_EVENT_MIN_MS;
+	cfg->jiffies_hz = kernel_hz();
 	cfg->n_prefixes = s->n_prefixes;
 	if (s->n_peers)
 		cfg->flags |= IG_CFG_F_HAS_PEERS;

@@ -47,6 +47,7 @@ int ig_stats_sum(int fd, struct ig_counter out[IG_REASON_MAX])
 		for (i = 0; i < ncpu; i++) {
 			out[key].packets += pc[i].packets;
 			out[key].bytes += pc[i].bytes;
+			out[key].ev_held += pc[i].ev_held;
 		}
 	}
 	free(pc);
@@ -185,6 +186,10 @@ int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 		free(recs);
 	}
 	if (vfd >= 0 && ig_vis_read(vfd, &m->vis) == 0) {
+		/* held back beside the counters, or by the per-CPU and
+		 * per-source limits: one number for the operator */
+		for (int r = 0; r < IG_REASON_MAX; r++)
+			m->vis.events_suppressed += m->counters[r].ev_held;
 		m->have_vis = true;
 		m->flow_evictions = ig_flow_evictions(&m->vis, m->flows);
 	}
