@@ -8,8 +8,8 @@
 #
 # --perf decap:1000000 also records a cpu-clock profile (perf, Debian
 # linux-perf) of that flow-scaling measurement's CPU (decap:10000, the main
-# rounds' flow count: of every main round's decap measurement) into
-# $BUILD/bench/perf-SCEN-FLOWS.txt (this VM has no PMU, so no cycle counts
+# rounds' flow count: of every main round's decap measurement), live and
+# test_run repeat, into $BUILD/bench/perf-SCEN-FLOWS.txt and -ns.txt (this VM has no PMU, so no cycle counts
 # and no `bpftool prog profile`; sampling cpu-clock works).
 # --ab OBJ (a development aid, no report): per-packet cost of the attached
 # isagate and of another build of it (OBJ, e.g. an older commit's
@@ -327,19 +327,26 @@ pkt_ns() {
 		--flows "$flows" --repeat "$NS_REPEAT" --reps "$reps" "${cnt[@]}"
 }
 
-# live under perf record (cpu-clock on the generator's CPU), report kept
-perf_live() {
-	local data=$BUILD/bench/perf.data txt=$BUILD/bench/perf-$1-$2.txt
-	command -v perf >/dev/null 2>&1 || { log "--perf: perf not found (Debian: linux-perf)"; live "$@"; return; }
-	perf record -q -e cpu-clock -C "$CPU" -g -o "$data" -- bash -c "$(declare -f live gen_common); $(
-		declare -p CPU NS_G IGB GEN_OBJ ROUTER_V4 PREFIX REMOTE PIN IGSTATS MAC_R0 MAC_G0 MAC_R2 MAC_G1
-	); live $*" || return 1
+# perf_run KIND SCEN FLOWS SRC ARG: the live run (KIND live, ARG the seconds)
+# or the test_run repeat (KIND pkt_ns, ARG the repetitions) under perf record
+# (cpu-clock on the generator's CPU, where both run); the report is kept in
+# $BUILD/bench/perf-SCEN-FLOWS[-ns].txt, samples per source line of isagate's
+# program beside it (-lines.txt).
+perf_run() {
+	local kind=$1 sfx= data=$BUILD/bench/perf.data txt
+	shift
+	[[ $kind == pkt_ns ]] && sfx=-ns
+	txt=$BUILD/bench/perf-$1-$2$sfx.txt
+	command -v perf >/dev/null 2>&1 || { log "--perf: perf not found (Debian: linux-perf)"; "$kind" "$@"; return; }
+	perf record -q -e cpu-clock -C "$CPU" -g -o "$data" -- bash -c "$(declare -f live pkt_ns gen_common); $(
+		declare -p CPU NS_G NS_R IGB GEN_OBJ PASS_OBJ ROUTER_V4 PREFIX REMOTE PIN IGSTATS MAC_R0 MAC_G0 MAC_R2 MAC_G1 NS_REPEAT
+	); $kind $*" || return 1
 	{ perf report -i "$data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -v "^$" | sed -E 's/ {3,}/  /g' | head -45; echo "# callers of the top symbols:"; perf report -i "$data" --no-children --sort symbol --stdio -g caller,0.5,callee --percent-limit 5 2>/dev/null | grep -v "^$" | sed -E 's/ {3,}/  /g' | head -150; } >"$txt"
 	# where inside isagate's program: samples per source line (bench/jitlines.c)
 	perf script -i "$data" -F ip,sym,symoff -G 2>/dev/null | grep -o 'xdp_isagate+0x[0-9a-f]*' |
 		sort | uniq -c | "$BUILD/bench/jitlines" \
 		"$(ip -n "$NS_R" -j link show dev r0 | jq -r '.[0].xdp.prog.id')" >"${txt%.txt}-lines.txt" 2>&1
-	log "perf profile of $1 at $2 flows: $txt"
+	log "perf profile of $1 at $2 flows ($kind): $txt"
 }
 
 # Warm-up seconds before a flow-scaling measurement: long enough for the
@@ -365,7 +372,7 @@ measure() {
 	if [[ $scen == baseline ]]; then
 		l='{}'
 	elif [[ ($phase == flows || $phase == main) && $PERF_SPEC == "$scen:$flows" ]]; then
-		l=$(perf_live "$scen" "$flows" "$src" "$secs" 2>"$TMP/err") || l=
+		l=$(perf_run live "$scen" "$flows" "$src" "$secs" 2>"$TMP/err") || l=
 	elif [[ $phase == flows ]]; then
 		# every flow seen before the clock starts: steady state, not inserts
 		l=$(live "$scen" "$flows" "$src" "$secs" "$(flows_warmup "$flows")" 2>"$TMP/err") || l=
@@ -374,6 +381,8 @@ measure() {
 	fi
 	if [[ $scen == kernel ]]; then
 		n='{}'  # no XDP program of its own: the baseline row measures the wrapper
+	elif [[ ($phase == flows || $phase == main) && $PERF_SPEC == "$scen:$flows" ]]; then
+		n=$(perf_run pkt_ns "$scen" "$flows" "$src" $reps 2>>"$TMP/err") || n=
 	else
 		n=$(pkt_ns "$scen" "$flows" "$src" $reps 2>>"$TMP/err") || n=
 	fi

@@ -222,10 +222,10 @@ static __always_inline void flow_account(struct flow_meta *m, __u32 reason, stru
 			flow_dir_init(&nf->to_member, m);
 		if ((reason == IG_FWD_DECAP || reason == IG_FWD_ENCAP) && cfg->fwd_cache_ms &&
 		    !aggregate)
-			fwd_entry_put(m->dir == IG_FLOW_FROM_MEMBER ? &nf->fwd_from_member :
-				      &nf->fwd_to_member, fib,
-				      m->len + (m->dir == IG_FLOW_TO_MEMBER ? 20 : 0), now,
-				      fwd_generation(), cfg);
+			fwd_entry_put(m->dir == IG_FLOW_FROM_MEMBER ? &nf->fwd_from_member
+								    : &nf->fwd_to_member,
+				      fib, m->len + (m->dir == IG_FLOW_TO_MEMBER ? 20 : 0), now,
+				      fwd_generation(cfg), cfg);
 		if (!bpf_map_update_elem(&flows, &m->key, nf, BPF_NOEXIST)) {
 			if (vs)
 				vs->flow_inserts++;

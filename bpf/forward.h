@@ -23,13 +23,10 @@
 
 #define IPV6_FLOWINFO_MASK bpf_htonl(0x0FFFFFFF)
 
-/* The forwarding cache's generation (bumped by the loader). */
-static __always_inline __u64 fwd_generation(void)
+/* The forwarding cache's generation (config fwd_gen, bumped by user space). */
+static __always_inline __u32 fwd_generation(const struct ig_config *cfg)
 {
-	__u32 zero = 0;
-	__u64 *g = bpf_map_lookup_elem(&fwd_gen, &zero);
-
-	return g ? *g : 0;
+	return *(const volatile __u32 *)&cfg->fwd_gen;
 }
 
 /* The slot of k: a multiplicative hash of its words. */
@@ -60,7 +57,7 @@ static __always_inline int fwd_key_eq(const struct ig_fwd_key *a, const struct i
  * "Forwarding", on weaker memory models).  Two CPUs refreshing the
  * same entry in the same instant with different FIB answers can leave a mix
  * of both; the FIB only answers differently across a route or neighbour
- * change, after which the loader bumps fwd_gen and every entry is dropped.
+ * change, after which user space bumps fwd_gen and every entry is dropped.
  */
 #define fwd_barrier() asm volatile("" ::: "memory")
 
@@ -125,7 +122,7 @@ static __always_inline int fwd_cache_try(struct fwd_state *st, const struct ig_f
 	if (!cfg->fwd_cache_ms)
 		return 0;
 	st->now = coarse_now();
-	st->gen = fwd_generation();
+	st->gen = fwd_generation(cfg);
 	if (fe) {
 		st->fe = fe;
 		return fwd_entry_get(fe, tot_len, st->now, st->gen, p);

@@ -288,7 +288,7 @@ static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifin
 	if (!rtr || !(rtr->flags & IG_ROUTER_F_SELF))
 		return pass;
 	member = q->daddr;
-	if (!member_known(member))
+	if (!member_known(cfg, member))
 		return pass;
 
 	/* Ours: from here on a refusal is icmp4_not_relayed. */

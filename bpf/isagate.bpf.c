@@ -177,7 +177,7 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifin
 	/* Admission first: a non-member flood costs the config line, a
 	 * member cache lookup (isatap.h; the member maps only when the source
 	 * is not cached) and its counter, nothing else. */
-	if (!member_known(ip->saddr)) {
+	if (!member_known(cfg, ip->saddr)) {
 		if (!(cfg->flags & IG_CFG_F_HAS_PEERS))
 			return mk(XDP_DROP, IG_DROP_NOT_MEMBER);
 		rtr = router_lookup(ip->saddr);
@@ -289,7 +289,7 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifin
 	v4 = ipv6_isatap_v4(&ip6->daddr);
 	if (router_known(cfg, v4))
 		return mk(XDP_DROP, IG_DROP_ENC_LOOP);
-	if (!member_known(v4))
+	if (!member_known(cfg, v4))
 		return mk(XDP_DROP, IG_DROP_ENC_NOT_MEMBER);
 	ps = scratch_get(psp);
 	if (!ps)

@@ -103,8 +103,9 @@ static __always_inline struct ig_member *member_lookup(__u32 v4)
 /*
  * The member cache: per CPU, direct-mapped, the answer of member_lookup()
  * for recently seen IPv4 addresses (members and non-members alike), tagged
- * with the member maps' generation (member_gen, bumped by the loader after
- * each change of the maps), so a change takes effect with the next packet.
+ * with the member maps' generation (config member_gen, bumped by user space
+ * after each change of the maps), so a change takes effect with the next
+ * packet.
  * A hit costs two array accesses instead of a hash walk (and, for a
  * non-member, a trie lookup); a flood from many sources only evicts slots.
  * Not pinned: a re-attach starts empty.
@@ -124,20 +125,18 @@ struct {
 } member_cache SEC(".maps");
 
 /* Is v4 a member (a host entry or inside a subnet entry)? */
-static __always_inline int member_known(__u32 v4)
+static __always_inline int member_known(const struct ig_config *cfg, __u32 v4)
 {
-	__u32 zero = 0, idx = (v4 * 0x9E3779B1u) >> (32 - IG_MEMBER_CACHE_BITS), tag;
+	__u32 idx = (v4 * 0x9E3779B1u) >> (32 - IG_MEMBER_CACHE_BITS), tag;
 	struct member_slot *s;
-	__u64 *gen;
 	int is;
 
 	/* The generation is read before the maps: an answer read from maps
 	 * older than the generation it is stored under would never expire. */
-	gen = bpf_map_lookup_elem(&member_gen, &zero);
+	tag = (*(const volatile __u32 *)&cfg->member_gen + 1) << 1;
 	s = bpf_map_lookup_elem(&member_cache, &idx);
-	if (!gen || !s)
+	if (!s)
 		return member_lookup(v4) != NULL;
-	tag = ((__u32)*gen + 1) << 1;
 	if (s->addr == v4 && (s->tag & ~1u) == tag)
 		return s->tag & 1;
 	is = member_lookup(v4) != NULL;

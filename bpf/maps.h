@@ -14,10 +14,13 @@
 #include <bpf/bpf_helpers.h>
 #include "isagate.h"
 
-/* The running settings (one entry). */
+/* The running settings and the generations (one entry; its first line is
+ * all the hot path reads).  Mappable: user space bumps the generations
+ * with atomic adds through the mapping (include/isagate.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct ig_config);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -42,16 +45,6 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } member_nets SEC(".maps");
-
-/* Generation of the two member maps: the loader bumps it after every change
- * of either, which invalidates each CPU's member cache (isatap.h). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} member_gen SEC(".maps");
 
 /* This router's IPv4 addresses and known peer routers. */
 struct {
@@ -152,15 +145,6 @@ struct {
 	__type(value, struct ig_fwd_slot);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fwd_cache SEC(".maps");
-
-/* Generation of the forwarding cache; bumping it invalidates every entry. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} fwd_gen SEC(".maps");
 
 /* Inner flows, shared by all CPUs, LRU (see include/isagate.h).  max_entries
  * is set by the loader before load (attach --flows N). */

@@ -15,7 +15,7 @@
 
 #define ISAGATE_VERSION      "0.1.0"
 /* Bump when a pinned map's key/value layout changes incompatibly. */
-#define ISAGATE_ABI_VERSION 6
+#define ISAGATE_ABI_VERSION 7
 
 #define IG_DEFAULT_PIN_DIR   "/sys/fs/bpf/isagate"
 
@@ -190,43 +190,78 @@ struct ig_prefix {
 #define IG_CFG_PREFIX_FAST   2          /* ISATAP prefixes kept in the config itself */
 
 struct ig_config {
-	/* The first 64 bytes are what the forwarding and refusal paths read
-	 * (the rest: router discovery, ICMP errors, quotas, new flows). */
-	__u32 abi_version;         /* ISAGATE_ABI_VERSION */
-	__u32 flags;               /* IG_CFG_F_* */
-	__u8  encap_src[4];        /* outer source for encapsulated packets */
-	__u32 v4_ifindex;          /* IPv4 side */
-	__u32 v6_ifindex;          /* IPv6 side (may equal v4_ifindex) */
-	__u16 tunnel_mtu;          /* inner MTU, 1280 in static mode */
-	__u8  ttl;                 /* outer TTL, default 64 */
-	__u8 ra_hop_limit;	   /* RA cur hop limit, default 64 */
-	__u8  self_v4[IG_CFG_SELF_FAST][4]; /* with IG_CFG_F_SELF_FAST: the router's own
-				      * addresses (unused slots repeat the first), so the
-				      * "is it for us" test of every IPv4 packet costs two
-				      * compares instead of a hash lookup */
-	__u8  prefix64[IG_CFG_PREFIX_FAST][8]; /* with IG_CFG_F_PREFIX_FAST: the ISATAP
-				      * prefixes' upper 64 bits (unused slots repeat the
-				      * first), for the per-packet prefix tests */
-	__u32 fwd_cache_ms;		       /* forwarding-cache entry lifetime, 0 = no cache */
-	__u32 jiffies_hz;		       /* jiffies per second (the kernel's HZ): the refusal
-				    * event budget's second (events.h) */
-	__u32 event_min_interval_ms;	       /* at most one refusal event per source per interval,
-				      * 0 = no per-source limit (the ring still bounds them) */
-	/* rare paths */
-	__u16 ra_router_lifetime;   /* seconds, default 1800 */
-	__u16 ra_mtu;		    /* RA MTU option, default 1280, 0 = omit */
-	__u32 ra_reachable_ms;	    /* RA reachable time, default 0 (unspecified) */
-	__u32 ra_retrans_ms;	    /* RA retrans timer, default 0 (unspecified) */
-	__u32 ra_min_interval_ms;   /* per-host RS rate limit, default 1000 */
-	__u32 icmp_min_interval_ms; /* per-source ICMPv6 error rate limit, default 100 */
-	__u32 n_prefixes;	    /* number of configured ISATAP prefixes */
-	__u32 quota_flows;         /* flow entries one source may create per
-				    * IG_QUOTA_REFILL_S (token bucket), 0 = no quota */
-	__u32 quota_conns;         /* the same for connections */
+	/* -- the first 64 bytes: what the forwarding and refusal paths read -- */
+	/* ISAGATE_ABI_VERSION; the datapath acts only once it is set */
+	__u32 abi_version;
+	/* Generation of the member maps: bumped after every change of
+	 * members or member_nets, it invalidates each CPU's member cache
+	 * (isatap.h). */
+	__u32 member_gen;
+	/* Generation of the forwarding decisions: bumped on every settings,
+	 * route, address or neighbour change (forward.h). */
+	__u32 fwd_gen;
+	/* IG_CFG_F_* */
+	__u32 flags;
+	/* outer source for encapsulated packets */
+	__u8 encap_src[4];
+	/* IPv4 side; IPv6 side (may equal v4_ifindex) */
+	__u32 v4_ifindex;
+	__u32 v6_ifindex;
+	/* inner MTU, 1280 in static mode; outer TTL, default 64 */
+	__u16 tunnel_mtu;
+	__u8 ttl;
+	__u8 pad;
+	/* With IG_CFG_F_SELF_FAST: the router's own addresses (unused slots
+	 * repeat the first), so the "is it for us" test of every IPv4 packet
+	 * costs two compares instead of a hash lookup. */
+	__u8 self_v4[IG_CFG_SELF_FAST][4];
+	/* With IG_CFG_F_PREFIX_FAST: the ISATAP prefixes' upper 64 bits
+	 * (unused slots repeat the first), for the per-packet prefix tests. */
+	__u8 prefix64[IG_CFG_PREFIX_FAST][8];
+	/* forwarding-cache entry lifetime, 0 = no cache */
+	__u32 fwd_cache_ms;
+	/* jiffies per second (the kernel's HZ): the second of the refusal
+	 * event budget beside the counters (stats.h) */
+	__u32 jiffies_hz;
+
+	/* -- rare paths: router discovery, ICMP errors, events, quotas -- */
+	/* at most one refusal event per source per interval, 0 = no
+	 * per-source limit (the ring still bounds them) */
+	__u32 event_min_interval_ms;
+	/* RA: cur hop limit (default 64), router lifetime in seconds (1800),
+	 * MTU option (1280, 0 = omit), reachable time and retrans timer
+	 * (0: unspecified) */
+	__u8 ra_hop_limit;
+	__u8 pad2;
+	__u16 ra_router_lifetime;
+	__u16 ra_mtu;
+	__u16 pad3;
+	__u32 ra_reachable_ms;
+	__u32 ra_retrans_ms;
+	/* per-host RS rate limit (default 1000), per-source ICMPv6 error
+	 * rate limit (default 100) */
+	__u32 ra_min_interval_ms;
+	__u32 icmp_min_interval_ms;
+	/* number of configured ISATAP prefixes */
+	__u32 n_prefixes;
+	/* flow entries one source may create per IG_QUOTA_REFILL_S (token
+	 * bucket), 0 = no quota; the same for connections */
+	__u32 quota_flows;
+	__u32 quota_conns;
 };
 
-_Static_assert(__builtin_offsetof(struct ig_config, event_min_interval_ms) + 4 <= 64,
+_Static_assert(__builtin_offsetof(struct ig_config, jiffies_hz) + 4 <= 64,
 	       "the hot fields of struct ig_config no longer fit one cache line");
+
+/*
+ * config is a memory-mappable array (BPF_F_MMAPABLE): the generations are
+ * bumped with an atomic add through the mapping (ig_gen_bump), the rest is
+ * written through it by the loader (ig_config_store), never by a
+ * whole-value update, which could put back a generation another process
+ * had moved past.
+ */
+#define IG_GEN_MEMBERS __builtin_offsetof(struct ig_config, member_gen)
+#define IG_GEN_FWD __builtin_offsetof(struct ig_config, fwd_gen)
 
 #define IG_CFG_DEFAULT_TTL          64
 #define IG_CFG_DEFAULT_MTU          1280
@@ -286,7 +321,7 @@ struct ig_ra_template {
  * chosen by a hash of the key (ingress interface, destination).  A hit costs
  * an array index and a compare; a miss costs the FIB lookup it replaces and
  * overwrites the slot, so many destinations never make it thrash the way an
- * LRU hash does.  An entry is used only while its gen equals fwd_gen[0] and
+ * LRU hash does.  An entry is used only while its gen equals config fwd_gen and
  * it is younger than config.fwd_cache_ms, and only for packets no longer than
  * max_len (the MTU check stays the kernel's).  The loader and `isagate
  * watch` bump fwd_gen when settings, routes or neighbours change.
@@ -298,7 +333,7 @@ struct ig_fwd_key {
 
 struct ig_fwd_entry {
 	__u64 expires_ns;
-	__u32 gen;                 /* fwd_gen[0] (low 32 bits) when recorded */
+	__u32 gen;		   /* config fwd_gen when recorded */
 	__u32 ifindex;             /* egress */
 	__u16 max_len;             /* longest packet the FIB accepted */
 	__u8  dmac[6];
@@ -768,7 +803,6 @@ struct ig_sync_state {
 #define IG_MAP_CONFIG   "config"
 #define IG_MAP_MEMBERS  "members"
 #define IG_MAP_MEMBER_NETS "member_nets"
-#define IG_MAP_MEMBER_GEN "member_gen"
 #define IG_MAP_ROUTERS  "routers"
 #define IG_MAP_PREFIXES "prefixes"
 #define IG_MAP_STATS    "stats"
@@ -780,7 +814,6 @@ struct ig_sync_state {
 #define IG_MAP_HOST_LOG "host_log"
 #define IG_MAP_RA       "ra_tmpl"
 #define IG_MAP_FWD_CACHE "fwd_cache"
-#define IG_MAP_FWD_GEN  "fwd_gen"
 #define IG_MAP_FLOWS    "flows"
 #define IG_MAP_EVENTS   "events"
 #define IG_MAP_VIS_STATS "vis_stats"

@@ -306,7 +306,7 @@ static int host_member(const uint8_t a[4], int add)
 	memcpy(k.addr, a, 4);
 	if (add ? bpf_map_update_elem(fd, &k, &v, BPF_ANY) : bpf_map_delete_elem(fd, &k))
 		return -1;
-	return ig_gen_bump(bpf_map__fd(skel->maps.member_gen));   /* as the loader does */
+	return ig_gen_bump(bpf_map__fd(skel->maps.config), IG_GEN_MEMBERS); /* as the loader does */
 }
 
 static int port(int ifindex, int add)
@@ -319,10 +319,8 @@ static int port(int ifindex, int add)
 
 static int put_config(const struct ig_config *c)
 {
-	__u32 zero = 0;
-
 	cfg = *c;
-	return bpf_map_update_elem(bpf_map__fd(skel->maps.config), &zero, c, BPF_ANY);
+	return ig_config_store(bpf_map__fd(skel->maps.config), c); /* as the loader does */
 }
 
 static int put_router(const uint8_t a[4], __u32 flags, __u32 index)
@@ -379,7 +377,7 @@ static int setup_maps(void)
 	err = err ?: host_member(a_h, 1);
 	err = err ?: host_member(a_h11, 1);
 	err = err ?: bpf_map_update_elem(bpf_map__fd(skel->maps.member_nets), &nk, &mv, BPF_ANY);
-	err = err ?: ig_gen_bump(bpf_map__fd(skel->maps.member_gen));
+	err = err ?: ig_gen_bump(bpf_map__fd(skel->maps.config), IG_GEN_MEMBERS);
 	err = err ?: port(ifindex4, 1);
 	err = err ?: port(ifindex6, 1);
 	if (err)

@@ -263,7 +263,7 @@ static int member_update(const char *a, __u32 plen, int add)
 	if (add ? bpf_map_update_elem(fd, key, &v, BPF_ANY) : bpf_map_delete_elem(fd, key))
 		return -1;
 	/* as the loader does after every change: the member caches start over */
-	return ig_gen_bump(bpf_map__fd(skel->maps.member_gen));
+	return ig_gen_bump(bpf_map__fd(skel->maps.config), IG_GEN_MEMBERS);
 }
 
 static int port_update(int ifindex, int add)
@@ -277,9 +277,7 @@ static int port_update(int ifindex, int add)
 
 static int put_config(const struct ig_config *c)
 {
-	__u32 zero = 0;
-
-	return bpf_map_update_elem(bpf_map__fd(skel->maps.config), &zero, c, BPF_ANY);
+	return ig_config_store(bpf_map__fd(skel->maps.config), c); /* as the loader does */
 }
 
 static struct ig_prefix_key prefix_key(const char *p)
@@ -475,7 +473,7 @@ static int ratelimit_clear(void)
  */
 static int fwd_cache_invalidate(void)
 {
-	return ig_gen_bump(bpf_map__fd(skel->maps.fwd_gen));
+	return ig_gen_bump(bpf_map__fd(skel->maps.config), IG_GEN_FWD);
 }
 
 /* ---- manage-out policy (loaded through the loader's own code) --------- */

@@ -682,13 +682,15 @@ static void test_plan_stale(void)
 static int make_maps(__u32 max, struct ig_mmaps *m)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_NO_PREALLOC);
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_MMAPABLE);
 
 	m->hosts = bpf_map_create(BPF_MAP_TYPE_HASH, "t_members", sizeof(struct ig_v4_key),
 				  sizeof(struct ig_member), max, &o);
 	m->nets = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "t_member_nets",
 				 sizeof(struct ig_v4_lpm_key), sizeof(struct ig_member), max, &o);
-	m->gen = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_member_gen", sizeof(__u32),
-				sizeof(__u64), 1, NULL);
+	/* the generation is a field of config, bumped through its mapping */
+	m->gen = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_config", sizeof(__u32),
+				sizeof(struct ig_config), 1, &mo);
 	if (m->hosts < 0 || m->nets < 0 || m->gen < 0) {
 		ig_mmaps_close(m);
 		return -1;
@@ -698,11 +700,12 @@ static int make_maps(__u32 max, struct ig_mmaps *m)
 
 static __u64 gen_of(const struct ig_mmaps *m)
 {
+	struct ig_config cfg;
 	__u32 zero = 0;
-	__u64 g = ~0ull;
 
-	bpf_map_lookup_elem(m->gen, &zero, &g);
-	return g;
+	if (bpf_map_lookup_elem(m->gen, &zero, &cfg))
+		return ~0ull;
+	return cfg.member_gen;
 }
 
 static void map_put(const struct ig_mmaps *m, const char *a, __u32 plen, const char *name,
@@ -845,11 +848,14 @@ struct pinned {
 	char dir[64];
 	char file[32];               /* a scratch membership file */
 	struct ig_mmaps m;
-	int routers, config;
+	int routers; /* the config map is m.gen */
 };
 
 static const char *const pin_names[] = {
-	IG_MAP_MEMBERS, IG_MAP_MEMBER_NETS, IG_MAP_MEMBER_GEN, IG_MAP_ROUTERS, IG_MAP_CONFIG,
+	IG_MAP_MEMBERS,
+	IG_MAP_MEMBER_NETS,
+	IG_MAP_CONFIG,
+	IG_MAP_ROUTERS,
 };
 
 static void pin_down(struct pinned *pn)
@@ -868,10 +874,8 @@ static void pin_down(struct pinned *pn)
 	ig_mmaps_close(&pn->m);
 	if (pn->routers >= 0)
 		close(pn->routers);
-	if (pn->config >= 0)
-		close(pn->config);
 	memset(pn, 0, sizeof(*pn));
-	pn->routers = pn->config = -1;
+	pn->routers = -1;
 }
 
 /* 0, or a reason to skip (everything released). */
@@ -882,20 +886,18 @@ static const char *pin_up(struct pinned *pn)
 	struct ig_v4_key rk;
 	char path[128];
 	__u32 zero = 0;
-	int fds[5], tfd;
+	int fds[4], tfd;
 	size_t i;
 
 	memset(pn, 0, sizeof(*pn));
-	pn->routers = pn->config = -1;
+	pn->routers = -1;
 	if (make_maps(64, &pn->m)) {
 		pn->m.hosts = pn->m.nets = pn->m.gen = -1;
 		return "cannot create BPF maps (not root?)";
 	}
 	pn->routers = bpf_map_create(BPF_MAP_TYPE_HASH, "t_routers", sizeof(rk), sizeof(r),
 				     16, NULL);
-	pn->config = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_config", sizeof(__u32), sizeof(cfg),
-				    1, NULL);
-	if (pn->routers < 0 || pn->config < 0) {
+	if (pn->routers < 0) {
 		pin_down(pn);
 		return "cannot create BPF maps";
 	}
@@ -904,7 +906,7 @@ static const char *pin_up(struct pinned *pn)
 	r.flags = IG_ROUTER_F_PEER;
 	inet_pton(AF_INET, "192.0.2.3", rk.addr);
 	bpf_map_update_elem(pn->routers, &rk, &r, BPF_ANY);
-	bpf_map_update_elem(pn->config, &zero, &cfg, BPF_ANY);
+	bpf_map_update_elem(pn->m.gen, &zero, &cfg, BPF_ANY); /* config: make_maps */
 
 	snprintf(pn->dir, sizeof(pn->dir), "/sys/fs/bpf/ig-test-members-XXXXXX");
 	if (!mkdtemp(pn->dir)) {
@@ -916,8 +918,7 @@ static const char *pin_up(struct pinned *pn)
 	fds[1] = pn->m.nets;
 	fds[2] = pn->m.gen;
 	fds[3] = pn->routers;
-	fds[4] = pn->config;
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pn->dir, pin_names[i]);
 		if (bpf_obj_pin(fds[i], path)) {
 			pin_down(pn);

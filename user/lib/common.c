@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -366,15 +367,39 @@ char *ig_str_trim(char *p)
 	return p;
 }
 
-int ig_gen_bump(int fd)
+/* The config map's one entry, mapped writable (NULL, errno set, on failure). */
+static struct ig_config *config_map(int fd)
 {
-	__u32 zero = 0;
-	__u64 gen = 0;
+	void *p = mmap(NULL, sizeof(struct ig_config), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
-	if (bpf_map_lookup_elem(fd, &zero, &gen))
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int ig_gen_bump(int fd, size_t which)
+{
+	struct ig_config *cfg = config_map(fd);
+
+	if (!cfg)
 		return -1;
-	gen++;
-	return bpf_map_update_elem(fd, &zero, &gen, BPF_ANY);
+	__atomic_fetch_add((__u32 *)((char *)cfg + which), 1, __ATOMIC_SEQ_CST);
+	munmap(cfg, sizeof(*cfg));
+	return 0;
+}
+
+int ig_config_store(int fd, const struct ig_config *cfg)
+{
+	struct ig_config *m = config_map(fd);
+	size_t gens_end = IG_GEN_FWD + sizeof(cfg->fwd_gen);
+
+	if (!m)
+		return -1;
+	_Static_assert(IG_GEN_MEMBERS == sizeof(cfg->abi_version) &&
+			       IG_GEN_FWD == IG_GEN_MEMBERS + sizeof(cfg->member_gen),
+		       "ig_config_store copies around abi_version, member_gen, fwd_gen");
+	memcpy((char *)m + gens_end, (const char *)cfg + gens_end, sizeof(*cfg) - gens_end);
+	__atomic_store_n(&m->abi_version, cfg->abi_version, __ATOMIC_SEQ_CST);
+	munmap(m, sizeof(*m));
+	return 0;
 }
 
 long ig_map_count(int fd)

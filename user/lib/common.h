@@ -95,10 +95,16 @@ int ig_secret_open(const char *path, const char *what, char *err, size_t errlen)
 /* Entries in a map (walks the keys; key_size at most 64 bytes). */
 long ig_map_count(int fd);
 
-/* Add one to the __u64 generation in a one-entry array map (fwd_gen,
- * member_gen): what the datapath cached under the old one is stale.
- * 0, or -1 with errno set. */
-int ig_gen_bump(int fd);
+/* Add one to a generation of the config map (fd; which: IG_GEN_MEMBERS or
+ * IG_GEN_FWD), atomically, through its memory mapping: what the datapath
+ * cached under the old one is stale.  0, or -1 with errno set. */
+int ig_gen_bump(int fd, size_t which);
+
+/* Write cfg into the config map (fd) through its mapping, all but the
+ * generations, which keep counting; abi_version last, so the datapath
+ * never acts on a half-written record of a new version.  0, or -1 with
+ * errno set. */
+int ig_config_store(int fd, const struct ig_config *cfg);
 
 /* p without leading and trailing white space (trailing removed in place). */
 char *ig_str_trim(char *p);

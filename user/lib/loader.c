@@ -959,10 +959,12 @@ static int maps_write(struct isagate_bpf *skel, const struct ig_settings *s)
 		return -1;
 
 	/* last: the datapath acts only once abi_version is set */
-	if (map_put(cfd, &zero, &cfg, IG_MAP_CONFIG))
+	if (ig_config_store(cfd, &cfg)) {
+		ig_err("writing map '%s': %s", IG_MAP_CONFIG, strerror(errno));
 		return -1;
+	}
 	/* new interfaces or settings: forget cached forwarding decisions */
-	if (ig_gen_bump(bpf_map__fd(skel->maps.fwd_gen)))
+	if (ig_gen_bump(cfd, IG_GEN_FWD))
 		ig_err("warning: could not invalidate the forwarding cache: %s "
 		       "(entries expire within %u ms)", strerror(errno), cfg.fwd_cache_ms);
 	return 0;

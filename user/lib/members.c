@@ -1079,7 +1079,7 @@ int ig_mmaps_open(const char *pin_dir, struct ig_mmaps *m)
 		ret = m->nets;
 		goto fail;
 	}
-	m->gen = ig_map_open(pin_dir, IG_MAP_MEMBER_GEN);
+	m->gen = ig_map_open(pin_dir, IG_MAP_CONFIG);
 	if (m->gen < 0) {
 		ret = m->gen;
 		goto fail;
@@ -1272,7 +1272,7 @@ int ig_members_apply(const struct ig_mmaps *m, const struct ig_plan *p, char *er
 	}
 	/* After the maps, never before: the datapath tags what it caches with
 	 * the generation it read before looking at the maps. */
-	if (done && ig_gen_bump(m->gen)) {
+	if (done && ig_gen_bump(m->gen, IG_GEN_MEMBERS)) {
 		int gerr = -errno;
 
 		if (!ret) {

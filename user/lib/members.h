@@ -261,7 +261,7 @@ static inline bool ig_plan_exceeds(const struct ig_plan *p, size_t cur_n,
 struct ig_mmaps {
 	int hosts;                  /* fd of "members" */
 	int nets;                   /* fd of "member_nets" */
-	int gen;                    /* fd of "member_gen", bumped after each change */
+	int gen;		    /* fd of "config": its member_gen is bumped after each change */
 };
 
 /* Open both maps (and their generation) pinned under pin_dir.  0, or -errno after printing what

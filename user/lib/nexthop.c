@@ -324,7 +324,7 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 	unsigned long done = 0;
 	int gen_fd, rc = -ENOMEM;
 
-	gen_fd = ig_map_open(pin_dir, IG_MAP_FWD_GEN);
+	gen_fd = ig_map_open(pin_dir, IG_MAP_CONFIG);
 	if (gen_fd < 0)
 		return gen_fd == -ENOENT ? -ENOENT : -EIO;
 	rb = requests_open(pin_dir, &q);
@@ -341,7 +341,7 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 	sigaction(SIGTERM, &sa, NULL);
 
 	/* Whatever happened before we listened: start from a clean cache. */
-	if (ig_gen_bump(gen_fd)) {
+	if (ig_gen_bump(gen_fd, IG_GEN_FWD)) {
 		ig_err("invalidating the forwarding cache: %s", strerror(errno));
 		goto cleanup;
 	}
@@ -367,7 +367,7 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 			goto cleanup;
 		if (!w.pending)
 			continue;
-		if (ig_gen_bump(gen_fd)) {
+		if (ig_gen_bump(gen_fd, IG_GEN_FWD)) {
 			ig_err("invalidating the forwarding cache: %s (is isagate still attached?)",
 			       strerror(errno));
 			goto cleanup;
