@@ -34,4 +34,4 @@ $(BENCH_DIR)/jitlines: bench/jitlines.c | $(BENCH_DIR)
 
 $(BENCH_DIR)/igbench: bench/gen.c bench/igb.h include/isagate.h | $(BENCH_DIR)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Ibench bench/gen.c -o $@ -lbpf -lelf -lz
+	$(Q)$(CC) $(CFLAGS) -Ibench bench/gen.c -o $@ -lbpf -lelf -lz -lm

@@ -34,6 +34,16 @@ struct {
 	__type(value, struct igb_gen_cfg);
 } gen_cfg SEC(".maps");
 
+/* The flow of each run of a --zipf mix (filled by the driver through the
+ * mapping; igb.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IGB_SEQ_LEN);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u32);
+} gen_seq SEC(".maps");
+
 /* Run number per CPU: selects the flow and the source address. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -85,7 +95,15 @@ static __always_inline int gen_write(struct xdp_md *ctx, const struct igb_gen_cf
 
 	if (!n_src || n_src > IGB_MAX_SRC || !n_flows)
 		return -1;
-	flow = (__u32)(i % n_flows);
+	if (cfg->zipf) {
+		__u32 k = (__u32)i & (IGB_SEQ_LEN - 1), *f = bpf_map_lookup_elem(&gen_seq, &k);
+
+		if (!f)
+			return -1;
+		flow = *f % n_flows;
+	} else {
+		flow = (__u32)(i % n_flows);
+	}
 	idx = flow % n_src;
 	asm volatile("" : "+r"(idx));  /* keep the mask: the verifier needs the bound */
 	addr = cfg->src[idx & (IGB_MAX_SRC - 1)];

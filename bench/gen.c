@@ -13,15 +13,22 @@
  * 8 bytes of the value at INDEX (default 0) are summed over CPUs.  REASON is
  * one of isagate's stable reason keys (drop_not_member, fwd_decap, ...).
  * Results are printed as one JSON object on stdout.
+ *
+ * Traffic: --flows N distinct flows, sent round robin (every flow once per
+ * N packets: the worst case for any cache), or with --zipf S drawn from a
+ * Zipf distribution of exponent S over the N flows (a few flows carry most
+ * packets, as in real traffic; igb.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -181,6 +188,7 @@ struct gen_opts {
 	__u32 src[IGB_MAX_SRC];
 	__u32 n_src;
 	__u32 n_flows;
+	double zipf; /* the mix's Zipf exponent, 0: round robin */
 	int have_router, have_prefix, have_remote;
 };
 
@@ -282,6 +290,7 @@ static void build_cfg(const struct gen_opts *o, struct igb_gen_cfg *cfg)
 	cfg->mix = (__u32)o->mix;
 	cfg->n_src = o->n_src;
 	cfg->n_flows = o->n_flows;
+	cfg->zipf = o->zipf > 0;
 	memcpy(cfg->src, o->src, sizeof(__u32) * o->n_src);
 
 	/* <prefix>::0:5efe:<src>, the low 32 bits are rewritten per packet */
@@ -372,6 +381,59 @@ static struct bpf_object *gen_load(const char *path, const struct igb_gen_cfg *c
 	return obj;
 }
 
+/*
+ * Fill the generator's gen_seq with IGB_SEQ_LEN flows drawn from a Zipf
+ * distribution of exponent s over n ranks (rank k with probability
+ * proportional to 1 / (k + 1)^s; flow k is rank k): inverse transform of a
+ * fixed pseudo-random sequence, so every run sends the same mix.
+ */
+static int gen_seq_fill(struct bpf_object *obj, __u32 n, double s)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, "gen_seq");
+	size_t len = (size_t)IGB_SEQ_LEN * sizeof(__u32);
+	double *cdf = NULL, sum = 0;
+	__u64 x = 0x9E3779B97F4A7C15ull;
+	__u32 *seq = MAP_FAILED, j, k;
+	int rc = -1;
+
+	if (!m) {
+		fprintf(stderr, "igbench: no map gen_seq in the object\n");
+		return -1;
+	}
+	cdf = malloc(sizeof(*cdf) * n);
+	seq = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m), 0);
+	if (!cdf || seq == MAP_FAILED) {
+		fprintf(stderr, "igbench: gen_seq: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	for (k = 0; k < n; k++)
+		cdf[k] = sum += pow((double)k + 1, -s);
+	for (j = 0; j < IGB_SEQ_LEN; j++) {
+		double u;
+		__u32 lo = 0, hi = n - 1;
+
+		x ^= x << 13; /* xorshift64 */
+		x ^= x >> 7;
+		x ^= x << 17;
+		u = (double)(x >> 11) / (double)(1ull << 53) * sum;
+		while (lo < hi) { /* the first rank whose cdf exceeds u */
+			__u32 mid = lo + (hi - lo) / 2;
+
+			if (cdf[mid] > u)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		seq[j] = lo;
+	}
+	rc = 0;
+cleanup:
+	if (seq != MAP_FAILED)
+		munmap(seq, len);
+	free(cdf);
+	return rc;
+}
+
 static int prog_fd_by_name(struct bpf_object *obj, const char *name)
 {
 	struct bpf_program *p = bpf_object__find_program_by_name(obj, name);
@@ -397,20 +459,23 @@ static unsigned int ifindex_of(const char *dev)
 enum {
 	O_OBJ = 256, O_DEV, O_MIX, O_DMAC, O_SMAC, O_ROUTER, O_PREFIX, O_REMOTE, O_SRC, O_FLOWS,
 	O_SECS, O_WARMUP, O_COUNT, O_BATCH, O_REPEAT, O_TDEV, O_TOBJ, O_REPS, O_TX, O_PIN,
+	O_ZIPF,
 };
 
-#define GEN_LONGOPTS                                              \
-	{ "obj", required_argument, NULL, O_OBJ },                \
-	{ "dev", required_argument, NULL, O_DEV },                \
-	{ "mix", required_argument, NULL, O_MIX },                \
-	{ "dmac", required_argument, NULL, O_DMAC },              \
-	{ "smac", required_argument, NULL, O_SMAC },              \
-	{ "router", required_argument, NULL, O_ROUTER },          \
-	{ "prefix", required_argument, NULL, O_PREFIX },          \
-	{ "remote", required_argument, NULL, O_REMOTE },          \
-	{ "src", required_argument, NULL, O_SRC },                \
-	{ "flows", required_argument, NULL, O_FLOWS },            \
-	{ "count", required_argument, NULL, O_COUNT }
+#define GEN_LONGOPTS                                                                          \
+	{ "obj", required_argument, NULL, O_OBJ }, { "dev", required_argument, NULL, O_DEV }, \
+		{ "mix", required_argument, NULL, O_MIX },                                    \
+		{ "dmac", required_argument, NULL, O_DMAC },                                  \
+		{ "smac", required_argument, NULL, O_SMAC },                                  \
+		{ "router", required_argument, NULL, O_ROUTER },                              \
+		{ "prefix", required_argument, NULL, O_PREFIX },                              \
+		{ "remote", required_argument, NULL, O_REMOTE },                              \
+		{ "src", required_argument, NULL, O_SRC },                                    \
+		{ "flows", required_argument, NULL, O_FLOWS },                                \
+		{ "zipf", required_argument, NULL, O_ZIPF },                                  \
+	{                                                                                     \
+		"count", required_argument, NULL, O_COUNT                                     \
+	}
 
 /* Returns 1 when opt was a generator option. */
 static int gen_opt(int opt, struct gen_opts *o, struct counter *ctr, int *n_ctr)
@@ -437,6 +502,11 @@ static int gen_opt(int opt, struct gen_opts *o, struct counter *ctr, int *n_ctr)
 		o->n_flows = (__u32)v;
 		return 1;
 	}
+	case O_ZIPF:
+		o->zipf = atof(optarg);
+		if (!(o->zipf > 0 && o->zipf <= 4))
+			die_usage("--zipf must be an exponent in (0, 4]");
+		return 1;
 	case O_COUNT:
 		if (*n_ctr >= MAX_COUNTERS)
 			die_usage("at most 4 --count");
@@ -473,7 +543,7 @@ static int gen_prepare(const struct gen_opts *o, const char *prog, unsigned int 
 		return -1;
 	build_cfg(o, *cfg);
 	*obj = gen_load(o->obj, *cfg);
-	if (!*obj)
+	if (!*obj || (o->zipf > 0 && gen_seq_fill(*obj, o->n_flows, o->zipf)))
 		return -1;
 	*fd = prog_fd_by_name(*obj, prog);
 	return *fd < 0 ? -1 : 0;
@@ -563,9 +633,9 @@ static int cmd_live(int argc, char **argv)
 			goto cleanup;
 	t1 = now_s();
 
-	printf("{\"dev\":\"%s\",\"mix\":%d,\"flows\":%u,\"srcs\":%u,\"secs\":%.4f,\"sent\":%llu,"
-	       "\"offered_pps\":%.0f", o.dev, o.mix, o.n_flows, o.n_src, t1 - t0, sent,
-	       (double)sent / (t1 - t0));
+	printf("{\"dev\":\"%s\",\"mix\":%d,\"flows\":%u,\"zipf\":%g,\"srcs\":%u,\"secs\":%.4f,"
+	       "\"sent\":%llu,\"offered_pps\":%.0f",
+	       o.dev, o.mix, o.n_flows, o.zipf, o.n_src, t1 - t0, sent, (double)sent / (t1 - t0));
 	for (i = 0; i < n_ctr; i++)
 		printf(",\"%s\":%llu,\"%s_pps\":%.0f", ctr[i].label, c1[i] - c0[i], ctr[i].label,
 		       (double)(c1[i] - c0[i]) / (t1 - t0));
@@ -710,9 +780,10 @@ static int cmd_ns(int argc, char **argv)
 		if (counter_read(&ctr[i], &c1[i]))
 			goto cleanup;
 	qsort(ns, reps, sizeof(ns[0]), cmp_u32);
-	printf("{\"mix\":%d,\"flows\":%u,\"srcs\":%u,\"repeat\":%u,\"reps\":%u,\"retval\":%u,"
-	       "\"ns_median\":%u,\"ns_min\":%u,\"ns_max\":%u", o.mix, o.n_flows, o.n_src, repeat,
-	       reps, retval, ns[reps / 2], ns[0], ns[reps - 1]);
+	printf("{\"mix\":%d,\"flows\":%u,\"zipf\":%g,\"srcs\":%u,\"repeat\":%u,\"reps\":%u,"
+	       "\"retval\":%u,\"ns_median\":%u,\"ns_min\":%u,\"ns_max\":%u",
+	       o.mix, o.n_flows, o.zipf, o.n_src, repeat, reps, retval, ns[reps / 2], ns[0],
+	       ns[reps - 1]);
 	for (i = 0; i < n_ctr; i++)
 		printf(",\"%s\":%llu", ctr[i].label, c1[i] - c0[i]);
 	printf("}\n");

@@ -21,6 +21,7 @@ enum igb_mix {
 #define IGB_LEN4      (IGB_LEN6 + 20)               /* + outer IPv4: 100 */
 #define IGB_TMPL_MAX  128
 #define IGB_MAX_SRC   1024                          /* IPv4 addresses cycled through */
+#define IGB_SEQ_LEN (1u << 20)			    /* flow sequence of a --zipf mix */
 
 /*
  * The generator's settings (array of one).  tmpl holds a complete frame
@@ -33,12 +34,16 @@ enum igb_mix {
  * (b):     source low 32 bits = flow + 1, destination low 32 bits = addr;
  * (d):     as (a) without the outer header.
  * UDP source port = 49152 + flow % 16384 in every mix.
+ * With zipf set, flow = gen_seq[i % IGB_SEQ_LEN] % n_flows instead: a
+ * sequence of flows the driver drew from a Zipf distribution (rank k, from
+ * 0, drawn with probability proportional to 1 / (k + 1)^s).
  */
 struct igb_gen_cfg {
 	__u32 mix;             /* enum igb_mix */
 	__u32 len;             /* IGB_LEN4 or IGB_LEN6 */
 	__u32 n_src;           /* 1..IGB_MAX_SRC */
 	__u32 n_flows;         /* >= 1 */
+	__u32 zipf;	       /* 1: flows from gen_seq, 0: round robin */
 	__u8  tmpl[IGB_TMPL_MAX];
 	__u32 src[IGB_MAX_SRC]; /* IPv4, network order */
 };

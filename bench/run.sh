@@ -54,7 +54,8 @@
 # through plain BPF_PROG_TEST_RUN repeat (igbench ns: xdp_wrap rebuilds the
 # frame and tail-calls the program; the trivial programs measure the
 # wrapper).  Then the scaling phase: members 10, 10k, 100k, 1M (loaded with
-# `isagate members sync`, timed) and 1k, 100k, 1M flows.
+# `isagate members sync`, timed) and 1k, 100k, 1M flows, round robin and
+# under a Zipf mix (s = 1.0).
 #
 # Raw results: $BUILD/bench/results.jsonl; report: bench/results.md and
 # bench/results.png (bench/report.py, bench/plot.gp).
@@ -78,6 +79,7 @@ OUT=$ROOT/bench
 NS_REPEAT=500000
 MAIN_FLOWS=10000
 PERF_SPEC=
+ZIPF=          # set per measurement: the generator's --zipf exponent, empty: round robin
 AB_OBJ=
 AB_BIN=
 
@@ -257,7 +259,8 @@ main_members_file() {
 sync_timed() {
 	local label=$1 f=$2 t0 t1 out rc
 	t0=$(now_ms)
-	out=$(ig members sync "$f" --no-neigh -j 2>&1)
+	# --force: the scales replace most of the table on purpose (max-removal)
+	out=$(ig members sync "$f" --no-neigh --force -j 2>&1)
 	rc=$?
 	t1=$(now_ms)
 	if ((rc != 0 && rc != 3)); then
@@ -285,7 +288,7 @@ memlock_json() {
 # --- one measurement -------------------------------------------------------------------
 IGSTATS=
 gen_common() {
-	printf '%s\n' --obj "$GEN_OBJ" --router $ROUTER_V4 --prefix $PREFIX --remote $REMOTE
+	printf '%s\n' --obj "$GEN_OBJ" --router $ROUTER_V4 --prefix $PREFIX --remote $REMOTE ${ZIPF:+--zipf $ZIPF}
 }
 
 # live SCEN FLOWS SRC SECS: prints the generator's JSON (or nothing on error)
@@ -339,7 +342,7 @@ perf_run() {
 	txt=$BUILD/bench/perf-$1-$2$sfx.txt
 	command -v perf >/dev/null 2>&1 || { log "--perf: perf not found (Debian: linux-perf)"; "$kind" "$@"; return; }
 	perf record -q -e cpu-clock -C "$CPU" -g -o "$data" -- bash -c "$(declare -f live pkt_ns gen_common); $(
-		declare -p CPU NS_G NS_R IGB GEN_OBJ PASS_OBJ ROUTER_V4 PREFIX REMOTE PIN IGSTATS MAC_R0 MAC_G0 MAC_R2 MAC_G1 NS_REPEAT
+		declare -p CPU NS_G NS_R IGB GEN_OBJ PASS_OBJ ROUTER_V4 PREFIX REMOTE PIN IGSTATS MAC_R0 MAC_G0 MAC_R2 MAC_G1 NS_REPEAT ZIPF
 	); $kind $*" || return 1
 	{ perf report -i "$data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -v "^$" | sed -E 's/ {3,}/  /g' | head -45; echo "# callers of the top symbols:"; perf report -i "$data" --no-children --sort symbol --stdio -g caller,0.5,callee --percent-limit 5 2>/dev/null | grep -v "^$" | sed -E 's/ {3,}/  /g' | head -150; } >"$txt"
 	# where inside isagate's program: samples per source line (bench/jitlines.c)
@@ -373,7 +376,7 @@ measure() {
 		l='{}'
 	elif [[ ($phase == flows || $phase == main) && $PERF_SPEC == "$scen:$flows" ]]; then
 		l=$(perf_run live "$scen" "$flows" "$src" "$secs" 2>"$TMP/err") || l=
-	elif [[ $phase == flows ]]; then
+	elif [[ $phase == flows || $phase == zipf ]]; then
 		# every flow seen before the clock starts: steady state, not inserts
 		l=$(live "$scen" "$flows" "$src" "$secs" "$(flows_warmup "$flows")" 2>"$TMP/err") || l=
 	else
@@ -547,6 +550,13 @@ if ((SCALE)); then
 				[[ $s == drop ]] && src=$NONMEMBER_SRC || src=$MEMBERS_SRC
 				measure flows $fr $s $f "$src" "$SCALE_SECS" "{\"members\":508}"
 			done
+			# the same flows under a Zipf mix (s = 1.0): what caches see in
+			# real traffic, next to round robin, their worst case
+			ZIPF=1.0
+			for s in baseline decap encap; do
+				measure zipf $fr $s $f "$MEMBERS_SRC" "$SCALE_SECS" "{\"members\":508,\"zipf\":$f}"
+			done
+			ZIPF=
 			((fr)) || raw "$(jq -cn --argjson f $f --argjson m "$(memlock_json)" \
 				'{phase:"memlock",label:"flows",flows:$f,mem:$m}')"
 		done
