@@ -459,7 +459,8 @@ struct ig_vis_stats {
 	__u64 flow_inserts;        /* new flow entries created */
 	__u64 flow_insert_fail;    /* entries that could not be created */
 	__u64 events_sent;         /* refusal events written to the ring */
-	__u64 events_suppressed;   /* refusals over the per-source event rate limit */
+	__u64 events_suppressed;   /* candidates held back by the per-CPU or per-source
+				    * limits (isagate stats adds the counters' ev_held) */
 	__u64 events_lost;         /* refusals with the ring full */
 	__u64 ev_window_ns;        /* internal: start of this CPU's event budget second */
 	__u64 ev_window_used;      /* internal: events this CPU sent in that second */
