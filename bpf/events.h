@@ -33,6 +33,7 @@
 #include "isagate.h"
 #include "maps.h"
 #include "clock.h"
+#include "addr.h"
 #include "icmp6.h"
 #include "flow.h"
 #include "hostlog.h"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * forward.h - the forwarding decision: a kernel FIB lookup (routes and
- * neighbours as the kernel sees them) and a devmap redirect.
+ * neighbours as the kernel sees them) and the caches in front of it (the
+ * redirect itself and the Ethernet write are frame.h's).
  */
 #ifndef IG_FORWARD_H
 #define IG_FORWARD_H
@@ -214,20 +215,6 @@ static __always_inline int fib_fail_reason(int rc)
 	default:
 		return IG_DROP_NO_ROUTE;
 	}
-}
-
-static __always_inline void eth_write(struct ethhdr *eth, const __u8 *dmac, const __u8 *smac,
-				      __u16 proto)
-{
-	__builtin_memcpy(eth->h_dest, dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
-	eth->h_proto = bpf_htons(proto);
-}
-
-/* Redirect through the devmap; XDP_PASS when ifindex is not in it. */
-static __always_inline int redirect_port(__u32 ifindex)
-{
-	return bpf_redirect_map(&tx_ports, ifindex, XDP_PASS);
 }
 
 #endif /* IG_FORWARD_H */

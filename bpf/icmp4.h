@@ -48,6 +48,7 @@ struct ig_icmp4hdr {
 #define IG_ICMP4_NET_ANO	9
 #define IG_ICMP4_HOST_ANO	10
 #define IG_ICMP4_PKT_FILTERED	13
+#include "frame.h"
 #include "tunnel.h"
 #include "forward.h"
 #include "vlan.h"
@@ -429,7 +430,7 @@ static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifin
 		eth_write(eth, our_mac, peer_mac, ETH_P_IPV6);
 	else
 		eth_write(eth, fib->dmac, fib->smac, ETH_P_IPV6);
-	ip6_build(q6, &src, &dst, 8 + qlen, IG_ICMP6_HOPLIMIT);
+	ip6_build(q6, &src, &dst, 8 + qlen, IPPROTO_ICMPV6, IG_ICMP6_HOPLIMIT);
 	icmp6->icmp6_type = type;
 	icmp6->icmp6_code = code;
 	icmp6->icmp6_cksum = 0;

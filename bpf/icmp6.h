@@ -16,6 +16,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "csum.h"
+#include "addr.h"
+#include "frame.h"
 #include "isatap.h"
 #include "maps.h"
 #include "clock.h"
@@ -39,15 +41,6 @@ static __always_inline __u64 icmp6_pseudo_sum(const struct in6_addr *src,
 
 	return (__u64)s[0] + s[1] + s[2] + s[3] + d[0] + d[1] + d[2] + d[3] +
 	       bpf_htonl(len) + bpf_htonl(IPPROTO_ICMPV6);
-}
-
-/* ::ffff:a.b.c.d, the rate-limit key of a member. */
-static __always_inline void v4_mapped(__u32 v4, struct in6_addr *a)
-{
-	a->in6_u.u6_addr32[0] = 0;
-	a->in6_u.u6_addr32[1] = 0;
-	a->in6_u.u6_addr32[2] = bpf_htonl(0x0000ffff);
-	a->in6_u.u6_addr32[3] = v4;
 }
 
 /*
@@ -129,17 +122,6 @@ static __always_inline void isatap_linklocal(__u32 v4, struct in6_addr *a)
 	a->in6_u.u6_addr32[1] = 0;
 	a->in6_u.u6_addr32[2] = bpf_htonl(0x00005efe);
 	a->in6_u.u6_addr32[3] = v4;
-}
-
-static __always_inline void ip6_build(struct ipv6hdr *ip6, const struct in6_addr *src,
-				      const struct in6_addr *dst, __u16 payload_len, __u8 hops)
-{
-	*(__be32 *)ip6 = bpf_htonl(0x60000000);
-	ip6->payload_len = bpf_htons(payload_len);
-	ip6->nexthdr = IPPROTO_ICMPV6;
-	ip6->hop_limit = hops;
-	ip6->saddr = *src;
-	ip6->daddr = *dst;
 }
 
 /*
@@ -227,10 +209,10 @@ static __always_inline struct verdict icmp6_error(struct xdp_md *ctx, int tunnel
 	eth_write(eth, mac_peer, mac_us, tunnelled ? ETH_P_IP : ETH_P_IPV6);
 	if (tunnelled) {
 		ip = (void *)(eth + 1);
-		ipv4_build(ip, v4_us, v4_peer, 0, cfg->ttl,
-			   sizeof(*ip) + sizeof(*ip6) + 8 + quote, cfg->flags & IG_CFG_F_DYNAMIC_MTU);
+		ipv4_build(ip, v4_us, v4_peer, 0, cfg->ttl, sizeof(*ip) + sizeof(*ip6) + 8 + quote,
+			   cfg->flags & IG_CFG_F_DYNAMIC_MTU, IPPROTO_IPV6);
 	}
-	ip6_build(ip6, src, &dst, 8 + quote, IG_ICMP6_HOPLIMIT);
+	ip6_build(ip6, src, &dst, 8 + quote, IPPROTO_ICMPV6, IG_ICMP6_HOPLIMIT);
 	icmp->icmp6_type = type;
 	icmp->icmp6_code = code;
 	icmp->icmp6_cksum = 0;

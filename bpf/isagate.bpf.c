@@ -29,6 +29,8 @@
 #include "maps.h"
 #include "stats.h"
 #include "isatap.h"
+#include "addr.h"
+#include "frame.h"
 #include "tunnel.h"
 #include "forward.h"
 #include "icmp6.h"

@@ -10,6 +10,7 @@
 #include <linux/in6.h>
 #include <bpf/bpf_endian.h>
 #include "maps.h"
+#include "addr.h"
 
 /* Interface identifier 0000:5efe:a.b.c.d or 0200:5efe:a.b.c.d */
 static __always_inline int ipv6_is_isatap(const struct in6_addr *a)
@@ -20,21 +21,6 @@ static __always_inline int ipv6_is_isatap(const struct in6_addr *a)
 static __always_inline __u32 ipv6_isatap_v4(const struct in6_addr *a)
 {
 	return a->in6_u.u6_addr32[3];
-}
-
-static __always_inline int ipv6_is_linklocal64(const struct in6_addr *a)
-{
-	return a->in6_u.u6_addr32[0] == bpf_htonl(0xfe800000) && a->in6_u.u6_addr32[1] == 0;
-}
-
-static __always_inline int ipv6_is_linklocal(const struct in6_addr *a)
-{
-	return (a->in6_u.u6_addr32[0] & bpf_htonl(0xffc00000)) == bpf_htonl(0xfe800000);
-}
-
-static __always_inline int ipv6_is_multicast(const struct in6_addr *a)
-{
-	return a->in6_u.u6_addr8[0] == 0xff;
 }
 
 /* The prefix entry for the upper 64 bits of a, or NULL. */

@@ -10,6 +10,8 @@
 #ifndef IG_ND_H
 #define IG_ND_H
 
+#include "addr.h"
+#include "frame.h"
 #include "isatap.h"
 #include "icmp6.h"
 #include "verdict.h"
@@ -23,20 +25,6 @@
 #define ND_HOPLIMIT 255
 #define ND_NA_ROUTER    0x80000000u
 #define ND_NA_SOLICITED 0x40000000u
-
-static __always_inline int ipv6_is_unspecified(const struct in6_addr *a)
-{
-	const __u32 *w = a->in6_u.u6_addr32;
-
-	return !(w[0] | w[1] | w[2] | w[3]);
-}
-
-static __always_inline int ipv6_is_all_routers(const struct in6_addr *a)
-{
-	const __u32 *w = a->in6_u.u6_addr32;
-
-	return w[0] == bpf_htonl(0xff020000) && w[1] == 0 && w[2] == 0 && w[3] == bpf_htonl(2);
-}
 
 /* One of this router's ISATAP addresses: fe80::/64 or a configured prefix,
  * either u-bit form, embedding one of our own IPv4 addresses. */
@@ -133,9 +121,9 @@ static __always_inline int nd_reply_frame(struct xdp_md *ctx, __u32 hlen, __u32 
 	ip = (void *)(eth + 1);
 	ip6 = (void *)(ip + 1);
 	eth_write(eth, mac_peer, mac_us, ETH_P_IP);
-	ipv4_build(ip, v4_us, v4_peer, 0, cfg->ttl,
-		   sizeof(*ip) + sizeof(*ip6) + body_len, cfg->flags & IG_CFG_F_DYNAMIC_MTU);
-	ip6_build(ip6, &s, &d, body_len, ND_HOPLIMIT);
+	ipv4_build(ip, v4_us, v4_peer, 0, cfg->ttl, sizeof(*ip) + sizeof(*ip6) + body_len,
+		   cfg->flags & IG_CFG_F_DYNAMIC_MTU, IPPROTO_IPV6);
+	ip6_build(ip6, &s, &d, body_len, IPPROTO_ICMPV6, ND_HOPLIMIT);
 	return 0;
 }
 

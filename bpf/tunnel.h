@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * tunnel.h - protocol-41 decapsulation and encapsulation (RFC 4213 §3):
- * head adjustment, outer header build, tail trim, ECN (RFC 6040).
+ * the outer header off or on, ECN (RFC 6040).  The frame primitives are
+ * frame.h's.
  */
 #ifndef IG_TUNNEL_H
 #define IG_TUNNEL_H
@@ -12,12 +13,7 @@
 #include <linux/ipv6.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
-#include "csum.h"
-#include "forward.h"
-
-#define IP_DF 0x4000
-#define IP_MF 0x2000
-#define IP_OFFMASK 0x1fff
+#include "frame.h"
 
 #define ECN_MASK    3
 #define ECN_NOT_ECT 0
@@ -46,33 +42,6 @@ static __always_inline int ecn_decap(const struct iphdr *ip, struct ipv6hdr *ip6
 	return 0;
 }
 
-/* Cut the frame to exactly want bytes when the link padded it. */
-static __always_inline int trim_frame(struct xdp_md *ctx, __u32 want)
-{
-	__u32 have = ctx->data_end - ctx->data;
-
-	if (have > want)
-		return bpf_xdp_adjust_tail(ctx, -(int)(have - want));
-	return 0;
-}
-
-/*
- * Make the frame exactly want bytes long for a reply that the caller then
- * writes from the first byte: grow at the head (XDP guarantees 256 bytes
- * of headroom; tailroom depends on the driver, and a veth has none), at the
- * tail only when the head cannot give enough, shrink at the tail.
- */
-static __always_inline int resize_frame(struct xdp_md *ctx, __u32 want)
-{
-	int delta = (int)want - (int)(ctx->data_end - ctx->data);
-
-	if (delta <= 0)
-		return delta ? bpf_xdp_adjust_tail(ctx, delta) : 0;
-	if (!bpf_xdp_adjust_head(ctx, -delta))
-		return 0;
-	return bpf_xdp_adjust_tail(ctx, delta);
-}
-
 /*
  * Remove the Ethernet + outer IPv4 header (hlen bytes of IPv4) and write a
  * new Ethernet header for IPv6.  Returns the new Ethernet header or NULL.
@@ -92,24 +61,6 @@ static __always_inline struct ethhdr *tunnel_decap(struct xdp_md *ctx, __u32 hle
 		return NULL;
 	eth_write(eth, dmac, smac, ETH_P_IPV6);
 	return eth;
-}
-
-/* Fill a 20-byte IPv4 header for protocol 41. */
-static __always_inline void ipv4_build(struct iphdr *ip, __u32 src, __u32 dst, __u8 tos,
-				       __u8 ttl, __u16 tot_len, int df)
-{
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tos = tos;
-	ip->tot_len = bpf_htons(tot_len);
-	ip->id = (__u16)bpf_get_prandom_u32();
-	ip->frag_off = df ? bpf_htons(IP_DF) : 0;
-	ip->ttl = ttl;
-	ip->protocol = IPPROTO_IPV6;
-	ip->check = 0;
-	ip->saddr = src;
-	ip->daddr = dst;
-	ip->check = ipv4_csum20(ip);
 }
 
 /*
@@ -134,7 +85,7 @@ static __always_inline struct iphdr *tunnel_encap(struct xdp_md *ctx, __u32 inne
 	if ((void *)(ip + 1) > end)
 		return NULL;
 	eth_write(eth, dmac, smac, ETH_P_IP);
-	ipv4_build(ip, src, dst, tos, ttl, inner_len + sizeof(*ip), df);
+	ipv4_build(ip, src, dst, tos, ttl, inner_len + sizeof(*ip), df, IPPROTO_IPV6);
 	return ip;
 }
 
