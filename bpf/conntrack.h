@@ -323,7 +323,7 @@ __attribute__((noinline)) int policy_check(struct xdp_md *ctx, const struct flow
 					   __u32 l3off)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
-	struct ig_policy_state *st = policy_active();
+	struct ig_policy_state *st = policy_state_active();
 	const struct ipv6hdr *ip6;
 
 	if (!st || !m)

@@ -370,7 +370,7 @@ static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifin
 	/* ... then it belongs to a flow with packets tunnelled to the member
 	 * (the flow table, flow.h) ... */
 	icmp4_quote_key(&sc->key, q6, member);
-	pol = policy_active();
+	pol = policy_active(cfg);
 	if (!(cfg->flags & IG_CFG_F_NO_FLOWS)) {
 		f = bpf_map_lookup_elem(&flows, &sc->key);
 		if (!f || !f->to_member.packets)

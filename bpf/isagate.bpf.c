@@ -238,7 +238,7 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifin
 	reason = isatap_check_dst_loop(&ip6->daddr, cfg);
 	if (reason)
 		return mk(XDP_DROP, reason);
-	pol = policy_active();
+	pol = policy_active(cfg);
 	flow_meta_fill(fm, ip6, c->pos, c->end, ip->saddr, IG_FLOW_FROM_MEMBER, inner_len, cfg,
 		       pol);
 	*flp = flow_lookup(fm);
@@ -304,7 +304,7 @@ static __always_inline struct verdict handle_ipv6(struct xdp_md *ctx, __u32 ifin
 	inner_len = sizeof(*ip6) + (inner_len & 0xffff);
 	if ((void *)ip6 + inner_len > c->end)
 		return mk(XDP_DROP, IG_DROP_TRUNC_INNER);
-	pol = policy_active();
+	pol = policy_active(cfg);
 	flow_meta_fill(fm, ip6, c->pos, c->end, v4, IG_FLOW_TO_MEMBER, inner_len, cfg, pol);
 	*flp = flow_lookup(fm);
 	if (pol) {

@@ -37,12 +37,21 @@ struct policy_query {
 #define POLICY_RESULT_ACTION(r)     ((r) & 0xff)
 
 /* The policy state when a policy is loaded, else NULL. */
-static __always_inline struct ig_policy_state *policy_active(void)
+static __always_inline struct ig_policy_state *policy_state_active(void)
 {
 	__u32 zero = 0;
 	struct ig_policy_state *st = bpf_map_lookup_elem(&policy_state, &zero);
 
 	return st && st->active ? st : NULL;
+}
+
+/* The same for the forwarding paths: nothing but the config line until a
+ * policy has ever been loaded (config policy_loaded). */
+static __always_inline struct ig_policy_state *policy_active(const struct ig_config *cfg)
+{
+	if (!*(const volatile __u32 *)&cfg->policy_loaded)
+		return NULL;
+	return policy_state_active();
 }
 
 static __always_inline __u32 prefix_mask32(__u32 plen)

@@ -200,13 +200,16 @@ struct ig_config {
 	/* Generation of the forwarding decisions: bumped on every settings,
 	 * route, address or neighbour change (forward.h). */
 	__u32 fwd_gen;
+	/* 1 once `policy sync` has loaded a policy on this attachment (set
+	 * before the policy is switched on, never cleared): until then the
+	 * forwarding paths do not read policy_state. */
+	__u32 policy_loaded;
 	/* IG_CFG_F_* */
 	__u32 flags;
 	/* outer source for encapsulated packets */
 	__u8 encap_src[4];
-	/* IPv4 side; IPv6 side (may equal v4_ifindex) */
+	/* IPv4 side */
 	__u32 v4_ifindex;
-	__u32 v6_ifindex;
 	/* inner MTU, 1280 in static mode; outer TTL, default 64 */
 	__u16 tunnel_mtu;
 	__u8 ttl;
@@ -225,6 +228,9 @@ struct ig_config {
 	__u32 jiffies_hz;
 
 	/* -- rare paths: router discovery, ICMP errors, events, quotas -- */
+	/* IPv6 side (may equal v4_ifindex; user space's: the datapath
+	 * forwards by the FIB) */
+	__u32 v6_ifindex;
 	/* at most one refusal event per source per interval, 0 = no
 	 * per-source limit (the ring still bounds them) */
 	__u32 event_min_interval_ms;
@@ -255,13 +261,16 @@ _Static_assert(__builtin_offsetof(struct ig_config, jiffies_hz) + 4 <= 64,
 
 /*
  * config is a memory-mappable array (BPF_F_MMAPABLE): the generations are
- * bumped with an atomic add through the mapping (ig_gen_bump), the rest is
- * written through it by the loader (ig_config_store), never by a
- * whole-value update, which could put back a generation another process
- * had moved past.
+ * bumped with an atomic add through the mapping (ig_gen_bump), policy_loaded
+ * set by an atomic store (ig_config_set), the rest written through it by the
+ * loader (ig_config_store), never by a whole-value update, which could put
+ * back a generation another process had moved past.  These runtime words
+ * come first, before flags.
  */
 #define IG_GEN_MEMBERS __builtin_offsetof(struct ig_config, member_gen)
 #define IG_GEN_FWD __builtin_offsetof(struct ig_config, fwd_gen)
+#define IG_CFG_POLICY_LOADED __builtin_offsetof(struct ig_config, policy_loaded)
+#define IG_CFG_RUNTIME_END __builtin_offsetof(struct ig_config, flags)
 
 #define IG_CFG_DEFAULT_TTL          64
 #define IG_CFG_DEFAULT_MTU          1280

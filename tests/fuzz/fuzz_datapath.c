@@ -1284,6 +1284,7 @@ static void random_policy(void)
 		.state = bpf_map__fd(skel->maps.policy_state),
 		.rules = bpf_map__fd(skel->maps.policy_rules),
 		.stats = bpf_map__fd(skel->maps.policy_stats),
+		.config = bpf_map__fd(skel->maps.config),
 	};
 	unsigned int i = rn(2 * sizeof(policies) / sizeof(policies[0]));
 	struct ig_policy p;

@@ -504,6 +504,7 @@ static struct ig_pmaps skel_pmaps(void)
 		.state = bpf_map__fd(skel->maps.policy_state),
 		.rules = bpf_map__fd(skel->maps.policy_rules),
 		.stats = bpf_map__fd(skel->maps.policy_stats),
+		.config = bpf_map__fd(skel->maps.config),
 	};
 	return m;
 }

@@ -301,7 +301,7 @@ cleanup:
 
 static int do_clear(const char *pin_dir, bool json)
 {
-	struct ig_pmaps m = { -1, -1, -1 };
+	struct ig_pmaps m = { -1, -1, -1, -1 };
 	struct ig_policy_state st;
 	__u32 zero = 0;
 	bool active;

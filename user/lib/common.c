@@ -386,17 +386,28 @@ int ig_gen_bump(int fd, size_t which)
 	return 0;
 }
 
+int ig_config_set(int fd, size_t which, __u32 v)
+{
+	struct ig_config *cfg = config_map(fd);
+
+	if (!cfg)
+		return -1;
+	__atomic_store_n((__u32 *)((char *)cfg + which), v, __ATOMIC_SEQ_CST);
+	munmap(cfg, sizeof(*cfg));
+	return 0;
+}
+
 int ig_config_store(int fd, const struct ig_config *cfg)
 {
 	struct ig_config *m = config_map(fd);
-	size_t gens_end = IG_GEN_FWD + sizeof(cfg->fwd_gen);
+	size_t end = IG_CFG_RUNTIME_END;
 
 	if (!m)
 		return -1;
 	_Static_assert(IG_GEN_MEMBERS == sizeof(cfg->abi_version) &&
-			       IG_GEN_FWD == IG_GEN_MEMBERS + sizeof(cfg->member_gen),
-		       "ig_config_store copies around abi_version, member_gen, fwd_gen");
-	memcpy((char *)m + gens_end, (const char *)cfg + gens_end, sizeof(*cfg) - gens_end);
+			       IG_CFG_RUNTIME_END == IG_CFG_POLICY_LOADED + sizeof(__u32),
+		       "ig_config_store copies around abi_version and the runtime words");
+	memcpy((char *)m + end, (const char *)cfg + end, sizeof(*cfg) - end);
 	__atomic_store_n(&m->abi_version, cfg->abi_version, __ATOMIC_SEQ_CST);
 	munmap(m, sizeof(*m));
 	return 0;

@@ -100,8 +100,14 @@ long ig_map_count(int fd);
  * cached under the old one is stale.  0, or -1 with errno set. */
 int ig_gen_bump(int fd, size_t which);
 
+/* Store v in a runtime word of the config map (fd; which:
+ * IG_CFG_POLICY_LOADED), atomically, through its mapping.  0, or -1 with
+ * errno set. */
+int ig_config_set(int fd, size_t which, __u32 v);
+
 /* Write cfg into the config map (fd) through its mapping, all but the
- * generations, which keep counting; abi_version last, so the datapath
+ * runtime words (generations, policy_loaded), which keep their values;
+ * abi_version last, so the datapath
  * never acts on a half-written record of a new version.  0, or -1 with
  * errno set. */
 int ig_config_store(int fd, const struct ig_config *cfg);

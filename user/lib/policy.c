@@ -631,7 +631,7 @@ const char *ig_rule_fmt(const struct ig_rule *r, char *buf, size_t len)
 
 int ig_pmaps_open(const char *pin_dir, struct ig_pmaps *m)
 {
-	m->state = m->rules = m->stats = -1;
+	m->state = m->rules = m->stats = m->config = -1;
 	m->state = ig_map_open(pin_dir, IG_MAP_POLICY_STATE);
 	if (m->state < 0)
 		goto fail;
@@ -641,12 +641,18 @@ int ig_pmaps_open(const char *pin_dir, struct ig_pmaps *m)
 	m->stats = ig_map_open(pin_dir, IG_MAP_POLICY_STATS);
 	if (m->stats < 0)
 		goto fail;
+	m->config = ig_map_open(pin_dir, IG_MAP_CONFIG);
+	if (m->config < 0)
+		goto fail;
 	return 0;
 fail: {
-		int rc = m->state < 0 ? m->state : m->rules < 0 ? m->rules : m->stats;
+	int rc = m->state < 0	? m->state
+		 : m->rules < 0 ? m->rules
+		 : m->stats < 0 ? m->stats
+				: m->config;
 
-		ig_pmaps_close(m);
-		return rc;
+	ig_pmaps_close(m);
+	return rc;
 	}
 }
 
@@ -658,7 +664,9 @@ void ig_pmaps_close(struct ig_pmaps *m)
 		close(m->rules);
 	if (m->stats >= 0)
 		close(m->stats);
-	m->state = m->rules = m->stats = -1;
+	if (m->config >= 0)
+		close(m->config);
+	m->state = m->rules = m->stats = m->config = -1;
 }
 
 int ig_policy_read(const struct ig_pmaps *m, struct ig_policy *p, bool *active, __u32 *gen)
@@ -697,28 +705,42 @@ static int stats_put(int fd, __u32 k, const struct ig_rule_counter *v)
 	return bpf_map_update_elem(fd, &k, v, BPF_ANY) ? -errno : 0;
 }
 
+/* The policy state, and the running bank (*ob) with its n_old rules in old
+ * (none when no policy runs).  0 or -errno. */
+static int running_bank(const struct ig_pmaps *m, struct ig_policy_state *st,
+			struct ig_rule old[IG_POLICY_MAX_RULES], __u32 *n_old, __u32 *ob)
+{
+	__u32 zero = 0, i, idx;
+
+	*n_old = *ob = 0;
+	if (bpf_map_lookup_elem(m->state, &zero, st))
+		return -errno;
+	if (!st->active)
+		return 0;
+	*ob = (st->active - 1) & 1;
+	*n_old = st->bank[*ob].n_rules > IG_POLICY_MAX_RULES ? IG_POLICY_MAX_RULES
+							     : st->bank[*ob].n_rules;
+	for (i = 0; i < *n_old; i++) {
+		idx = *ob * IG_POLICY_MAX_RULES + i;
+		if (bpf_map_lookup_elem(m->rules, &idx, &old[i]))
+			return -errno;
+	}
+	return 0;
+}
+
 int ig_policy_apply(const struct ig_pmaps *m, const struct ig_policy *p)
 {
 	int ncpu = libbpf_num_possible_cpus(), rc;
 	struct ig_policy_state st;
 	struct ig_rule old[IG_POLICY_MAX_RULES];
 	struct ig_rule_counter *zero_v = NULL, *v = NULL;
-	__u32 zero = 0, i, j, idx, nb, ob = 0, n_old = 0;
+	__u32 zero = 0, i, j, idx, nb, ob, n_old;
 
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	if (bpf_map_lookup_elem(m->state, &zero, &st))
-		return -errno;
-	if (st.active) {
-		ob = (st.active - 1) & 1;
-		n_old = st.bank[ob].n_rules > IG_POLICY_MAX_RULES ? IG_POLICY_MAX_RULES :
-								    st.bank[ob].n_rules;
-		for (i = 0; i < n_old; i++) {
-			idx = ob * IG_POLICY_MAX_RULES + i;
-			if (bpf_map_lookup_elem(m->rules, &idx, &old[i]))
-				return -errno;
-		}
-	}
+	rc = running_bank(m, &st, old, &n_old, &ob);
+	if (rc)
+		return rc;
 	nb = st.active ? ob ^ 1 : 0;
 	zero_v = calloc(ncpu, sizeof(*zero_v));
 	v = calloc(ncpu, sizeof(*v));
@@ -765,7 +787,13 @@ int ig_policy_apply(const struct ig_pmaps *m, const struct ig_policy *p)
 		rc = -errno;
 		goto cleanup;
 	}
-	/* 2. switch: one update of the state */
+	/* 2. let the forwarding paths look at the policy state (before the
+	 *    switch, so that no packet misses the policy), then switch: one
+	 *    update of the state */
+	if (ig_config_set(m->config, IG_CFG_POLICY_LOADED, 1)) {
+		rc = -errno;
+		goto cleanup;
+	}
 	st.active = nb + 1;
 	st.gen++;
 	rc = bpf_map_update_elem(m->state, &zero, &st, BPF_ANY) ? -errno : 0;
@@ -823,7 +851,7 @@ int ig_policy_counters(const struct ig_pmaps *m, struct ig_rule_counter out[IG_P
 
 int ig_policy_view_read(const char *pin_dir, struct ig_policy_view *v)
 {
-	struct ig_pmaps m = { -1, -1, -1 };
+	struct ig_pmaps m = { -1, -1, -1, -1 };
 	char path[PATH_MAX + 32];
 	int fd, rc;
 
@@ -904,7 +932,7 @@ bool ig_policy_equal(const struct ig_policy *a, const struct ig_policy *b)
 int ig_policy_sync(const char *pin_dir, const struct ig_policy *want, bool dry_run,
 		   struct ig_psync *r)
 {
-	struct ig_pmaps m = { -1, -1, -1 };
+	struct ig_pmaps m = { -1, -1, -1, -1 };
 	int ret = 0, lockfd = -1;
 
 	memset(r, 0, sizeof(*r));

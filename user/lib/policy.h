@@ -51,6 +51,7 @@ bool ig_rule_equal(const struct ig_rule *a, const struct ig_rule *b);
 /* The pinned policy maps. */
 struct ig_pmaps {
 	int state, rules, stats;
+	int config; /* its policy_loaded is set by ig_policy_apply */
 };
 
 int ig_pmaps_open(const char *pin_dir, struct ig_pmaps *m);
