@@ -3170,6 +3170,7 @@ static void test_flow_two_cpus(void)
 	static __u64 pk0[IG_REASON_MAX], by0[IG_REASON_MAX], pk1[IG_REASON_MAX], by1[IG_REASON_MAX];
 	bool short_count = false;
 	uint8_t mac[6];
+	size_t in_len;
 	int i;
 
 	h_begin("flow: one flow on two CPUs at once -> one entry, exact counters, shared decision");
@@ -3182,10 +3183,13 @@ static void test_flow_two_cpus(void)
 	memset(r, 0, sizeof(r));
 	if (read_stats(pk0, by0))
 		memset(pk0, 0, sizeof(pk0));
+	/* built once, before either runner starts: rebuilding it for the
+	 * second runner raced with the first one reading it */
+	in_len = pkt_build(&req, in);
 	for (i = 0; i < 2; i++) {
 		r[i].cpu = i % cpus;
 		r[i].in = in;
-		r[i].in_len = pkt_build(&req, in);
+		r[i].in_len = in_len;
 		r[i].n = n;
 		CHECK(pthread_create(&r[i].thread, NULL, flow_runner_main, &r[i]) == 0, "thread %d", i);
 	}
