@@ -9,8 +9,9 @@
 # --perf decap:1000000 also records a cpu-clock profile (perf, Debian
 # linux-perf) of that flow-scaling measurement's CPU (decap:10000, the main
 # rounds' flow count: of every main round's decap measurement), live and
-# test_run repeat, into $BUILD/bench/perf-SCEN-FLOWS.txt and -ns.txt (this VM has no PMU, so no cycle counts
-# and no `bpftool prog profile`; sampling cpu-clock works).
+# test_run repeat, into $BUILD/bench/perf-SCEN-FLOWS.txt and -ns.txt
+# (this VM has no PMU, so no cycle counts and no `bpftool prog profile`;
+# sampling cpu-clock works).
 # --ab OBJ (a development aid, no report): per-packet cost of the attached
 # isagate and of another build of it (OBJ, e.g. an older commit's
 # build/isagate.bpf.o, sharing the pinned maps) alternately, ROUNDS times,

@@ -689,9 +689,9 @@ static int make_maps(__u32 max, struct ig_mmaps *m)
 	m->nets = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "t_member_nets",
 				 sizeof(struct ig_v4_lpm_key), sizeof(struct ig_member), max, &o);
 	/* the generation is a field of config, bumped through its mapping */
-	m->gen = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_config", sizeof(__u32),
-				sizeof(struct ig_config), 1, &mo);
-	if (m->hosts < 0 || m->nets < 0 || m->gen < 0) {
+	m->config = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_config", sizeof(__u32),
+				   sizeof(struct ig_config), 1, &mo);
+	if (m->hosts < 0 || m->nets < 0 || m->config < 0) {
 		ig_mmaps_close(m);
 		return -1;
 	}
@@ -703,7 +703,7 @@ static __u64 gen_of(const struct ig_mmaps *m)
 	struct ig_config cfg;
 	__u32 zero = 0;
 
-	if (bpf_map_lookup_elem(m->gen, &zero, &cfg))
+	if (bpf_map_lookup_elem(m->config, &zero, &cfg))
 		return ~0ull;
 	return cfg.member_gen;
 }
@@ -848,7 +848,7 @@ struct pinned {
 	char dir[64];
 	char file[32];               /* a scratch membership file */
 	struct ig_mmaps m;
-	int routers; /* the config map is m.gen */
+	int routers; /* the config map is m.config */
 };
 
 static const char *const pin_names[] = {
@@ -892,7 +892,7 @@ static const char *pin_up(struct pinned *pn)
 	memset(pn, 0, sizeof(*pn));
 	pn->routers = -1;
 	if (make_maps(64, &pn->m)) {
-		pn->m.hosts = pn->m.nets = pn->m.gen = -1;
+		pn->m.hosts = pn->m.nets = pn->m.config = -1;
 		return "cannot create BPF maps (not root?)";
 	}
 	pn->routers = bpf_map_create(BPF_MAP_TYPE_HASH, "t_routers", sizeof(rk), sizeof(r),
@@ -906,7 +906,7 @@ static const char *pin_up(struct pinned *pn)
 	r.flags = IG_ROUTER_F_PEER;
 	inet_pton(AF_INET, "192.0.2.3", rk.addr);
 	bpf_map_update_elem(pn->routers, &rk, &r, BPF_ANY);
-	bpf_map_update_elem(pn->m.gen, &zero, &cfg, BPF_ANY); /* config: make_maps */
+	bpf_map_update_elem(pn->m.config, &zero, &cfg, BPF_ANY); /* config: make_maps */
 
 	snprintf(pn->dir, sizeof(pn->dir), "/sys/fs/bpf/ig-test-members-XXXXXX");
 	if (!mkdtemp(pn->dir)) {
@@ -916,7 +916,7 @@ static const char *pin_up(struct pinned *pn)
 	}
 	fds[0] = pn->m.hosts;
 	fds[1] = pn->m.nets;
-	fds[2] = pn->m.gen;
+	fds[2] = pn->m.config;
 	fds[3] = pn->routers;
 	for (i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pn->dir, pin_names[i]);

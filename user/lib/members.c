@@ -1070,7 +1070,7 @@ int ig_mmaps_open(const char *pin_dir, struct ig_mmaps *m)
 {
 	int ret;
 
-	m->nets = m->gen = -1;
+	m->nets = m->config = -1;
 	m->hosts = ig_map_open(pin_dir, IG_MAP_MEMBERS);
 	if (m->hosts < 0)
 		return m->hosts;
@@ -1079,9 +1079,9 @@ int ig_mmaps_open(const char *pin_dir, struct ig_mmaps *m)
 		ret = m->nets;
 		goto fail;
 	}
-	m->gen = ig_map_open(pin_dir, IG_MAP_CONFIG);
-	if (m->gen < 0) {
-		ret = m->gen;
+	m->config = ig_map_open(pin_dir, IG_MAP_CONFIG);
+	if (m->config < 0) {
+		ret = m->config;
 		goto fail;
 	}
 	return 0;
@@ -1096,9 +1096,9 @@ void ig_mmaps_close(struct ig_mmaps *m)
 		close(m->hosts);
 	if (m->nets >= 0)
 		close(m->nets);
-	if (m->gen >= 0)
-		close(m->gen);
-	m->hosts = m->nets = m->gen = -1;
+	if (m->config >= 0)
+		close(m->config);
+	m->hosts = m->nets = m->config = -1;
 }
 
 int ig_routers_read(const char *pin_dir, struct ig_addrs *out)
@@ -1272,7 +1272,7 @@ int ig_members_apply(const struct ig_mmaps *m, const struct ig_plan *p, char *er
 	}
 	/* After the maps, never before: the datapath tags what it caches with
 	 * the generation it read before looking at the maps. */
-	if (done && ig_gen_bump(m->gen, IG_GEN_MEMBERS)) {
+	if (done && ig_gen_bump(m->config, IG_GEN_MEMBERS)) {
 		int gerr = -errno;
 
 		if (!ret) {

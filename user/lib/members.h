@@ -261,10 +261,10 @@ static inline bool ig_plan_exceeds(const struct ig_plan *p, size_t cur_n,
 struct ig_mmaps {
 	int hosts;                  /* fd of "members" */
 	int nets;                   /* fd of "member_nets" */
-	int gen;		    /* fd of "config": its member_gen is bumped after each change */
+	int config;		    /* fd of "config": its member_gen is bumped after each change */
 };
 
-/* Open both maps (and their generation) pinned under pin_dir.  0, or -errno after printing what
+/* Open both maps (and config, their generation's home) pinned under pin_dir.  0, or -errno after printing what
  * to do (-ENOENT: isagate is not attached there). */
 int ig_mmaps_open(const char *pin_dir, struct ig_mmaps *m);
 void ig_mmaps_close(struct ig_mmaps *m);
