@@ -9,6 +9,8 @@
  * all CPUs, its values inline: one lookup per packet (bucket, then the
  * entry with its counters: no per-CPU value behind it), one insert per new
  * flow, counters added atomically (two CPUs may carry the same flow).
+ * With the flow cache (flowcache.h) the packet goes to its CPU's cache
+ * instead, and user space writes the table.
  */
 #ifndef IG_FLOW_H
 #define IG_FLOW_H
@@ -24,6 +26,7 @@
 #include "forward.h"
 #include "stats.h"
 #include "quota.h"
+#include "flowcache.h"
 
 #define IG_FLOW_FROM_MEMBER 0   /* decapsulated */
 #define IG_FLOW_TO_MEMBER   1   /* encapsulated */
@@ -153,8 +156,8 @@ static __always_inline void flow_dir_add(struct ig_flow_dir *d, const struct flo
  * flow_account() updates it without a second lookup. */
 static __always_inline struct ig_flow *flow_lookup(const struct flow_meta *m)
 {
-	if (!m->valid || !m->account)
-		return NULL;
+	if (!m->valid || !m->account || fc_enabled())
+		return NULL; /* with the flow cache: the shared forwarding cache */
 	return bpf_map_lookup_elem(&flows, &m->key);
 }
 
@@ -198,6 +201,12 @@ static __always_inline void flow_account(struct flow_meta *m, __u32 reason, stru
 
 	if (!m->account || reason >= 64 || !((IG_FLOW_REASON_MASK >> reason) & 1))
 		return;
+	if (fc_enabled()) {
+		fc_account(&m->key,
+			   m->dir == IG_FLOW_FROM_MEMBER ? IG_FC_FROM_MEMBER : IG_FC_TO_MEMBER,
+			   m->tcp_flags, reason, m->len);
+		return;
+	}
 	now = coarse_now();
 	if (!f)     /* a known flow's packet reads no counter and no quota */
 		vs = vis_counters();

@@ -147,6 +147,7 @@ struct icmp4_scratch {
 	struct bpf_fib_lookup fib;
 	struct ipv6hdr h6;
 	struct ig_flow_key key;    /* the quoted packet's flow (and connection) */
+	__u32 fc_idx;		   /* fc_cached()'s map key */
 };
 
 struct {
@@ -235,7 +236,8 @@ static __always_inline int icmp4_conn_ok(struct ig_policy_state *st, struct icmp
  * as described above, or passes it on untouched.
  */
 static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifindex,
-						  struct hdr_cursor *c, const struct ig_config *cfg)
+						  struct hdr_cursor *c, const struct ig_config *cfg,
+						  int flow_known)
 {
 	const struct verdict pass = mk(XDP_PASS, IG_PASS_NOT_ISATAP4);
 	const struct verdict no = mk(XDP_PASS, IG_ICMP4_NOT_RELAYED);
@@ -373,7 +375,9 @@ static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifin
 	pol = policy_active(cfg);
 	if (!(cfg->flags & IG_CFG_F_NO_FLOWS)) {
 		f = bpf_map_lookup_elem(&flows, &sc->key);
-		if (!f || !f->to_member.packets)
+		/* flow_known: not in the table yet, in a CPU's flow cache
+		 * (icmp4_relay_cached) */
+		if (!flow_known && (!f || !f->to_member.packets))
 			return mk(XDP_PASS, IG_ICMP4_NO_FLOW);
 	} else if (!pol) {
 		/* --flows 0 and no policy: nothing to check the quote
@@ -469,7 +473,7 @@ static __always_inline struct verdict icmp4_relay(struct xdp_md *ctx, __u32 ifin
  * IPv4 packet (VLAN tags already removed) that arrived on logical
  * interface ifindex.  Returns verdict_pack() of the verdict.
  */
-__attribute__((noinline)) int icmp4_relay_send(struct xdp_md *ctx, __u32 ifindex)
+__attribute__((noinline)) int icmp4_relay_send(struct xdp_md *ctx, __u32 ifindex, int flow_known)
 {
 	const struct ig_config *cfg;
 	struct hdr_cursor c;
@@ -482,7 +486,35 @@ __attribute__((noinline)) int icmp4_relay_send(struct xdp_md *ctx, __u32 ifindex
 	cursor_init(&c, ctx);
 	if (parse_ethhdr(&c, &eth) != bpf_htons(ETH_P_IP))
 		return verdict_pack(mk(XDP_DROP, IG_DROP_INTERNAL));
-	return verdict_pack(icmp4_relay(ctx, ifindex, &c, cfg));
+	return verdict_pack(icmp4_relay(ctx, ifindex, &c, cfg, flow_known));
+}
+
+/* Is the flow of the quote icmp4_relay() last keyed on this CPU in a CPU's
+ * flow cache?  A function of its own: the relay's frame and the entry
+ * point's leave no room for its stack inside the relay. */
+static __noinline int icmp4_quote_cached(void)
+{
+	struct icmp4_scratch *sc;
+	__u32 zero = 0;
+
+	sc = bpf_map_lookup_elem(&icmp4_scratch, &zero);
+	return sc && fc_cached(&sc->key, IG_FC_TO_MEMBER, &sc->fc_idx);
+}
+
+/*
+ * Relay an ICMPv4 error about the tunnel (icmp4_relay_send).  With the flow
+ * cache, the quoted flow may not be in the flow table yet, only in a CPU's
+ * cache (the collector folds it within a second): when the relay found no
+ * flow and the cache has it, relay again knowing it (nothing was changed
+ * or sent before that check).
+ */
+static __always_inline struct verdict icmp4_relay_cached(struct xdp_md *ctx, __u32 ifindex)
+{
+	struct verdict v = verdict_unpack(icmp4_relay_send(ctx, ifindex, 0));
+
+	if (fc_enabled() && v.reason == IG_ICMP4_NO_FLOW && icmp4_quote_cached())
+		v = verdict_unpack(icmp4_relay_send(ctx, ifindex, 1));
+	return v;
 }
 
 #endif /* IG_ICMP4_H */

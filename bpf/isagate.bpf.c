@@ -164,7 +164,7 @@ static __always_inline struct verdict handle_ipv4(struct xdp_md *ctx, __u32 ifin
 	if (ip->protocol == IPPROTO_ICMP) {
 		if (ifindex != cfg->v4_ifindex)
 			return mk(XDP_PASS, IG_PASS_NOT_ISATAP4);
-		return verdict_unpack(icmp4_relay_send(ctx, ifindex)); /* errors about our tunnel */
+		return icmp4_relay_cached(ctx, ifindex); /* errors about our tunnel */
 	}
 	if (ip->protocol != IPPROTO_IPV6)
 		return mk(XDP_PASS, IG_PASS_NOT_ISATAP4);
@@ -391,13 +391,14 @@ int xdp_isagate(struct xdp_md *ctx)
 	if (vs.ntags && (v.action == XDP_PASS || v.action == XDP_TX) && vlan_restore(ctx, &vs))
 		v = mk(XDP_DROP, IG_DROP_INTERNAL);
 	ctr = count(v.reason, len);
-	if (ps) {
-		if (ps->fm.valid)
-			flow_account(&ps->fm, v.reason, fl, &ps->nf, &ps->fib, cfg);
-		if (ps->rs_src)
-			host_log_rs(ps->rs_src, ps->rs_dst, v.reason);
-	}
 	if (cfg)
 		event_emit(ctx, cfg, v.reason, len, vs.ifindex, ctr);
+	/* last: little is live across the flow cache's call (flowcache.h) */
+	if (ps) {
+		if (ps->rs_src)
+			host_log_rs(ps->rs_src, ps->rs_dst, v.reason);
+		if (ps->fm.valid)
+			flow_account(&ps->fm, v.reason, fl, &ps->nf, &ps->fib, cfg);
+	}
 	return v.action;
 }

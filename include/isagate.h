@@ -424,6 +424,92 @@ struct ig_flow {
 	 (1ull << IG_ICMP_TIME_EXCEEDED) | (1ull << IG_ICMP_TOO_BIG))
 
 /*
+ * The flow cache (attach --flow-cache N; off by default, then the datapath
+ * accounts in "flows" itself).  Each CPU owns N slots of one cache line,
+ * IG_FC_WAYS to a set, the set chosen by a hash of the flow key and the
+ * direction: a packet of a cached flow costs one set lookup and plain adds
+ * on its own line.  A new flow takes an empty way or the set's least
+ * recently used one; the slot it replaces is first copied to its CPU's
+ * eviction log (flow_log, IG_FC_LOG_RECS records per CPU, a ring whose head
+ * the datapath advances and whose tail the collector does, flow_log_pos).
+ * The collector (user space, lib/flowcache.c) folds the log and the live
+ * slots into "flows", which it alone then writes; what it already took
+ * from a live slot is in flow_seen (user-space memory, one entry per slot),
+ * so every packet is counted once whatever the order of evictions and
+ * reads.  A slot being written has fill_id 0 (a reader skips it), then the
+ * id of its new occupant: (1 + its CPU's fill count mod IG_FC_FILL_IDS) << 16
+ * | slot index; with first_t it names one occupancy (two occupants of a slot
+ * share both only after 32767 fills of that CPU within one time unit).  A full log is never overwritten: a new flow that would evict is
+ * not cached, its packet is counted in flow_log_pos.unlogged_*; a slot near
+ * 32-bit overflow is logged and restarted.  Times are the coarse monotonic
+ * clock in units of 2^20 ns (about a millisecond), modulo 2^32.  The
+ * per-source flow quota does not apply (the cache cannot be filled by one
+ * source: it forgets instead).
+ */
+#define IG_FC_WAYS 4
+#define IG_FC_SLOTS_MAX 65536 /* per CPU: slot index in 16 bits */
+#define IG_FC_LOG_RECS 4096   /* eviction records per CPU */
+#define IG_FC_TIME_SHIFT 20
+#define IG_FC_REFRESH_AT 0xC0000000u /* packets or bytes: log and restart */
+#define IG_FC_FILL_IDS 0x7fff	     /* fill_id bit 31 stays free (flow_seen) */
+
+#define IG_FC_FROM_MEMBER 1 /* slot dir; 0 = empty */
+#define IG_FC_TO_MEMBER 2
+
+struct ig_fc_slot {
+	/* the key: the fields of struct ig_flow_key, then the direction */
+	__u8 member[4];
+	__u8 member_addr[16];
+	__u8 remote_addr[16];
+	__u16 member_port;
+	__u16 remote_port;
+	__u8 proto;
+	__u8 dir; /* IG_FC_*, 0 = empty */
+	/* the occupant's accounting */
+	__u8 tcp_flags; /* OR of the TCP flags seen */
+	__u8 reason;	/* enum ig_reason of the last packet */
+	__u32 packets;
+	__u32 bytes;
+	__u32 first_t; /* coarse ns >> IG_FC_TIME_SHIFT */
+	__u32 last_t;
+	__u32 fill_id; /* see above; 0 while being written */
+};
+
+struct ig_fc_set {
+	struct ig_fc_slot way[IG_FC_WAYS];
+};
+
+/* One per CPU: the first line the datapath's, the second the collector's. */
+struct ig_fc_log_pos {
+	__u64 head;	 /* records ever written */
+	__u64 fills;	 /* slots ever filled */
+	__u64 evictions; /* occupants replaced (logged) */
+	__u64 refreshes; /* occupants logged near 32-bit overflow */
+	__u64 unlogged;	 /* new flows not cached: the log was full */
+	__u64 unlogged_packets;
+	__u64 unlogged_bytes;
+	__u64 pad0;
+	__u64 tail;		 /* records folded */
+	__u64 collected_packets; /* packets the collector folded from this CPU */
+	__u64 collected_bytes;
+	__u64 inserts; /* flow-table entries the collector created */
+	__u64 pad1[4];
+};
+
+/* What the collector took from a live slot's occupant (user space only). */
+struct ig_fc_seen {
+	__u32 fill_id; /* 0 = nothing taken; | IG_FC_SEEN_DONE: its log
+				    * record is folded, packets and bytes are final */
+	__u32 packets;
+	__u32 bytes;
+	__u32 first_t;
+};
+#define IG_FC_SEEN_DONE 0x80000000u
+
+_Static_assert(sizeof(struct ig_fc_slot) == 64, "a flow cache slot is one cache line");
+_Static_assert(sizeof(struct ig_fc_log_pos) == 128, "two lines: the datapath's, the collector's");
+
+/*
  * events: ring buffer of refused admissions, one record per refused packet
  * that passed the per-source rate limit (config.event_min_interval_ms).
  */
@@ -825,6 +911,10 @@ struct ig_sync_state {
 #define IG_MAP_RA       "ra_tmpl"
 #define IG_MAP_FWD_CACHE "fwd_cache"
 #define IG_MAP_FLOWS    "flows"
+#define IG_MAP_FLOW_CACHE "flow_cache"
+#define IG_MAP_FLOW_LOG "flow_log"
+#define IG_MAP_FLOW_LOG_POS "flow_log_pos"
+#define IG_MAP_FLOW_SEEN "flow_seen"
 #define IG_MAP_EVENTS   "events"
 #define IG_MAP_VIS_STATS "vis_stats"
 #define IG_MAP_POLICY_STATE "policy_state"

@@ -363,9 +363,12 @@ ig() { # run the CLI in the router's namespace with our pin directory
 	nsx "$NS_R" "$ISAGATE" "$@" --pin-dir "$PIN_DIR"
 }
 
+# $IG_TEST_ATTACH_ARGS: options every attach of the test adds (the *_fcache.sh
+# variants: --flow-cache N).
 ig_attach() {
+	# shellcheck disable=SC2086 # word-split on purpose
 	ig attach --ipv4-dev "$R_V4_DEV" --ipv6-dev "$R_V6_DEV" --router "$R_V4" --router "$R_V4B" \
-		--prefix "$ISATAP_PREFIX" --mode native "$@"
+		--prefix "$ISATAP_PREFIX" --mode native ${IG_TEST_ATTACH_ARGS:-} "$@"
 }
 
 # members_file NAME ENTRY...: write a membership file, print its path.

@@ -313,6 +313,16 @@ check_eq "refusals created no flow" "$(jget "$(ig flows -j 2>&1)" entries)" 3
 txt=$(ig events 2>&1)
 check_eq "events without --follow: the ring was drained" "$txt" ""
 
+if [[ ${IG_TEST_ATTACH_ARGS:-} == *--flow-cache* ]]; then
+	step "the flow cache: everything folded, nothing kept out"
+	check_eq "stats: no new flow kept out of the cache by a full log" "$(jget "$ST" flow_cache.unlogged)" 0
+	check_eq "stats: no log record left to fold" "$(jget "$ST" flow_cache.pending)" 0
+	check_ge "stats: the collector folded the packets" "$(jget "$ST" flow_cache.collected_packets)" \
+		$((2 * N1 + 2 * N2 + N3))
+	out=$(bpftool map dump pinned "$PIN_DIR/flow_cache" 2>&1 | head -c 20000)
+	check_contains "bpftool map dump of flow_cache names the slots' fields" "$out" '"fill_id"'
+fi
+
 step "stats --follow prints rates"
 out=$(timeout -s INT 2.5 nsenter --net="/run/netns/$NS_R" -- "$ISAGATE" stats --follow -j --interval 1 --pin-dir "$PIN_DIR" 2>&1)
 check_contains "stats --follow -j: a JSON line per interval" "$out" '"rates":'

@@ -46,6 +46,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
 #include <linux/bpf.h>
@@ -61,6 +62,8 @@
 #include "ra.h"
 #include "policy.h"
 #include "netns_fixture.h"
+#include "loader.h"
+#include "flowcache.h"
 
 /* ---- frame shorthands -------------------------------------------------- */
 
@@ -344,7 +347,8 @@ static int setup_maps(void)
 	return err;
 }
 
-static int load_skel(void)
+/* Open and load the datapath, with a flow cache of fc_slots per CPU (0: none). */
+static int load_skel(uint32_t fc_slots)
 {
 	struct bpf_map *m;
 	int err;
@@ -355,6 +359,8 @@ static int load_skel(void)
 			strerror(errno));
 		return -1;
 	}
+	if (ig_loader_fc_size(skel, fc_slots))
+		return -1;
 	/* Nothing is pinned: the maps live as long as this process. */
 	bpf_object__for_each_map(m, skel->obj) {
 		err = bpf_map__set_pin_path(m, NULL);
@@ -2655,6 +2661,9 @@ static void cfg_v4_q2(const struct tcase *t)
 	cfg_v4_side(ifindex4qq);
 }
 
+static int ifindex6q;
+static int vlan_maps(void);
+
 static int vlan_setup(void)
 {
 	static const char *const cmds[] = {
@@ -2678,7 +2687,7 @@ static int vlan_setup(void)
 		" net.ipv4.conf." VDEV6Q ".forwarding=1 net.ipv6.conf." VDEV6Q ".forwarding=1"
 		" net.ipv4.conf." VDEV4Q ".forwarding=1 net.ipv4.conf." VDEV4QQ ".forwarding=1",
 	};
-	int i4q, i4qq, i6q, err = 0;
+	int i4q, i4qq, i6q;
 	size_t i;
 
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
@@ -2693,6 +2702,15 @@ static int vlan_setup(void)
 	}
 	ifindex4q = i4q;
 	ifindex4qq = i4qq;
+	ifindex6q = i6q;
+	return vlan_maps();
+}
+
+/* The VLAN maps and members of vlan_setup()'s devices (again after a reload). */
+static int vlan_maps(void)
+{
+	int i4q = ifindex4q, i4qq = ifindex4qq, i6q = ifindex6q, err = 0;
+
 	err = err ?: put_vlan(ifindex4, i4q, 1, TPID_Q, 110, 0, 0);
 	err = err ?: put_vlan(ifindex4, i4qq, 2, TPID_AD, 10, TPID_Q, 20);
 	err = err ?: put_vlan(ifindex6, i6q, 1, TPID_Q, 210, 0, 0);
@@ -3053,6 +3071,22 @@ static long flows_count(void)
 	return n;
 }
 
+/* Zero a mappable array (the flow cache's maps; nothing runs meanwhile). */
+static void mmap_zero(struct bpf_map *map)
+{
+	size_t len = (size_t)bpf_map__value_size(map) * bpf_map__max_entries(map);
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	len = (len + (size_t)page - 1) & ~((size_t)page - 1);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
+	if (p == MAP_FAILED)
+		return;
+	memset(p, 0, len);
+	munmap(p, len);
+}
+
+/* No flow: the table, and with a flow cache its slots, logs and collector. */
 static void flows_clear(void)
 {
 	int fd = bpf_map__fd(skel->maps.flows);
@@ -3061,6 +3095,12 @@ static void flows_clear(void)
 	while (bpf_map_get_next_key(fd, NULL, &k) == 0)
 		if (bpf_map_delete_elem(fd, &k))
 			break;
+	if (bpf_map__max_entries(skel->maps.flow_cache) > 1) {
+		mmap_zero(skel->maps.flow_cache);
+		mmap_zero(skel->maps.flow_log);
+		mmap_zero(skel->maps.flow_log_pos);
+		mmap_zero(skel->maps.flow_seen);
+	}
 }
 
 /* A decapsulated echo request and the encapsulated reply of the same
@@ -3226,6 +3266,314 @@ static void test_flow_two_cpus(void)
 	put_config(&base_cfg);
 	fwd_cache_invalidate();
 	flows_clear();
+	h_end();
+}
+
+/* ---- the flow cache (bpf/flowcache.h, user/lib/flowcache.c) ------------- */
+
+#define FC_SLOTS 64    /* per CPU: 16 sets of 4 */
+#define FC_FLOWS 20000 /* far more than the cache holds */
+
+/* Frame f of FC_FLOWS distinct UDP flows H -> D100, 8 + f % 7 payload bytes. */
+static size_t fc_frame(unsigned int f, uint8_t *buf)
+{
+	const struct pkt_frame fr =
+		ISATAP_IN(IP4(H, R1), IP6(P_H, D100, 64),
+			  UDPP((uint16_t)(1024 + f % 60000), (uint16_t)(3389 + f / 60000),
+			       (uint16_t)(8 + f % 7)));
+
+	return pkt_build(&fr, buf);
+}
+
+static void fc_key(unsigned int f, struct ig_flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	pkt_in4(H, k->member);
+	inet_pton(AF_INET6, P_H, k->member_addr);
+	inet_pton(AF_INET6, D100, k->remote_addr);
+	k->proto = 17;
+	k->member_port = (uint16_t)(1024 + f % 60000);
+	k->remote_port = (uint16_t)(3389 + f / 60000);
+}
+
+/* Fold with a collector made for the occasion (as a restarted reader is). */
+static int fc_fold(struct ig_fc_stats *st)
+{
+	const int fd[4] = { bpf_map__fd(skel->maps.flow_cache), bpf_map__fd(skel->maps.flow_log),
+			    bpf_map__fd(skel->maps.flow_log_pos),
+			    bpf_map__fd(skel->maps.flow_seen) };
+	struct ig_fc fc;
+	int rc = ig_fc_from_fds(&fc, fd);
+
+	if (rc <= 0)
+		return rc ? rc : -ENOENT;
+	rc = ig_fc_fold(&fc, bpf_map__fd(skel->maps.flows), st);
+	ig_fc_close(&fc);
+	return rc;
+}
+
+static int fc_totals(struct ig_fc_totals *t)
+{
+	const int fd[4] = { bpf_map__fd(skel->maps.flow_cache), bpf_map__fd(skel->maps.flow_log),
+			    bpf_map__fd(skel->maps.flow_log_pos),
+			    bpf_map__fd(skel->maps.flow_seen) };
+	struct ig_fc fc;
+
+	if (ig_fc_from_fds(&fc, fd) <= 0)
+		return -1;
+	ig_fc_totals(&fc, t);
+	ig_fc_close(&fc);
+	return 0;
+}
+
+/* Every flow f < nflows holds per_flow packets from the member, exact bytes;
+ * returns the packets found in all. */
+static uint64_t fc_check_flows(unsigned int nflows, unsigned long per_flow)
+{
+	unsigned int f, bad = 0;
+	uint64_t sum = 0;
+	struct ig_flow_key k;
+	struct ig_flow v;
+
+	for (f = 0; f < nflows; f++) {
+		fc_key(f, &k);
+		if (flow_lookup(&k, &v)) {
+			if (bad++ < 3)
+				CHECK(0, "flow %u: no entry", f);
+			continue;
+		}
+		sum += v.from_member.packets;
+		if ((v.from_member.packets != per_flow ||
+		     v.from_member.bytes != per_flow * (40 + 8 + 8 + f % 7)) &&
+		    bad++ < 3)
+			CHECK(0, "flow %u: %llu packets %llu bytes, expected %lu/%lu", f,
+			      (unsigned long long)v.from_member.packets,
+			      (unsigned long long)v.from_member.bytes, per_flow,
+			      per_flow * (40 + 8 + 8 + f % 7));
+	}
+	CHECK(bad == 0, "%u of %u flows wrong", bad, nflows);
+	return sum;
+}
+
+static cpu_set_t fc_saved_cpus;
+
+/* Run on cpu only (the cache and its log are per CPU) until fc_unpin(). */
+static void fc_pin_cpu(int cpu)
+{
+	cpu_set_t one;
+
+	sched_getaffinity(0, sizeof(fc_saved_cpus), &fc_saved_cpus);
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+}
+
+static void fc_unpin(void)
+{
+	sched_setaffinity(0, sizeof(fc_saved_cpus), &fc_saved_cpus);
+}
+
+/*
+ * Many more flows than slots, round robin (every packet evicts): the table
+ * is written by the collector only, and after folds by one fresh collector
+ * after another every flow holds exactly what was sent.
+ */
+static void test_fc_churn(void)
+{
+	static uint8_t in[PKT_MAX], out[PKT_MAX];
+	const unsigned long rounds = 3;
+	struct ig_fc_stats st = { 0 };
+	struct ig_fc_totals t;
+	unsigned long sent = 0, r;
+	size_t in_len, out_len;
+	int action = -1, err = 0;
+	unsigned int f;
+
+	h_begin("flow cache: 20k flows round robin through 64 slots, restarted collectors: exact");
+	fc_pin_cpu(0);
+	ratelimit_clear();
+	flows_clear();
+	for (r = 0; r < rounds && !err; r++)
+		for (f = 0; f < FC_FLOWS && !err; f++) {
+			in_len = fc_frame(f, in);
+			err = run_frame(in, in_len, DEV_V4, out, sizeof(out), &action, &out_len);
+			sent += !err && action == XDP_REDIRECT;
+			if (r == 0 && f == 100)
+				CHECK(flows_count() == 0,
+				      "the datapath wrote %ld flow entries itself", flows_count());
+			if (sent % 1000 == 0 && fc_fold(&st))
+				err = -1;
+		}
+	CHECK(!err && sent == rounds * FC_FLOWS, "sent %lu of %lu (last action %d, error %d)", sent,
+	      rounds * FC_FLOWS, action, err);
+	CHECK(fc_fold(&st) == 0, "final fold");
+	CHECK(fc_check_flows(FC_FLOWS, rounds) == sent, "flow table total != packets sent");
+	CHECK(st.packets == sent && !st.update_fail, "folded %llu packets, %llu writes failed",
+	      (unsigned long long)st.packets, (unsigned long long)st.update_fail);
+	CHECK(fc_totals(&t) == 0 && !t.unlogged && !t.pending && t.evictions > 0 &&
+		      t.collected_packets == sent,
+	      "totals: %llu unlogged, %llu pending, %llu evictions, %llu collected",
+	      (unsigned long long)t.unlogged, (unsigned long long)t.pending,
+	      (unsigned long long)t.evictions, (unsigned long long)t.collected_packets);
+	flows_clear();
+	fc_unpin();
+	h_end();
+}
+
+/* One CPU's share of test_fc_two_cpus: every frame, rounds times. */
+struct fc_runner {
+	pthread_t thread;
+	int cpu;
+	uint8_t (*frames)[PKT_MAX];
+	size_t *lens;
+	unsigned int n;
+	unsigned long rounds, redirected;
+	int err;
+	volatile int *done;
+};
+
+static void *fc_runner_main(void *arg)
+{
+	struct fc_runner *r = arg;
+	uint8_t out[PKT_MAX];
+	size_t out_len;
+	cpu_set_t one;
+	int action;
+
+	CPU_ZERO(&one);
+	CPU_SET(r->cpu, &one);
+	r->err = pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+	for (unsigned long k = 0; !r->err && k < r->rounds; k++)
+		for (unsigned int f = 0; !r->err && f < r->n; f++) {
+			r->err = run_frame(r->frames[f], r->lens[f], DEV_V4, out, sizeof(out),
+					   &action, &out_len);
+			r->redirected += !r->err && action == XDP_REDIRECT;
+		}
+	__atomic_add_fetch(r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * The same flows on two CPUs while a collector folds without pause: its
+ * live reads race the datapath's adds, evictions and refills (the seqlock
+ * and flow_seen's rules).  24 flows in 64 slots: mostly hits, with the
+ * evictions of the sets that get more than four.  The table plus what a full
+ * log kept out adds up to what was sent, and with nothing kept out every
+ * flow is exact.
+ */
+static void test_fc_two_cpus(void)
+{
+	const unsigned int n = 24;
+	const unsigned long rounds = 800;
+	static uint8_t frames[24][PKT_MAX];
+	static size_t lens[24];
+	int cpus = sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
+	struct ig_fc_stats st = { 0 };
+	struct ig_fc_totals t0, t1;
+	struct fc_runner r[2];
+	volatile int done = 0;
+	unsigned long total = 0, folds = 0;
+	uint64_t table = 0, unlogged;
+	int i;
+
+	h_begin("flow cache: two CPUs, 24 flows, a collector folding all along: exact");
+	ratelimit_clear();
+	flows_clear();
+	CHECK(fc_fold(&st) == 0 && fc_totals(&t0) == 0, "fold before");
+	for (unsigned int f = 0; f < n; f++)
+		lens[f] = fc_frame(f, frames[f]);
+	memset(r, 0, sizeof(r));
+	for (i = 0; i < 2; i++) {
+		r[i] = (struct fc_runner){ .cpu = i % cpus,
+					   .frames = frames,
+					   .lens = lens,
+					   .n = n,
+					   .rounds = rounds,
+					   .done = &done };
+		CHECK(pthread_create(&r[i].thread, NULL, fc_runner_main, &r[i]) == 0, "thread %d",
+		      i);
+	}
+	while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < 2) {
+		CHECK(fc_fold(&st) == 0, "fold %lu", folds);
+		folds++;
+	}
+	for (i = 0; i < 2; i++) {
+		pthread_join(r[i].thread, NULL);
+		CHECK(!r[i].err && r[i].redirected == rounds * n,
+		      "runner on CPU %d: %lu redirected, error %d", r[i].cpu, r[i].redirected,
+		      r[i].err);
+		total += r[i].redirected;
+	}
+	CHECK(fc_fold(&st) == 0 && fc_totals(&t1) == 0, "final fold");
+	CHECK(folds > 1, "the collector folded %lu times while the CPUs ran", folds);
+	unlogged = t1.unlogged_packets - t0.unlogged_packets;
+	for (unsigned int f = 0; f < n; f++) {
+		struct ig_flow_key k;
+		struct ig_flow v;
+
+		fc_key(f, &k);
+		if (!flow_lookup(&k, &v))
+			table += v.from_member.packets;
+	}
+	CHECK(table + unlogged == total, "table %llu + unlogged %llu != %lu sent",
+	      (unsigned long long)table, (unsigned long long)unlogged, total);
+	CHECK(st.live > 0, "no live slot was folded: the race was not exercised");
+	printf("# %lu folds, %llu live reads, %llu records, %llu unlogged\n", folds,
+	       (unsigned long long)st.live, (unsigned long long)st.records,
+	       (unsigned long long)unlogged);
+	if (!unlogged)
+		fc_check_flows(n, 2 * rounds);
+	flows_clear();
+	h_end();
+}
+
+/*
+ * No collector: once a CPU's log is full, a new flow is not cached and its
+ * packet is counted as unlogged; nothing is overwritten, so after a fold the
+ * table and the unlogged count add up to what was sent.
+ */
+static void test_fc_log_full(void)
+{
+	static uint8_t in[PKT_MAX], out[PKT_MAX];
+	const unsigned int n = IG_FC_LOG_RECS + 1000;
+	struct ig_fc_stats st = { 0 };
+	struct ig_fc_totals t0, t1;
+	unsigned long sent = 0;
+	size_t in_len, out_len;
+	int action = -1, err = 0;
+	uint64_t table;
+
+	h_begin("flow cache: a full log is counted, never overwritten");
+	fc_pin_cpu(0);
+	ratelimit_clear();
+	flows_clear();
+	CHECK(fc_fold(&st) == 0 && fc_totals(&t0) == 0, "fold before");
+	for (unsigned int f = 0; f < n && !err; f++) {
+		in_len = fc_frame(f, in);
+		err = run_frame(in, in_len, DEV_V4, out, sizeof(out), &action, &out_len);
+		sent += !err && action == XDP_REDIRECT;
+	}
+	CHECK(!err && sent == n, "sent %lu of %u", sent, n);
+	CHECK(fc_totals(&t1) == 0 && t1.pending == IG_FC_LOG_RECS,
+	      "%llu records pending, expected a full log (%d)", (unsigned long long)t1.pending,
+	      IG_FC_LOG_RECS);
+	CHECK(t1.unlogged > t0.unlogged, "no new flow counted as unlogged");
+	memset(&st, 0, sizeof(st));
+	CHECK(fc_fold(&st) == 0, "fold after");
+	table = 0;
+	for (unsigned int f = 0; f < n; f++) {
+		struct ig_flow_key k;
+		struct ig_flow v;
+
+		fc_key(f, &k);
+		if (!flow_lookup(&k, &v))
+			table += v.from_member.packets;
+	}
+	CHECK(table + (t1.unlogged_packets - t0.unlogged_packets) == sent,
+	      "table %llu + unlogged %llu != sent %lu", (unsigned long long)table,
+	      (unsigned long long)(t1.unlogged_packets - t0.unlogged_packets), sent);
+	flows_clear();
+	fc_unpin();
 	h_end();
 }
 
@@ -3938,7 +4286,7 @@ int main(void)
 		fprintf(stderr, "test_datapath: must run as root (network namespace, BPF)\n");
 		return 1;
 	}
-	if (setup_netns() || load_skel() || setup_maps() || vlan_setup()) {
+	if (setup_netns() || load_skel(0) || setup_maps() || vlan_setup()) {
 		if (skel)
 			isagate_bpf__destroy(skel);
 		return 1;
@@ -3961,6 +4309,20 @@ int main(void)
 	test_policy_match_agrees();
 	test_nd_out_written();
 	RUN(test_config_build);
+	/* last: the same datapath with a flow cache */
+	isagate_bpf__destroy(skel);
+	skel = NULL;
+	if (load_skel(FC_SLOTS) || setup_maps() || vlan_maps()) {
+		if (skel)
+			isagate_bpf__destroy(skel);
+		return 1;
+	}
+	/* every rule again, the flow table now the collector's */
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_case(&cases[i]);
+	test_fc_churn();
+	test_fc_two_cpus();
+	test_fc_log_full();
 
 	rc = h_summary();
 	isagate_bpf__destroy(skel);

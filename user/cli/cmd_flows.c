@@ -235,7 +235,7 @@ static int show_once(const char *pin_dir, const struct opts *o)
 	fd = open_flows(pin_dir);
 	if (fd < 0)
 		return ig_exit_pins(fd);
-	n = ig_flows_read(fd, &recs);
+	n = ig_flows_read(pin_dir, fd, &recs);
 	close(fd);
 	if (n < 0)
 		return IG_EXIT_FAIL;
@@ -388,7 +388,7 @@ static int follow_interval(struct follower *f, uint64_t now)
 	rc = follow_reopen(f);
 	if (rc)
 		return rc;
-	n = ig_flows_read(f->fd, &recs);
+	n = ig_flows_read(f->pin_dir, f->fd, &recs);
 	if (n < 0)
 		return IG_EXIT_FAIL;
 	nd = ig_tracker_step(&f->tr, recs, (size_t)n, now, &d);

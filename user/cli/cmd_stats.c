@@ -68,6 +68,22 @@ static void add_common_json(json_object *root, const struct ig_metrics *m)
 	json_object_object_add(ev, "suppressed", jint((int64_t)m->vis.events_suppressed));
 	json_object_object_add(ev, "lost", jint((int64_t)m->vis.events_lost));
 	json_object_object_add(root, "events", ev);
+	if (m->have_fc) {
+		json_object *fc = json_object_new_object();
+
+		json_object_object_add(fc, "fills", jint((int64_t)m->fc.fills));
+		json_object_object_add(fc, "evictions", jint((int64_t)m->fc.evictions));
+		json_object_object_add(fc, "refreshes", jint((int64_t)m->fc.refreshes));
+		json_object_object_add(fc, "records", jint((int64_t)m->fc.records));
+		json_object_object_add(fc, "pending", jint((int64_t)m->fc.pending));
+		json_object_object_add(fc, "unlogged", jint((int64_t)m->fc.unlogged));
+		json_object_object_add(fc, "unlogged_packets",
+				       jint((int64_t)m->fc.unlogged_packets));
+		json_object_object_add(fc, "unlogged_bytes", jint((int64_t)m->fc.unlogged_bytes));
+		json_object_object_add(fc, "collected_packets",
+				       jint((int64_t)m->fc.collected_packets));
+		json_object_object_add(root, "flow_cache", fc);
+	}
 	ev = json_object_new_object();
 	json_object_object_add(ev, "flows_refused", jint((int64_t)m->vis.flow_quota_refused));
 	json_object_object_add(ev, "conns_refused", jint((int64_t)m->vis.conn_quota_refused));
@@ -127,6 +143,13 @@ static void print_once(const struct ig_metrics *m, bool json, bool all)
 	       (unsigned long long)m->flow_evictions,
 	       (unsigned long long)m->vis.events_sent,
 	       (unsigned long long)m->vis.events_suppressed, (unsigned long long)m->vis.events_lost);
+	if (m->have_fc)
+		printf("flow cache: %llu fills, %llu evictions, %llu log records (%llu not folded "
+		       "yet), %llu new flows not cached for a full log (%llu packets)\n",
+		       (unsigned long long)m->fc.fills, (unsigned long long)m->fc.evictions,
+		       (unsigned long long)m->fc.records, (unsigned long long)m->fc.pending,
+		       (unsigned long long)m->fc.unlogged,
+		       (unsigned long long)m->fc.unlogged_packets);
 	printf("source quotas: %llu flow packets aggregated, %llu connections refused, "
 	       "%llu new remote /64s refused, %llu ICMPv6 errors over the new-entry budget\n",
 	       (unsigned long long)m->vis.flow_quota_refused,

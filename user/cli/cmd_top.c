@@ -276,7 +276,7 @@ static int top_read(struct top_view *tv, int ffd, int hosts, int nets)
 	rc = ig_metrics_read(tv->pin_dir, &m);
 	if (rc)
 		return ig_exit_code(rc);
-	n = ig_flows_read(ffd, &recs);
+	n = ig_flows_read(tv->pin_dir, ffd, &recs);
 	if (n < 0)
 		return IG_EXIT_FAIL;
 	/* the header's rates are differences between two good reads */

@@ -687,6 +687,16 @@ int ig_settings_check(struct ig_settings *s)
 				       ig_fmt_v4(&s->peers[i], a, sizeof(a)));
 				return -EINVAL;
 			}
+	if (s->flow_cache && (s->flow_cache < 64 || (s->flow_cache & (s->flow_cache - 1)))) {
+		ig_err("--flow-cache %u: give a power of two from 64 to %d slots per CPU "
+		       "(or 0: no flow cache)",
+		       s->flow_cache, IG_FC_SLOTS_MAX);
+		return -EINVAL;
+	}
+	if (s->flow_cache && !s->flows) {
+		ig_err("--flow-cache needs a flow table to fold into: drop --flows 0");
+		return -EINVAL;
+	}
 	if (s->preferred_lifetime > s->valid_lifetime) {
 		ig_err("preferred lifetime %u s is longer than the valid lifetime %u s "
 		       "(hosts would ignore the prefix, RFC 4862 5.5.3)",

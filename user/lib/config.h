@@ -62,6 +62,7 @@ struct ig_settings {
 	bool onlink;                           /* PIO L flag */
 	uint32_t fwd_cache_ms;                 /* forwarding-cache lifetime, 0 = off */
 	uint32_t flows;                        /* flow table entries, 0 = no flow accounting */
+	uint32_t flow_cache;		       /* flow cache slots per CPU, 0 = off */
 	uint32_t conns;                        /* policy connection-table entries */
 	uint32_t source_quota;                 /* % of flows and conns one source may hold, 0 = off */
 
@@ -137,6 +138,11 @@ X(FLOWS, "flows", "router", "flows", UINT, VALUE, flows, 0, IG_CFG_DEFAULT_FLOWS
   IG_FLOWS_MAX, "N", \
   "flow table entries for 'isagate flows', 0 = no per-flow accounting; changing it " \
   "replaces the table (its flows start again)") \
+X(FLOW_CACHE, "flow-cache", "router", "flow-cache", UINT, VALUE, flow_cache, 0, 0, 0, \
+  IG_FC_SLOTS_MAX, "N", \
+  "account flows in a per-CPU cache of N slots (a power of two, 64 or more) that " \
+  "'isagate watch' and every reader fold into the flow table, instead of in the " \
+  "table per packet; 0 = off. Changing it replaces the cache") \
 X(CONNS, "conns", "router", "conns", UINT, VALUE, conns, 0, IG_CFG_DEFAULT_CONNS, \
   IG_CONNS_MIN, IG_CONNS_MAX, "N", \
   "connection-table entries of the manage-out policy; changing it replaces the " \

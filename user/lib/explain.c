@@ -523,7 +523,7 @@ static void traffic(struct ctx *c)
 		    "no flow table (attach --flows 0): conversations are not shown");
 		return;
 	}
-	n = ig_flows_read(fd, &recs);
+	n = ig_flows_read(c->pin_dir, fd, &recs);
 	close(fd);
 	for (i = 0; i < n; i++) {
 		const struct ig_flow_rec *r = &recs[i];

@@ -16,6 +16,7 @@
 
 #include "common.h"
 #include "flows.h"
+#include "flowcache.h"
 
 bool ig_flow_unanswered(const struct ig_flow_rec *r, uint64_t threshold_ns)
 {
@@ -84,12 +85,15 @@ static int rec_cmp(const void *a, const void *b)
 			       &((const struct ig_flow_rec *)b)->key);
 }
 
-long ig_flows_read(int fd, struct ig_flow_rec **out)
+long ig_flows_read(const char *pin_dir, int fd, struct ig_flow_rec **out)
 {
 	struct ig_flow_key key, next, *prev = NULL;
 	struct ig_flow_rec *recs = NULL, *tmp;
 	size_t n = 0, cap = 0;
 	long rc;
+
+	if (pin_dir)
+		ig_fc_fold_pinned(pin_dir, fd); /* a failure is printed; the table is still there */
 
 	*out = NULL;
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {

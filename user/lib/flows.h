@@ -22,9 +22,11 @@ struct ig_flow_rec {
 
 /*
  * Read every entry of the flow table (fd) into *out (malloc'd, sorted by
- * key).  Returns the number of flows or -errno (message printed).
+ * key), after folding the router's flow cache into it when pin_dir (not
+ * NULL) has one (flowcache.h).  Returns the number of flows or -errno
+ * (message printed).
  */
-long ig_flows_read(int fd, struct ig_flow_rec **out);
+long ig_flows_read(const char *pin_dir, int fd, struct ig_flow_rec **out);
 
 /* Sum of vis_stats over CPUs; 0 or -errno. */
 int ig_vis_read(int fd, struct ig_vis_stats *out);

@@ -602,6 +602,58 @@ static bool map_layout_ok(const struct bpf_map_info *info, const struct bpf_map 
 	       info->max_entries == bpf_map__max_entries(map) && flags == bpf_map__map_flags(map);
 }
 
+/* The flow cache's maps (attach --flow-cache N): sized, and replaced, together. */
+static bool is_fc_map(const struct isagate_bpf *skel, const struct bpf_map *map)
+{
+	return map == skel->maps.flow_cache || map == skel->maps.flow_log ||
+	       map == skel->maps.flow_log_pos || map == skel->maps.flow_seen;
+}
+
+/* Does the pinned flow cache (if any) differ in size from the one to load? */
+static bool fc_resized(struct isagate_bpf *skel)
+{
+	const char *path = bpf_map__pin_path(skel->maps.flow_cache);
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	bool differs = false;
+	int fd;
+
+	if (!path || access(path, F_OK))
+		return false;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false; /* the check below names the failure */
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		differs = info.max_entries != bpf_map__max_entries(skel->maps.flow_cache);
+	close(fd);
+	return differs;
+}
+
+/*
+ * Is the pinned map (info) one a new one of another size replaces, once
+ * everything else worked (tables_replace)?  attach --flows N / --conns N
+ * changed the table's size (its entries start again), or --flow-cache N the
+ * cache's (fc_new: the cache, its log and the collector's memory go
+ * together; what was not folded yet is lost).
+ */
+static bool resized(const struct isagate_bpf *skel, const struct bpf_map *map,
+		    const struct bpf_map_info *info, bool fc_new)
+{
+	if ((map == skel->maps.flows || map == skel->maps.conns) &&
+	    info->type == bpf_map__type(map) && info->key_size == bpf_map__key_size(map) &&
+	    info->value_size == bpf_map__value_size(map) &&
+	    info->max_entries != bpf_map__max_entries(map)) {
+		ig_dbg("%s: %u -> %u entries (its entries start again)", bpf_map__name(map),
+		       info->max_entries, bpf_map__max_entries(map));
+		return true;
+	}
+	if (fc_new && is_fc_map(skel, map)) {
+		ig_dbg("%s: replaced with the flow cache", bpf_map__name(map));
+		return true;
+	}
+	return false;
+}
+
 /*
  * Existing pins of the skeleton's maps must match what this version
  * creates, and an existing config must carry our ABI version.
@@ -614,6 +666,8 @@ static int maps_check_pinned(struct isagate_bpf *skel, const char *pin_dir, bool
 	char kind[64], why[PATH_MAX + 128];
 	__u32 len, key = 0;
 	int fd, rc = 0;
+
+	bool fc_new = fc_resized(skel);
 
 	*any = false;
 	bpf_object__for_each_map(map, skel->obj) {
@@ -637,16 +691,7 @@ static int maps_check_pinned(struct isagate_bpf *skel, const char *pin_dir, bool
 		} else if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
 			snprintf(why, sizeof(why), "%s: %s", path, strerror(errno));
 			rc = -EIO;
-		} else if ((map == skel->maps.flows || map == skel->maps.conns) &&
-			   info.type == bpf_map__type(map) &&
-			   info.key_size == bpf_map__key_size(map) &&
-			   info.value_size == bpf_map__value_size(map) &&
-			   info.max_entries != bpf_map__max_entries(map)) {
-			/* attach --flows N / --conns N changed the size: a new table
-			 * replaces the pinned one once everything else worked
-			 * (tables_replace) */
-			ig_dbg("%s: %u -> %u entries (its entries start again)", bpf_map__name(map),
-			       info.max_entries, bpf_map__max_entries(map));
+		} else if (resized(skel, map, &info, fc_new)) {
 			close(fd);
 			if (bpf_map__set_pin_path(map, NULL)) {
 				ig_err("%s: %s", bpf_map__name(map), strerror(errno));
@@ -998,12 +1043,16 @@ static int table_replace(struct bpf_map *map, const char *pin_dir, const char *n
 static int tables_replace(struct isagate_bpf *skel, const char *pin_dir)
 {
 	struct ig_vis_stats *pc = NULL;
+	struct bpf_map *map;
 	int ncpu = libbpf_num_possible_cpus(), i, vfd = bpf_map__fd(skel->maps.vis_stats);
 	__u32 zero = 0;
 
 	if (!bpf_map__is_pinned(skel->maps.conns) &&
 	    table_replace(skel->maps.conns, pin_dir, IG_MAP_CONNS))
 		return -1;
+	bpf_object__for_each_map(
+		map, skel->obj) if (is_fc_map(skel, map) && !bpf_map__is_pinned(map) &&
+				    table_replace(map, pin_dir, bpf_map__name(map))) return -1;
 	if (bpf_map__is_pinned(skel->maps.flows))
 		return 0;
 	if (table_replace(skel->maps.flows, pin_dir, IG_MAP_FLOWS))
@@ -1055,6 +1104,30 @@ struct attach {
 	bool altered; /* a failure leaves a partly applied router */
 };
 
+int ig_loader_fc_size(struct isagate_bpf *skel, uint32_t slots)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint32_t bits = 0;
+
+	if (ncpu <= 0) {
+		ig_err("counting the possible CPUs: %s", strerror(ncpu ? -ncpu : EINVAL));
+		return -1;
+	}
+	while (slots && ((uint32_t)IG_FC_WAYS << bits) < slots)
+		bits++;
+	skel->rodata->fc_set_bits = bits;
+	skel->rodata->fc_nr_cpus = (uint32_t)ncpu;
+	if (bpf_map__set_max_entries(skel->maps.flow_cache, slots ? (uint32_t)ncpu << bits : 1) ||
+	    bpf_map__set_max_entries(skel->maps.flow_log,
+				     slots ? (uint32_t)ncpu * IG_FC_LOG_RECS : 1) ||
+	    bpf_map__set_max_entries(skel->maps.flow_log_pos, slots ? (uint32_t)ncpu : 1) ||
+	    bpf_map__set_max_entries(skel->maps.flow_seen, slots ? (uint32_t)ncpu * slots : 1)) {
+		ig_err("flow cache of %u slots per CPU: %s", slots, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Open the object, size the tables, check the pinned maps, load. */
 static int attach_load(struct attach *a)
 {
@@ -1077,6 +1150,8 @@ static int attach_load(struct attach *a)
 		ig_err("connection table size %u: %s", s->conns, strerror(errno));
 		return -EIO;
 	}
+	if (ig_loader_fc_size(a->skel, s->flow_cache))
+		return -EIO;
 	rc = maps_check_pinned(a->skel, a->pin_dir, &a->maps_existed);
 	if (rc)
 		return rc;

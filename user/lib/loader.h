@@ -71,6 +71,14 @@ int ig_pin_dir_prepare(const char *dir, bool create);
 #define IG_LOCK_WAIT_DEFAULT 30
 int ig_pin_dir_lock(const char *dir);
 
+/*
+ * Before load: size the flow cache of skel (opened, not loaded) for slots
+ * per CPU (0: off, every map minimal) and give the datapath its geometry
+ * (bpf/flowcache.h).  0, or -1 (message printed).
+ */
+struct isagate_bpf;
+int ig_loader_fc_size(struct isagate_bpf *skel, uint32_t slots);
+
 /* Load the datapath and attach/update it per *s under pin_dir. */
 int ig_loader_attach(const struct ig_settings *s, const char *pin_dir,
 		     struct ig_attach_report *rep);

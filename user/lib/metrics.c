@@ -149,6 +149,21 @@ static void read_links(const char *pin_dir, struct ig_metrics *m)
 	m->attached = m->links_up > 0 && !m->links_down;
 }
 
+/* The flow cache's totals (the flows were read, so folded, just before);
+ * with it the collector, not the datapath, creates the table's entries. */
+static void fc_read(const char *pin_dir, struct ig_metrics *m)
+{
+	struct ig_fc fc;
+
+	if (ig_fc_open(&fc, pin_dir) <= 0)
+		return;
+	ig_fc_totals(&fc, &m->fc);
+	ig_fc_close(&fc);
+	m->have_fc = true;
+	m->vis.flow_inserts += m->fc.inserts;
+	m->flow_evictions = ig_flow_evictions(&m->vis, m->flows);
+}
+
 int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 {
 	int sfd = -1, hfd = -1, nfd = -1, ffd = -1, vfd = -1, rc = -EIO;
@@ -174,7 +189,7 @@ int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 	vfd = ig_map_open(pin_dir, IG_MAP_VIS_STATS);
 	if (ffd >= 0) {
 		struct ig_flow_rec *recs = NULL;
-		long n = ig_flows_read(ffd, &recs);
+		long n = ig_flows_read(pin_dir, ffd, &recs);
 
 		m->flows = n >= 0 ? n : ig_map_count(ffd);
 		if (n >= 0) {
@@ -193,6 +208,7 @@ int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 		m->have_vis = true;
 		m->flow_evictions = ig_flow_evictions(&m->vis, m->flows);
 	}
+	fc_read(pin_dir, m);
 	m->have_neigh = ig_neigh_req_read(pin_dir, &m->neigh) == 0;
 	if (ig_policy_view_read(pin_dir, &m->policy))
 		goto cleanup;
@@ -374,6 +390,26 @@ static void prom_policy_rules(FILE *f, const struct ig_metrics *m)
 	}
 }
 
+static void prom_flow_cache(FILE *f, const struct ig_fc_totals *t)
+{
+	fprintf(f,
+		"# HELP isagate_flow_cache_total The per-CPU flow cache: slots filled, "
+		"occupants evicted to the log, logged near overflow, log records written; new "
+		"flows not cached because a log was full (their packets and bytes).\n"
+		"# TYPE isagate_flow_cache_total counter\n"
+		"isagate_flow_cache_total{what=\"fills\"} %llu\n"
+		"isagate_flow_cache_total{what=\"evictions\"} %llu\n"
+		"isagate_flow_cache_total{what=\"refreshes\"} %llu\n"
+		"isagate_flow_cache_total{what=\"records\"} %llu\n"
+		"isagate_flow_cache_total{what=\"unlogged\"} %llu\n"
+		"isagate_flow_cache_total{what=\"unlogged_packets\"} %llu\n"
+		"isagate_flow_cache_total{what=\"unlogged_bytes\"} %llu\n",
+		(unsigned long long)t->fills, (unsigned long long)t->evictions,
+		(unsigned long long)t->refreshes, (unsigned long long)t->records,
+		(unsigned long long)t->unlogged, (unsigned long long)t->unlogged_packets,
+		(unsigned long long)t->unlogged_bytes);
+}
+
 /* Everything but isagate_attached, for an attached router. */
 static void prom_attached(FILE *f, const struct ig_metrics *m)
 {
@@ -392,6 +428,8 @@ static void prom_attached(FILE *f, const struct ig_metrics *m)
 		prom_unanswered(f, m);
 	if (m->have_vis)
 		prom_visibility(f, m);
+	if (m->have_fc)
+		prom_flow_cache(f, &m->fc);
 	if (m->have_neigh)
 		prom_outcomes(f, "isagate_neigh_requests_total", "Neighbour requests for unresolved "
 			      "IPv4 next hops, by outcome (sent to the ring, suppressed within the "

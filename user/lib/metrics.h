@@ -14,6 +14,7 @@
 #include "flows.h"
 #include "policy.h"
 #include "syncstate.h"
+#include "flowcache.h"
 
 /* Members named in isagate_flows_unanswered (bounded cardinality: the rest
  * are summed under member="other"). */
@@ -32,6 +33,8 @@ struct ig_metrics {
 	bool have_unans;
 	struct ig_vis_stats vis;
 	bool have_vis;
+	struct ig_fc_totals fc; /* the flow cache (attach --flow-cache), after a fold */
+	bool have_fc;
 	struct ig_neigh_req_stats neigh;  /* neighbour requests, summed over CPUs */
 	bool have_neigh;           /* false: no neigh_req_stats map (older pins) */
 	struct ig_policy_view policy;

@@ -19,6 +19,8 @@
 #include "isagate.h"
 #include "neigh.h"
 #include "nexthop.h"
+#include "flowcache.h"
+#include "flows.h"
 
 /*
  * Neighbours change state all the time (REACHABLE -> STALE -> DELAY ->
@@ -322,6 +324,7 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 	struct sigaction sa = { .sa_handler = on_signal };
 	char *buf = NULL;
 	unsigned long done = 0;
+	uint64_t next_fold = 0;
 	int gen_fd, rc = -ENOMEM;
 
 	gen_fd = ig_map_open(pin_dir, IG_MAP_CONFIG);
@@ -353,7 +356,12 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 			{ .fd = rb ? ring_buffer__epoll_fd(rb) : -1, .events = POLLIN },
 		};
 
-		if (poll(pfd, 2, -1) < 0) {
+		/* the flow cache's fold rides along, once a second */
+		if (ig_mono_now_ns() >= next_fold) {
+			ig_fc_fold_pinned(pin_dir, -1);
+			next_fold = ig_mono_now_ns() + IG_FC_FOLD_NS;
+		}
+		if (poll(pfd, 2, IG_FC_FOLD_NS / 1000000) < 0) {
 			if (errno == EINTR)
 				continue;
 			ig_err("poll: %s", strerror(errno));

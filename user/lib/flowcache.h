@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * flowcache.h - the collector of the per-CPU flow cache (attach
+ * --flow-cache N, bpf/flowcache.h): folds the eviction logs and the live
+ * slots into the flow table, each packet once.  `isagate watch` folds every
+ * second; every reader of the flow table (flows, top, stats, explain, the
+ * metrics) folds first, so what it shows is current.  One collector at a
+ * time: a folding process holds an exclusive flock on
+ * IG_FC_LOCK_DIR/<pin dir>.lock while it folds.
+ */
+#ifndef IG_FLOWCACHE_USER_H
+#define IG_FLOWCACHE_USER_H
+
+#include <stdint.h>
+
+#include "isagate.h"
+
+#define IG_FC_LOCK_DIR "/run/isagate"
+#define IG_FC_FOLD_NS 1000000000ull /* isagate watch folds this often */
+
+struct ig_fc {
+	int fd[4];    /* flow_cache, flow_log, flow_log_pos, flow_seen */
+	void *mem[4]; /* their mappings */
+	size_t len[4];
+	unsigned int ncpu;
+	unsigned int slots; /* per CPU */
+};
+
+/* What one fold did (added to by ig_fc_fold). */
+struct ig_fc_stats {
+	uint64_t records; /* log records folded */
+	uint64_t live;	  /* live slots with new packets folded */
+	uint64_t packets; /* packets added to the flow table */
+	uint64_t bytes;
+	uint64_t inserts;      /* flows the table did not hold yet */
+	uint64_t update_fail;  /* flow-table writes that failed (packets lost) */
+	uint64_t lost_packets; /* their packets */
+};
+
+/* Totals of the per-CPU log positions (struct ig_fc_log_pos). */
+struct ig_fc_totals {
+	uint64_t fills, evictions, refreshes, records, pending;
+	uint64_t unlogged, unlogged_packets, unlogged_bytes;
+	uint64_t collected_packets, collected_bytes, inserts;
+};
+
+/*
+ * Map the flow cache pinned under pin_dir.  Returns 1 (fc ready), 0 when
+ * the router runs without a flow cache (nothing to fold, fc untouched), or
+ * a negative errno (message printed).
+ */
+int ig_fc_open(struct ig_fc *fc, const char *pin_dir);
+/* The same for the maps fd[] (cache, log, positions, seen; duplicated). */
+int ig_fc_from_fds(struct ig_fc *fc, const int fd[4]);
+void ig_fc_close(struct ig_fc *fc);
+
+/*
+ * Fold what the datapath accounted since the last fold into the flow table
+ * (flows_fd).  The caller holds the fold lock (ig_fc_lock).  Returns 0 or
+ * -errno.
+ */
+int ig_fc_fold(struct ig_fc *fc, int flows_fd, struct ig_fc_stats *st);
+
+/* The fold lock for pin_dir: a descriptor to close, or -errno (printed). */
+int ig_fc_lock(const char *pin_dir);
+
+/* Sum the per-CPU positions. */
+void ig_fc_totals(const struct ig_fc *fc, struct ig_fc_totals *t);
+
+/*
+ * For readers: when pin_dir's router has a flow cache, take the lock, fold
+ * into flows_fd (< 0: the table pinned there) and let go.  0 (also with no
+ * cache) or -errno (printed).
+ */
+int ig_fc_fold_pinned(const char *pin_dir, int flows_fd);
+
+#endif /* IG_FLOWCACHE_USER_H */
