@@ -4,8 +4,10 @@
 # bench/run.sh - the isagate benchmark (issue 4), run by `make bench`.
 #
 #   bench/run.sh [--quick] [--rounds N] [--secs S] [--cpu N] [--no-scale] [--flows N]
-#                [--out DIR] [--perf SCEN:FLOWS] [--ab OBJ] [--ab-live BIN]
+#                [--scale members|flows] [--out DIR] [--perf SCEN:FLOWS] [--ab OBJ]
+#                [--ab-live BIN]
 #
+# --scale members|flows: only that half of the scaling measurements.
 # --perf decap:1000000 also records a cpu-clock profile (perf, Debian
 # linux-perf) of that flow-scaling measurement's CPU (decap:10000, the main
 # rounds' flow count: of every main round's decap measurement), live and
@@ -79,13 +81,15 @@ SCALE=1
 OUT=$ROOT/bench
 NS_REPEAT=500000
 MAIN_FLOWS=10000
+FC_SLOTS=16384   # attach --flow-cache of the flow-cache rows: 1 MiB per CPU
 PERF_SPEC=
 ZIPF=          # set per measurement: the generator's --zipf exponent, empty: round robin
 AB_OBJ=
 AB_BIN=
+SCALE_WHAT=     # --scale: members or flows only, empty: both
 
 usage() {
-	sed -n '4,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -96,6 +100,8 @@ while (($#)); do
 	--secs) SECS=${2:?}; shift ;;
 	--cpu) CPU=${2:?}; shift ;;
 	--no-scale) SCALE=0 ;;
+	--scale) SCALE_WHAT=${2:?}; shift
+		[[ $SCALE_WHAT == members || $SCALE_WHAT == flows ]] || { echo "bench: --scale members|flows" >&2; exit 2; } ;;
 	--flows) MAIN_FLOWS=${2:?}; shift ;;
 	--out) OUT=${2:?}; shift ;;
 	--perf) PERF_SPEC=${2:?}; shift ;;
@@ -134,6 +140,7 @@ RAW=$BUILD/bench/results.jsonl
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM HUP
+	[[ -n ${WATCH_PID:-} ]] && kill "$WATCH_PID" 2>/dev/null
 	for ns in "$NS_G" "$NS_R" "$NS_S"; do
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -377,7 +384,7 @@ measure() {
 		l='{}'
 	elif [[ ($phase == flows || $phase == main) && $PERF_SPEC == "$scen:$flows" ]]; then
 		l=$(perf_run live "$scen" "$flows" "$src" "$secs" 2>"$TMP/err") || l=
-	elif [[ $phase == flows || $phase == zipf ]]; then
+	elif [[ $phase == flows || $phase == zipf || $phase == fcache || $phase == fczipf ]]; then
 		# every flow seen before the clock starts: steady state, not inserts
 		l=$(live "$scen" "$flows" "$src" "$secs" "$(flows_warmup "$flows")" 2>"$TMP/err") || l=
 	else
@@ -406,6 +413,27 @@ measure() {
 		 (if ($live == null or $ns == null) then {error:$err} else {} end)')"
 	[[ -n $l && $l != '{}' ]] && log "$(printf '%-6s r%-2s %-8s %9s pps (offered %s)  %s ns' "$phase" "$round" "$scen" \
 		"$(jq -r .rate_pps <<<"$l")" "$(jq -r .offered_pps <<<"$l")" "$(jq -r '.ns_min // "?"' <<<"${n:-null}")")"
+}
+
+# The flow cache's per-CPU counters summed (flow_log_pos), as JSON.
+fc_counts() {
+	bpftool -j map dump pinned "$IGPIN/flow_log_pos" 2>/dev/null |
+		jq -c '[.[] | .formatted.value] | {fills: (map(.fills) | add),
+			evictions: (map(.evictions) | add), unlogged: (map(.unlogged) | add),
+			records: (map(.head) | add)}' 2>/dev/null || echo '{}'
+}
+
+# measure_fc PHASE ROUND SCEN FLOWS: measure, with what the cache did meanwhile
+measure_fc() {
+	local a b
+	a=$(fc_counts)
+	measure "$1" "$2" "$3" "$4" "$MEMBERS_SRC" "$SCALE_SECS" "{\"members\":508,\"$1\":$4}"
+	b=$(fc_counts)
+	raw "$(jq -cn --arg p "$1" --argjson r "$2" --arg s "$3" --argjson f "$4" --argjson a "$a" \
+		--argjson b "$b" '{phase:"fc_counts",of:$p,round:$r,scen:$s,flows:$f,
+		fills:(($b.fills // 0) - ($a.fills // 0)), evictions:(($b.evictions // 0) - ($a.evictions // 0)),
+		records:(($b.records // 0) - ($a.records // 0)),
+		unlogged:(($b.unlogged // 0) - ($a.unlogged // 0))}')"
 }
 
 # --- run -----------------------------------------------------------------------------------
@@ -520,7 +548,7 @@ raw "$(jq -cn --argjson n "$(ig policy conns -j 2>/dev/null | jq length 2>/dev/n
 	'{phase:"policy_conns",conns:$n}')"
 ig policy clear >/dev/null
 
-if ((SCALE)); then
+if ((SCALE)) && [[ $SCALE_WHAT != flows ]]; then
 	log "scaling: members"
 	for n in 10 10000 100000 1000000; do
 		members_file $n "$TMP/members.$n"
@@ -540,6 +568,8 @@ if ((SCALE)); then
 		done
 	done
 	sync_timed "back to 508 from 1M" "$TMP/members.main"
+fi
+if ((SCALE)) && [[ $SCALE_WHAT != members ]]; then
 	log "scaling: flows"
 	ref_attach route
 	for fr in 0 1; do   # two interleaved passes over the flow scales
@@ -562,6 +592,32 @@ if ((SCALE)); then
 				'{phase:"memlock",label:"flows",flows:$f,mem:$m}')"
 		done
 	done
+	# The same flows through the per-CPU flow cache (attach --flow-cache),
+	# folded as in production by `isagate watch` on the other CPU (a look at
+	# the logs every 20 ms); when the misses outrun it, a full log makes new
+	# flows count as unlogged instead of evicting: each row says how its
+	# packets went (fills, evictions, unlogged).
+	log "scaling: flows through the flow cache (--flow-cache $FC_SLOTS)"
+	ig_attach --flow-cache $FC_SLOTS
+	taskset -c $(((CPU + 1) % $(nproc))) nsenter --net="/run/netns/$NS_R" -- "$ISAGATE" watch \
+		--pin-dir "$IGPIN" >"$TMP/watch.log" 2>&1 &
+	WATCH_PID=$!
+	for fr in 0 1; do
+		for f in 1000 100000 1000000; do
+			ig_attach --flows "$(flows_table $f)" --flow-cache $FC_SLOTS
+			for s in baseline decap encap; do
+				measure_fc fcache $fr $s $f
+			done
+			ZIPF=1.0
+			for s in baseline decap encap; do
+				measure_fc fczipf $fr $s $f
+			done
+			ZIPF=
+		done
+	done
+	kill "$WATCH_PID" 2>/dev/null
+	wait "$WATCH_PID" 2>/dev/null
+	WATCH_PID=
 	ig_attach   # back to the default table
 	ref_attach kernel
 fi
@@ -574,6 +630,10 @@ log "measured in $(((T_END - T_START) / 1000)) s; writing the report"
 
 "$PY" "$ROOT/bench/report.py" "$RAW" "$OUT/results.md" "$BUILD/bench" ||
 	die "bench/report.py failed (raw results kept in $RAW)"
-gnuplot -e "datadir='$BUILD/bench'; outfile='$OUT/results.png'" "$ROOT/bench/plot.gp" ||
-	die "gnuplot failed (data in $BUILD/bench/*.dat)"
+if [[ -n $SCALE_WHAT ]]; then
+	log "--scale $SCALE_WHAT: no plot (it needs both halves)"
+else
+	gnuplot -e "datadir='$BUILD/bench'; outfile='$OUT/results.png'" "$ROOT/bench/plot.gp" ||
+		die "gnuplot failed (data in $BUILD/bench/*.dat)"
+fi
 log "wrote $OUT/results.md and $OUT/results.png (raw: $RAW)"

@@ -321,6 +321,26 @@ if [[ ${IG_TEST_ATTACH_ARGS:-} == *--flow-cache* ]]; then
 		$((2 * N1 + 2 * N2 + N3))
 	out=$(bpftool map dump pinned "$PIN_DIR/flow_cache" 2>&1 | head -c 20000)
 	check_contains "bpftool map dump of flow_cache names the slots' fields" "$out" '"fill_id"'
+
+	step "isagate watch folds the cache on its own (no reader involved)"
+	bg_start "$NS_R" "$LIB_TMP/watch.log" "$ISAGATE" watch --pin-dir "$PIN_DIR"
+	WATCH_PID=${LIB_PIDS[-1]}
+	got=$(send_echo "$NS_H" 4660 2 8)   # id 0x1234: a new flow
+	check_eq "D answered the new flow's 2 requests" "$got" 2
+	# bpftool reads the table and folds nothing: only watch can have written it
+	in_table() {
+		bpftool -j map dump pinned "$PIN_DIR/flows" | "$PY" -c '
+import json, sys
+for e in json.load(sys.stdin):
+    k, v = e["formatted"]["key"], e["formatted"]["value"]
+    if k["member_port"] == 4660 and v["from_member"]["packets"] == 2 and v["to_member"]["packets"] == 2:
+        sys.exit(0)
+sys.exit(1)'
+	}
+	wait_for 5 in_table && pass "the flow reached the table within a second or so, 2 packets each way" ||
+		fail "watch did not fold the new flow into the table: $(cat "$LIB_TMP/watch.log")"
+	kill -TERM "$WATCH_PID" 2>/dev/null
+	wait "$WATCH_PID" 2>/dev/null
 fi
 
 step "stats --follow prints rates"

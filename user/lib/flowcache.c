@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -368,4 +369,43 @@ cleanup:
 		close(own);
 	ig_fc_close(&fc);
 	return rc;
+}
+
+/* Is some CPU's log at least a quarter full? */
+static bool needs_fold(const struct ig_fc *fc)
+{
+	const struct ig_fc_log_pos *pos = fc->mem[2];
+
+	for (unsigned int c = 0; c < fc->ncpu; c++)
+		if (__atomic_load_n(&pos[c].head, __ATOMIC_ACQUIRE) - pos[c].tail >=
+		    IG_FC_LOG_RECS / 4)
+			return true;
+	return false;
+}
+
+void ig_fc_watch_tick(struct ig_fc_watch *w, const char *pin_dir)
+{
+	uint64_t now = ig_mono_now_ns();
+
+	if (now >= w->next_fold_ns) {
+		ig_fc_watch_end(w);
+		w->open = ig_fc_open(&w->fc, pin_dir);
+		w->next_fold_ns = now + IG_FC_FOLD_NS;
+	} else if (w->open <= 0 || !needs_fold(&w->fc)) {
+		return;
+	}
+	if (w->open > 0)
+		ig_fc_fold_pinned(pin_dir, -1);
+}
+
+int ig_fc_watch_ms(const struct ig_fc_watch *w)
+{
+	return w->open > 0 ? IG_FC_CHECK_MS : (int)(IG_FC_FOLD_NS / 1000000);
+}
+
+void ig_fc_watch_end(struct ig_fc_watch *w)
+{
+	if (w->open > 0)
+		ig_fc_close(&w->fc);
+	w->open = 0;
 }

@@ -16,7 +16,8 @@
 #include "isagate.h"
 
 #define IG_FC_LOCK_DIR "/run/isagate"
-#define IG_FC_FOLD_NS 1000000000ull /* isagate watch folds this often */
+#define IG_FC_FOLD_NS 1000000000ull /* isagate watch folds at least this often */
+#define IG_FC_CHECK_MS 20	    /* and looks at the logs this often */
 
 struct ig_fc {
 	int fd[4];    /* flow_cache, flow_log, flow_log_pos, flow_seen */
@@ -73,5 +74,21 @@ void ig_fc_totals(const struct ig_fc *fc, struct ig_fc_totals *t);
  * cache) or -errno (printed).
  */
 int ig_fc_fold_pinned(const char *pin_dir, int flows_fd);
+
+/*
+ * For a long-running folder (isagate watch): fold when a CPU's log is a
+ * quarter full (so that a burst of new flows does not fill it between two
+ * looks) and at least every IG_FC_FOLD_NS.  Call it every IG_FC_CHECK_MS
+ * (ig_fc_watch_ms() says how long to wait); the maps are looked up again at
+ * each full fold, so a re-attach that replaces them is followed.
+ */
+struct ig_fc_watch {
+	struct ig_fc fc;
+	int open; /* ig_fc_open()'s result */
+	uint64_t next_fold_ns;
+};
+void ig_fc_watch_tick(struct ig_fc_watch *w, const char *pin_dir);
+int ig_fc_watch_ms(const struct ig_fc_watch *w);
+void ig_fc_watch_end(struct ig_fc_watch *w);
 
 #endif /* IG_FLOWCACHE_USER_H */

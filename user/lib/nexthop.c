@@ -324,7 +324,7 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 	struct sigaction sa = { .sa_handler = on_signal };
 	char *buf = NULL;
 	unsigned long done = 0;
-	uint64_t next_fold = 0;
+	struct ig_fc_watch fw = { 0 };
 	int gen_fd, rc = -ENOMEM;
 
 	gen_fd = ig_map_open(pin_dir, IG_MAP_CONFIG);
@@ -356,12 +356,9 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 			{ .fd = rb ? ring_buffer__epoll_fd(rb) : -1, .events = POLLIN },
 		};
 
-		/* the flow cache's fold rides along, once a second */
-		if (ig_mono_now_ns() >= next_fold) {
-			ig_fc_fold_pinned(pin_dir, -1);
-			next_fold = ig_mono_now_ns() + IG_FC_FOLD_NS;
-		}
-		if (poll(pfd, 2, IG_FC_FOLD_NS / 1000000) < 0) {
+		/* the flow cache's folding rides along (flowcache.h) */
+		ig_fc_watch_tick(&fw, pin_dir);
+		if (poll(pfd, 2, ig_fc_watch_ms(&fw)) < 0) {
 			if (errno == EINTR)
 				continue;
 			ig_err("poll: %s", strerror(errno));
@@ -393,6 +390,7 @@ cleanup:
 		mnl_socket_close(nl);
 	free(buf);
 	free(w.nbs.v);
+	ig_fc_watch_end(&fw);
 	close(gen_fd);
 	return rc;
 }
