@@ -269,9 +269,9 @@ def main():
                          "16384`: 16,384 one-line slots per CPU, four to a set) instead of the "
                          "shared flow table per packet, round robin, then Zipf, with `isagate "
                          "watch` folding on the other CPU as in production.  When misses outrun "
-                         "the folding, a CPU's 4,096-record eviction log fills and a new flow is "
-                         "counted as unlogged instead of evicting an occupant (cheaper, and not "
-                         "exact): the table after these says how the packets went.")
+                         "the folding, a CPU's 4,096-record eviction log fills and the packet of a "
+                         "new flow is accounted in the shared table instead (spilled: exact, at "
+                         "the table's cost): the table after these says how the packets went.")
                 L.append("")
             if dim == "zipf":
                 if not any(q["phase"] == "zipf" for q in scale_rows):
@@ -324,10 +324,10 @@ def main():
         fcc = [r for r in rows if r.get("phase") == "fc_counts" and r.get("scen") != "baseline"]
         if fcc:
             L.append("What the flow cache did during those rows (both passes, test_run and live): "
-                     "slots filled, occupants evicted to the log, new flows not cached for a full "
-                     "log.")
+                     "slots filled, occupants evicted to the log, packets spilled into the shared "
+                     "table for a full log.")
             L.append("")
-            L.append("| mix | flows | path | fills | evictions | unlogged |")
+            L.append("| mix | flows | path | fills | evictions | spilled packets |")
             L.append("|---|---:|---|---:|---:|---:|")
             agg = {}
             for r in fcc:
@@ -335,7 +335,7 @@ def main():
                 a0 = agg.setdefault(k, [0, 0, 0])
                 a0[0] += r.get("fills") or 0
                 a0[1] += r.get("evictions") or 0
-                a0[2] += r.get("unlogged") or 0
+                a0[2] += r.get("spilled") or 0
             for (of, fl, sc), (fi, ev, un) in sorted(agg.items()):
                 L.append(f"| {titles.get(of, of)} | {fl:,} | {sc} | {fi:,} | {ev:,} | {un:,} |")
             L.append("")

@@ -419,7 +419,7 @@ measure() {
 fc_counts() {
 	bpftool -j map dump pinned "$IGPIN/flow_log_pos" 2>/dev/null |
 		jq -c '[.[] | .formatted.value] | {fills: (map(.fills) | add),
-			evictions: (map(.evictions) | add), unlogged: (map(.unlogged) | add),
+			evictions: (map(.evictions) | add), spilled: (map(.spilled_packets) | add),
 			records: (map(.head) | add)}' 2>/dev/null || echo '{}'
 }
 
@@ -433,7 +433,7 @@ measure_fc() {
 		--argjson b "$b" '{phase:"fc_counts",of:$p,round:$r,scen:$s,flows:$f,
 		fills:(($b.fills // 0) - ($a.fills // 0)), evictions:(($b.evictions // 0) - ($a.evictions // 0)),
 		records:(($b.records // 0) - ($a.records // 0)),
-		unlogged:(($b.unlogged // 0) - ($a.unlogged // 0))}')"
+		spilled:(($b.spilled // 0) - ($a.spilled // 0))}')"
 }
 
 # --- run -----------------------------------------------------------------------------------
@@ -595,8 +595,8 @@ if ((SCALE)) && [[ $SCALE_WHAT != members ]]; then
 	# The same flows through the per-CPU flow cache (attach --flow-cache),
 	# folded as in production by `isagate watch` on the other CPU (a look at
 	# the logs every 20 ms); when the misses outrun it, a full log makes new
-	# flows count as unlogged instead of evicting: each row says how its
-	# packets went (fills, evictions, unlogged).
+	# flows spill into the shared table instead of evicting: each row says
+	# how its packets went (fills, evictions, spilled).
 	log "scaling: flows through the flow cache (--flow-cache $FC_SLOTS)"
 	ig_attach --flow-cache $FC_SLOTS
 	taskset -c $(((CPU + 1) % $(nproc))) nsenter --net="/run/netns/$NS_R" -- "$ISAGATE" watch \

@@ -10,7 +10,7 @@
  * entry with its counters: no per-CPU value behind it), one insert per new
  * flow, counters added atomically (two CPUs may carry the same flow).
  * With the flow cache (flowcache.h) the packet goes to its CPU's cache
- * instead, and user space writes the table.
+ * instead, and comes here only when the cache cannot take it.
  */
 #ifndef IG_FLOW_H
 #define IG_FLOW_H
@@ -202,10 +202,12 @@ static __always_inline void flow_account(struct flow_meta *m, __u32 reason, stru
 	if (!m->account || reason >= 64 || !((IG_FLOW_REASON_MASK >> reason) & 1))
 		return;
 	if (fc_enabled()) {
-		fc_account(&m->key,
-			   m->dir == IG_FLOW_FROM_MEMBER ? IG_FC_FROM_MEMBER : IG_FC_TO_MEMBER,
-			   m->tcp_flags, reason, m->len);
-		return;
+		if (fc_account(&m->key,
+			       m->dir == IG_FLOW_FROM_MEMBER ? IG_FC_FROM_MEMBER : IG_FC_TO_MEMBER,
+			       m->tcp_flags, reason, m->len))
+			return;
+		/* the CPU's log is full: into the table, as without the cache */
+		f = bpf_map_lookup_elem(&flows, &m->key);
 	}
 	now = coarse_now();
 	if (!f)     /* a known flow's packet reads no counter and no quota */

@@ -2,7 +2,7 @@
 /*
  * flowcache.h - per-CPU flow accounting (attach --flow-cache N): a
  * set-associative cache of one-line slots with plain adds, and a per-CPU
- * log of the slots it replaces, which user space folds into "flows"
+ * log of the slots it replaces, which user space folds into "flows_folded"
  * (layouts and rules: include/isagate.h, "The flow cache").  Off (the
  * loader leaves fc_set_bits 0), the verifier drops all of it and flow.h
  * accounts in "flows" directly.
@@ -47,6 +47,16 @@ struct {
 	__type(value, struct ig_fc_log_pos);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } flow_log_pos SEC(".maps");
+
+/* What the collector folded (written by user space only; the ICMPv4 relay
+ * reads it).  Sized like "flows" by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct ig_flow_key);
+	__type(value, struct ig_flow);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} flows_folded SEC(".maps");
 
 /* The collector's memory (never touched here): pinned with the cache so
  * it lives and goes with it. */
@@ -140,11 +150,13 @@ static __always_inline void fc_fill(struct ig_fc_slot *s, struct ig_fc_log_pos *
 
 /*
  * Account one packet (len bytes, tcp_flags, verdict reason) of the flow k in
- * direction dir (IG_FC_*) in this CPU's cache.  A function of its own: its
+ * direction dir (IG_FC_*) in this CPU's cache: 1.  0 when the log is full
+ * and the slot's occupant cannot be evicted: the caller accounts the packet
+ * in "flows" (it is counted as spilled here).  A function of its own: its
  * stack is not added to the entry point's, which is near the limit.
  */
-static __noinline void fc_account(const struct ig_flow_key *k, __u8 dir, __u8 tcp_flags,
-				  __u32 reason, __u32 len)
+static __noinline int fc_account(const struct ig_flow_key *k, __u8 dir, __u8 tcp_flags,
+				 __u32 reason, __u32 len)
 {
 	const __u32 *w = (const __u32 *)k;
 	__u32 w10 = (w[10] & 0xff) | (__u32)dir << 8;
@@ -159,7 +171,7 @@ static __noinline void fc_account(const struct ig_flow_key *k, __u8 dir, __u8 tc
 
 	set = bpf_map_lookup_elem(&flow_cache, &idx);
 	if (!set)
-		return;
+		return 0;
 #pragma unroll
 	for (int i = 0; i < IG_FC_WAYS; i++) {
 		s = &set->way[i];
@@ -170,7 +182,7 @@ static __noinline void fc_account(const struct ig_flow_key *k, __u8 dir, __u8 tc
 				s->tcp_flags |= tcp_flags;
 				s->reason = (__u8)reason;
 				s->last_t = t;
-				return;
+				return 1;
 			}
 			victim = s; /* near overflow: log it, start again */
 			vw = i;
@@ -179,10 +191,10 @@ static __noinline void fc_account(const struct ig_flow_key *k, __u8 dir, __u8 tc
 	}
 	pos = bpf_map_lookup_elem(&flow_log_pos, &cpu);
 	if (!pos)
-		return;
+		return 0;
 	if (victim) {
 		if (!fc_log(pos, cpu, victim))
-			goto unlogged;
+			goto spill;
 		pos->refreshes++;
 		goto fill;
 	}
@@ -202,15 +214,15 @@ static __noinline void fc_account(const struct ig_flow_key *k, __u8 dir, __u8 tc
 		}
 	}
 	if (!victim || !fc_log(pos, cpu, victim))
-		goto unlogged;
+		goto spill;
 	pos->evictions++;
 fill:
 	fc_fill(victim, pos, set_idx * IG_FC_WAYS + vw, w, w10, tcp_flags, reason, len, t);
-	return;
-unlogged:
-	pos->unlogged++;
-	pos->unlogged_packets++;
-	pos->unlogged_bytes += len;
+	return 1;
+spill:
+	pos->spilled_packets++;
+	pos->spilled_bytes += len;
+	return 0;
 }
 
 /*

@@ -489,24 +489,30 @@ __attribute__((noinline)) int icmp4_relay_send(struct xdp_md *ctx, __u32 ifindex
 	return verdict_pack(icmp4_relay(ctx, ifindex, &c, cfg, flow_known));
 }
 
-/* Is the flow of the quote icmp4_relay() last keyed on this CPU in a CPU's
- * flow cache?  A function of its own: the relay's frame and the entry
+/* Is the flow of the quote icmp4_relay() last keyed on this CPU, with
+ * packets tunnelled to the member, in what the collector folded or in a
+ * CPU's flow cache?  A function of its own: the relay's frame and the entry
  * point's leave no room for its stack inside the relay. */
 static __noinline int icmp4_quote_cached(void)
 {
 	struct icmp4_scratch *sc;
 	__u32 zero = 0;
 
+	struct ig_flow *f;
+
 	sc = bpf_map_lookup_elem(&icmp4_scratch, &zero);
-	return sc && fc_cached(&sc->key, IG_FC_TO_MEMBER, &sc->fc_idx);
+	if (!sc)
+		return 0;
+	f = bpf_map_lookup_elem(&flows_folded, &sc->key);
+	return (f && f->to_member.packets) || fc_cached(&sc->key, IG_FC_TO_MEMBER, &sc->fc_idx);
 }
 
 /*
  * Relay an ICMPv4 error about the tunnel (icmp4_relay_send).  With the flow
- * cache, the quoted flow may not be in the flow table yet, only in a CPU's
- * cache (the collector folds it within a second): when the relay found no
- * flow and the cache has it, relay again knowing it (nothing was changed
- * or sent before that check).
+ * cache, the quoted flow is in "flows" only if it spilled there: else in
+ * what the collector folded or still in a CPU's cache.  When the relay
+ * found no flow and one of those has it, relay again knowing it (nothing
+ * was changed or sent before that check).
  */
 static __always_inline struct verdict icmp4_relay_cached(struct xdp_md *ctx, __u32 ifindex)
 {

@@ -433,18 +433,21 @@ struct ig_flow {
  * eviction log (flow_log, IG_FC_LOG_RECS records per CPU, a ring whose head
  * the datapath advances and whose tail the collector does, flow_log_pos).
  * The collector (user space, lib/flowcache.c) folds the log and the live
- * slots into "flows", which it alone then writes; what it already took
+ * slots into "flows_folded", which it alone writes; what it already took
  * from a live slot is in flow_seen (user-space memory, one entry per slot),
  * so every packet is counted once whatever the order of evictions and
  * reads.  A slot being written has fill_id 0 (a reader skips it), then the
  * id of its new occupant: (1 + its CPU's fill count mod IG_FC_FILL_IDS) << 16
  * | slot index; with first_t it names one occupancy (two occupants of a slot
- * share both only after 32767 fills of that CPU within one time unit).  A full log is never overwritten: a new flow that would evict is
- * not cached, its packet is counted in flow_log_pos.unlogged_*; a slot near
- * 32-bit overflow is logged and restarted.  Times are the coarse monotonic
- * clock in units of 2^20 ns (about a millisecond), modulo 2^32.  The
- * per-source flow quota does not apply (the cache cannot be filled by one
- * source: it forgets instead).
+ * share both only after 32767 fills of that CPU within one time unit).
+ * A full log is never overwritten: the packet of a new flow that would
+ * evict is accounted in "flows" as without the cache (exact, at its cost)
+ * and counted in flow_log_pos.spilled_*; readers add "flows" and
+ * "flows_folded" up per flow.  A slot near 32-bit overflow is logged and
+ * restarted.  Times are the coarse monotonic clock in units of 2^20 ns
+ * (about a millisecond), modulo 2^32.  The per-source flow quota applies
+ * to spilled packets only (the cache cannot be filled by one source: it
+ * forgets instead).
  */
 #define IG_FC_WAYS 4
 #define IG_FC_SLOTS_MAX 65536 /* per CPU: slot index in 16 bits */
@@ -481,14 +484,13 @@ struct ig_fc_set {
 
 /* One per CPU: the first line the datapath's, the second the collector's. */
 struct ig_fc_log_pos {
-	__u64 head;	 /* records ever written */
-	__u64 fills;	 /* slots ever filled */
-	__u64 evictions; /* occupants replaced (logged) */
-	__u64 refreshes; /* occupants logged near 32-bit overflow */
-	__u64 unlogged;	 /* new flows not cached: the log was full */
-	__u64 unlogged_packets;
-	__u64 unlogged_bytes;
-	__u64 pad0;
+	__u64 head;	       /* records ever written */
+	__u64 fills;	       /* slots ever filled */
+	__u64 evictions;       /* occupants replaced (logged) */
+	__u64 refreshes;       /* occupants logged near 32-bit overflow */
+	__u64 spilled_packets; /* accounted in "flows": the log was full */
+	__u64 spilled_bytes;
+	__u64 pad0[2];
 	__u64 tail;		 /* records folded */
 	__u64 collected_packets; /* packets the collector folded from this CPU */
 	__u64 collected_bytes;
@@ -915,6 +917,7 @@ struct ig_sync_state {
 #define IG_MAP_FLOW_LOG "flow_log"
 #define IG_MAP_FLOW_LOG_POS "flow_log_pos"
 #define IG_MAP_FLOW_SEEN "flow_seen"
+#define IG_MAP_FLOWS_FOLDED "flows_folded"
 #define IG_MAP_EVENTS   "events"
 #define IG_MAP_VIS_STATS "vis_stats"
 #define IG_MAP_POLICY_STATE "policy_state"

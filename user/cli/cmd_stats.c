@@ -76,10 +76,8 @@ static void add_common_json(json_object *root, const struct ig_metrics *m)
 		json_object_object_add(fc, "refreshes", jint((int64_t)m->fc.refreshes));
 		json_object_object_add(fc, "records", jint((int64_t)m->fc.records));
 		json_object_object_add(fc, "pending", jint((int64_t)m->fc.pending));
-		json_object_object_add(fc, "unlogged", jint((int64_t)m->fc.unlogged));
-		json_object_object_add(fc, "unlogged_packets",
-				       jint((int64_t)m->fc.unlogged_packets));
-		json_object_object_add(fc, "unlogged_bytes", jint((int64_t)m->fc.unlogged_bytes));
+		json_object_object_add(fc, "spilled_packets", jint((int64_t)m->fc.spilled_packets));
+		json_object_object_add(fc, "spilled_bytes", jint((int64_t)m->fc.spilled_bytes));
 		json_object_object_add(fc, "collected_packets",
 				       jint((int64_t)m->fc.collected_packets));
 		json_object_object_add(root, "flow_cache", fc);
@@ -145,11 +143,10 @@ static void print_once(const struct ig_metrics *m, bool json, bool all)
 	       (unsigned long long)m->vis.events_suppressed, (unsigned long long)m->vis.events_lost);
 	if (m->have_fc)
 		printf("flow cache: %llu fills, %llu evictions, %llu log records (%llu not folded "
-		       "yet), %llu new flows not cached for a full log (%llu packets)\n",
+		       "yet), %llu packets accounted in the table for a full log\n",
 		       (unsigned long long)m->fc.fills, (unsigned long long)m->fc.evictions,
 		       (unsigned long long)m->fc.records, (unsigned long long)m->fc.pending,
-		       (unsigned long long)m->fc.unlogged,
-		       (unsigned long long)m->fc.unlogged_packets);
+		       (unsigned long long)m->fc.spilled_packets);
 	printf("source quotas: %llu flow packets aggregated, %llu connections refused, "
 	       "%llu new remote /64s refused, %llu ICMPv6 errors over the new-entry budget\n",
 	       (unsigned long long)m->vis.flow_quota_refused,

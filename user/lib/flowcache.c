@@ -295,9 +295,8 @@ void ig_fc_totals(const struct ig_fc *fc, struct ig_fc_totals *t)
 		t->fills += pos[c].fills;
 		t->evictions += pos[c].evictions;
 		t->refreshes += pos[c].refreshes;
-		t->unlogged += pos[c].unlogged;
-		t->unlogged_packets += pos[c].unlogged_packets;
-		t->unlogged_bytes += pos[c].unlogged_bytes;
+		t->spilled_packets += pos[c].spilled_packets;
+		t->spilled_bytes += pos[c].spilled_bytes;
 		t->collected_packets += pos[c].collected_packets;
 		t->collected_bytes += pos[c].collected_bytes;
 		t->inserts += pos[c].inserts;
@@ -334,23 +333,19 @@ int ig_fc_lock(const char *pin_dir)
 	return fd;
 }
 
-int ig_fc_fold_pinned(const char *pin_dir, int flows_fd)
+int ig_fc_fold_pinned(const char *pin_dir)
 {
 	struct ig_fc_stats st = { 0 };
 	struct ig_fc fc;
-	int rc, lock = -1;
-
-	int own = -1;
+	int rc, lock = -1, flows_fd = -1;
 
 	rc = ig_fc_open(&fc, pin_dir);
 	if (rc <= 0)
 		return rc;
+	flows_fd = ig_map_open(pin_dir, IG_MAP_FLOWS_FOLDED);
 	if (flows_fd < 0) {
-		own = flows_fd = ig_map_open(pin_dir, IG_MAP_FLOWS);
-		if (own < 0) {
-			rc = own;
-			goto cleanup;
-		}
+		rc = flows_fd;
+		goto cleanup;
 	}
 	lock = ig_fc_lock(pin_dir);
 	if (lock < 0) {
@@ -359,16 +354,16 @@ int ig_fc_fold_pinned(const char *pin_dir, int flows_fd)
 	}
 	rc = ig_fc_fold(&fc, flows_fd, &st);
 	if (st.update_fail)
-		ig_err("warning: %llu packets of the flow cache could not be written to the "
-		       "flow table (%llu writes failed): it may be full, raise --flows",
+		ig_err("warning: %llu packets of the flow cache could not be written to "
+		       "flows_folded (%llu writes failed): it may be full, raise --flows",
 		       (unsigned long long)st.lost_packets, (unsigned long long)st.update_fail);
 cleanup:
 	if (lock >= 0)
 		close(lock);
-	if (own >= 0)
-		close(own);
+	if (flows_fd >= 0)
+		close(flows_fd);
 	ig_fc_close(&fc);
-	return rc;
+	return rc < 0 ? rc : 1;
 }
 
 /* Is some CPU's log at least a quarter full? */
@@ -395,7 +390,7 @@ void ig_fc_watch_tick(struct ig_fc_watch *w, const char *pin_dir)
 		return;
 	}
 	if (w->open > 0)
-		ig_fc_fold_pinned(pin_dir, -1);
+		ig_fc_fold_pinned(pin_dir);
 }
 
 int ig_fc_watch_ms(const struct ig_fc_watch *w)

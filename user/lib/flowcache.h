@@ -2,7 +2,8 @@
 /*
  * flowcache.h - the collector of the per-CPU flow cache (attach
  * --flow-cache N, bpf/flowcache.h): folds the eviction logs and the live
- * slots into the flow table, each packet once.  `isagate watch` folds every
+ * slots into flows_folded, each packet once (the readers add it to
+ * "flows": ig_flows_read).  `isagate watch` folds every
  * second; every reader of the flow table (flows, top, stats, explain, the
  * metrics) folds first, so what it shows is current.  One collector at a
  * time: a folding process holds an exclusive flock on
@@ -41,7 +42,7 @@ struct ig_fc_stats {
 /* Totals of the per-CPU log positions (struct ig_fc_log_pos). */
 struct ig_fc_totals {
 	uint64_t fills, evictions, refreshes, records, pending;
-	uint64_t unlogged, unlogged_packets, unlogged_bytes;
+	uint64_t spilled_packets, spilled_bytes;
 	uint64_t collected_packets, collected_bytes, inserts;
 };
 
@@ -56,8 +57,8 @@ int ig_fc_from_fds(struct ig_fc *fc, const int fd[4]);
 void ig_fc_close(struct ig_fc *fc);
 
 /*
- * Fold what the datapath accounted since the last fold into the flow table
- * (flows_fd).  The caller holds the fold lock (ig_fc_lock).  Returns 0 or
+ * Fold what the datapath accounted since the last fold into the table
+ * flows_fd (flows_folded).  The caller holds the fold lock (ig_fc_lock).  Returns 0 or
  * -errno.
  */
 int ig_fc_fold(struct ig_fc *fc, int flows_fd, struct ig_fc_stats *st);
@@ -70,10 +71,10 @@ void ig_fc_totals(const struct ig_fc *fc, struct ig_fc_totals *t);
 
 /*
  * For readers: when pin_dir's router has a flow cache, take the lock, fold
- * into flows_fd (< 0: the table pinned there) and let go.  0 (also with no
- * cache) or -errno (printed).
+ * into its flows_folded and let go.  1 (folded), 0 (no flow cache) or
+ * -errno (printed).
  */
-int ig_fc_fold_pinned(const char *pin_dir, int flows_fd);
+int ig_fc_fold_pinned(const char *pin_dir);
 
 /*
  * For a long-running folder (isagate watch): fold when a CPU's log is a

@@ -85,15 +85,13 @@ static int rec_cmp(const void *a, const void *b)
 			       &((const struct ig_flow_rec *)b)->key);
 }
 
-long ig_flows_read(const char *pin_dir, int fd, struct ig_flow_rec **out)
+/* Every entry of one flow table, sorted by key, each key once. */
+static long read_table(int fd, struct ig_flow_rec **out)
 {
 	struct ig_flow_key key, next, *prev = NULL;
 	struct ig_flow_rec *recs = NULL, *tmp;
 	size_t n = 0, cap = 0;
 	long rc;
-
-	if (pin_dir)
-		ig_fc_fold_pinned(pin_dir, fd); /* a failure is printed; the table is still there */
 
 	*out = NULL;
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
@@ -138,6 +136,84 @@ nomem:
 fail:
 	free(recs);
 	return rc;
+}
+
+static void dir_add(struct ig_flow_dir *d, const struct ig_flow_dir *e)
+{
+	d->packets += e->packets;
+	d->bytes += e->bytes;
+	d->tcp_flags |= e->tcp_flags;
+	if (e->icmp_type)
+		d->icmp_type = e->icmp_type;
+}
+
+/* Add flow v's counts and times to r (a flow counted in both tables). */
+static void flow_add(struct ig_flow *r, const struct ig_flow *v)
+{
+	dir_add(&r->from_member, &v->from_member);
+	dir_add(&r->to_member, &v->to_member);
+	if (v->first_ns && (!r->first_ns || v->first_ns < r->first_ns))
+		r->first_ns = v->first_ns;
+	if (v->last_ns > r->last_ns) {
+		r->last_ns = v->last_ns;
+		r->last_verdict = v->last_verdict;
+	}
+}
+
+/* Merge the sorted a (na) and b (nb) into a new array, adding up keys in both. */
+static long merge(const struct ig_flow_rec *a, long na, const struct ig_flow_rec *b, long nb,
+		  struct ig_flow_rec **out)
+{
+	struct ig_flow_rec *m = malloc(((size_t)na + (size_t)nb + 1) * sizeof(*m));
+	long i = 0, j = 0, n = 0;
+
+	if (!m) {
+		ig_err("out of memory reading the flow table");
+		return -ENOMEM;
+	}
+	while (i < na || j < nb) {
+		int c = i == na ? 1 : j == nb ? -1 : ig_flow_key_cmp(&a[i].key, &b[j].key);
+
+		if (c < 0) {
+			m[n++] = a[i++];
+		} else if (c > 0) {
+			m[n++] = b[j++];
+		} else {
+			m[n] = a[i++];
+			flow_add(&m[n++].v, &b[j++].v);
+		}
+	}
+	*out = m;
+	return n;
+}
+
+long ig_flows_read(const char *pin_dir, int fd, struct ig_flow_rec **out)
+{
+	struct ig_flow_rec *a = NULL, *b = NULL;
+	long na, nb;
+	int ffd;
+
+	*out = NULL;
+	if (!pin_dir)
+		return read_table(fd, out);
+	/* with the flow cache: fold it, then add what it folded to what the
+	 * datapath accounted itself (flowcache.h) */
+	if (ig_fc_fold_pinned(pin_dir) <= 0)
+		return read_table(fd, out); /* no cache (a failure is printed) */
+	ffd = ig_map_open(pin_dir, IG_MAP_FLOWS_FOLDED);
+	if (ffd < 0)
+		return read_table(fd, out);
+	na = read_table(fd, &a);
+	nb = na < 0 ? 0 : read_table(ffd, &b);
+	close(ffd);
+	if (na < 0 || nb < 0) {
+		free(a);
+		return na < 0 ? na : nb;
+	}
+	na = merge(a, na, b, nb, out);
+	free(a);
+	free(b);
+	return na;
 }
 
 int ig_vis_read(int fd, struct ig_vis_stats *out)

@@ -632,14 +632,16 @@ static bool fc_resized(struct isagate_bpf *skel)
 /*
  * Is the pinned map (info) one a new one of another size replaces, once
  * everything else worked (tables_replace)?  attach --flows N / --conns N
- * changed the table's size (its entries start again), or --flow-cache N the
+ * changed the table's size (its entries start again; flows_folded goes with
+ * "flows"), or --flow-cache N the
  * cache's (fc_new: the cache, its log and the collector's memory go
  * together; what was not folded yet is lost).
  */
 static bool resized(const struct isagate_bpf *skel, const struct bpf_map *map,
 		    const struct bpf_map_info *info, bool fc_new)
 {
-	if ((map == skel->maps.flows || map == skel->maps.conns) &&
+	if ((map == skel->maps.flows || map == skel->maps.flows_folded ||
+	     map == skel->maps.conns) &&
 	    info->type == bpf_map__type(map) && info->key_size == bpf_map__key_size(map) &&
 	    info->value_size == bpf_map__value_size(map) &&
 	    info->max_entries != bpf_map__max_entries(map)) {
@@ -1050,9 +1052,15 @@ static int tables_replace(struct isagate_bpf *skel, const char *pin_dir)
 	if (!bpf_map__is_pinned(skel->maps.conns) &&
 	    table_replace(skel->maps.conns, pin_dir, IG_MAP_CONNS))
 		return -1;
-	bpf_object__for_each_map(
-		map, skel->obj) if (is_fc_map(skel, map) && !bpf_map__is_pinned(map) &&
-				    table_replace(map, pin_dir, bpf_map__name(map))) return -1;
+	if (!bpf_map__is_pinned(skel->maps.flows_folded) &&
+	    table_replace(skel->maps.flows_folded, pin_dir, IG_MAP_FLOWS_FOLDED))
+		return -1;
+	bpf_object__for_each_map(map, skel->obj)
+	{
+		if (is_fc_map(skel, map) && !bpf_map__is_pinned(map) &&
+		    table_replace(map, pin_dir, bpf_map__name(map)))
+			return -1;
+	}
 	if (bpf_map__is_pinned(skel->maps.flows))
 		return 0;
 	if (table_replace(skel->maps.flows, pin_dir, IG_MAP_FLOWS))
@@ -1104,7 +1112,7 @@ struct attach {
 	bool altered; /* a failure leaves a partly applied router */
 };
 
-int ig_loader_fc_size(struct isagate_bpf *skel, uint32_t slots)
+int ig_loader_fc_size(struct isagate_bpf *skel, uint32_t slots, uint32_t flows)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	uint32_t bits = 0;
@@ -1121,7 +1129,8 @@ int ig_loader_fc_size(struct isagate_bpf *skel, uint32_t slots)
 	    bpf_map__set_max_entries(skel->maps.flow_log,
 				     slots ? (uint32_t)ncpu * IG_FC_LOG_RECS : 1) ||
 	    bpf_map__set_max_entries(skel->maps.flow_log_pos, slots ? (uint32_t)ncpu : 1) ||
-	    bpf_map__set_max_entries(skel->maps.flow_seen, slots ? (uint32_t)ncpu * slots : 1)) {
+	    bpf_map__set_max_entries(skel->maps.flow_seen, slots ? (uint32_t)ncpu * slots : 1) ||
+	    bpf_map__set_max_entries(skel->maps.flows_folded, slots && flows ? flows : 1)) {
 		ig_err("flow cache of %u slots per CPU: %s", slots, strerror(errno));
 		return -1;
 	}
@@ -1150,7 +1159,7 @@ static int attach_load(struct attach *a)
 		ig_err("connection table size %u: %s", s->conns, strerror(errno));
 		return -EIO;
 	}
-	if (ig_loader_fc_size(a->skel, s->flow_cache))
+	if (ig_loader_fc_size(a->skel, s->flow_cache, s->flows))
 		return -EIO;
 	rc = maps_check_pinned(a->skel, a->pin_dir, &a->maps_existed);
 	if (rc)

@@ -73,11 +73,11 @@ int ig_pin_dir_lock(const char *dir);
 
 /*
  * Before load: size the flow cache of skel (opened, not loaded) for slots
- * per CPU (0: off, every map minimal) and give the datapath its geometry
- * (bpf/flowcache.h).  0, or -1 (message printed).
+ * per CPU (0: off, every map minimal), flows_folded for flows entries, and
+ * give the datapath its geometry (bpf/flowcache.h).  0, or -1 (message printed).
  */
 struct isagate_bpf;
-int ig_loader_fc_size(struct isagate_bpf *skel, uint32_t slots);
+int ig_loader_fc_size(struct isagate_bpf *skel, uint32_t slots, uint32_t flows);
 
 /* Load the datapath and attach/update it per *s under pin_dir. */
 int ig_loader_attach(const struct ig_settings *s, const char *pin_dir,

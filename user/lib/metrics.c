@@ -394,20 +394,18 @@ static void prom_flow_cache(FILE *f, const struct ig_fc_totals *t)
 {
 	fprintf(f,
 		"# HELP isagate_flow_cache_total The per-CPU flow cache: slots filled, "
-		"occupants evicted to the log, logged near overflow, log records written; new "
-		"flows not cached because a log was full (their packets and bytes).\n"
+		"occupants evicted to the log, logged near overflow, log records written; "
+		"packets and bytes accounted in the shared table because a log was full.\n"
 		"# TYPE isagate_flow_cache_total counter\n"
 		"isagate_flow_cache_total{what=\"fills\"} %llu\n"
 		"isagate_flow_cache_total{what=\"evictions\"} %llu\n"
 		"isagate_flow_cache_total{what=\"refreshes\"} %llu\n"
 		"isagate_flow_cache_total{what=\"records\"} %llu\n"
-		"isagate_flow_cache_total{what=\"unlogged\"} %llu\n"
-		"isagate_flow_cache_total{what=\"unlogged_packets\"} %llu\n"
-		"isagate_flow_cache_total{what=\"unlogged_bytes\"} %llu\n",
+		"isagate_flow_cache_total{what=\"spilled_packets\"} %llu\n"
+		"isagate_flow_cache_total{what=\"spilled_bytes\"} %llu\n",
 		(unsigned long long)t->fills, (unsigned long long)t->evictions,
 		(unsigned long long)t->refreshes, (unsigned long long)t->records,
-		(unsigned long long)t->unlogged, (unsigned long long)t->unlogged_packets,
-		(unsigned long long)t->unlogged_bytes);
+		(unsigned long long)t->spilled_packets, (unsigned long long)t->spilled_bytes);
 }
 
 /* Everything but isagate_attached, for an attached router. */
