@@ -19,7 +19,7 @@
 const volatile __u32 fc_set_bits = 0;
 
 /* Slots: CPU c's sets are [c << fc_set_bits, (c + 1) << fc_set_bits).  The
- * loader sizes the three per-CPU maps by the possible CPUs. */
+ * loader sizes the per-CPU maps by the possible CPUs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
