@@ -321,6 +321,8 @@ if [[ ${IG_TEST_ATTACH_ARGS:-} == *--flow-cache* ]]; then
 	step "the flow cache: everything folded, nothing kept out"
 	check_eq "stats: no packet spilled to the table by a full log" "$(jget "$ST" flow_cache.spilled_packets)" 0
 	check_eq "stats: no log record left to fold" "$(jget "$ST" flow_cache.pending)" 0
+	check_contains "status names the flow cache" "$(ig status 2>&1)" 'flow cache +64 slots per CPU'
+	check_eq "status -j: settings.flow_cache" "$(jget "$(ig status -j 2>&1)" settings.flow_cache)" 64
 	check_ge "stats: the collector folded the packets" "$(jget "$ST" flow_cache.collected_packets)" \
 		$((2 * N1 + 2 * N2 + N3))
 	out=$(bpftool map dump pinned "$PIN_DIR/flow_cache" 2>&1 | head -c 20000)

@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 
 #include "common.h"
+#include "flowcache.h"
 #include "opts.h"
 #include "commands.h"
 #include "loader.h"
@@ -77,6 +78,8 @@ struct status {
 	int n_mtus;                 /* -1: no member_mtu map under the pin directory */
 	__u32 v4_lower, v6_lower;   /* real device under a VLAN side, 0 = none */
 	struct ig_policy_view policy;
+	unsigned int fc_slots; /* flow cache slots per CPU, 0 = off */
+	struct ig_fc_totals fc;
 	char warnings[8][256];
 	int n_warnings;
 };
@@ -312,6 +315,23 @@ static int read_counters(struct status *st)
 	return 0;
 }
 
+/* The flow cache's size and totals; a spill means the folding fell behind. */
+static void read_flow_cache(struct status *st)
+{
+	struct ig_fc fc;
+
+	if (ig_fc_open(&fc, st->pin_dir) <= 0)
+		return;
+	st->fc_slots = fc.slots;
+	ig_fc_totals(&fc, &st->fc);
+	ig_fc_close(&fc);
+	if (st->fc.spilled_packets)
+		warn(st,
+		     "flow cache: %llu packets spilled into the flow table for a full log "
+		     "(exact, at the table's cost): is isagate watch running and keeping up?",
+		     (unsigned long long)st->fc.spilled_packets);
+}
+
 static void check_sysctls(struct status *st)
 {
 	struct ig_sysctl sc[4];
@@ -394,6 +414,7 @@ static int gather(struct status *st)
 			st->v6dev[0] = '\0';
 	}
 	check_sysctls(st);
+	read_flow_cache(st);
 	sort_st = st;
 	qsort(st->links, (size_t)st->n_links, sizeof(st->links[0]), cmp_link);
 	if (read_routers(st) || read_prefixes(st) || read_routes(st) || count_members(st) ||
@@ -499,7 +520,7 @@ static void text_addresses(const struct status *st)
 }
 
 /* The tunnel, RA, ICMP, forwarding and quota settings of the config map. */
-static void text_config(const struct ig_config *c)
+static void text_config(const struct ig_config *c, unsigned int fc_slots)
 {
 	printf("  tunnel          ttl %u, mtu %u (%s)\n", c->ttl, c->tunnel_mtu,
 	       c->flags & IG_CFG_F_DYNAMIC_MTU ? "dynamic, DF set" : "static, DF clear");
@@ -514,6 +535,10 @@ static void text_config(const struct ig_config *c)
 	printf("  icmp            min interval %u ms\n", c->icmp_min_interval_ms);
 	printf("  forwarding      cache %u ms%s\n", c->fwd_cache_ms,
 	       c->fwd_cache_ms ? "" : " (off: a FIB lookup per packet)");
+	if (fc_slots)
+		printf("  flow cache      %u slots per CPU\n", fc_slots);
+	else
+		printf("  flow cache      off (accounting in the flow table)\n");
 	if (c->quota_flows || c->quota_conns)
 		printf("  source quota    %u flows, %u connections per source and minute\n",
 		       c->quota_flows, c->quota_conns);
@@ -532,7 +557,7 @@ static void text_settings(const struct status *st)
 	}
 	text_addresses(st);
 	if (st->have_cfg)
-		text_config(&st->cfg);
+		text_config(&st->cfg, st->fc_slots);
 }
 
 /* Members, the policy, learned tunnel MTUs and neighbour requests. */
@@ -730,6 +755,7 @@ static json_object *settings_json(const struct status *st)
 	jadd(set, "allow_6to4", json_object_new_boolean(c->flags & IG_CFG_F_ALLOW_6TO4));
 	jadd(set, "icmp_min_interval_ms", jint(c->icmp_min_interval_ms));
 	jadd(set, "fwd_cache_ms", jint(c->fwd_cache_ms));
+	jadd(set, "flow_cache", jint(st->fc_slots));
 	jadd(set, "quota_flows", jint(c->quota_flows));
 	jadd(set, "quota_conns", jint(c->quota_conns));
 	jadd(set, "ra", ra_json(st));
