@@ -198,8 +198,9 @@ long ig_flows_read(const char *pin_dir, int fd, struct ig_flow_rec **out)
 		return read_table(fd, out);
 	/* with the flow cache: fold it, then add what it folded to what the
 	 * datapath accounted itself (flowcache.h) */
-	if (ig_fc_fold_pinned(pin_dir) <= 0)
-		return read_table(fd, out); /* no cache (a failure is printed) */
+	if (ig_fc_fold_pinned(pin_dir) == 0)
+		return read_table(fd, out); /* no cache; a failed fold is printed, and
+					     * what was folded before is still added */
 	ffd = ig_map_open(pin_dir, IG_MAP_FLOWS_FOLDED);
 	if (ffd < 0)
 		return read_table(fd, out);
