@@ -496,9 +496,8 @@ __attribute__((noinline)) int icmp4_relay_send(struct xdp_md *ctx, __u32 ifindex
 static __noinline int icmp4_quote_cached(void)
 {
 	struct icmp4_scratch *sc;
-	__u32 zero = 0;
-
 	struct ig_flow *f;
+	__u32 zero = 0;
 
 	sc = bpf_map_lookup_elem(&icmp4_scratch, &zero);
 	if (!sc)

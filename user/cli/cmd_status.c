@@ -318,13 +318,8 @@ static int read_counters(struct status *st)
 /* The flow cache's size and totals; a spill means the folding fell behind. */
 static void read_flow_cache(struct status *st)
 {
-	struct ig_fc fc;
-
-	if (ig_fc_open(&fc, st->pin_dir) <= 0)
+	if (ig_fc_totals_pinned(st->pin_dir, &st->fc, &st->fc_slots) <= 0)
 		return;
-	st->fc_slots = fc.slots;
-	ig_fc_totals(&fc, &st->fc);
-	ig_fc_close(&fc);
 	if (st->fc.spilled_packets)
 		warn(st,
 		     "flow cache: %llu packets spilled into the flow table for a full log "

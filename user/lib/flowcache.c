@@ -333,26 +333,22 @@ int ig_fc_lock(const char *pin_dir)
 	return fd;
 }
 
-int ig_fc_fold_pinned(const char *pin_dir)
+/* Fold fc (mapped from pin_dir) into pin_dir's flows_folded under the fold
+ * lock: 0 or -errno (printed). */
+static int fold_locked(struct ig_fc *fc, const char *pin_dir)
 {
 	struct ig_fc_stats st = { 0 };
-	struct ig_fc fc;
-	int rc, lock = -1, flows_fd = -1;
+	int rc, lock = -1, flows_fd;
 
-	rc = ig_fc_open(&fc, pin_dir);
-	if (rc <= 0)
-		return rc;
 	flows_fd = ig_map_open(pin_dir, IG_MAP_FLOWS_FOLDED);
-	if (flows_fd < 0) {
-		rc = flows_fd;
-		goto cleanup;
-	}
+	if (flows_fd < 0)
+		return flows_fd;
 	lock = ig_fc_lock(pin_dir);
 	if (lock < 0) {
 		rc = lock;
 		goto cleanup;
 	}
-	rc = ig_fc_fold(&fc, flows_fd, &st);
+	rc = ig_fc_fold(fc, flows_fd, &st);
 	if (st.update_fail)
 		ig_err("warning: %llu packets of the flow cache could not be written to "
 		       "flows_folded (%llu writes failed): it may be full, raise --flows",
@@ -360,10 +356,35 @@ int ig_fc_fold_pinned(const char *pin_dir)
 cleanup:
 	if (lock >= 0)
 		close(lock);
-	if (flows_fd >= 0)
-		close(flows_fd);
+	close(flows_fd);
+	return rc;
+}
+
+int ig_fc_fold_pinned(const char *pin_dir)
+{
+	struct ig_fc fc;
+	int rc;
+
+	rc = ig_fc_open(&fc, pin_dir);
+	if (rc <= 0)
+		return rc;
+	rc = fold_locked(&fc, pin_dir);
 	ig_fc_close(&fc);
 	return rc < 0 ? rc : 1;
+}
+
+int ig_fc_totals_pinned(const char *pin_dir, struct ig_fc_totals *t, unsigned int *slots)
+{
+	struct ig_fc fc;
+	int rc = ig_fc_open(&fc, pin_dir);
+
+	if (rc <= 0)
+		return rc;
+	ig_fc_totals(&fc, t);
+	if (slots)
+		*slots = fc.slots;
+	ig_fc_close(&fc);
+	return 1;
 }
 
 /* Is some CPU's log at least a quarter full? */
@@ -390,7 +411,7 @@ void ig_fc_watch_tick(struct ig_fc_watch *w, const char *pin_dir)
 		return;
 	}
 	if (w->open > 0)
-		ig_fc_fold_pinned(pin_dir);
+		fold_locked(&w->fc, pin_dir); /* the maps it has open: no new look-up */
 }
 
 int ig_fc_watch_ms(const struct ig_fc_watch *w)

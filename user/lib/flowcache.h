@@ -69,6 +69,10 @@ int ig_fc_lock(const char *pin_dir);
 /* Sum the per-CPU positions. */
 void ig_fc_totals(const struct ig_fc *fc, struct ig_fc_totals *t);
 
+/* The same for the flow cache pinned under pin_dir, and its slots per CPU
+ * (slots may be NULL): 1, 0 with no flow cache (t untouched), or -errno. */
+int ig_fc_totals_pinned(const char *pin_dir, struct ig_fc_totals *t, unsigned int *slots);
+
 /*
  * For readers: when pin_dir's router has a flow cache, take the lock, fold
  * into its flows_folded and let go.  1 (folded), 0 (no flow cache) or

@@ -633,9 +633,8 @@ static bool fc_resized(struct isagate_bpf *skel)
  * Is the pinned map (info) one a new one of another size replaces, once
  * everything else worked (tables_replace)?  attach --flows N / --conns N
  * changed the table's size (its entries start again; flows_folded goes with
- * "flows"), or --flow-cache N the
- * cache's (fc_new: the cache, its log and the collector's memory go
- * together; what was not folded yet is lost).
+ * "flows"), or --flow-cache N the cache's (fc_new: the cache, its log and
+ * the collector's memory go together; what was not folded yet is lost).
  */
 static bool resized(const struct isagate_bpf *skel, const struct bpf_map *map,
 		    const struct bpf_map_info *info, bool fc_new)

@@ -153,12 +153,8 @@ static void read_links(const char *pin_dir, struct ig_metrics *m)
  * with it the collector, not the datapath, creates the table's entries. */
 static void fc_read(const char *pin_dir, struct ig_metrics *m)
 {
-	struct ig_fc fc;
-
-	if (ig_fc_open(&fc, pin_dir) <= 0)
+	if (ig_fc_totals_pinned(pin_dir, &m->fc, NULL) <= 0)
 		return;
-	ig_fc_totals(&fc, &m->fc);
-	ig_fc_close(&fc);
 	m->have_fc = true;
 	m->vis.flow_inserts += m->fc.inserts;
 	m->flow_evictions = ig_flow_evictions(&m->vis, m->flows);
