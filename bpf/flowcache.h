@@ -240,7 +240,7 @@ static __always_inline int fc_cached(const struct ig_flow_key *k, __u8 dir, __u3
 	__u32 w10 = (w[10] & 0xff) | (__u32)dir << 8;
 	__u32 set_idx = fc_set_of(w, w10);
 
-	for (__u32 cpu = 0; cpu < 64 && cpu < fc_nr_cpus; cpu++) {
+	for (__u32 cpu = 0; cpu < IG_FC_MAX_CPUS && cpu < fc_nr_cpus; cpu++) {
 		struct ig_fc_set *set;
 
 		*idx = cpu << fc_set_bits | set_idx;

@@ -452,6 +452,9 @@ struct ig_flow {
 #define IG_FC_WAYS 4
 #define IG_FC_SLOTS_MAX 65536 /* per CPU: slot index in 16 bits */
 #define IG_FC_LOG_RECS 4096   /* eviction records per CPU */
+/* The ICMPv4 relay's look into every CPU's cache is a bounded loop: attach
+ * refuses the cache on a machine with more possible CPUs. */
+#define IG_FC_MAX_CPUS 64
 #define IG_FC_TIME_SHIFT 20
 #define IG_FC_REFRESH_AT 0xC0000000u /* packets or bytes: log and restart */
 #define IG_FC_FILL_IDS 0x7fff	     /* fill_id bit 31 stays free (flow_seen) */

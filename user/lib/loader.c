@@ -1120,6 +1120,12 @@ int ig_loader_fc_size(struct isagate_bpf *skel, uint32_t slots, uint32_t flows)
 		ig_err("counting the possible CPUs: %s", strerror(ncpu ? -ncpu : EINVAL));
 		return -1;
 	}
+	if (slots && ncpu > IG_FC_MAX_CPUS) {
+		ig_err("--flow-cache: this machine has %d possible CPUs, the flow cache supports "
+		       "at most %d (use --flow-cache 0)",
+		       ncpu, IG_FC_MAX_CPUS);
+		return -1;
+	}
 	while (slots && ((uint32_t)IG_FC_WAYS << bits) < slots)
 		bits++;
 	skel->rodata->fc_set_bits = bits;
