@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * forward.h - the forwarding decision: a kernel FIB lookup (routes and
- * neighbours as the kernel sees them) and the caches in front of it (the
- * redirect itself and the Ethernet write are frame.h's).
+ * neighbours as the kernel sees them) and what stands in front of it, the
+ * per-destination cache and the route mirror (route.h); the redirect itself
+ * and the Ethernet write are frame.h's.
  */
 #ifndef IG_FORWARD_H
 #define IG_FORWARD_H
@@ -14,6 +15,7 @@
 #include <bpf/bpf_endian.h>
 #include "maps.h"
 #include "clock.h"
+#include "route.h"
 
 #ifndef AF_INET
 #define AF_INET  2
@@ -155,10 +157,11 @@ static __always_inline int fwd_cache_store(const struct fwd_state *st, const str
 /*
  * The forwarding decision for an IPv6 packet (decapsulated) or an IPv4
  * destination (encapsulated): from the cache when a fresh entry exists, else
- * from the kernel FIB, as received on the (logical) interface ifindex; fe:
- * the flow's own cache entry, or NULL (the shared cache).
+ * from the route mirror when it answers, else from the kernel FIB, as
+ * received on the (logical) interface ifindex; fe: the flow's own cache
+ * entry, or NULL (the shared cache).
  * Returns a BPF_FIB_LKUP_RET_* code; on success p holds the egress ifindex
- * and MACs (and only those, on a cache hit).
+ * and MACs (and only those, from a cache or the mirror).
  */
 static __always_inline int fib_lookup6(struct xdp_md *ctx, __u32 ifindex, struct bpf_fib_lookup *p,
 				       const struct ipv6hdr *ip6, __u16 tot_len,
@@ -170,6 +173,9 @@ static __always_inline int fib_lookup6(struct xdp_md *ctx, __u32 ifindex, struct
 	__builtin_memcpy(k.addr, &ip6->daddr, 16);
 	if (fwd_cache_try(&st, &k, tot_len, cfg, p, fe))
 		return BPF_FIB_LKUP_RET_SUCCESS;
+	if (cfg->fwd_cache_ms &&
+	    route_lookup6((const __u8 *)&ip6->saddr, k.addr, tot_len, st.gen, st.now, p))
+		return fwd_cache_store(&st, &k, p, BPF_FIB_LKUP_RET_SUCCESS, tot_len, cfg);
 	__builtin_memset(p, 0, sizeof(*p));
 	p->family = AF_INET6;
 	p->l4_protocol = ip6->nexthdr;
@@ -178,6 +184,7 @@ static __always_inline int fib_lookup6(struct xdp_md *ctx, __u32 ifindex, struct
 	p->flowinfo = *(const __be32 *)ip6 & IPV6_FLOWINFO_MASK;
 	__builtin_memcpy(p->ipv6_src, &ip6->saddr, 16);
 	__builtin_memcpy(p->ipv6_dst, &ip6->daddr, 16);
+	route_count(0);
 	return fwd_cache_store(&st, &k, p, bpf_fib_lookup(ctx, p, sizeof(*p), 0), tot_len, cfg);
 }
 
@@ -193,6 +200,8 @@ static __always_inline int fib_lookup4(struct xdp_md *ctx, __u32 ifindex, struct
 	__builtin_memcpy(&k.addr[12], &dst, 4);
 	if (fwd_cache_try(&st, &k, tot_len, cfg, p, fe))
 		return BPF_FIB_LKUP_RET_SUCCESS;
+	if (cfg->fwd_cache_ms && route_lookup4(dst, tot_len, st.gen, st.now, p))
+		return fwd_cache_store(&st, &k, p, BPF_FIB_LKUP_RET_SUCCESS, tot_len, cfg);
 	__builtin_memset(p, 0, sizeof(*p));
 	p->family = AF_INET;
 	p->l4_protocol = IPPROTO_IPV6;
@@ -201,6 +210,7 @@ static __always_inline int fib_lookup4(struct xdp_md *ctx, __u32 ifindex, struct
 	p->tos = tos;
 	p->ipv4_src = src;
 	p->ipv4_dst = dst;
+	route_count(0);
 	return fwd_cache_store(&st, &k, p, bpf_fib_lookup(ctx, p, sizeof(*p), 0), tot_len, cfg);
 }
 

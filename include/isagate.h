@@ -358,6 +358,87 @@ struct ig_fwd_slot {
 
 #define IG_FWD_SLOTS 16384         /* per CPU, a power of two */
 
+/*
+ * The route mirror (bpf/route.h, user/lib/routemirror.c): `isagate watch`
+ * copies the kernel's routes into two longest-prefix tries, one per family,
+ * and the gateways they lead to, resolved, into the nexthops array, so that
+ * a forwarding decision the cache above does not hold costs a trie walk and
+ * an array read instead of a bpf_fib_lookup.  Only what gives the FIB's own
+ * answer is mirrored: the main table's unicast routes through one Ethernet
+ * gateway whose neighbour entry is usable.  Every other route is in the
+ * trie with nh 0 ("ask the FIB"), so that a longer prefix the mirror cannot
+ * answer still wins over a shorter one it can.  A family is mirrored only
+ * when the kernel looks it up the plain way (the default rules, forwarding
+ * on for every interface up, see routemirror.h); route_state says which.
+ */
+struct ig_route4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct ig_route6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+struct ig_route {
+	__u32 nh; /* index into nexthops; 0: ask the FIB */
+};
+
+struct ig_nexthop {
+	__u32 ifindex; /* egress */
+	__u16 mtu;     /* the route's MTU, else the interface's */
+	__u8 dmac[6];  /* the gateway's */
+	__u8 smac[6];  /* the egress interface's */
+	__u16 pad;
+};
+
+#define IG_ROUTE_F_V4 (1u << 0)
+#define IG_ROUTE_F_V6 (1u << 1)
+
+/* Why a family is not mirrored (route_state.off4 / off6). */
+enum ig_route_off {
+	IG_ROUTE_OFF_NONE = 0,	    /* mirrored */
+	IG_ROUTE_OFF_NO_WATCH,	    /* no `isagate watch` keeps it (the default) */
+	IG_ROUTE_OFF_RULES,	    /* policy routing: rules other than the default ones */
+	IG_ROUTE_OFF_FORWARDING,    /* forwarding off on an interface that is up */
+	IG_ROUTE_OFF_TOO_MANY,	    /* more routes than the trie holds */
+	IG_ROUTE_OFF_SHADOWED,	    /* a local-table prefix covers longer main routes */
+	IG_ROUTE_OFF_SOURCE,	    /* source-specific or TOS routes */
+	IG_ROUTE_OFF_DEFAULT_TABLE, /* routes in the default table (253) */
+	IG_ROUTE_OFF_ERROR,	    /* reading the kernel's tables failed */
+	IG_ROUTE_OFF_PENDING,	    /* a change seen, the rebuild due (<= 100 ms) */
+	IG_ROUTE_OFF__MAX
+};
+
+/*
+ * One entry, mappable, written only by `isagate watch` with atomic stores:
+ * the mirror is used while gen equals config fwd_gen and the clock
+ * (CLOCK_MONOTONIC_COARSE) is before valid_until_ns, which watch pushes
+ * forward every quarter of fwd_cache_ms; so a watch that stops leaves a
+ * mirror that goes out of use as fast as a cached decision does.
+ */
+struct ig_route_state {
+	__u64 valid_until_ns;
+	__u32 gen;
+	__u32 families;		/* IG_ROUTE_F_*: the families mirrored */
+	__u32 routes4, routes6; /* trie entries */
+	__u32 nexthops;		/* nexthops used, from 1 */
+	__u8 off4, off6;	/* enum ig_route_off */
+	__u16 pad;
+	__u64 builds; /* mirror rebuilds since this watch started */
+};
+
+/* route_stats, per CPU: forwarding decisions the per-destination cache did
+ * not hold, by who gave them (a cache hit is not counted: it costs nothing
+ * worth counting, and counting would cost a line). */
+struct ig_route_stats {
+	__u64 mirror; /* answered by the route mirror */
+	__u64 fib;    /* bpf_fib_lookup calls */
+};
+
+#define IG_ROUTES_MAX 65536  /* per family */
+#define IG_NEXTHOPS_MAX 1024 /* nexthops[0] is never used */
 
 /*
  * flows: LRU hash (one, shared by all CPUs) of the inner conversations the
@@ -915,6 +996,11 @@ struct ig_sync_state {
 #define IG_MAP_HOST_LOG "host_log"
 #define IG_MAP_RA       "ra_tmpl"
 #define IG_MAP_FWD_CACHE "fwd_cache"
+#define IG_MAP_ROUTES4 "routes4"
+#define IG_MAP_ROUTES6 "routes6"
+#define IG_MAP_NEXTHOPS "nexthops"
+#define IG_MAP_ROUTE_STATE "route_state"
+#define IG_MAP_ROUTE_STATS "route_stats"
 #define IG_MAP_FLOWS    "flows"
 #define IG_MAP_FLOW_CACHE "flow_cache"
 #define IG_MAP_FLOW_LOG "flow_log"

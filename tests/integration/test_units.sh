@@ -172,6 +172,13 @@ for u in isagate-watch.service isagate-events.service isagate-flows.service; do
 	n=$(X systemctl show -p NRestarts --value "$u")
 	check "$u runs under its sandbox ($a, restarts $n)" test "$a" = active -a "$n" = 0
 done
+rm_ok() { # the watch read the kernel's tables under its sandbox: a mirror built, no error
+	X isagate status -j 2>/dev/null | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["route_mirror"]
+sys.exit(0 if r["builds"] >= 1 and "error" not in (r["ipv4"]["off_reason"], r["ipv6"]["off_reason"]) else 1)'
+}
+check "isagate-watch.service keeps the route mirror under its sandbox" rm_ok
 X systemctl start isagate-metrics.service >/dev/null 2>&1
 check "isagate-metrics.service writes the textfile under its sandbox" unit_ok isagate-metrics.service
 check "... /var/lib/prometheus/node-exporter/isagate.prom holds the counters" \

@@ -82,6 +82,12 @@ static void add_common_json(json_object *root, const struct ig_metrics *m)
 				       jint((int64_t)m->fc.collected_packets));
 		json_object_object_add(root, "flow_cache", fc);
 	}
+	if (m->have_route) {
+		ev = json_object_new_object();
+		json_object_object_add(ev, "route_mirror", jint((int64_t)m->route.mirror));
+		json_object_object_add(ev, "fib", jint((int64_t)m->route.fib));
+		json_object_object_add(root, "fwd_decisions", ev);
+	}
 	ev = json_object_new_object();
 	json_object_object_add(ev, "flows_refused", jint((int64_t)m->vis.flow_quota_refused));
 	json_object_object_add(ev, "conns_refused", jint((int64_t)m->vis.conn_quota_refused));
@@ -147,6 +153,10 @@ static void print_once(const struct ig_metrics *m, bool json, bool all)
 		       (unsigned long long)m->fc.fills, (unsigned long long)m->fc.evictions,
 		       (unsigned long long)m->fc.records, (unsigned long long)m->fc.pending,
 		       (unsigned long long)m->fc.spilled_packets);
+	if (m->have_route)
+		printf("forwarding decisions not cached: %llu by the route mirror, %llu FIB "
+		       "lookups\n",
+		       (unsigned long long)m->route.mirror, (unsigned long long)m->route.fib);
 	printf("source quotas: %llu flow packets aggregated, %llu connections refused, "
 	       "%llu new remote /64s refused, %llu ICMPv6 errors over the new-entry budget\n",
 	       (unsigned long long)m->vis.flow_quota_refused,

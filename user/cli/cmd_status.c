@@ -29,6 +29,7 @@
 #include "metrics.h"
 #include "policy.h"
 #include "ra.h"
+#include "routemirror.h"
 
 static const struct {
 	const char *key, *text;
@@ -80,6 +81,8 @@ struct status {
 	struct ig_policy_view policy;
 	unsigned int fc_slots; /* flow cache slots per CPU, 0 = off */
 	struct ig_fc_totals fc;
+	bool have_rm; /* false: no route_state map (older pins) */
+	struct ig_route_state rm;
 	char warnings[8][256];
 	int n_warnings;
 };
@@ -410,6 +413,7 @@ static int gather(struct status *st)
 	}
 	check_sysctls(st);
 	read_flow_cache(st);
+	st->have_rm = ig_rmirror_state(st->pin_dir, &st->rm) == 0;
 	sort_st = st;
 	qsort(st->links, (size_t)st->n_links, sizeof(st->links[0]), cmp_link);
 	if (read_routers(st) || read_prefixes(st) || read_routes(st) || count_members(st) ||
@@ -541,6 +545,27 @@ static void text_config(const struct ig_config *c, unsigned int fc_slots)
 		printf("  source quota    off\n");
 }
 
+/* One family of the route mirror: "on (N routes)" or "off (why)". */
+static void text_rm_family(const char *name, bool on, unsigned int off, __u32 routes)
+{
+	if (on)
+		printf("%s on (%u routes)", name, routes);
+	else
+		printf("%s off (%s)", name, ig_route_off_name(off));
+}
+
+static void text_route_mirror(const struct status *st)
+{
+	const struct ig_route_state *r = &st->rm;
+
+	if (!st->have_rm)
+		return;
+	printf("  route mirror    ");
+	text_rm_family("ipv4", r->families & IG_ROUTE_F_V4, r->off4, r->routes4);
+	text_rm_family(", ipv6", r->families & IG_ROUTE_F_V6, r->off6, r->routes6);
+	printf(", %u next hops\n", r->families ? r->nexthops : 0);
+}
+
 static void text_settings(const struct status *st)
 {
 	printf("settings:\n");
@@ -553,6 +578,7 @@ static void text_settings(const struct status *st)
 	text_addresses(st);
 	if (st->have_cfg)
 		text_config(&st->cfg, st->fc_slots);
+	text_route_mirror(st);
 }
 
 /* Members, the policy, learned tunnel MTUs and neighbour requests. */
@@ -806,6 +832,32 @@ static json_object *counters_json(const struct status *st)
 	return cnt;
 }
 
+static json_object *rm_family_json(bool on, unsigned int off, __u32 routes)
+{
+	json_object *o = json_object_new_object();
+
+	jadd(o, "on", json_object_new_boolean(on));
+	jadd(o, "off_reason", on ? NULL : jstr(ig_route_off_name(off)));
+	jadd(o, "routes", jint(on ? routes : 0));
+	return o;
+}
+
+/* "route_mirror": what `isagate watch` mirrors of the kernel's routes. */
+static json_object *route_mirror_json(const struct status *st)
+{
+	const struct ig_route_state *r = &st->rm;
+	json_object *o;
+
+	if (!st->have_rm)
+		return NULL;
+	o = json_object_new_object();
+	jadd(o, "ipv4", rm_family_json(r->families & IG_ROUTE_F_V4, r->off4, r->routes4));
+	jadd(o, "ipv6", rm_family_json(r->families & IG_ROUTE_F_V6, r->off6, r->routes6));
+	jadd(o, "nexthops", jint(r->families ? r->nexthops : 0));
+	jadd(o, "builds", jint((int64_t)r->builds));
+	return o;
+}
+
 static int print_json(const struct status *st)
 {
 	json_object *root, *arr;
@@ -819,6 +871,7 @@ static int print_json(const struct status *st)
 	jadd(root, "pin_dir", jstr(st->pin_dir));
 	jadd(root, "interfaces", links_json(st));
 	jadd(root, "settings", settings_json(st));
+	jadd(root, "route_mirror", route_mirror_json(st));
 	jadd(root, "members", jint(st->members));
 	jadd(root, "policy", policy_json(st));
 	jadd(root, "member_mtu", mtus_json(st));

@@ -16,6 +16,7 @@
 #include "loader.h"
 #include "metrics.h"
 #include "policy.h"
+#include "routemirror.h"
 
 const char *const ig_reason_key[IG_REASON_MAX] = {
 #define IG_X_KEY(name, key, text) [IG_##name] = key,
@@ -205,6 +206,8 @@ int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 		m->flow_evictions = ig_flow_evictions(&m->vis, m->flows);
 	}
 	fc_read(pin_dir, m);
+	m->have_route = ig_rmirror_state(pin_dir, &m->route_state) == 0 &&
+			ig_route_stats_read(pin_dir, &m->route) == 0;
 	m->have_neigh = ig_neigh_req_read(pin_dir, &m->neigh) == 0;
 	if (ig_policy_view_read(pin_dir, &m->policy))
 		goto cleanup;
@@ -320,6 +323,30 @@ static void prom_members(FILE *f, const struct ig_metrics *m)
 		m->stale);
 }
 
+/* Uncached forwarding decisions by source, and the route mirror per family. */
+static void prom_route(FILE *f, const struct ig_metrics *m)
+{
+	const struct ig_route_state *r = &m->route_state;
+
+	if (!m->have_route)
+		return;
+	fprintf(f,
+		"# HELP isagate_fwd_decisions_total Forwarding decisions the "
+		"per-destination cache did not hold, by who made them.\n"
+		"# TYPE isagate_fwd_decisions_total counter\n"
+		"isagate_fwd_decisions_total{source=\"route_mirror\"} %llu\n"
+		"isagate_fwd_decisions_total{source=\"fib\"} %llu\n",
+		(unsigned long long)m->route.mirror, (unsigned long long)m->route.fib);
+	fprintf(f,
+		"# HELP isagate_route_mirror_routes Routes the route mirror holds, by family "
+		"(0 when the family is not mirrored).\n"
+		"# TYPE isagate_route_mirror_routes gauge\n"
+		"isagate_route_mirror_routes{family=\"ipv4\"} %u\n"
+		"isagate_route_mirror_routes{family=\"ipv6\"} %u\n",
+		r->families & IG_ROUTE_F_V4 ? r->routes4 : 0,
+		r->families & IG_ROUTE_F_V6 ? r->routes6 : 0);
+}
+
 /* The visibility counters: flow table, events, quotas. */
 static void prom_visibility(FILE *f, const struct ig_metrics *m)
 {
@@ -422,6 +449,7 @@ static void prom_attached(FILE *f, const struct ig_metrics *m)
 		prom_unanswered(f, m);
 	if (m->have_vis)
 		prom_visibility(f, m);
+	prom_route(f, m);
 	if (m->have_fc)
 		prom_flow_cache(f, &m->fc);
 	if (m->have_neigh)

@@ -42,6 +42,11 @@ struct ig_metrics {
 	 * kept fail-static (a name failing temporarily) */
 	long by_source[4];
 	long stale;
+	/* forwarding decisions the cache did not hold, and the route mirror's
+	 * state; have_route false without them (older pins) */
+	struct ig_route_stats route;
+	struct ig_route_state route_state;
+	bool have_route;
 	struct ig_sync_state sync;  /* the last members syncs' outcome */
 	bool have_sync;            /* false: no sync_state map (older pins) */
 	/* the router's XDP links: pinned ones on a device, and defunct ones

@@ -79,6 +79,22 @@ static int nl_talk(struct ig_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *da
 	return 0;
 }
 
+int ig_nl_dump(struct ig_nl *nl, int type, int family, ig_nl_cb cb, void *data)
+{
+	char req[64];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	unsigned char *g;
+
+	nlh->nlmsg_type = (uint16_t)type;
+	nlh->nlmsg_flags = NLM_F_DUMP;
+	/* the request's family header, zeroed: its family comes first */
+	g = mnl_nlmsg_put_extra_header(nlh, type == RTM_GETLINK	   ? sizeof(struct ifinfomsg)
+					    : type == RTM_GETNEIGH ? sizeof(struct ndmsg)
+								   : sizeof(struct rtmsg));
+	g[0] = (unsigned char)family;
+	return nl_talk(nl, nlh, cb, data);
+}
+
 /* ---- routes ----------------------------------------------------------- */
 
 struct route_reply {

@@ -27,6 +27,12 @@ struct ig_nl;                        /* an rtnetlink socket */
 struct ig_nl *ig_nl_open(void);
 void ig_nl_close(struct ig_nl *nl);
 
+/* Dump rtnetlink table type (RTM_GETLINK, RTM_GETROUTE, ...) of family
+ * (AF_UNSPEC for all), calling cb on every message.  0 or -errno. */
+struct nlmsghdr;
+typedef int (*ig_nl_cb)(const struct nlmsghdr *nlh, void *data);
+int ig_nl_dump(struct ig_nl *nl, int type, int family, ig_nl_cb cb, void *data);
+
 /*
  * How the kernel reaches IPv4 address v4 (RTM_GETROUTE): the egress
  * interface and the next hop (the gateway, or v4 itself when on-link).

@@ -21,6 +21,7 @@
 #include "nexthop.h"
 #include "flowcache.h"
 #include "flows.h"
+#include "routemirror.h"
 
 /*
  * Neighbours change state all the time (REACHABLE -> STALE -> DELAY ->
@@ -152,6 +153,11 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 		w->pending++;
 		w->why = "address";
 		break;
+	case RTM_NEWRULE:
+	case RTM_DELRULE:
+		w->pending++;
+		w->why = "routing rule";
+		break;
 	case RTM_NEWNETCONF:
 	case RTM_DELNETCONF:
 		w->pending++;
@@ -257,13 +263,15 @@ static struct ring_buffer *requests_open(const char *pin_dir, struct nreq *q)
 	return rb;
 }
 
-/* An rtnetlink socket subscribed to the changes that move next hops. */
+/* An rtnetlink socket subscribed to the changes that move next hops
+ * (routing rules too: they choose the table). */
 static struct mnl_socket *subscribe(void)
 {
 	static const unsigned int groups[] = {
 		RTNLGRP_IPV4_ROUTE,   RTNLGRP_IPV6_ROUTE,   RTNLGRP_NEIGH,
 		RTNLGRP_LINK,	      RTNLGRP_IPV4_IFADDR,  RTNLGRP_IPV6_IFADDR,
-		RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF,
+		RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF, RTNLGRP_IPV4_RULE,
+		RTNLGRP_IPV6_RULE,
 	};
 	struct mnl_socket *nl;
 	size_t i;
@@ -315,7 +323,31 @@ static int read_events(struct mnl_socket *nl, char *buf, struct watch *w)
 	return 0;
 }
 
-int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
+/* Every cached decision and the route mirror out of use (the mirror first:
+ * the tick rebuilds it).  0, or -1 after saying what failed. */
+static int invalidate(int gen_fd, struct ig_rmirror *rm)
+{
+	ig_rmirror_invalidate(rm);
+	if (!ig_gen_bump(gen_fd, IG_GEN_FWD))
+		return 0;
+	ig_err("invalidating the forwarding cache: %s (is isagate still attached?)",
+	       strerror(errno));
+	return -1;
+}
+
+/* What rides along with the watch: the flow cache's folding and the route
+ * mirror's upkeep.  Returns how long to wait for events, in ms. */
+static int ticks(struct ig_fc_watch *fw, struct ig_rmirror *rm, const char *pin_dir)
+{
+	int ms, rms;
+
+	ig_fc_watch_tick(fw, pin_dir);
+	ms = ig_fc_watch_ms(fw);
+	rms = ig_rmirror_tick(rm);
+	return rms < ms ? rms : ms;
+}
+
+int ig_nexthop_watch(const char *pin_dir, unsigned long max_events, bool mirror)
 {
 	struct watch w = { 0 };
 	struct nreq q = { 0 };
@@ -325,6 +357,7 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 	char *buf = NULL;
 	unsigned long done = 0;
 	struct ig_fc_watch fw = { 0 };
+	struct ig_rmirror rm = { 0 };
 	int gen_fd, rc = -ENOMEM;
 
 	gen_fd = ig_map_open(pin_dir, IG_MAP_CONFIG);
@@ -342,12 +375,15 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 		goto cleanup;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (mirror)
+		ig_rmirror_open(pin_dir, &rm); /* without its maps: no mirror, said */
+	else
+		ig_dbg("route mirror: off (--no-route-mirror)");
 
 	/* Whatever happened before we listened: start from a clean cache. */
-	if (ig_gen_bump(gen_fd, IG_GEN_FWD)) {
-		ig_err("invalidating the forwarding cache: %s", strerror(errno));
+	if (invalidate(gen_fd, &rm))
 		goto cleanup;
-	}
+	ig_rmirror_build(&rm);
 	ig_err("watching routes and neighbours for %s", pin_dir);
 
 	while (!stop) {
@@ -356,9 +392,7 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 			{ .fd = rb ? ring_buffer__epoll_fd(rb) : -1, .events = POLLIN },
 		};
 
-		/* the flow cache's folding rides along (flowcache.h) */
-		ig_fc_watch_tick(&fw, pin_dir);
-		if (poll(pfd, 2, ig_fc_watch_ms(&fw)) < 0) {
+		if (poll(pfd, 2, ticks(&fw, &rm, pin_dir)) < 0) {
 			if (errno == EINTR)
 				continue;
 			ig_err("poll: %s", strerror(errno));
@@ -372,11 +406,8 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 			goto cleanup;
 		if (!w.pending)
 			continue;
-		if (ig_gen_bump(gen_fd, IG_GEN_FWD)) {
-			ig_err("invalidating the forwarding cache: %s (is isagate still attached?)",
-			       strerror(errno));
+		if (invalidate(gen_fd, &rm))
 			goto cleanup;
-		}
 		ig_dbg("%s changed: forwarding cache invalidated", w.why);
 		w.pending = 0;
 		if (max_events && ++done >= max_events)
@@ -385,6 +416,7 @@ int ig_nexthop_watch(const char *pin_dir, unsigned long max_events)
 	rc = 0;
 cleanup:
 	ring_buffer__free(rb);
+	ig_rmirror_close(&rm);
 	ig_nl_close(q.nl);
 	if (nl)
 		mnl_socket_close(nl);

@@ -8,6 +8,7 @@
  * change always takes effect within that time.  `isagate watch` makes it
  * immediate: it listens to rtnetlink and bumps fwd_gen, which invalidates
  * every cached entry, on each change that can alter a forwarding decision.
+ * It also keeps the route mirror (routemirror.h), under the same rules.
  */
 #ifndef IG_NEXTHOP_H
 #define IG_NEXTHOP_H
@@ -19,9 +20,10 @@
  * forwarding cache of the isagate pinned under pin_dir on every change
  * of routes, addresses, links, forwarding settings, or a neighbour's
  * link-layer address or reachability.  Runs until SIGINT/SIGTERM (or,
- * with max_events > 0, until that many invalidations).  Returns 0, -ENOENT
- * when nothing is attached under pin_dir, or another -errno (said).
+ * with max_events > 0, until that many invalidations).  With mirror, keep
+ * the route mirror too (routemirror.h).  Returns 0, -ENOENT when nothing is
+ * attached under pin_dir, or another -errno (said).
  */
-int ig_nexthop_watch(const char *pin_dir, unsigned long max_events);
+int ig_nexthop_watch(const char *pin_dir, unsigned long max_events, bool mirror);
 
 #endif /* IG_NEXTHOP_H */
