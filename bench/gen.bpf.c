@@ -72,16 +72,20 @@ static __always_inline __u16 csum20(const void *hdr)
 }
 
 /* Set flow-dependent fields of the IPv6 + UDP part (starting at ip6). */
-static __always_inline void vary6(struct ipv6hdr *ip6, __u32 mix, __u32 addr, __u32 flow)
+static __always_inline void vary6(struct ipv6hdr *ip6, __u32 mix, __u32 addr, __u32 flow,
+				  __u32 n_routes)
 {
 	struct udphdr *udp = (void *)(ip6 + 1);
+	__u32 dst = flow + 1;
 
+	if (n_routes)
+		dst = (flow % n_routes) << 16 | (flow / n_routes + 1);
 	if (mix == IGB_MIX_ENCAP) {
 		ip6->saddr.in6_u.u6_addr32[3] = bpf_htonl(flow + 1);
 		ip6->daddr.in6_u.u6_addr32[3] = addr;
 	} else {
 		ip6->saddr.in6_u.u6_addr32[3] = addr;
-		ip6->daddr.in6_u.u6_addr32[3] = bpf_htonl(flow + 1);
+		ip6->daddr.in6_u.u6_addr32[3] = bpf_htonl(dst);
 	}
 	udp->source = bpf_htons(49152 + (flow & 16383));
 }
@@ -118,14 +122,14 @@ static __always_inline int gen_write(struct xdp_md *ctx, const struct igb_gen_cf
 		ip->id = bpf_htons((__u16)i);
 		ip->check = 0;
 		ip->check = csum20(ip);
-		vary6((void *)(ip + 1), cfg->mix, addr, flow);
+		vary6((void *)(ip + 1), cfg->mix, addr, flow, cfg->n_routes);
 		return 0;
 	}
 	if (cfg->mix == IGB_MIX_ENCAP || cfg->mix == IGB_MIX_NATIVE6) {
 		if (data + IGB_LEN6 > end)
 			return -1;
 		__builtin_memcpy(data, cfg->tmpl, IGB_LEN6);
-		vary6(data + sizeof(struct ethhdr), cfg->mix, addr, flow);
+		vary6(data + sizeof(struct ethhdr), cfg->mix, addr, flow, cfg->n_routes);
 		return 0;
 	}
 	return -1;

@@ -17,7 +17,8 @@
  * Traffic: --flows N distinct flows, sent round robin (every flow once per
  * N packets: the worst case for any cache), or with --zipf S drawn from a
  * Zipf distribution of exponent S over the N flows (a few flows carry most
- * packets, as in real traffic; igb.h).
+ * packets, as in real traffic; igb.h).  --routes R spreads the flows'
+ * destinations over R routes (<remote>::r:0/112, igb.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -188,7 +189,8 @@ struct gen_opts {
 	__u32 src[IGB_MAX_SRC];
 	__u32 n_src;
 	__u32 n_flows;
-	double zipf; /* the mix's Zipf exponent, 0: round robin */
+	double zipf;	/* the mix's Zipf exponent, 0: round robin */
+	__u32 n_routes; /* --routes: destinations spread over N /112s, 0: not */
 	int have_router, have_prefix, have_remote;
 };
 
@@ -291,6 +293,7 @@ static void build_cfg(const struct gen_opts *o, struct igb_gen_cfg *cfg)
 	cfg->n_src = o->n_src;
 	cfg->n_flows = o->n_flows;
 	cfg->zipf = o->zipf > 0;
+	cfg->n_routes = o->n_routes;
 	memcpy(cfg->src, o->src, sizeof(__u32) * o->n_src);
 
 	/* <prefix>::0:5efe:<src>, the low 32 bits are rewritten per packet */
@@ -460,6 +463,7 @@ enum {
 	O_OBJ = 256, O_DEV, O_MIX, O_DMAC, O_SMAC, O_ROUTER, O_PREFIX, O_REMOTE, O_SRC, O_FLOWS,
 	O_SECS, O_WARMUP, O_COUNT, O_BATCH, O_REPEAT, O_TDEV, O_TOBJ, O_REPS, O_TX, O_PIN,
 	O_ZIPF,
+	O_ROUTES,
 };
 
 #define GEN_LONGOPTS                                                                          \
@@ -473,6 +477,7 @@ enum {
 		{ "src", required_argument, NULL, O_SRC },                                    \
 		{ "flows", required_argument, NULL, O_FLOWS },                                \
 		{ "zipf", required_argument, NULL, O_ZIPF },                                  \
+		{ "routes", required_argument, NULL, O_ROUTES },                              \
 	{                                                                                     \
 		"count", required_argument, NULL, O_COUNT                                     \
 	}
@@ -507,6 +512,14 @@ static int gen_opt(int opt, struct gen_opts *o, struct counter *ctr, int *n_ctr)
 		if (!(o->zipf > 0 && o->zipf <= 4))
 			die_usage("--zipf must be an exponent in (0, 4]");
 		return 1;
+	case O_ROUTES: {
+		unsigned long v = strtoul(optarg, NULL, 10);
+
+		if (!v || v > 65535)
+			die_usage("--routes must be 1..65535");
+		o->n_routes = (__u32)v;
+		return 1;
+	}
 	case O_COUNT:
 		if (*n_ctr >= MAX_COUNTERS)
 			die_usage("at most 4 --count");

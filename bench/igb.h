@@ -34,6 +34,9 @@ enum igb_mix {
  * (b):     source low 32 bits = flow + 1, destination low 32 bits = addr;
  * (d):     as (a) without the outer header.
  * UDP source port = 49152 + flow % 16384 in every mix.
+ * With n_routes set, (a), (c) and (d) spread the destinations over that many
+ * routes: destination low 32 bits = (flow % n_routes) << 16 | (flow /
+ * n_routes + 1), so route r is <remote>::r:0/112 (bench/run.sh adds them).
  * With zipf set, flow = gen_seq[i % IGB_SEQ_LEN] % n_flows instead: a
  * sequence of flows the driver drew from a Zipf distribution (rank k, from
  * 0, drawn with probability proportional to 1 / (k + 1)^s).
@@ -44,6 +47,7 @@ struct igb_gen_cfg {
 	__u32 n_src;           /* 1..IGB_MAX_SRC */
 	__u32 n_flows;         /* >= 1 */
 	__u32 zipf;	       /* 1: flows from gen_seq, 0: round robin */
+	__u32 n_routes;	       /* destinations spread over this many /112s, 0: not */
 	__u8  tmpl[IGB_TMPL_MAX];
 	__u32 src[IGB_MAX_SRC]; /* IPv4, network order */
 };

@@ -386,6 +386,50 @@ def main():
                          f"needed, so that LRU eviction does not start early).")
             L.append("")
 
+    # ---- forwarding decisions: route mirror against the FIB ------------------------------
+    rt = [r for r in rows if r.get("phase") in ("routes", "onlink", "rtbase")]
+    rtc = [r for r in rows if r.get("phase") == "rt_counts"]
+    if rt:
+        L.append("## Forwarding decisions: the route mirror against the FIB")
+        L.append("")
+        L.append("Decap through the flow cache (`--flow-cache 16384`), round robin over N "
+                 "destinations: behind 100 routes (`<remote>::r:0/112`, 10 gateways), and 10,000 "
+                 "on-link destinations (a connected /64, a permanent neighbour each).  A decision "
+                 "comes from the per-destination cache (16,384 slots per CPU) when it holds it; "
+                 "a miss is answered by the route mirror (`isagate watch`) or, with `watch "
+                 "--no-route-mirror`, by `bpf_fib_lookup`.  On-link destinations are never "
+                 "answered by the mirror (a neighbour per destination): both columns are FIB "
+                 "lookups there.  Net ns as above (the wrapper measured at the same scale "
+                 "subtracted), best of two interleaved passes; misses: how the misses of both "
+                 "passes were decided.")
+        L.append("")
+        L.append("| destinations | decap ns, mirror | decap ns, FIB | FIB ÷ mirror | "
+                 "misses with the mirror (mirror / FIB) | misses without (FIB) |")
+        L.append("|---|---:|---:|---:|---:|---:|")
+
+        def rt_net(ph, f, m):
+            ns = [v for v in (ns_of(q) for q in rt if q["phase"] == ph and q.get(ph) == f and
+                              q.get("mirror") == m) if v is not None]
+            bs = [v for v in (ns_of(q) for q in rt if q["phase"] == "rtbase" and
+                              q.get("rtbase") == f and q.get("mirror") == m) if v is not None]
+            return None if not ns or not bs else min(ns) - min(bs)
+
+        def rt_cnt(ph, f, m, k):
+            return sum(q.get(k) or 0 for q in rtc if q["of"] == ph and q["flows"] == f and
+                       q["mirror"] == m)
+
+        for ph, f in [("routes", 10000), ("routes", 100000), ("routes", 1000000),
+                      ("onlink", 10000)]:
+            if not any(q["phase"] == ph and q.get(ph) == f for q in rt):
+                continue
+            on, off = rt_net(ph, f, "on"), rt_net(ph, f, "off")
+            what = f"{f:,} behind 100 routes" if ph == "routes" else f"{f:,} on-link"
+            L.append(f"| {what} | {fmt(on, 0)} | {fmt(off, 0)} | "
+                     f"{fmt(off / on if on and off and on > 0 else None)} | "
+                     f"{rt_cnt(ph, f, 'on', 'by_mirror'):,} / {rt_cnt(ph, f, 'on', 'by_fib'):,} | "
+                     f"{rt_cnt(ph, f, 'off', 'by_fib'):,} |")
+        L.append("")
+
     # ---- targets ----------------------------------------------------------------------
     L.append("## Targets (issue 4)")
     L.append("")

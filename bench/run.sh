@@ -4,10 +4,10 @@
 # bench/run.sh - the isagate benchmark (issue 4), run by `make bench`.
 #
 #   bench/run.sh [--quick] [--rounds N] [--secs S] [--cpu N] [--no-scale] [--flows N]
-#                [--scale members|flows] [--out DIR] [--perf SCEN:FLOWS] [--ab OBJ]
+#                [--scale members|flows|routes] [--out DIR] [--perf SCEN:FLOWS] [--ab OBJ]
 #                [--ab-live BIN]
 #
-# --scale members|flows: only that half of the scaling measurements.
+# --scale members|flows|routes: only that part of the scaling measurements.
 # --perf decap:1000000 also records a cpu-clock profile (perf, Debian
 # linux-perf) of that flow-scaling measurement's CPU (decap:10000, the main
 # rounds' flow count: of every main round's decap measurement), live and
@@ -86,7 +86,9 @@ PERF_SPEC=
 ZIPF=          # set per measurement: the generator's --zipf exponent, empty: round robin
 AB_OBJ=
 AB_BIN=
-SCALE_WHAT=     # --scale: members or flows only, empty: both
+SCALE_WHAT=     # --scale: members, flows or routes only, empty: all
+ROUTES=         # set per measurement: the generator's --routes N, empty: one route
+REMOTE_GEN=     # set per measurement: the generator's --remote, empty: $REMOTE
 
 usage() {
 	sed -n '4,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -101,7 +103,8 @@ while (($#)); do
 	--cpu) CPU=${2:?}; shift ;;
 	--no-scale) SCALE=0 ;;
 	--scale) SCALE_WHAT=${2:?}; shift
-		[[ $SCALE_WHAT == members || $SCALE_WHAT == flows ]] || { echo "bench: --scale members|flows" >&2; exit 2; } ;;
+		[[ $SCALE_WHAT == members || $SCALE_WHAT == flows || $SCALE_WHAT == routes ]] ||
+			{ echo "bench: --scale members|flows|routes" >&2; exit 2; } ;;
 	--flows) MAIN_FLOWS=${2:?}; shift ;;
 	--out) OUT=${2:?}; shift ;;
 	--perf) PERF_SPEC=${2:?}; shift ;;
@@ -296,7 +299,8 @@ memlock_json() {
 # --- one measurement -------------------------------------------------------------------
 IGSTATS=
 gen_common() {
-	printf '%s\n' --obj "$GEN_OBJ" --router $ROUTER_V4 --prefix $PREFIX --remote $REMOTE ${ZIPF:+--zipf $ZIPF}
+	printf '%s\n' --obj "$GEN_OBJ" --router $ROUTER_V4 --prefix $PREFIX --remote "${REMOTE_GEN:-$REMOTE}" \
+		${ZIPF:+--zipf $ZIPF} ${ROUTES:+--routes $ROUTES}
 }
 
 # live SCEN FLOWS SRC SECS: prints the generator's JSON (or nothing on error)
@@ -350,7 +354,7 @@ perf_run() {
 	txt=$BUILD/bench/perf-$1-$2$sfx.txt
 	command -v perf >/dev/null 2>&1 || { log "--perf: perf not found (Debian: linux-perf)"; "$kind" "$@"; return; }
 	perf record -q -e cpu-clock -C "$CPU" -g -o "$data" -- bash -c "$(declare -f live pkt_ns gen_common); $(
-		declare -p CPU NS_G NS_R IGB GEN_OBJ PASS_OBJ ROUTER_V4 PREFIX REMOTE PIN IGSTATS MAC_R0 MAC_G0 MAC_R2 MAC_G1 NS_REPEAT ZIPF
+		declare -p CPU NS_G NS_R IGB GEN_OBJ PASS_OBJ ROUTER_V4 PREFIX REMOTE REMOTE_GEN PIN IGSTATS MAC_R0 MAC_G0 MAC_R2 MAC_G1 NS_REPEAT ZIPF ROUTES
 	); $kind $*" || return 1
 	{ perf report -i "$data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -v "^$" | sed -E 's/ {3,}/  /g' | head -45; echo "# callers of the top symbols:"; perf report -i "$data" --no-children --sort symbol --stdio -g caller,0.5,callee --percent-limit 5 2>/dev/null | grep -v "^$" | sed -E 's/ {3,}/  /g' | head -150; } >"$txt"
 	# where inside isagate's program: samples per source line (bench/jitlines.c)
@@ -423,11 +427,14 @@ fc_counts() {
 			records: (map(.head) | add)}' 2>/dev/null || echo '{}'
 }
 
-# measure_fc PHASE ROUND SCEN FLOWS: measure, with what the cache did meanwhile
+# measure_fc PHASE ROUND SCEN FLOWS [EXTRA-JSON]: measure, with what the
+# cache did meanwhile
 measure_fc() {
-	local a b
+	local a b x=${5:-}
+	[[ -n $x ]] || x='{}'
 	a=$(fc_counts)
-	measure "$1" "$2" "$3" "$4" "$MEMBERS_SRC" "$SCALE_SECS" "{\"members\":508,\"$1\":$4}"
+	measure "$1" "$2" "$3" "$4" "$MEMBERS_SRC" "$SCALE_SECS" \
+		"$(jq -cn --arg p "$1" --argjson f "$4" --argjson x "$x" '{members:508,($p):$f} + $x')"
 	b=$(fc_counts)
 	raw "$(jq -cn --arg p "$1" --argjson r "$2" --arg s "$3" --argjson f "$4" --argjson a "$a" \
 		--argjson b "$b" '{phase:"fc_counts",of:$p,round:$r,scen:$s,flows:$f,
@@ -548,7 +555,7 @@ raw "$(jq -cn --argjson n "$(ig policy conns -j 2>/dev/null | jq length 2>/dev/n
 	'{phase:"policy_conns",conns:$n}')"
 ig policy clear >/dev/null
 
-if ((SCALE)) && [[ $SCALE_WHAT != flows ]]; then
+if ((SCALE)) && [[ -z $SCALE_WHAT || $SCALE_WHAT == members ]]; then
 	log "scaling: members"
 	for n in 10 10000 100000 1000000; do
 		members_file $n "$TMP/members.$n"
@@ -569,7 +576,7 @@ if ((SCALE)) && [[ $SCALE_WHAT != flows ]]; then
 	done
 	sync_timed "back to 508 from 1M" "$TMP/members.main"
 fi
-if ((SCALE)) && [[ $SCALE_WHAT != members ]]; then
+if ((SCALE)) && [[ -z $SCALE_WHAT || $SCALE_WHAT == flows ]]; then
 	log "scaling: flows"
 	ref_attach route
 	for fr in 0 1; do   # two interleaved passes over the flow scales
@@ -620,6 +627,89 @@ if ((SCALE)) && [[ $SCALE_WHAT != members ]]; then
 	WATCH_PID=
 	ig_attach   # back to the default table
 	ref_attach kernel
+fi
+
+# The forwarding decisions (issue 16): N destinations behind 100 routes
+# (<remote>::r:0/112 through 10 gateways, the sink's MAC) and 10,000 on-link
+# destinations (2001:db8:f2::/64 on r1, a permanent neighbour each), decap
+# through the flow cache (so decisions come from the per-destination cache,
+# 16,384 slots per CPU: more destinations miss it), with `isagate watch`
+# keeping the route mirror and with `watch --no-route-mirror` (every miss a
+# FIB lookup), interleaved.  Each row says how the misses were decided
+# (route_stats: mirror, FIB).
+route_counts() {
+	bpftool -j map dump pinned "$IGPIN/route_stats" 2>/dev/null |
+		jq -c '[.[] | .formatted.values[]?.value // .formatted.value] | flatten |
+			{mirror: (map(.mirror) | add), fib: (map(.fib) | add)}' 2>/dev/null || echo '{}'
+}
+
+# measure_rt PHASE ROUND FLOWS MIRROR(on|off)
+measure_rt() {
+	local a b
+	a=$(route_counts)
+	measure_fc "$1" "$2" decap "$3" "{\"mirror\":\"$4\"}"
+	b=$(route_counts)
+	raw "$(jq -cn --arg p "$1" --argjson r "$2" --argjson f "$3" --arg m "$4" --argjson a "$a" \
+		--argjson b "$b" '{phase:"rt_counts",of:$p,round:$r,flows:$f,mirror:$m,
+		by_mirror:(($b.mirror // 0) - ($a.mirror // 0)), by_fib:(($b.fib // 0) - ($a.fib // 0))}')"
+}
+
+# watch_start [ARGS]: isagate watch on the other CPU; waits until the route
+# mirror is as asked (on unless --no-route-mirror)
+watch_start() {
+	local want=true i
+	[[ ${1:-} == --no-route-mirror ]] && want=false
+	taskset -c $(((CPU + 1) % $(nproc))) nsenter --net="/run/netns/$NS_R" -- "$ISAGATE" watch \
+		--pin-dir "$IGPIN" "$@" >>"$TMP/watch.log" 2>&1 &
+	WATCH_PID=$!
+	for i in $(seq 50); do
+		[[ $(ig status -j 2>/dev/null | jq -r '.route_mirror.ipv6.on') == "$want" ]] && return 0
+		sleep 0.1
+	done
+	log "route mirror not $want with watch $*: $(ig status -j 2>/dev/null | jq -c .route_mirror)"
+}
+
+watch_stop() {
+	kill "$WATCH_PID" 2>/dev/null
+	wait "$WATCH_PID" 2>/dev/null
+	WATCH_PID=
+}
+
+if ((SCALE)) && [[ -z $SCALE_WHAT || $SCALE_WHAT == routes ]]; then
+	log "scaling: destinations behind 100 routes and on-link, route mirror against FIB"
+	{
+		for g in $(seq 0 9); do
+			echo "neigh replace 2001:db8:f1::$((16 + g)) lladdr $MAC_S0 dev r1 nud permanent"
+		done
+		for r in $(seq 0 99); do
+			printf -- 'route add %s%x:0/112 via 2001:db8:f1::%d dev r1\n' "$REMOTE" $r $((16 + r % 10))
+		done
+		echo "addr add 2001:db8:f2::ffff:1/64 dev r1 nodad"
+		for d in $(seq 1 10000); do
+			printf -- 'neigh replace 2001:db8:f2::%x lladdr %s dev r1 nud permanent\n' $d $MAC_S0
+		done
+	} >"$TMP/routes.batch"
+	# (permanent neighbours are exempt from the table's gc_thresh limits)
+	nsx "$NS_R" ip -batch "$TMP/routes.batch" || die "adding the 100 routes and 10k neighbours failed"
+	for fr in 0 1; do
+		for f in 10000 100000 1000000; do
+			ig_attach --flows "$(flows_table $f)" --flow-cache $FC_SLOTS
+			for m in on off; do
+				if [[ $m == on ]]; then watch_start; else watch_start --no-route-mirror; fi
+				ROUTES=100
+				measure_fc rtbase $fr baseline $f "{\"mirror\":\"$m\"}"
+				measure_rt routes $fr $f $m
+				ROUTES=
+				if ((f == 10000)); then
+					REMOTE_GEN=2001:db8:f2::
+					measure_rt onlink $fr $f $m
+					REMOTE_GEN=
+				fi
+				watch_stop
+			done
+		done
+	done
+	ig_attach   # back to the default table
 fi
 
 raw "$(jq -cn --argjson st "$(ig status -j 2>/dev/null || echo null)" '{phase:"final_status",status:$st}')"
