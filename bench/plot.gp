@@ -4,16 +4,20 @@
 if (!exists("datadir")) datadir = 'build/bench'
 if (!exists("outfile")) outfile = 'bench/results.png'
 
-set terminal pngcairo size 1500,520 font "sans,10" noenhanced
+set terminal pngcairo size 2000,520 font "sans,10" noenhanced
 set output outfile
-set multiplot layout 1,3 title "isagate benchmark (veth, generator + router + sink on one core)"
+set multiplot layout 1,4 title "isagate benchmark (veth, generator + router + sink on one core)"
 
-# 1: packets per second per scenario, median with min-max bars
-set title "Delivered Mpps (median, min–max over rounds)"
+# 1: packets per second per scenario, median with min-max bars (or, without
+# live rates, net ns per packet: report.py's main.gp sets the title)
+maintitle = "Delivered Mpps (median, min–max over rounds)"
+mainn = 7
+load datadir.'/main.gp'
+set title maintitle
 set style fill solid 0.6 border -1
 set boxwidth 0.6
 set yrange [0:*]
-set xrange [-0.6:6.6]
+set xrange [-0.6:mainn - 0.4]
 set xtics rotate by -30 nomirror
 set grid ytics
 unset key
@@ -39,4 +43,8 @@ plot datadir.'/flows.dat' using 1:2 title "decap" lw 2 pt 7, \
      '' using 1:3 title "encap" lw 2 pt 5, \
      '' using 1:4 title "non-member drop" lw 2 pt 9, \
      '' using 1:5 title "ref_route (fib lookup)" lw 2 pt 3 dt 2
+set title "Decap, flow cache, destinations behind 100 routes"
+set xlabel "distinct destinations"
+plot datadir.'/routes.dat' using 1:2 title "route mirror" lw 2 pt 7, \
+     '' using 1:3 title "FIB lookups (watch --no-route-mirror)" lw 2 pt 5
 unset multiplot

@@ -367,7 +367,10 @@ struct ig_fwd_slot {
  * answer is mirrored: the main table's unicast routes through one Ethernet
  * gateway whose neighbour entry is usable.  Every other route is in the
  * trie with nh 0 ("ask the FIB"), so that a longer prefix the mirror cannot
- * answer still wins over a shorter one it can.  A family is mirrored only
+ * answer still wins over a shorter one it can.  On-link destinations with a
+ * usable neighbour entry are in the trie too, as host routes (/32, /128)
+ * through that neighbour, when the connected route is what the kernel
+ * would choose for them.  A family is mirrored only
  * when the kernel looks it up the plain way (the default rules, forwarding
  * on for every interface up, see routemirror.h); route_state says which.
  */
@@ -437,8 +440,8 @@ struct ig_route_stats {
 	__u64 fib;    /* bpf_fib_lookup calls */
 };
 
-#define IG_ROUTES_MAX 65536  /* per family */
-#define IG_NEXTHOPS_MAX 1024 /* nexthops[0] is never used */
+#define IG_ROUTES_MAX 65536   /* per family */
+#define IG_NEXTHOPS_MAX 65536 /* nexthops[0] is never used */
 
 /*
  * flows: LRU hash (one, shared by all CPUs) of the inner conversations the

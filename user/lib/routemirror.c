@@ -48,6 +48,8 @@ struct rm_route {
 	unsigned char addr[16], gw[16];
 	bool has_gw, complex; /* complex: multipath, nexthop object, encap, IPv6 via */
 	bool shadowed;	      /* the same prefix with a lower metric exists */
+	bool tie;	      /* the winner of its prefix, tied with another route */
+	bool host;	      /* not the kernel's: an on-link neighbour as a host route */
 	uint32_t nh;	      /* the next hop chosen, 0: ask the FIB */
 };
 
@@ -414,38 +416,51 @@ static bool covers(const struct rm_route *wide, const struct rm_route *r)
 	       !((wide->addr[i] ^ r->addr[i]) & (unsigned char)(0xff00 >> (bits % 8)));
 }
 
+#define RM_NH_SLOTS (2 * IG_NEXTHOPS_MAX) /* open addressing, at most half full */
+
 struct rm_nh {
 	struct ig_nexthop v[IG_NEXTHOPS_MAX];
-	uint32_t n; /* used, from 1 */
+	uint32_t n;		    /* used, from 1 */
+	uint32_t slot[RM_NH_SLOTS]; /* ids by a hash of their content, 0: empty */
 };
 
+/* The id of next hop want (a new one if none has its content), 0 when the
+ * array is full (the FIB decides for those). */
 static uint32_t nh_id(struct rm_nh *nhs, const struct ig_nexthop *want)
 {
-	uint32_t i;
+	const unsigned char *b = (const unsigned char *)want;
+	uint32_t h = 2166136261u, i;
 
-	for (i = 1; i < nhs->n; i++)
-		if (!memcmp(&nhs->v[i], want, sizeof(*want)))
-			return i;
+	for (i = 0; i < sizeof(*want); i++)
+		h = (h ^ b[i]) * 16777619u;
+	for (i = h % RM_NH_SLOTS; nhs->slot[i]; i = (i + 1) % RM_NH_SLOTS)
+		if (!memcmp(&nhs->v[nhs->slot[i]], want, sizeof(*want)))
+			return nhs->slot[i];
 	if (nhs->n >= IG_NEXTHOPS_MAX)
 		return 0;
 	nhs->v[nhs->n] = *want;
+	nhs->slot[i] = nhs->n;
 	return nhs->n++;
 }
 
-/* The next hop route r leads to, when the FIB would answer with it. */
-static uint32_t route_nh(const struct rm_tables *t, const struct rm_route *r, struct rm_nh *nhs)
+/* Route r as the FIB uses it: one next hop, up, on an Ethernet link. */
+static const struct rm_link *route_usable(const struct rm_tables *t, const struct rm_route *r)
 {
 	const struct rm_link *l = link_find(t, r->oif);
-	const struct rm_neigh *n;
+
+	if (r->type != RTN_UNICAST || r->complex || r->tie ||
+	    (r->flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN)) || !l || !l->ether || !(l->flags & IFF_UP))
+		return NULL;
+	return l;
+}
+
+/* The next hop of route r through neighbour n (usable, on r's link). */
+static uint32_t nh_of(const struct rm_route *r, const struct rm_link *l, const struct rm_neigh *n,
+		      struct rm_nh *nhs)
+{
 	struct ig_nexthop want = { 0 };
 	unsigned int mtu;
 
-	if (r->type != RTN_UNICAST || !r->has_gw || r->complex ||
-	    (r->flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN)) || !l || !l->ether || !(l->flags & IFF_UP))
-		return 0;
-	n = neigh_find(t, r->family, r->oif, r->gw);
-	if (!n || !n->usable)
-		return 0;
 	mtu = r->mtu ?: (r->family == AF_INET6 && l->mtu6 ? l->mtu6 : l->mtu);
 	want.ifindex = r->oif;
 	want.mtu = mtu > 0xffff ? 0xffff : (uint16_t)mtu;
@@ -454,7 +469,17 @@ static uint32_t route_nh(const struct rm_tables *t, const struct rm_route *r, st
 	return nh_id(nhs, &want);
 }
 
-#define RM_TIE UINT32_MAX /* two routes, same prefix and metric */
+/* The next hop a gateway route r leads to, when the FIB would answer with it. */
+static uint32_t route_nh(const struct rm_tables *t, const struct rm_route *r, struct rm_nh *nhs)
+{
+	const struct rm_link *l = route_usable(t, r);
+	const struct rm_neigh *n;
+
+	if (!l || !r->has_gw)
+		return 0;
+	n = neigh_find(t, r->family, r->oif, r->gw);
+	return n && n->usable ? nh_of(r, l, n, nhs) : 0;
+}
 
 static int route_cmp(const void *a, const void *b)
 {
@@ -470,8 +495,8 @@ static int route_cmp(const void *a, const void *b)
 }
 
 /* Of the main routes of family with one prefix, the FIB takes the lowest
- * metric: mark the others shadowed, and a tie for the lowest RM_TIE (the
- * FIB's to break: multipath, or whichever came first). */
+ * metric: mark the others shadowed, and a tie for the lowest (the FIB's
+ * to break: multipath, or whichever came first). */
 static int same_prefix_marks(struct rm_tables *t, unsigned char family)
 {
 	struct rm_route *r = t->routes.v, **v;
@@ -483,7 +508,7 @@ static int same_prefix_marks(struct rm_tables *t, unsigned char family)
 	for (i = 0; i < t->routes.n; i++) {
 		if (r[i].family != family)
 			continue;
-		r[i].shadowed = false;
+		r[i].shadowed = r[i].tie = false;
 		r[i].nh = 0;
 		if (r[i].table == RT_TABLE_MAIN)
 			v[n++] = &r[i];
@@ -494,10 +519,147 @@ static int same_prefix_marks(struct rm_tables *t, unsigned char family)
 			continue;
 		v[i]->shadowed = true;
 		if (v[i]->prio == v[i - 1]->prio && !v[i - 1]->shadowed)
-			v[i - 1]->nh = RM_TIE;
+			v[i - 1]->tie = true;
 	}
 	free(v);
 	return 0;
+}
+
+/* ---- on-link neighbours as host routes ---- */
+
+struct rm_key {
+	unsigned char len;
+	unsigned char addr[16];
+	bool local;
+	const struct rm_route *r;
+};
+
+static int rm_key_cmp(const void *a, const void *b)
+{
+	const struct rm_key *x = a, *y = b;
+	int c = (int)x->len - (int)y->len;
+
+	return c ?: memcmp(x->addr, y->addr, sizeof(x->addr));
+}
+
+/* Local first among equal keys: it wins a prefix both tables hold. */
+static int rm_key_cmp_local(const void *a, const void *b)
+{
+	const struct rm_key *x = a, *y = b;
+
+	return rm_key_cmp(a, b) ?: (int)y->local - (int)x->local;
+}
+
+static bool trie_takes(const struct rm_route *r, unsigned char family);
+
+/* The route the trie answers for address a: its longest prefix holding a. */
+static const struct rm_key *trie_match(const struct rm_key *keys, size_t n, const bool *lens,
+				       unsigned int maxlen, const unsigned char *a)
+{
+	struct rm_key k;
+	int len;
+
+	for (len = (int)maxlen; len >= 0; len--) {
+		const struct rm_key *hit;
+
+		if (!lens[len])
+			continue;
+		memset(&k, 0, sizeof(k));
+		k.len = (unsigned char)len;
+		memcpy(k.addr, a, (size_t)len / 8);
+		if (len % 8)
+			k.addr[len / 8] = a[len / 8] & (unsigned char)(0xff00 >> (len % 8));
+		hit = bsearch(&k, keys, n, sizeof(*keys), rm_key_cmp);
+		if (hit)
+			return hit;
+	}
+	return NULL;
+}
+
+static bool v6_strict(const unsigned char *a)
+{
+	static const unsigned char lo[16] = { [15] = 1 };
+
+	return a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || !memcmp(a, lo, 16);
+}
+
+/*
+ * Each usable neighbour of family whose address the trie gives to a
+ * connected route on the neighbour's own link becomes a host route through
+ * it: what the FIB does for an on-link destination (the route, then the
+ * destination's neighbour entry), in one trie walk.  Added to t->routes, at
+ * most up to IG_ROUTES_MAX entries in all (*count); the rest stay with the
+ * FIB.  0 or -ENOMEM.
+ */
+static int neigh_hosts(struct rm_tables *t, unsigned char family, struct rm_nh *nhs,
+		       uint32_t *count)
+{
+	const struct rm_route *r = t->routes.v;
+	const struct rm_neigh *nb = t->neighs.v;
+	unsigned int maxlen = family == AF_INET6 ? 128 : 32;
+	struct rm_vec add = { .size = sizeof(struct rm_route) };
+	struct rm_key *keys = calloc(t->routes.n + 1, sizeof(*keys));
+	bool lens[129] = { false };
+	size_t i, n = 0, m;
+	int err = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i < t->routes.n; i++) {
+		if (!trie_takes(&r[i], family))
+			continue;
+		keys[n].len = r[i].len;
+		memcpy(keys[n].addr, r[i].addr, sizeof(keys[n].addr));
+		keys[n].local = r[i].table == RT_TABLE_LOCAL;
+		keys[n++].r = &r[i];
+		lens[r[i].len] = true;
+	}
+	qsort(keys, n, sizeof(*keys), rm_key_cmp_local);
+	for (i = m = 0; i < n; i++) /* one key per prefix: the local one */
+		if (!m || rm_key_cmp(&keys[m - 1], &keys[i]))
+			keys[m++] = keys[i];
+	for (i = 0; i < t->neighs.n && *count < IG_ROUTES_MAX; i++) {
+		const struct rm_key *k;
+		const struct rm_link *l;
+		struct rm_route *h;
+		uint32_t id;
+
+		if (nb[i].family != family || !nb[i].usable ||
+		    (family == AF_INET6 && v6_strict(nb[i].addr)))
+			continue;
+		k = trie_match(keys, m, lens, maxlen, nb[i].addr);
+		if (!k || k->local || k->r->has_gw || k->r->len == maxlen ||
+		    k->r->oif != (unsigned int)nb[i].ifindex)
+			continue;
+		l = route_usable(t, k->r);
+		id = l ? nh_of(k->r, l, &nb[i], nhs) : 0;
+		if (!id)
+			continue;
+		h = rm_push(&add);
+		if (!h) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		*h = *k->r;
+		h->len = (unsigned char)maxlen;
+		memcpy(h->addr, nb[i].addr, sizeof(h->addr));
+		h->host = true;
+		h->nh = id;
+		(*count)++;
+	}
+	for (i = 0; i < add.n; i++) { /* t->routes may move: after the walk */
+		struct rm_route *h = rm_push(&t->routes);
+
+		if (!h) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		*h = ((struct rm_route *)add.v)[i];
+	}
+cleanup:
+	free(add.v);
+	free(keys);
+	return err;
 }
 
 /* Why family cannot be mirrored, IG_ROUTE_OFF_NONE when it can; marks
@@ -542,13 +704,13 @@ static unsigned int family_plan(struct rm_tables *t, unsigned char family, struc
 	for (i = 0; i < n; i++) {
 		if (r[i].family != family)
 			continue; /* the other family's plan stays */
-		if (r[i].table == RT_TABLE_MAIN && !r[i].shadowed && r[i].nh != RM_TIE)
+		if (r[i].table == RT_TABLE_MAIN && !r[i].shadowed)
 			r[i].nh = route_nh(t, &r[i], nhs);
 		else
 			r[i].nh = 0;
 	}
 	*count = in;
-	return IG_ROUTE_OFF_NONE;
+	return neigh_hosts(t, family, nhs, count) ? IG_ROUTE_OFF_ERROR : IG_ROUTE_OFF_NONE;
 }
 
 /* ---- into the maps ---- */
@@ -823,7 +985,8 @@ int ig_rmirror_open(const char *pin_dir, struct ig_rmirror *m)
 	m->state_fd = fds[3];
 	m->st = st;
 	m->cfg = cfg;
-	m->prev_nh = IG_NEXTHOPS_MAX; /* clear whatever an earlier watch left */
+	/* clear whatever an earlier watch left */
+	m->prev_nh = m->st->nexthops < IG_NEXTHOPS_MAX ? m->st->nexthops + 1 : IG_NEXTHOPS_MAX;
 	close(fds[4]);
 	return 0;
 cleanup:
@@ -887,8 +1050,8 @@ int ig_rmirror_state(const char *pin_dir, struct ig_route_state *out)
 	close(fd);
 	if (err)
 		return err;
-	if (out->families && mono_ns() >= out->valid_until_ns) {
-		out->families = 0; /* its watch stopped without saying so */
+	if (mono_ns() >= out->valid_until_ns) {
+		out->families = 0; /* no watch renews it (stopped, or killed) */
 		out->off4 = out->off6 = IG_ROUTE_OFF_NO_WATCH;
 	}
 	/* off with no reason: never built, or switched off for a rebuild */
