@@ -36,6 +36,14 @@ static __always_inline int ipv6_is_unspecified(const struct in6_addr *a)
 	return !(w[0] | w[1] | w[2] | w[3]);
 }
 
+/* ::1 */
+static __always_inline int ipv6_is_loopback(const struct in6_addr *a)
+{
+	const __u32 *w = a->in6_u.u6_addr32;
+
+	return !(w[0] | w[1] | w[2]) && w[3] == bpf_htonl(1);
+}
+
 /* ff02::2, all routers on the link */
 static __always_inline int ipv6_is_all_routers(const struct in6_addr *a)
 {

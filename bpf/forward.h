@@ -174,7 +174,7 @@ static __always_inline int fib_lookup6(struct xdp_md *ctx, __u32 ifindex, struct
 	if (fwd_cache_try(&st, &k, tot_len, cfg, p, fe))
 		return BPF_FIB_LKUP_RET_SUCCESS;
 	if (cfg->fwd_cache_ms &&
-	    route_lookup6((const __u8 *)&ip6->saddr, k.addr, tot_len, st.gen, st.now, p))
+	    route_lookup6(&ip6->saddr, &ip6->daddr, tot_len, st.gen, st.now, p))
 		return fwd_cache_store(&st, &k, p, BPF_FIB_LKUP_RET_SUCCESS, tot_len, cfg);
 	__builtin_memset(p, 0, sizeof(*p));
 	p->family = AF_INET6;

@@ -14,6 +14,7 @@
 #include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
 #include "isagate.h"
+#include "addr.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -111,17 +112,14 @@ static __always_inline int route_nexthop(const struct ig_route *r, __u16 tot_len
  * addresses (BPF_FIB_LKUP_RET_NOT_FWDED), whatever the routes say; leave
  * those to it.
  */
-static __always_inline int route_v6_strict(const __u8 *a)
+static __always_inline int route_v6_strict(const struct in6_addr *a)
 {
-	const __u32 *w = (const __u32 *)a;
-
-	if (a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
-		return 1;
-	return !(w[0] | w[1] | w[2]) && w[3] == bpf_htonl(1);
+	return ipv6_is_multicast(a) || ipv6_is_linklocal(a) || ipv6_is_loopback(a);
 }
 
-static __always_inline int route_lookup6(const __u8 *src, const __u8 *dst, __u16 tot_len, __u32 gen,
-					 __u64 now, struct bpf_fib_lookup *p)
+static __always_inline int route_lookup6(const struct in6_addr *src, const struct in6_addr *dst,
+					 __u16 tot_len, __u32 gen, __u64 now,
+					 struct bpf_fib_lookup *p)
 {
 	struct ig_route6_key k = { .prefixlen = 128 };
 

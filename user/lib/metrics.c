@@ -55,16 +55,16 @@ int ig_stats_sum(int fd, struct ig_counter out[IG_REASON_MAX])
 	return 0;
 }
 
-int ig_neigh_req_read(const char *pin_dir, struct ig_neigh_req_stats *out)
+int ig_percpu_sum(const char *pin_dir, const char *name, void *out, size_t size)
 {
 	int ncpu = libbpf_num_possible_cpus(), fd, i, err = 0;
-	struct ig_neigh_req_stats *pc;
+	size_t w, words = size / sizeof(__u64);
+	__u64 *pc, *sum = out;
 	char path[512];
 	__u32 zero = 0;
 
-	memset(out, 0, sizeof(*out));
-	if (snprintf(path, sizeof(path), "%s/%s", pin_dir, IG_MAP_NEIGH_REQ_STATS) >=
-	    (int)sizeof(path))
+	memset(out, 0, size);
+	if (snprintf(path, sizeof(path), "%s/%s", pin_dir, name) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	fd = bpf_obj_get(path);          /* quietly: older pins have no such map */
 	if (fd < 0)
@@ -73,23 +73,26 @@ int ig_neigh_req_read(const char *pin_dir, struct ig_neigh_req_stats *out)
 		close(fd);
 		return -EINVAL;
 	}
-	pc = calloc((size_t)ncpu, sizeof(*pc));
+	pc = calloc((size_t)ncpu, size);
 	if (!pc) {
 		close(fd);
 		return -ENOMEM;
 	}
 	if (bpf_map_lookup_elem(fd, &zero, pc)) {
 		err = -errno;
-		ig_err("reading %s: %s", IG_MAP_NEIGH_REQ_STATS, strerror(errno));
+		ig_err("reading %s: %s", name, strerror(errno));
 	}
-	for (i = 0; !err && i < ncpu; i++) {
-		out->requests += pc[i].requests;
-		out->suppressed += pc[i].suppressed;
-		out->lost += pc[i].lost;
-	}
+	for (i = 0; !err && i < ncpu; i++)
+		for (w = 0; w < words; w++)
+			sum[w] += pc[(size_t)i * words + w];
 	free(pc);
 	close(fd);
 	return err;
+}
+
+int ig_neigh_req_read(const char *pin_dir, struct ig_neigh_req_stats *out)
+{
+	return ig_percpu_sum(pin_dir, IG_MAP_NEIGH_REQ_STATS, out, sizeof(*out));
 }
 
 const char *const ig_members_source_key[4] = {
@@ -207,7 +210,8 @@ int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 	}
 	fc_read(pin_dir, m);
 	m->have_route = ig_rmirror_state(pin_dir, &m->route_state) == 0 &&
-			ig_route_stats_read(pin_dir, &m->route) == 0;
+			ig_percpu_sum(pin_dir, IG_MAP_ROUTE_STATS, &m->route, sizeof(m->route)) ==
+				0;
 	m->have_neigh = ig_neigh_req_read(pin_dir, &m->neigh) == 0;
 	if (ig_policy_view_read(pin_dir, &m->policy))
 		goto cleanup;

@@ -79,6 +79,11 @@ int ig_stats_sum(int fd, struct ig_counter out[IG_REASON_MAX]);
  * read of an opened map is printed. */
 int ig_neigh_req_read(const char *pin_dir, struct ig_neigh_req_stats *out);
 
+/* The one entry of the per-CPU array pinned as <pin_dir>/<name>, whose value
+ * (size bytes) is all __u64 counters, summed over the CPUs into out: 0;
+ * -ENOENT, quietly, without such a map (older pins); other -errno. */
+int ig_percpu_sum(const char *pin_dir, const char *name, void *out, size_t size);
+
 /* Write the Prometheus text file, mode 0644, atomically (ig_atomic_open: a
  * random temporary in its directory, then rename).  0 or -errno.  With
  * m->detached (isagate not attached under the pin directory), only

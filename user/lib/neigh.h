@@ -20,6 +20,10 @@
 
 #define IG_NEIGH_PROTO 73            /* 'I'; not in /etc/iproute2/rt_protos */
 
+/* NUD states in which bpf_fib_lookup uses an entry (the kernel's NUD_VALID) */
+#define IG_NUD_USABLE \
+	(NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | NUD_DELAY)
+
 struct ig_nl;                        /* an rtnetlink socket */
 
 /* Open/close an rtnetlink socket in the current network namespace.

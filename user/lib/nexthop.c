@@ -126,8 +126,7 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 		struct nb_parse p = { .nb = &nb };
 		int r;
 
-		nb.usable = !!(ndm->ndm_state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY |
-						 NUD_PROBE | NUD_PERMANENT | NUD_NOARP));
+		nb.usable = !!(ndm->ndm_state & IG_NUD_USABLE);
 		mnl_attr_parse(nlh, sizeof(*ndm), neigh_attr_cb, &p);
 		r = nb_update(&w->nbs, &nb, nlh->nlmsg_type == RTM_DELNEIGH);
 		if (r < 0)

@@ -8,13 +8,13 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <net/if_arp.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
 #include <libmnl/libmnl.h>
 #include <linux/fib_rules.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "common.h"
 #include "neigh.h"
@@ -49,7 +49,6 @@ struct rm_route {
 	bool has_gw, complex; /* complex: multipath, nexthop object, encap, IPv6 via */
 	bool shadowed;	      /* the same prefix with a lower metric exists */
 	bool tie;	      /* the winner of its prefix, tied with another route */
-	bool host;	      /* not the kernel's: an on-link neighbour as a host route */
 	uint32_t nh;	      /* the next hop chosen, 0: ask the FIB */
 };
 
@@ -76,6 +75,16 @@ static void *rm_push(struct rm_vec *a)
 		a->cap = cap;
 	}
 	return memset((char *)a->v + a->size * a->n++, 0, a->size);
+}
+
+/* A new, zeroed entry of one of t's tables; NULL (t->err set) without memory. */
+static void *tables_push(struct rm_tables *t, struct rm_vec *a)
+{
+	void *e = rm_push(a);
+
+	if (!e)
+		t->err = -ENOMEM;
+	return e;
 }
 
 static int fam_idx(unsigned char family)
@@ -122,11 +131,9 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_type != RTM_NEWLINK)
 		return MNL_CB_OK;
-	l = rm_push(&t->links);
-	if (!l) {
-		t->err = -ENOMEM;
+	l = tables_push(t, &t->links);
+	if (!l)
 		return MNL_CB_ERROR;
-	}
 	l->ifindex = ifi->ifi_index;
 	l->flags = ifi->ifi_flags;
 	l->ether = ifi->ifi_type == ARPHRD_ETHER;
@@ -209,16 +216,12 @@ static int neigh_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != RTM_NEWNEIGH ||
 	    (ndm->ndm_family != AF_INET && ndm->ndm_family != AF_INET6))
 		return MNL_CB_OK;
-	n = rm_push(&t->neighs);
-	if (!n) {
-		t->err = -ENOMEM;
+	n = tables_push(t, &t->neighs);
+	if (!n)
 		return MNL_CB_ERROR;
-	}
 	n->ifindex = ndm->ndm_ifindex;
 	n->family = ndm->ndm_family;
-	/* NUD_VALID, what bpf_fib_lookup accepts */
-	n->usable = !!(ndm->ndm_state & (NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE |
-					 NUD_STALE | NUD_DELAY));
+	n->usable = !!(ndm->ndm_state & IG_NUD_USABLE);
 	mnl_attr_parse(nlh, sizeof(*ndm), neigh_attr_cb, n);
 	return MNL_CB_OK;
 }
@@ -342,11 +345,9 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != RTM_NEWROUTE || (rtm->rtm_flags & RTM_F_CLONED) ||
 	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
 		return MNL_CB_OK;
-	r = rm_push(&t->routes);
-	if (!r) {
-		t->err = -ENOMEM;
+	r = tables_push(t, &t->routes);
+	if (!r)
 		return MNL_CB_ERROR;
-	}
 	r->family = rtm->rtm_family;
 	r->len = rtm->rtm_dst_len;
 	r->type = rtm->rtm_type;
@@ -403,17 +404,24 @@ static int tables_read(struct ig_nl *nl, struct rm_tables *t)
 
 /* ---- the mirror, per family ---- */
 
+/* The first bits of address a, the rest zero, into out (16 bytes). */
+static void prefix_of(unsigned char *out, const unsigned char *a, unsigned int bits)
+{
+	memset(out, 0, 16);
+	memcpy(out, a, bits / 8);
+	if (bits % 8)
+		out[bits / 8] = a[bits / 8] & (unsigned char)(0xff00 >> (bits % 8));
+}
+
+/* Is r a longer prefix inside wide? */
 static bool covers(const struct rm_route *wide, const struct rm_route *r)
 {
-	unsigned int bits = wide->len, i;
+	unsigned char p[16];
 
 	if (r->len <= wide->len)
 		return false;
-	for (i = 0; i < bits / 8; i++)
-		if (wide->addr[i] != r->addr[i])
-			return false;
-	return !(bits % 8) ||
-	       !((wide->addr[i] ^ r->addr[i]) & (unsigned char)(0xff00 >> (bits % 8)));
+	prefix_of(p, r->addr, wide->len);
+	return !memcmp(p, wide->addr, sizeof(p));
 }
 
 #define RM_NH_SLOTS (2 * IG_NEXTHOPS_MAX) /* open addressing, at most half full */
@@ -564,11 +572,8 @@ static const struct rm_key *trie_match(const struct rm_key *keys, size_t n, cons
 
 		if (!lens[len])
 			continue;
-		memset(&k, 0, sizeof(k));
 		k.len = (unsigned char)len;
-		memcpy(k.addr, a, (size_t)len / 8);
-		if (len % 8)
-			k.addr[len / 8] = a[len / 8] & (unsigned char)(0xff00 >> (len % 8));
+		prefix_of(k.addr, a, (unsigned int)len);
 		hit = bsearch(&k, keys, n, sizeof(*keys), rm_key_cmp);
 		if (hit)
 			return hit;
@@ -576,11 +581,14 @@ static const struct rm_key *trie_match(const struct rm_key *keys, size_t n, cons
 	return NULL;
 }
 
+/* What the FIB never forwards to (bpf/route.h's route_v6_strict). */
 static bool v6_strict(const unsigned char *a)
 {
-	static const unsigned char lo[16] = { [15] = 1 };
+	struct in6_addr in;
 
-	return a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || !memcmp(a, lo, 16);
+	memcpy(&in, a, sizeof(in));
+	return IN6_IS_ADDR_MULTICAST(&in) || IN6_IS_ADDR_LINKLOCAL(&in) ||
+	       IN6_IS_ADDR_LOOPBACK(&in);
 }
 
 /*
@@ -643,7 +651,6 @@ static int neigh_hosts(struct rm_tables *t, unsigned char family, struct rm_nh *
 		*h = *k->r;
 		h->len = (unsigned char)maxlen;
 		memcpy(h->addr, nb[i].addr, sizeof(h->addr));
-		h->host = true;
 		h->nh = id;
 		(*count)++;
 	}
@@ -1060,36 +1067,4 @@ int ig_rmirror_state(const char *pin_dir, struct ig_route_state *out)
 	if (!(out->families & IG_ROUTE_F_V6) && !out->off6)
 		out->off6 = out->builds ? IG_ROUTE_OFF_PENDING : IG_ROUTE_OFF_NO_WATCH;
 	return 0;
-}
-
-int ig_route_stats_read(const char *pin_dir, struct ig_route_stats *out)
-{
-	struct ig_route_stats *pc = NULL;
-	char path[512];
-	__u32 zero = 0;
-	int fd, n, i, err = 0;
-
-	memset(out, 0, sizeof(*out));
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, IG_MAP_ROUTE_STATS);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	n = libbpf_num_possible_cpus();
-	pc = n > 0 ? calloc((size_t)n, sizeof(*pc)) : NULL;
-	if (!pc) {
-		err = n > 0 ? -ENOMEM : n;
-		goto cleanup;
-	}
-	if (bpf_map_lookup_elem(fd, &zero, pc)) {
-		err = -errno;
-		goto cleanup;
-	}
-	for (i = 0; i < n; i++) {
-		out->mirror += pc[i].mirror;
-		out->fib += pc[i].fib;
-	}
-cleanup:
-	free(pc);
-	close(fd);
-	return err;
 }

@@ -66,8 +66,4 @@ const char *ig_route_off_name(unsigned int off);
 /* route_state of the attachment under pin_dir: 0, -ENOENT without one. */
 int ig_rmirror_state(const char *pin_dir, struct ig_route_state *out);
 
-/* route_stats of the attachment under pin_dir, summed over the CPUs: 0,
- * -ENOENT without one, other -errno. */
-int ig_route_stats_read(const char *pin_dir, struct ig_route_stats *out);
-
 #endif /* IG_ROUTEMIRROR_H */
