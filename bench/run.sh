@@ -443,6 +443,27 @@ measure_fc() {
 		spilled:(($b.spilled // 0) - ($a.spilled // 0))}')"
 }
 
+# watch_start [ARGS]: isagate watch on the other CPU; waits until the route
+# mirror is as asked (on unless --no-route-mirror)
+watch_start() {
+	local want=true i
+	[[ ${1:-} == --no-route-mirror ]] && want=false
+	taskset -c $(((CPU + 1) % $(nproc))) nsenter --net="/run/netns/$NS_R" -- "$ISAGATE" watch \
+		--pin-dir "$IGPIN" "$@" >>"$TMP/watch.log" 2>&1 &
+	WATCH_PID=$!
+	for i in $(seq 50); do
+		[[ $(ig status -j 2>/dev/null | jq -r '.route_mirror.ipv6.on') == "$want" ]] && return 0
+		sleep 0.1
+	done
+	log "route mirror not $want with watch $*: $(ig status -j 2>/dev/null | jq -c .route_mirror)"
+}
+
+watch_stop() {
+	kill "$WATCH_PID" 2>/dev/null
+	wait "$WATCH_PID" 2>/dev/null
+	WATCH_PID=
+}
+
 # --- run -----------------------------------------------------------------------------------
 T_START=$(now_ms)
 log "namespaces $NS_G/$NS_R/$NS_S, pins $PIN, generator on CPU $CPU, $ROUNDS rounds x ${SECS}s"
@@ -606,9 +627,7 @@ if ((SCALE)) && [[ -z $SCALE_WHAT || $SCALE_WHAT == flows ]]; then
 	# how its packets went (fills, evictions, spilled).
 	log "scaling: flows through the flow cache (--flow-cache $FC_SLOTS)"
 	ig_attach --flow-cache $FC_SLOTS
-	taskset -c $(((CPU + 1) % $(nproc))) nsenter --net="/run/netns/$NS_R" -- "$ISAGATE" watch \
-		--pin-dir "$IGPIN" >"$TMP/watch.log" 2>&1 &
-	WATCH_PID=$!
+	watch_start
 	for fr in 0 1; do
 		for f in 1000 100000 1000000; do
 			ig_attach --flows "$(flows_table $f)" --flow-cache $FC_SLOTS
@@ -622,9 +641,7 @@ if ((SCALE)) && [[ -z $SCALE_WHAT || $SCALE_WHAT == flows ]]; then
 			ZIPF=
 		done
 	done
-	kill "$WATCH_PID" 2>/dev/null
-	wait "$WATCH_PID" 2>/dev/null
-	WATCH_PID=
+	watch_stop
 	ig_attach   # back to the default table
 	ref_attach kernel
 fi
@@ -652,27 +669,6 @@ measure_rt() {
 	raw "$(jq -cn --arg p "$1" --argjson r "$2" --argjson f "$3" --arg m "$4" --argjson a "$a" \
 		--argjson b "$b" '{phase:"rt_counts",of:$p,round:$r,flows:$f,mirror:$m,
 		by_mirror:(($b.mirror // 0) - ($a.mirror // 0)), by_fib:(($b.fib // 0) - ($a.fib // 0))}')"
-}
-
-# watch_start [ARGS]: isagate watch on the other CPU; waits until the route
-# mirror is as asked (on unless --no-route-mirror)
-watch_start() {
-	local want=true i
-	[[ ${1:-} == --no-route-mirror ]] && want=false
-	taskset -c $(((CPU + 1) % $(nproc))) nsenter --net="/run/netns/$NS_R" -- "$ISAGATE" watch \
-		--pin-dir "$IGPIN" "$@" >>"$TMP/watch.log" 2>&1 &
-	WATCH_PID=$!
-	for i in $(seq 50); do
-		[[ $(ig status -j 2>/dev/null | jq -r '.route_mirror.ipv6.on') == "$want" ]] && return 0
-		sleep 0.1
-	done
-	log "route mirror not $want with watch $*: $(ig status -j 2>/dev/null | jq -c .route_mirror)"
-}
-
-watch_stop() {
-	kill "$WATCH_PID" 2>/dev/null
-	wait "$WATCH_PID" 2>/dev/null
-	WATCH_PID=
 }
 
 if ((SCALE)) && [[ -z $SCALE_WHAT || $SCALE_WHAT == routes ]]; then
