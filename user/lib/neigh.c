@@ -295,18 +295,9 @@ static int gw_list_take(struct gw_list *g, int err, unsigned char (**out)[4], si
 
 int ig_neigh_gateways(struct ig_nl *nl, unsigned char (**gws)[4], size_t *n)
 {
-	char req[256];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	struct gw_list g = { 0 };
-	struct rtmsg *rtm;
-	int err;
 
-	nlh->nlmsg_type = RTM_GETROUTE;
-	nlh->nlmsg_flags = NLM_F_DUMP;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	err = nl_talk(nl, nlh, gw_cb, &g);
-	return gw_list_take(&g, err, gws, n);
+	return gw_list_take(&g, ig_nl_dump(nl, RTM_GETROUTE, AF_INET, gw_cb, &g), gws, n);
 }
 
 /* ---- neighbours ------------------------------------------------------- */
