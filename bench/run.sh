@@ -5,7 +5,7 @@
 #
 #   bench/run.sh [--quick] [--rounds N] [--secs S] [--cpu N] [--no-scale] [--flows N]
 #                [--scale members|flows|routes] [--out DIR] [--perf SCEN:FLOWS] [--ab OBJ]
-#                [--ab-live BIN]
+#                [--ab-live BIN] [--ab-watch BIN]
 #
 # --scale members|flows|routes: only that part of the scaling measurements.
 # --perf decap:1000000 also records a cpu-clock profile (perf, Debian
@@ -22,6 +22,11 @@
 # isagate build (BIN, its binary: same ABI, it re-attaches in place over the
 # same pinned maps) and of this one, alternately ROUNDS times, each round
 # with the ceiling; prints the medians of each path's rate ÷ the ceiling.
+# --ab-watch BIN (a development aid, no report): the flow cache's round-robin
+# rows (decap, encap; 100,000 and 1,000,000 flows) folded by `isagate watch`
+# of another build (BIN: same ABI, over the same pinned maps) and of this one,
+# alternately ROUNDS times; prints each one's live rate, per-packet ns and
+# the share of the packets spilled (medians).
 #
 # Topology (three network namespaces igb-$$-{gen,rtr,sink}, native XDP on
 # every veth):
@@ -86,6 +91,7 @@ PERF_SPEC=
 ZIPF=          # set per measurement: the generator's --zipf exponent, empty: round robin
 AB_OBJ=
 AB_BIN=
+AB_WATCH=
 SCALE_WHAT=     # --scale: members, flows or routes only, empty: all
 ROUTES=         # set per measurement: the generator's --routes N, empty: one route
 REMOTE_GEN=     # set per measurement: the generator's --remote, empty: $REMOTE
@@ -110,6 +116,7 @@ while (($#)); do
 	--perf) PERF_SPEC=${2:?}; shift ;;
 	--ab) AB_OBJ=$(realpath "${2:?}"); shift ;;
 	--ab-live) AB_BIN=$(realpath "${2:?}"); shift ;;
+	--ab-watch) AB_WATCH=$(realpath "${2:?}"); shift ;;
 	-h | --help) usage ;;
 	*) echo "bench: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -539,6 +546,56 @@ if [[ -n $AB_BIN ]]; then
 	exit 0
 fi
 
+# ab_med "V1 V2 ...": the median of the numbers
+ab_med() {
+	tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'
+}
+
+if [[ -n $AB_WATCH ]]; then
+	declare -A AB=()
+	OWN_ISAGATE=$ISAGATE
+	for ((r = 0; r < ROUNDS; r++)); do
+		for f in 100000 1000000; do
+			ISAGATE=$OWN_ISAGATE
+			ig_attach --flows "$(flows_table $f)" --flow-cache $FC_SLOTS
+			order="new old"
+			((r % 2)) && order="old new"
+			for v in $order; do
+				[[ $v == old ]] && ISAGATE=$AB_WATCH
+				watch_start
+				ISAGATE=$OWN_ISAGATE
+				for s in decap encap; do
+					a=$(fc_counts)
+					l=$(live "$s" "$f" "$MEMBERS_SRC" "$SCALE_SECS" "$(flows_warmup "$f")" 2>"$TMP/aberr") ||
+						log "live $s $f failed: $(head -c 300 "$TMP/aberr")"
+					n=$(pkt_ns "$s" "$f" "$MEMBERS_SRC" 5 2>"$TMP/aberr" | jq -r .ns_min) ||
+						log "test_run $s $f failed: $(head -c 300 "$TMP/aberr")"
+					b=$(fc_counts)
+					# round robin over more flows than slots: every packet a
+					# miss, so fills + spilled = the packets (live and test_run)
+					AB[$f-$s-$v-pps]+="$(jq -r '.rate_pps // "?"' <<<"${l:-null}") "
+					AB[$f-$s-$v-ns]+="${n:-?} "
+					AB[$f-$s-$v-sp]+="$(jq -rn --argjson a "$a" --argjson b "$b" \
+						'(($b.spilled // 0) - ($a.spilled // 0)) / ((($b.fills // 0) - ($a.fills // 0)) +
+						(($b.spilled // 0) - ($a.spilled // 0)) + 1e-9) | . * 1000 | round / 1000') "
+				done
+				watch_stop
+			done
+		done
+	done
+	for f in 100000 1000000; do
+		for s in decap encap; do
+			for v in new old; do
+				printf '%7s %-5s %-3s rate %s pps, %s ns, spilled / (fills + spilled) %s  (%s | %s | %s)\n' \
+					$f $s $v "$(ab_med "${AB[$f-$s-$v-pps]}")" "$(ab_med "${AB[$f-$s-$v-ns]}")" \
+					"$(ab_med "${AB[$f-$s-$v-sp]}")" "${AB[$f-$s-$v-pps]}" "${AB[$f-$s-$v-ns]}" \
+					"${AB[$f-$s-$v-sp]}"
+			done
+		done
+	done
+	exit 0
+fi
+
 SCENS=(ceiling route kernel decap encap drop refdrop)
 for ((r = 0; r < ROUNDS; r++)); do
 	measure main "$r" baseline $MAIN_FLOWS "$MEMBERS_SRC" 0
@@ -622,7 +679,8 @@ if ((SCALE)) && [[ -z $SCALE_WHAT || $SCALE_WHAT == flows ]]; then
 	done
 	# The same flows through the per-CPU flow cache (attach --flow-cache),
 	# folded as in production by `isagate watch` on the other CPU (a look at
-	# the logs every 20 ms); when the misses outrun it, a full log makes new
+	# the logs every 20 ms, draining them while they keep filling); when the
+	# misses outrun it, a full log makes new
 	# flows spill into the shared table instead of evicting: each row says
 	# how its packets went (fills, evictions, spilled).
 	log "scaling: flows through the flow cache (--flow-cache $FC_SLOTS)"

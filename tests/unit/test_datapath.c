@@ -3490,8 +3490,10 @@ static void fc_key(unsigned int f, struct ig_flow_key *k)
 	k->remote_port = (uint16_t)(3389 + f / 60000);
 }
 
-/* Fold with a collector made for the occasion (as a restarted reader is). */
-static int fc_fold(struct ig_fc_stats *st)
+/* Fold with a collector made for the occasion (as a restarted reader is):
+ * the logs and the live slots, or with logs_only the logs alone (the
+ * drain of a busy watch). */
+static int fc_collect(struct ig_fc_stats *st, bool logs_only)
 {
 	const int fd[4] = { bpf_map__fd(skel->maps.flow_cache), bpf_map__fd(skel->maps.flow_log),
 			    bpf_map__fd(skel->maps.flow_log_pos),
@@ -3501,9 +3503,17 @@ static int fc_fold(struct ig_fc_stats *st)
 
 	if (rc <= 0)
 		return rc ? rc : -ENOENT;
-	rc = ig_fc_fold(&fc, bpf_map__fd(skel->maps.flows_folded), st);
+	if (logs_only)
+		ig_fc_drain(&fc, bpf_map__fd(skel->maps.flows_folded), st);
+	else
+		rc = ig_fc_fold(&fc, bpf_map__fd(skel->maps.flows_folded), st);
 	ig_fc_close(&fc);
-	return rc;
+	return logs_only ? 0 : rc;
+}
+
+static int fc_fold(struct ig_fc_stats *st)
+{
+	return fc_collect(st, false);
 }
 
 static int fc_totals(struct ig_fc_totals *t)
@@ -3620,7 +3630,8 @@ static void test_fc_churn(void)
 	int action = -1, err = 0;
 	unsigned int f;
 
-	h_begin("flow cache: 20k flows round robin through 64 slots, restarted collectors: exact");
+	h_begin("flow cache: 20k flows round robin through 64 slots, restarted collectors "
+		"draining and folding: exact");
 	fc_pin_cpu(0);
 	ratelimit_clear();
 	flows_clear();
@@ -3632,7 +3643,9 @@ static void test_fc_churn(void)
 			if (r == 0 && f == 100)
 				CHECK(flows_count() == 0,
 				      "the datapath wrote %ld flow entries itself", flows_count());
-			if (sent % 1000 == 0 && fc_fold(&st))
+			/* drains of the logs between the full folds, as a
+			 * busy watch does */
+			if (sent % 1000 == 0 && fc_collect(&st, sent % 3000 != 0))
 				err = -1;
 		}
 	CHECK(!err && sent == rounds * FC_FLOWS, "sent %lu of %lu (last action %d, error %d)", sent,
@@ -3725,7 +3738,7 @@ static void test_fc_two_cpus(void)
 		      i);
 	}
 	while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < 2) {
-		CHECK(fc_fold(&st) == 0, "fold %lu", folds);
+		CHECK(fc_collect(&st, folds % 2) == 0, "fold %lu", folds);
 		folds++;
 	}
 	for (i = 0; i < 2; i++) {

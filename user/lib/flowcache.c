@@ -270,14 +270,23 @@ static void fold_live(struct ig_fc *fc, unsigned int cpu, int flows_fd, uint64_t
 	}
 }
 
+/* Fold every CPU's log records; returns the number folded. */
+static uint64_t fold_logs(struct ig_fc *fc, int flows_fd, uint64_t now, struct ig_fc_stats *st)
+{
+	uint64_t n = 0;
+
+	for (unsigned int cpu = 0; cpu < fc->ncpu; cpu++)
+		n += fold_log(fc, cpu, flows_fd, now, st);
+	st->records += n;
+	return n;
+}
+
 int ig_fc_fold(struct ig_fc *fc, int flows_fd, struct ig_fc_stats *st)
 {
 	uint64_t now = ig_mono_now_ns();
-	unsigned int cpu;
 
-	for (cpu = 0; cpu < fc->ncpu; cpu++)
-		st->records += fold_log(fc, cpu, flows_fd, now, st);
-	for (cpu = 0; cpu < fc->ncpu; cpu++)
+	fold_logs(fc, flows_fd, now, st);
+	for (unsigned int cpu = 0; cpu < fc->ncpu; cpu++)
 		fold_live(fc, cpu, flows_fd, now, st);
 	return 0;
 }
@@ -333,12 +342,29 @@ int ig_fc_lock(const char *pin_dir)
 	return fd;
 }
 
-/* Fold fc (mapped from pin_dir) into pin_dir's flows_folded under the fold
- * lock: 0 or -errno (printed). */
-static int fold_locked(struct ig_fc *fc, const char *pin_dir)
+uint64_t ig_fc_drain(struct ig_fc *fc, int flows_fd, struct ig_fc_stats *st)
+{
+	uint64_t start = ig_mono_now_ns(), now = start, n = 0, k;
+
+	do {
+		k = fold_logs(fc, flows_fd, now, st);
+		n += k;
+		now = ig_mono_now_ns();
+	} while (k >= IG_FC_LOG_RECS / 8 && now - start < IG_FC_DRAIN_NS);
+	return n;
+}
+
+/*
+ * Fold fc (mapped from pin_dir) into pin_dir's flows_folded under the fold
+ * lock: the logs and the live slots, or with logs_only the logs alone
+ * (ig_fc_drain).  Returns the number of log records folded, or -errno
+ * (printed).
+ */
+static int64_t fold_locked(struct ig_fc *fc, const char *pin_dir, bool logs_only)
 {
 	struct ig_fc_stats st = { 0 };
-	int rc, lock = -1, flows_fd;
+	int64_t rc;
+	int lock = -1, flows_fd;
 
 	flows_fd = ig_map_open(pin_dir, IG_MAP_FLOWS_FOLDED);
 	if (flows_fd < 0)
@@ -348,7 +374,11 @@ static int fold_locked(struct ig_fc *fc, const char *pin_dir)
 		rc = lock;
 		goto cleanup;
 	}
-	rc = ig_fc_fold(fc, flows_fd, &st);
+	if (logs_only)
+		ig_fc_drain(fc, flows_fd, &st);
+	else
+		ig_fc_fold(fc, flows_fd, &st);
+	rc = (int64_t)st.records;
 	if (st.update_fail)
 		ig_err("warning: %llu packets of the flow cache could not be written to "
 		       "flows_folded (%llu writes failed): it may be full, raise --flows",
@@ -368,7 +398,7 @@ int ig_fc_fold_pinned(const char *pin_dir)
 	rc = ig_fc_open(&fc, pin_dir);
 	if (rc <= 0)
 		return rc;
-	rc = fold_locked(&fc, pin_dir);
+	rc = (int)fold_locked(&fc, pin_dir, false);
 	ig_fc_close(&fc);
 	return rc < 0 ? rc : 1;
 }
@@ -402,21 +432,28 @@ static bool needs_fold(const struct ig_fc *fc)
 void ig_fc_watch_tick(struct ig_fc_watch *w, const char *pin_dir)
 {
 	uint64_t now = ig_mono_now_ns();
+	int64_t n;
+	bool full = now >= w->next_fold_ns;
 
-	if (now >= w->next_fold_ns) {
+	if (full) {
 		ig_fc_watch_end(w);
 		w->open = ig_fc_open(&w->fc, pin_dir);
 		w->next_fold_ns = now + IG_FC_FOLD_NS;
-	} else if (w->open <= 0 || !needs_fold(&w->fc)) {
+	} else if (w->open <= 0 || !(w->busy || needs_fold(&w->fc))) {
 		return;
 	}
-	if (w->open > 0)
-		fold_locked(&w->fc, pin_dir); /* the maps it has open: no new look-up */
+	if (w->open <= 0)
+		return;
+	/* the maps it has open: no new look-up */
+	n = fold_locked(&w->fc, pin_dir, !full);
+	w->busy = n >= IG_FC_LOG_RECS / 8;
 }
 
 int ig_fc_watch_ms(const struct ig_fc_watch *w)
 {
-	return w->open > 0 ? IG_FC_CHECK_MS : (int)(IG_FC_FOLD_NS / 1000000);
+	if (w->open <= 0)
+		return (int)(IG_FC_FOLD_NS / 1000000);
+	return w->busy ? IG_FC_BUSY_MS : IG_FC_CHECK_MS;
 }
 
 void ig_fc_watch_end(struct ig_fc_watch *w)
@@ -424,4 +461,5 @@ void ig_fc_watch_end(struct ig_fc_watch *w)
 	if (w->open > 0)
 		ig_fc_close(&w->fc);
 	w->open = 0;
+	w->busy = false;
 }
