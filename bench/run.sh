@@ -628,6 +628,11 @@ for ((r = 0; r < ROUNDS; r++)); do
 			measure "$mode" "$r" $s $MAIN_FLOWS "$MEMBERS_SRC" "$SECS"
 		done
 	done
+	# the ceiling in the same round: issue 16's "with a policy, >= 0.75 x
+	# the ceiling" is a same-round ratio
+	ref_attach ceiling || die "attaching the ceiling reference to r2 failed"
+	measure polceil "$r" ceiling $MAIN_FLOWS "$MEMBERS_SRC" "$SECS"
+	ref_attach kernel
 done
 raw "$(jq -cn --argjson n "$(ig policy conns -j 2>/dev/null | jq length 2>/dev/null || echo null)" \
 	'{phase:"policy_conns",conns:$n}')"
@@ -669,8 +674,9 @@ if ((SCALE)) && [[ -z $SCALE_WHAT || $SCALE_WHAT == flows ]]; then
 			# the same flows under a Zipf mix (s = 1.0): what caches see in
 			# real traffic, next to round robin, their worst case
 			ZIPF=1.0
-			for s in baseline decap encap; do
-				measure zipf $fr $s $f "$MEMBERS_SRC" "$SCALE_SECS" "{\"members\":508,\"zipf\":$f}"
+			for s in baseline decap encap drop; do
+				[[ $s == drop ]] && src=$NONMEMBER_SRC || src=$MEMBERS_SRC
+				measure zipf $fr $s $f "$src" "$SCALE_SECS" "{\"members\":508,\"zipf\":$f}"
 			done
 			ZIPF=
 			((fr)) || raw "$(jq -cn --argjson f $f --argjson m "$(memlock_json)" \
