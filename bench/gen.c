@@ -330,7 +330,8 @@ static void build_cfg(const struct gen_opts *o, struct igb_gen_cfg *cfg)
 
 /* ---- loading ------------------------------------------------------------------- */
 
-static struct bpf_object *open_load(const char *path)
+/* Open and load path; with resize set, its map of that name gets n entries. */
+static struct bpf_object *open_load_sized(const char *path, const char *resize, __u32 n)
 {
 	/* IGB_PIN_ROOT: reuse maps pinned by name there (an isagate object
 	 * measured with the running instance's members, routes, flows) */
@@ -356,6 +357,12 @@ static struct bpf_object *open_load(const char *path)
 			close(fd);
 		}
 	}
+	m = resize ? bpf_object__find_map_by_name(obj, resize) : NULL;
+	if (resize && (!m || bpf_map__set_max_entries(m, n))) {
+		fprintf(stderr, "igbench: %s: cannot size map %s to %u entries\n", path, resize, n);
+		bpf_object__close(obj);
+		return NULL;
+	}
 	err = bpf_object__load(obj);
 	if (err) {
 		fprintf(stderr, "igbench: loading %s: %s\n", path, strerror(-err));
@@ -363,6 +370,11 @@ static struct bpf_object *open_load(const char *path)
 		return NULL;
 	}
 	return obj;
+}
+
+static struct bpf_object *open_load(const char *path)
+{
+	return open_load_sized(path, NULL, 0);
 }
 
 /* Open and load the generator object with cfg in gen_cfg. */
@@ -464,6 +476,7 @@ enum {
 	O_SECS, O_WARMUP, O_COUNT, O_BATCH, O_REPEAT, O_TDEV, O_TOBJ, O_REPS, O_TX, O_PIN,
 	O_ZIPF,
 	O_ROUTES,
+	O_ENTRIES,
 };
 
 #define GEN_LONGOPTS                                                                          \
@@ -823,9 +836,13 @@ static int cmd_attach(int argc, char **argv)
 		{ "dmac", required_argument, NULL, O_DMAC },
 		{ "smac", required_argument, NULL, O_SMAC },
 		{ "pin", required_argument, NULL, O_PIN },
+		{ "entries", required_argument, NULL, O_ENTRIES },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL, *dev = NULL, *tx = NULL, *pins[4];
+	char resize[64] = "";
+	unsigned long n_entries = 0;
+	struct igb_line_cfg lc = {};
 	struct igb_fwd_cfg fc = {};
 	struct bpf_object *obj = NULL;
 	struct bpf_program *prog;
@@ -847,6 +864,18 @@ static int cmd_attach(int argc, char **argv)
 				die_usage("--pin MAP=PATH, at most 4");
 			pins[n_pins++] = optarg;
 			break;
+		case O_ENTRIES: {
+			const char *eq = strchr(optarg, '=');
+			char *e;
+
+			n_entries = eq ? strtoul(eq + 1, &e, 0) : 0;
+			/* a power of two: the program masks with entries - 1 */
+			if (!eq || eq == optarg || *e || !n_entries || n_entries > (1ul << 30) ||
+			    (n_entries & (n_entries - 1)))
+				die_usage("--entries MAP=N, N a power of two up to 2^30");
+			snprintf(resize, sizeof(resize), "%.*s", (int)(eq - optarg), optarg);
+			break;
+		}
 		default: die_usage("bad option to attach");
 		}
 	}
@@ -855,7 +884,7 @@ static int cmd_attach(int argc, char **argv)
 	ifindex = ifindex_of(dev);
 	if (!ifindex || (tx && !(txi = ifindex_of(tx))))
 		goto cleanup;
-	obj = open_load(path);
+	obj = open_load_sized(path, resize[0] ? resize : NULL, (__u32)n_entries);
 	if (!obj)
 		goto cleanup;
 	prog = bpf_object__next_program(obj, NULL);
@@ -867,6 +896,10 @@ static int cmd_attach(int argc, char **argv)
 	/* the reference forwarders' settings */
 	m = bpf_object__find_map_by_name(obj, "fwd_cfg");
 	if (m && bpf_map_update_elem(bpf_map__fd(m), &zero, &fc, BPF_ANY))
+		goto map_err;
+	lc.mask = n_entries ? (__u32)(n_entries - 1) : 0;
+	m = bpf_object__find_map_by_name(obj, "line_cfg");
+	if (m && bpf_map_update_elem(bpf_map__fd(m), &zero, &lc, BPF_ANY))
 		goto map_err;
 	m = bpf_object__find_map_by_name(obj, "tx_port");
 	if (m && (!txi || bpf_map_update_elem(bpf_map__fd(m), &zero, &txi, BPF_ANY)))

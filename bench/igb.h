@@ -52,6 +52,12 @@ struct igb_gen_cfg {
 	__u32 src[IGB_MAX_SRC]; /* IPv4, network order */
 };
 
+/* ref_flowline.bpf.c's line index mask: its flow_lines entries - 1 (igbench
+ * attach --entries flow_lines=N sets both), array of one. */
+struct igb_line_cfg {
+	__u32 mask;
+};
+
 /* Reference forwarder's MAC rewrite (ref_fwd.bpf.c), array of one. */
 struct igb_fwd_cfg {
 	__u8 dmac[6];

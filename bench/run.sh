@@ -63,7 +63,9 @@
 # frame and tail-calls the program; the trivial programs measure the
 # wrapper).  Then the scaling phase: members 10, 10k, 100k, 1M (loaded with
 # `isagate members sync`, timed) and 1k, 100k, 1M flows, round robin and
-# under a Zipf mix (s = 1.0).
+# under a Zipf mix (s = 1.0), beside the floor of exact per-flow state at
+# each flow scale (ref_flowline.bpf.c: one 64-byte line per flow in a flat
+# array, on r2 like the references).
 #
 # Raw results: $BUILD/bench/results.jsonl; report: bench/results.md and
 # bench/results.png (bench/report.py, bench/plot.gp).
@@ -241,6 +243,9 @@ ref_attach() {
 	ceiling) nsx "$NS_R" "$IGB" attach --obj "$BUILD/bench/ref_fwd.bpf.o" --dev r2 --tx r1 \
 		--dmac $MAC_S0 --smac $MAC_R1 ;;
 	route) nsx "$NS_R" "$IGB" attach --obj "$BUILD/bench/ref_route.bpf.o" --dev r2 --tx r1 ;;
+	# floor N: one 64-byte line per flow of an N-line array (N a power of two)
+	floor) nsx "$NS_R" "$IGB" attach --obj "$BUILD/bench/ref_flowline.bpf.o" --dev r2 --tx r1 \
+		--dmac $MAC_S0 --smac $MAC_R1 --entries "flow_lines=${2:?}" ;;
 	kernel) nsx "$NS_R" "$IGB" attach --obj "$PASS_OBJ" --dev r2 ;;
 	refdrop) nsx "$NS_R" "$IGB" attach --obj "$BUILD/bench/sink.bpf.o" --dev r2 \
 		--pin "count=$PIN/refdrop" ;;
@@ -315,7 +320,7 @@ live() {
 	local scen=$1 flows=$2 src=$3 secs=$4 warmup=${5:-0.3} dev mix dmac smac
 	local -a cnt
 	case $scen in
-	ceiling | route) dev=g1 mix=decap cnt=(--count "rate=$PIN/sink") ;;
+	ceiling | route | floor) dev=g1 mix=decap cnt=(--count "rate=$PIN/sink") ;;
 	kernel) dev=g1 mix=native6 cnt=(--count "rate=$PIN/sink") ;;
 	refdrop) dev=g1 mix=nonmember cnt=(--count "rate=$PIN/refdrop" --count "sink=$PIN/sink") ;;
 	decap) dev=g0 mix=decap cnt=(--count "rate=$PIN/sink" --count "router=$IGSTATS@fwd_decap") ;;
@@ -335,7 +340,7 @@ pkt_ns() {
 	local -a cnt=() tgt=()
 	case $scen in
 	baseline) dev=r2 mix=decap tgt=(--target-obj "$PASS_OBJ") ;;
-	ceiling | route) dev=r2 mix=decap ;;
+	ceiling | route | floor) dev=r2 mix=decap ;;
 	refdrop) dev=r2 mix=nonmember ;;  # the XDP_DROP (+ counter) baseline
 	decap) dev=r0 mix=decap cnt=(--count "ok=$IGSTATS@fwd_decap") ;;
 	encap) dev=r0 mix=encap cnt=(--count "ok=$IGSTATS@fwd_encap") ;;
@@ -671,6 +676,11 @@ if ((SCALE)) && [[ -z $SCALE_WHAT || $SCALE_WHAT == flows ]]; then
 				[[ $s == drop ]] && src=$NONMEMBER_SRC || src=$MEMBERS_SRC
 				measure flows $fr $s $f "$src" "$SCALE_SECS" "{\"members\":508}"
 			done
+			# the floor of exact per-flow state: one line per flow in a
+			# flat array as large as the flow table's entries
+			ref_attach floor "$(flows_table $f)" || die "attaching the flow-line floor failed"
+			measure flows $fr floor $f "$MEMBERS_SRC" "$SCALE_SECS" "{\"members\":508}"
+			ref_attach route
 			# the same flows under a Zipf mix (s = 1.0): what caches see in
 			# real traffic, next to round robin, their worst case
 			ZIPF=1.0
