@@ -350,7 +350,7 @@ uint64_t ig_fc_drain(struct ig_fc *fc, int flows_fd, struct ig_fc_stats *st)
 		k = fold_logs(fc, flows_fd, now, st);
 		n += k;
 		now = ig_mono_now_ns();
-	} while (k >= IG_FC_LOG_RECS / 8 && now - start < IG_FC_DRAIN_NS);
+	} while (k >= IG_FC_BUSY_RECS && now - start < IG_FC_DRAIN_NS);
 	return n;
 }
 
@@ -446,7 +446,7 @@ void ig_fc_watch_tick(struct ig_fc_watch *w, const char *pin_dir)
 		return;
 	/* the maps it has open: no new look-up */
 	n = fold_locked(&w->fc, pin_dir, !full);
-	w->busy = n >= IG_FC_LOG_RECS / 8;
+	w->busy = n >= IG_FC_BUSY_RECS;
 }
 
 int ig_fc_watch_ms(const struct ig_fc_watch *w)

@@ -18,10 +18,11 @@
 #include "isagate.h"
 
 #define IG_FC_LOCK_DIR "/run/isagate"
-#define IG_FC_FOLD_NS 1000000000ull /* isagate watch folds at least this often */
-#define IG_FC_CHECK_MS 20	    /* and looks at the logs this often */
-#define IG_FC_BUSY_MS 1		    /* or this often while they keep filling */
-#define IG_FC_DRAIN_NS 10000000ull  /* one drain of the logs lasts at most this */
+#define IG_FC_FOLD_NS 1000000000ull	     /* isagate watch folds at least this often */
+#define IG_FC_CHECK_MS 20		     /* and looks at the logs this often */
+#define IG_FC_BUSY_MS 1			     /* or this often while they keep filling */
+#define IG_FC_DRAIN_NS 10000000ull	     /* one drain of the logs lasts at most this */
+#define IG_FC_BUSY_RECS (IG_FC_LOG_RECS / 8) /* a look folding this many: busy */
 
 struct ig_fc {
 	int fd[4];    /* flow_cache, flow_log, flow_log_pos, flow_seen */
@@ -67,10 +68,10 @@ void ig_fc_close(struct ig_fc *fc);
 int ig_fc_fold(struct ig_fc *fc, int flows_fd, struct ig_fc_stats *st);
 
 /*
- * Fold the logs only (no live slot), again while a pass finds an eighth of
- * a log or more, for at most IG_FC_DRAIN_NS: what a storm of new flows
- * needs between two full folds.  The caller holds the fold lock.  Returns
- * the number of records folded.
+ * Fold the logs only (no live slot), again while a pass finds
+ * IG_FC_BUSY_RECS records or more, for at most IG_FC_DRAIN_NS: what a storm
+ * of new flows needs between two full folds.  The caller holds the fold
+ * lock.  Returns the number of records folded.
  */
 uint64_t ig_fc_drain(struct ig_fc *fc, int flows_fd, struct ig_fc_stats *st);
 
@@ -95,14 +96,14 @@ int ig_fc_fold_pinned(const char *pin_dir);
  * For a long-running folder (isagate watch): fold the logs when a CPU's log
  * is a quarter full (so that a burst of new flows does not fill it between
  * two looks), the logs and the live slots at least every IG_FC_FOLD_NS.
- * While a look finds the logs filling (an eighth of a log or more folded),
+ * While a look finds the logs filling (IG_FC_BUSY_RECS or more folded),
  * it drains them again and again for up to IG_FC_DRAIN_NS and looks again
  * after IG_FC_BUSY_MS instead of IG_FC_CHECK_MS: a storm of new flows costs
  * the folder's CPU before it spills into the shared table (one folder's
  * rate, a kernel look-up and update per record, still bounds what the
- * cache absorbs).  Call it when
- * ig_fc_watch_ms() has passed; the maps are looked up again at each full
- * fold, so a re-attach that replaces them is followed.
+ * cache absorbs).  Call it when ig_fc_watch_ms() has passed; the maps are
+ * looked up again at each full fold, so a re-attach that replaces them is
+ * followed.
  */
 struct ig_fc_watch {
 	struct ig_fc fc;
