@@ -24,7 +24,7 @@ bench: all bench-build
 $(BENCH_DIR):
 	$(Q)mkdir -p $@
 
-$(BENCH_DIR)/%.bpf.o: bench/%.bpf.c bench/igb.h $(BPF_INC)/.stamp | $(BENCH_DIR)
+$(BENCH_DIR)/%.bpf.o: bench/%.bpf.c bench/igb.h bench/ref_fwd.h $(BPF_INC)/.stamp | $(BENCH_DIR)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibench -c $< -o $@
 

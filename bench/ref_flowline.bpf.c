@@ -3,7 +3,7 @@
  * ref_flowline.bpf.c - the floor of exact per-flow accounting: parse the
  * ISATAP frame like ref_route, add the packet to one 64-byte line of a
  * flat array chosen by a hash of the flow (inner destination, UDP source
- * port), then forward like the ceiling (MAC rewrite + redirect).  The
+ * port), then forward like the ceiling (ref_fwd.h).  The
  * line holds its flow's key, compared before counting (a colliding flow
  * takes the line over: no chain, no eviction log); one cache line per flow
  * touched per packet, the least any exact flow table costs.  Sized by
@@ -20,7 +20,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#include "igb.h"
+#include "ref_fwd.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -45,20 +45,6 @@ struct {
 	__type(value, struct igb_line_cfg);
 } line_cfg SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct igb_fwd_cfg);
-} fwd_cfg SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_DEVMAP);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} tx_port SEC(".maps");
-
 SEC("xdp")
 int xdp_ref_flowline(struct xdp_md *ctx)
 {
@@ -67,7 +53,6 @@ int xdp_ref_flowline(struct xdp_md *ctx)
 	struct ethhdr *eth = data;
 	struct igb_flow_line *line;
 	struct igb_line_cfg *lc;
-	struct igb_fwd_cfg *fc;
 	struct ipv6hdr *ip6;
 	struct udphdr *udp;
 	struct iphdr *ip;
@@ -84,8 +69,7 @@ int xdp_ref_flowline(struct xdp_md *ctx)
 	if ((void *)(udp + 1) > end || ip6->nexthdr != IPPROTO_UDP)
 		return XDP_PASS;
 	lc = bpf_map_lookup_elem(&line_cfg, &zero);
-	fc = bpf_map_lookup_elem(&fwd_cfg, &zero);
-	if (!lc || !fc)
+	if (!lc)
 		return XDP_DROP;
 	/* Fibonacci hashing: round robin's consecutive flows land on lines
 	 * spread over the array, so no prefetcher walks it for us */
@@ -103,7 +87,5 @@ int xdp_ref_flowline(struct xdp_md *ctx)
 	}
 	line->packets++;
 	line->bytes += (__u64)(end - data);
-	__builtin_memcpy(eth->h_dest, fc->dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, fc->smac, ETH_ALEN);
-	return bpf_redirect_map(&tx_port, 0, 0);
+	return ref_fwd_out(eth);
 }

@@ -61,6 +61,17 @@ def spread(xs, scale=1.0, nd=3):
     return f"{min(xs) / scale:.{nd}f}–{max(xs) / scale:.{nd}f}"
 
 
+def ratio_target(L, name, s, thr, absent):
+    """A target row for a same-round ratio series s (met at median >= thr);
+    absent: the verdict when nothing was measured."""
+    if not s:
+        L.append(f"| {name} | not measured | {absent} |")
+        return
+    ok = med(s) >= thr
+    L.append(f"| {name} | {med(s):.3f} ({min(s):.2f}–{max(s):.2f}) | "
+             f"{'**met**' if ok else '**missed**'} |")
+
+
 def issue16_targets(L, rows, ratios, scale_checks, titles):
     """Issue 16's targets, each from this run's same-round ratios (live) or
     per-packet growth over the scales (test_run, net of the wrapper)."""
@@ -73,12 +84,7 @@ def issue16_targets(L, rows, ratios, scale_checks, titles):
     L.append("|---|---|---|")
 
     def live_target(name, s, thr):
-        if not s:
-            L.append(f"| {name} | not measured | **not measured** |")
-            return
-        ok = med(s) >= thr
-        L.append(f"| {name} | {med(s):.3f} ({min(s):.2f}–{max(s):.2f}) | "
-                 f"{'**met**' if ok else '**missed**'} |")
+        ratio_target(L, name, s, thr, "**not measured**")
 
     for p in ("decap", "encap"):
         live_target(f"{p} at 10k flows ≥ 0.85 × the ceiling", ratios[(p, "ceiling")], 0.85)
@@ -514,12 +520,7 @@ def main():
     L.append("|---|---|---|")
 
     def target(name, s, thr):
-        if not s:
-            L.append(f"| {name} | not measured | **missed** |")
-            return
-        ok = med(s) >= thr
-        L.append(f"| {name} | {med(s):.3f} ({min(s):.2f}–{max(s):.2f}) | "
-                 f"{'**met**' if ok else '**missed**'} |")
+        ratio_target(L, name, s, thr, "**missed**")
 
     target("decap ≥ minimal routing forwarder (÷ route ≥ 1.00)", ratios[("decap", "route")], 1.0)
     target("encap ≥ minimal routing forwarder (÷ route ≥ 1.00)", ratios[("encap", "route")], 1.0)

@@ -499,6 +499,11 @@ raw "$(jq -cn --argjson m "$(memlock_json)" '{phase:"memlock",label:"main",membe
 raw "$(jq -cn --arg s "$(ig status -j 2>/dev/null | jq -c '{links: .links, config: .config}' 2>/dev/null)" \
 	'{phase:"isagate_status",status:$s}')"
 
+# ab_med "V1 V2 ...": the median of the numbers (the lower of the middle two)
+ab_med() {
+	tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'
+}
+
 if [[ -n $AB_OBJ ]]; then
 	export IGB_PIN_ROOT=$IGPIN
 	declare -A AB=()
@@ -515,8 +520,7 @@ if [[ -n $AB_OBJ ]]; then
 	for s in decap encap drop; do
 		for v in new old; do
 			# the minimum too: interference only ever adds time
-			printf '%-6s %-4s median %s ns, min %s ns  (%s)\n' $s $v "$(tr ' ' '\n' <<<"${AB[$s-$v]}" |
-				grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}')" \
+			printf '%-6s %-4s median %s ns, min %s ns  (%s)\n' $s $v "$(ab_med "${AB[$s-$v]}")" \
 				"$(tr ' ' '\n' <<<"${AB[$s-$v]}" | grep . | sort -n | head -1)" "${AB[$s-$v]}"
 		done
 	done
@@ -544,17 +548,12 @@ if [[ -n $AB_BIN ]]; then
 	ISAGATE=$OWN_ISAGATE
 	for s in decap encap drop; do
 		for v in new old; do
-			printf '%-6s %-4s rate / ceiling median %s  (%s)\n' $s $v "$(tr ' ' '\n' <<<"${AB[$s-$v]}" |
-				grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}')" "${AB[$s-$v]}"
+			printf '%-6s %-4s rate / ceiling median %s  (%s)\n' $s $v "$(ab_med "${AB[$s-$v]}")" \
+				"${AB[$s-$v]}"
 		done
 	done
 	exit 0
 fi
-
-# ab_med "V1 V2 ...": the median of the numbers
-ab_med() {
-	tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'
-}
 
 if [[ -n $AB_WATCH ]]; then
 	declare -A AB=()
