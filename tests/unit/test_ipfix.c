@@ -6,11 +6,15 @@
  * source, both directions' counts, biflowDirection perimeter), the uniflow
  * records (one per direction that moved, source and destination swapped for
  * the remote side's), what is not exported (nothing moved, not ended).
- * Records are built in the exporter's buffer; nothing is sent (no socket).
+ * Records are built in the exporter's buffer; the pacing case sends them
+ * into a local datagram socket pair (no network).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "ipfix.h"
@@ -211,6 +215,60 @@ static void nothing_to_export(void)
 	}
 }
 
+/*
+ * Paced messages: N messages at R a second take at least (N - 1) / R
+ * seconds (a lower bound only: a loaded machine makes it longer, never
+ * shorter), arrive one by one with sequence numbers that count the records
+ * before them; unpaced (rate 0) never waits.
+ */
+static void paced_sends(void)
+{
+	enum {
+		N = 21,
+		RATE = 1000
+	};
+	struct ig_flow_delta d;
+	struct ig_ipfix x;
+	uint8_t got[IG_IPFIX_MAX_MSG];
+	uint32_t want_seq = 0;
+	uint64_t t0;
+	int sv[2], i, rate, arrived = 0, in_order = 1;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv)) {
+		CHECK(0, "socketpair: %s", strerror(errno));
+		return;
+	}
+	for (rate = RATE; rate >= 0; rate -= RATE) {
+		memset(&x, 0, sizeof(x));
+		x.fd = sv[0];
+		x.rate = (uint32_t)rate;
+		t0 = ig_mono_now_ns();
+		for (i = 0; i < N; i++) {
+			delta(&d, 6);
+			ig_ipfix_add(&x, &d);
+			if (ig_ipfix_flush(&x) || recv(sv[1], got, sizeof(got), 0) < MSG_HDR)
+				break;
+			arrived++;
+			in_order &= get32(got + 8) == want_seq;
+			want_seq = x.seq;
+		}
+		if (rate) {
+			CHECK(ig_mono_now_ns() - t0 >= (uint64_t)(N - 1) * 1000000000ull / RATE,
+			      "%d messages at %d/s took %.1f ms, want >= %d ms", N, RATE,
+			      (double)(ig_mono_now_ns() - t0) / 1e6, (N - 1) * 1000 / RATE);
+			CHECK(x.paced_ns > 0, "the time waited is counted");
+		} else {
+			CHECK(x.paced_ns == 0, "rate 0: never waits (%llu ns)",
+			      (unsigned long long)x.paced_ns);
+		}
+		want_seq = 0;
+	}
+	CHECK(arrived == 2 * N, "%d of %d messages arrived", arrived, 2 * N);
+	CHECK(in_order, "each message's sequence number counts the records before it");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	RUN(biflow_template);
@@ -218,5 +276,6 @@ int main(void)
 	RUN(biflow_record);
 	RUN(uniflow_records);
 	RUN(nothing_to_export);
+	RUN(paced_sends);
 	return h_summary();
 }

@@ -35,8 +35,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: isagate flows [-j] [--member A.B.C.D] [--unanswered] [--top N] [--pin-dir DIR]\n"
 "       isagate flows --follow [--interval S] [--idle-timeout S] [--ipfix HOST:PORT\n"
-"                     [--ipfix-format biflow|uniflow]] [--state FILE] [-j]\n"
-"                     [--member A.B.C.D] [--unanswered] [--top N] [--pin-dir DIR]\n"
+"                     [--ipfix-format biflow|uniflow] [--ipfix-rate N]] [--state FILE]\n"
+"                     [-j] [--member A.B.C.D] [--unanswered] [--top N] [--pin-dir DIR]\n"
 "\n"
 "The tunnelled conversations the router forwarded: one entry per inner flow\n"
 "(member IPv4 address, inner addresses, protocol, ports; ICMPv6 echo by\n"
@@ -64,12 +64,17 @@ static void usage(FILE *f)
 "  --ipfix-format F        biflow (default: one record per flow with both\n"
 "                          directions' counts, RFC 5103) or uniflow (one record\n"
 "                          per direction, for collectors without RFC 5103)\n"
+"  --ipfix-rate N          send at most N IPFIX messages (UDP datagrams, up to\n"
+"                          %d bytes) a second, so a burst of changed flows does\n"
+"                          not overflow the collector's socket (default %d,\n"
+"                          0 = unpaced); a stop waits for the interval's records\n"
 "  -s, --state FILE        remember what was reported in FILE (read at start, written\n"
 "                          each interval and at exit), so a restart neither repeats\n"
 "                          nor loses deltas\n"
 "\n"
 "Exit codes: 0 ok, 1 failed, 2 bad usage, 4 nothing attached under DIR.\n",
-		(unsigned long long)(IG_UNANSWERED_NS / 1000000000ull), DEFAULT_IDLE_S);
+		(unsigned long long)(IG_UNANSWERED_NS / 1000000000ull), DEFAULT_IDLE_S,
+		IG_IPFIX_MAX_MSG, IG_IPFIX_RATE_DEFAULT);
 }
 /* clang-format on */
 
@@ -80,6 +85,7 @@ struct opts {
 	uint64_t interval_ns, idle_ns;
 	const char *ipfix, *state;
 	enum ig_ipfix_format ipfix_format;
+	long ipfix_rate; /* -1: the default */
 	bool have_format;
 };
 
@@ -325,6 +331,8 @@ static int follow_open(struct follower *f)
 	if (rc) {
 		free(f->x);
 		f->x = NULL;
+	} else if (o->ipfix_rate >= 0) {
+		f->x->rate = (uint32_t)o->ipfix_rate;
 	}
 	return ig_exit_code(rc);
 }
@@ -433,9 +441,9 @@ static int follow(const char *pin_dir, const struct opts *o)
 	}
 	ig_dbg("%d intervals%s", intervals, f.x ? ", IPFIX sent" : "");
 	if (f.x)
-		ig_dbg("IPFIX: %llu records in %llu messages, %llu send errors",
+		ig_dbg("IPFIX: %llu records in %llu messages, %llu send errors, %.1f s paced",
 		       (unsigned long long)f.x->sent_records, (unsigned long long)f.x->sent_msgs,
-		       (unsigned long long)f.x->send_errors);
+		       (unsigned long long)f.x->send_errors, (double)f.x->paced_ns / 1e9);
 cleanup:
 	if (f.fd >= 0)
 		close(f.fd);
@@ -494,6 +502,16 @@ static int flows_opt(struct opts *o, int opt, const char *arg)
 		}
 		o->have_format = true;
 		break;
+	case 'R':
+		errno = 0;
+		o->ipfix_rate = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || o->ipfix_rate < 0 ||
+		    o->ipfix_rate > IG_IPFIX_RATE_MAX) {
+			ig_err("--ipfix-rate %s: expected messages a second, 0..%u (0 = unpaced)",
+			       arg, IG_IPFIX_RATE_MAX);
+			return IG_EXIT_USAGE;
+		}
+		break;
 	case 's': o->state = arg; break;
 	}
 	return 0;
@@ -511,11 +529,14 @@ int cmd_flows(int argc, char **argv)
 		{ "unanswered",   no_argument,       NULL, 'u' },
 		{ "ipfix",        required_argument, NULL, 'x' },
 		{ "ipfix-format", required_argument, NULL, 'F' },
+		{ "ipfix-rate",   required_argument, NULL, 'R' },
 		{ "state",        required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* clang-format on */
-	struct opts o = { .interval_ns = 1000000000ull, .idle_ns = DEFAULT_IDLE_S * 1000000000ull };
+	struct opts o = { .interval_ns = 1000000000ull,
+			  .idle_ns = DEFAULT_IDLE_S * 1000000000ull,
+			  .ipfix_rate = -1 };
 	static const struct ig_cmd cmd = { "flows", "fi:I:m:t:ux:s:", options, usage, true };
 	const char *pin_dir;
 	struct ig_getopt g;
@@ -535,8 +556,8 @@ int cmd_flows(int argc, char **argv)
 		ig_err("--ipfix and --state need --follow");
 		return IG_EXIT_USAGE;
 	}
-	if (o.have_format && !o.ipfix) {
-		ig_err("--ipfix-format needs --ipfix");
+	if ((o.have_format || o.ipfix_rate >= 0) && !o.ipfix) {
+		ig_err("--ipfix-format and --ipfix-rate need --ipfix");
 		return IG_EXIT_USAGE;
 	}
 	o.json = ig_globals.json;

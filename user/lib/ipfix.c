@@ -154,6 +154,7 @@ int ig_ipfix_open(struct ig_ipfix *x, const char *hostport, uint32_t domain,
 	x->fd = -1;
 	x->domain = domain;
 	x->format = format;
+	x->rate = IG_IPFIX_RATE_DEFAULT;
 	if (hostport[0] == '[') {
 		colon = strstr(hostport, "]:");
 		if (!colon)
@@ -203,6 +204,34 @@ bad:
 	return -EINVAL;
 }
 
+/*
+ * Wait until the pace lets the next message go.  A signal does not cut the
+ * wait short: the interval's records are owed to the collector (the
+ * follower's state already counts them as reported), the follower stops
+ * after its interval.  Behind by more than IG_IPFIX_PACE_SLACK_NS (a slow
+ * read of the table), the pace starts again from now instead of bursting
+ * to catch up.
+ */
+#define IG_IPFIX_PACE_SLACK_NS 100000000ull
+static void pace(struct ig_ipfix *x)
+{
+	uint64_t now = ig_mono_now_ns(), start = now;
+	struct timespec ts;
+
+	if (!x->rate)
+		return;
+	if (x->next_ns + IG_IPFIX_PACE_SLACK_NS < now)
+		x->next_ns = now;
+	while (now < x->next_ns) {
+		ts.tv_sec = (time_t)(x->next_ns / 1000000000ull);
+		ts.tv_nsec = (long)(x->next_ns % 1000000000ull);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		now = ig_mono_now_ns();
+	}
+	x->paced_ns += now - start;
+	x->next_ns += 1000000000ull / x->rate;
+}
+
 static int send_msg(struct ig_ipfix *x)
 {
 	ssize_t n;
@@ -211,6 +240,7 @@ static int send_msg(struct ig_ipfix *x)
 		x->len = 0;
 		return 0;
 	}
+	pace(x);
 	/* close the open data set, then the message header */
 	if (x->set_off)
 		put16(x->buf + x->set_off + 2, (uint16_t)(x->len - x->set_off));

@@ -28,6 +28,12 @@
  *
  * The template is sent with the first message and again every
  * IG_IPFIX_TEMPLATE_EVERY seconds (UDP: RFC 7011 section 8.4).
+ *
+ * UDP has no flow control: a collector whose socket is full drops what
+ * comes next, and the exporter never knows.  So messages are paced, at most
+ * `rate` a second (IG_IPFIX_RATE_DEFAULT unless set; 0 = as fast as the
+ * socket takes them): an interval with a million changed flows goes out
+ * over seconds instead of in one burst a collector's buffer cannot hold.
  */
 #ifndef IG_IPFIX_H
 #define IG_IPFIX_H
@@ -42,6 +48,8 @@
 #define IG_IPFIX_BIFLOW_TEMPLATE_ID 257
 #define IG_IPFIX_TEMPLATE_EVERY  60     /* seconds */
 #define IG_IPFIX_MAX_MSG         1400   /* bytes: fits a 1500-byte path */
+#define IG_IPFIX_RATE_DEFAULT 10000	/* messages a second */
+#define IG_IPFIX_RATE_MAX 1000000
 
 enum ig_ipfix_format {
 	IG_IPFIX_BIFLOW = 0, /* one record per flow (RFC 5103) */
@@ -58,11 +66,15 @@ struct ig_ipfix {
 	size_t len;                /* bytes in buf (0 = no message open) */
 	size_t set_off;            /* offset of the open data set header */
 	uint32_t msg_records;      /* data records in the open message */
+	uint32_t rate;		   /* messages a second, 0 = unpaced */
+	uint64_t next_ns;	   /* monotonic time the next message may go */
 	uint64_t sent_records, sent_msgs, send_errors;
+	uint64_t paced_ns; /* time spent waiting for the pace */
 };
 
-/* Connect to HOST:PORT ([v6]:port accepted).  0, -EINVAL (a name that does
- * not resolve, or not HOST:PORT) or -EIO (no socket reaches it); printed. */
+/* Connect to HOST:PORT ([v6]:port accepted); pace at IG_IPFIX_RATE_DEFAULT
+ * (set x->rate after to change it).  0, -EINVAL (a name that does not
+ * resolve, or not HOST:PORT) or -EIO (no socket reaches it); printed. */
 int ig_ipfix_open(struct ig_ipfix *x, const char *hostport, uint32_t domain,
 		  enum ig_ipfix_format format);
 
