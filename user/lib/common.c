@@ -413,13 +413,86 @@ int ig_config_store(int fd, const struct ig_config *cfg)
 	return 0;
 }
 
+#define IG_BATCH_ENTRIES 4096u /* entries per batch lookup */
+#define IG_BATCH_ENTRIES_MAX (1u << 20)
+
+long ig_map_batch(int fd, size_t key_size, size_t value_size, ig_batch_fn fn, void *ctx)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	uint32_t chunk = IG_BATCH_ENTRIES, n, in = 0, out = 0;
+	void *keys = NULL, *values = NULL, *inp = NULL;
+	long total = 0, rc;
+	int err;
+
+	for (;;) {
+		if (!keys) {
+			keys = malloc((size_t)chunk * key_size);
+			values = malloc((size_t)chunk * value_size);
+			if (!keys || !values) {
+				rc = -ENOMEM;
+				goto cleanup;
+			}
+		}
+		n = chunk;
+		/* the token of a hash map's batch is a bucket index (a u32) */
+		err = bpf_map_lookup_batch(fd, inp, &out, keys, values, &n, &opts) ? -errno : 0;
+		if (err == -ENOSPC && !n && chunk < IG_BATCH_ENTRIES_MAX) {
+			chunk *= 2; /* one bucket holds more than a batch */
+			free(keys);
+			free(values);
+			keys = values = NULL;
+			continue;
+		}
+		if (err && err != -ENOENT) {
+			/* no batch ops for this map type or kernel */
+			rc = !inp && (err == -EINVAL || err == -EOPNOTSUPP || err == -524)
+				     ? -EOPNOTSUPP
+				     : err;
+			goto cleanup;
+		}
+		if (n) {
+			rc = fn(keys, values, n, ctx);
+			if (rc)
+				goto cleanup;
+			total += n;
+		}
+		if (err == -ENOENT) /* past the last bucket */
+			break;
+		in = out;
+		inp = &in;
+	}
+	rc = total;
+cleanup:
+	free(keys);
+	free(values);
+	return rc;
+}
+
+static int count_batch(const void *keys, const void *values, uint32_t n, void *ctx)
+{
+	(void)keys;
+	(void)values;
+	*(long *)ctx += n;
+	return 0;
+}
+
 long ig_map_count(int fd)
 {
+	struct bpf_map_info info;
+	uint32_t ilen = sizeof(info);
 	unsigned char k[2][64];
 	void *prev = NULL;
-	long n = 0;
+	long n = 0, seen = 0;
 	int cur = 0;
 
+	memset(&info, 0, sizeof(info));
+	if (!bpf_obj_get_info_by_fd(fd, &info, &ilen) &&
+	    (info.type == BPF_MAP_TYPE_HASH || info.type == BPF_MAP_TYPE_LRU_HASH)) {
+		n = ig_map_batch(fd, info.key_size, info.value_size, count_batch, &seen);
+		if (n >= 0)
+			return n;
+		n = 0;
+	}
 	while (bpf_map_get_next_key(fd, prev, k[cur]) == 0) {
 		n++;
 		prev = k[cur];

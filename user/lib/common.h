@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "isagate.h"
 
@@ -92,8 +93,21 @@ int ig_atomic_commit(struct ig_atomic *a, int err);
  */
 int ig_secret_open(const char *path, const char *what, char *err, size_t errlen);
 
-/* Entries in a map (walks the keys; key_size at most 64 bytes). */
+/* Entries in a map (hash maps by batches, others by walking the keys;
+ * key_size at most 64 bytes). */
 long ig_map_count(int fd);
+
+/*
+ * Every entry of a (non-per-CPU) hash map, by batch lookups
+ * (BPF_MAP_LOOKUP_BATCH): a few hundred system calls for a million entries,
+ * where walking the keys takes two per entry.  fn gets each batch's n keys
+ * and values, packed at key_size and value_size, and returns 0 or -errno
+ * (which stops the walk).  Each entry is seen once; one inserted meanwhile
+ * may be missed.  Returns the entries seen, -EOPNOTSUPP when the kernel has
+ * no batch lookup for the map (walk it key by key), or -errno.
+ */
+typedef int (*ig_batch_fn)(const void *keys, const void *values, uint32_t n, void *ctx);
+long ig_map_batch(int fd, size_t key_size, size_t value_size, ig_batch_fn fn, void *ctx);
 
 /* Add one to a generation of the config map (fd; which: IG_GEN_MEMBERS or
  * IG_GEN_FWD), atomically, through its memory mapping: what the datapath

@@ -85,15 +85,64 @@ static int rec_cmp(const void *a, const void *b)
 			       &((const struct ig_flow_rec *)b)->key);
 }
 
-/* Every entry of one flow table, sorted by key, each key once. */
+/* The records read so far (read_batch's context). */
+struct rec_buf {
+	struct ig_flow_rec *recs;
+	size_t n, cap;
+};
+
+static int read_batch(const void *keys, const void *values, uint32_t n, void *ctx)
+{
+	struct rec_buf *b = ctx;
+	struct ig_flow_rec *tmp;
+	uint32_t i;
+
+	if (b->n + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+
+		while (cap < b->n + n)
+			cap *= 2;
+		tmp = realloc(b->recs, cap * sizeof(*tmp));
+		if (!tmp)
+			return -ENOMEM;
+		b->recs = tmp;
+		b->cap = cap;
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(&b->recs[b->n].key,
+		       (const char *)keys + (size_t)i * sizeof(struct ig_flow_key),
+		       sizeof(struct ig_flow_key));
+		memcpy(&b->recs[b->n].v, (const char *)values + (size_t)i * sizeof(struct ig_flow),
+		       sizeof(struct ig_flow));
+		b->n++;
+	}
+	return 0;
+}
+
+/* Every entry of one flow table, sorted by key, each key once: by batch
+ * lookups, else (a kernel without them) key by key. */
 static long read_table(int fd, struct ig_flow_rec **out)
 {
 	struct ig_flow_key key, next, *prev = NULL;
 	struct ig_flow_rec *recs = NULL, *tmp;
+	struct rec_buf b = { 0 };
 	size_t n = 0, cap = 0;
 	long rc;
 
 	*out = NULL;
+	rc = ig_map_batch(fd, sizeof(struct ig_flow_key), sizeof(struct ig_flow), read_batch, &b);
+	if (rc >= 0) {
+		recs = b.recs;
+		n = b.n;
+		goto sort;
+	}
+	free(b.recs);
+	if (rc == -ENOMEM)
+		goto nomem;
+	if (rc != -EOPNOTSUPP) {
+		ig_err("reading the flow table: %s", strerror((int)-rc));
+		return rc;
+	}
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
@@ -118,6 +167,7 @@ static long read_table(int fd, struct ig_flow_rec **out)
 	 * An LRU may drop the entry get_next_key stood on, which restarts the
 	 * walk from the first key: the same key can then be read twice.
 	 */
+sort:
 	if (n)
 		qsort(recs, n, sizeof(*recs), rec_cmp);
 	if (n > 1) {
@@ -187,23 +237,25 @@ static long merge(const struct ig_flow_rec *a, long na, const struct ig_flow_rec
 	return n;
 }
 
-long ig_flows_read(const char *pin_dir, int fd, struct ig_flow_rec **out)
+long ig_flows_read_tables(const char *pin_dir, int fd, struct ig_flow_rec **out,
+			  struct ig_flow_tables *t)
 {
 	struct ig_flow_rec *a = NULL, *b = NULL;
+	struct ig_flow_tables own;
 	long na, nb;
-	int ffd;
+	int ffd = -1;
 
 	*out = NULL;
-	if (!pin_dir)
-		return read_table(fd, out);
+	if (!t)
+		t = &own;
+	t->folded = -1;
 	/* with the flow cache: fold it, then add what it folded to what the
-	 * datapath accounted itself (flowcache.h) */
-	if (ig_fc_fold_pinned(pin_dir) == 0)
-		return read_table(fd, out); /* no cache; a failed fold is printed, and
-					     * what was folded before is still added */
-	ffd = ig_map_open(pin_dir, IG_MAP_FLOWS_FOLDED);
+	 * datapath accounted itself (flowcache.h); no cache, or a failed fold
+	 * (printed): the table alone, and what was folded before is still added */
+	if (pin_dir && ig_fc_fold_pinned(pin_dir) != 0)
+		ffd = ig_map_open(pin_dir, IG_MAP_FLOWS_FOLDED);
 	if (ffd < 0)
-		return read_table(fd, out);
+		return t->table = read_table(fd, out);
 	na = read_table(fd, &a);
 	nb = na < 0 ? 0 : read_table(ffd, &b);
 	close(ffd);
@@ -211,10 +263,17 @@ long ig_flows_read(const char *pin_dir, int fd, struct ig_flow_rec **out)
 		free(a);
 		return na < 0 ? na : nb;
 	}
+	t->table = na;
+	t->folded = nb;
 	na = merge(a, na, b, nb, out);
 	free(a);
 	free(b);
 	return na;
+}
+
+long ig_flows_read(const char *pin_dir, int fd, struct ig_flow_rec **out)
+{
+	return ig_flows_read_tables(pin_dir, fd, out, NULL);
 }
 
 int ig_vis_read(int fd, struct ig_vis_stats *out)
@@ -251,11 +310,16 @@ int ig_vis_read(int fd, struct ig_vis_stats *out)
 	return 0;
 }
 
-uint64_t ig_flow_evictions(const struct ig_vis_stats *vs, long entries)
+static uint64_t sat_sub(uint64_t inserts, long entries)
 {
-	if (entries < 0 || vs->flow_inserts < (uint64_t)entries)
-		return 0;
-	return vs->flow_inserts - (uint64_t)entries;
+	return entries < 0 || inserts < (uint64_t)entries ? 0 : inserts - (uint64_t)entries;
+}
+
+uint64_t ig_flow_evictions(uint64_t table_inserts, uint64_t folded_inserts,
+			   const struct ig_flow_tables *t)
+{
+	return sat_sub(table_inserts, t->table) +
+	       (t->folded >= 0 ? sat_sub(folded_inserts, t->folded) : 0);
 }
 
 uint64_t ig_mono_now_ns(void)

@@ -28,11 +28,25 @@ struct ig_flow_rec {
  */
 long ig_flows_read(const char *pin_dir, int fd, struct ig_flow_rec **out);
 
+/* The entries each table held when it was read. */
+struct ig_flow_tables {
+	long table;  /* "flows" (the datapath's), -1 unknown */
+	long folded; /* "flows_folded" (the collector's), -1 without a flow cache */
+};
+
+/* ig_flows_read(), also saying what each table held (t may be NULL). */
+long ig_flows_read_tables(const char *pin_dir, int fd, struct ig_flow_rec **out,
+			  struct ig_flow_tables *t);
+
 /* Sum of vis_stats over CPUs; 0 or -errno. */
 int ig_vis_read(int fd, struct ig_vis_stats *out);
 
-/* Evictions so far: inserts minus entries present, never negative. */
-uint64_t ig_flow_evictions(const struct ig_vis_stats *vs, long entries);
+/* Evictions so far: per table, the entries inserted (by the datapath into
+ * "flows", vis_stats; by the collector into "flows_folded", flow_log_pos)
+ * minus those present, never negative.  Per table: a flow in both (folded,
+ * then spilled by a full log) is two inserts and one flow, not an eviction. */
+uint64_t ig_flow_evictions(uint64_t table_inserts, uint64_t folded_inserts,
+			   const struct ig_flow_tables *t);
 
 /* CLOCK_MONOTONIC ns (bpf_ktime_get_ns) -> wall-clock ms since the epoch. */
 uint64_t ig_mono_to_wall_ms(uint64_t mono_ns);

@@ -160,8 +160,8 @@ static void fc_read(const char *pin_dir, struct ig_metrics *m)
 	if (ig_fc_totals_pinned(pin_dir, &m->fc, NULL) <= 0)
 		return;
 	m->have_fc = true;
+	m->flow_evictions = ig_flow_evictions(m->vis.flow_inserts, m->fc.inserts, &m->tables);
 	m->vis.flow_inserts += m->fc.inserts;
-	m->flow_evictions = ig_flow_evictions(&m->vis, m->flows);
 }
 
 int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
@@ -170,6 +170,7 @@ int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 
 	memset(m, 0, sizeof(*m));
 	m->flows = -1;
+	m->tables = (struct ig_flow_tables){ -1, -1 };
 	sfd = ig_map_open(pin_dir, IG_MAP_STATS);
 	if (sfd < 0) {
 		rc = sfd == -ENOENT ? -ENOENT : -EIO;
@@ -189,9 +190,11 @@ int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 	vfd = ig_map_open(pin_dir, IG_MAP_VIS_STATS);
 	if (ffd >= 0) {
 		struct ig_flow_rec *recs = NULL;
-		long n = ig_flows_read(pin_dir, ffd, &recs);
+		long n = ig_flows_read_tables(pin_dir, ffd, &recs, &m->tables);
 
 		m->flows = n >= 0 ? n : ig_map_count(ffd);
+		if (n < 0)
+			m->tables = (struct ig_flow_tables){ m->flows, -1 };
 		if (n >= 0) {
 			m->n_unans = ig_flows_unanswered_by_member(recs, (size_t)n, IG_UNANSWERED_NS,
 								   m->unans, IG_METRICS_UNANSWERED_MAX,
@@ -206,7 +209,7 @@ int ig_metrics_read(const char *pin_dir, struct ig_metrics *m)
 		for (int r = 0; r < IG_REASON_MAX; r++)
 			m->vis.events_suppressed += m->counters[r].ev_held;
 		m->have_vis = true;
-		m->flow_evictions = ig_flow_evictions(&m->vis, m->flows);
+		m->flow_evictions = ig_flow_evictions(m->vis.flow_inserts, 0, &m->tables);
 	}
 	fc_read(pin_dir, m);
 	m->have_route = ig_rmirror_state(pin_dir, &m->route_state) == 0 &&

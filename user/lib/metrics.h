@@ -24,6 +24,7 @@ struct ig_metrics {
 	struct ig_counter counters[IG_REASON_MAX];
 	long members;              /* host + subnet entries */
 	long flows;                /* entries in the flow table, -1 unknown */
+	struct ig_flow_tables tables; /* what each of its tables held */
 	uint64_t flow_evictions;
 	/* unanswered conversations (flows.h): the members with the most, the
 	 * flows of the rest, all of them; have_unans false without a flow table */
