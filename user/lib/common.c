@@ -414,6 +414,7 @@ int ig_config_store(int fd, const struct ig_config *cfg)
 }
 
 #define IG_BATCH_ENTRIES 4096u /* entries per batch lookup */
+#define IG_KERNEL_ENOTSUPP 524 /* the kernel's internal ENOTSUPP, which leaks out */
 #define IG_BATCH_ENTRIES_MAX (1u << 20)
 
 long ig_map_batch(int fd, size_t key_size, size_t value_size, ig_batch_fn fn, void *ctx)
@@ -445,7 +446,8 @@ long ig_map_batch(int fd, size_t key_size, size_t value_size, ig_batch_fn fn, vo
 		}
 		if (err && err != -ENOENT) {
 			/* no batch ops for this map type or kernel */
-			rc = !inp && (err == -EINVAL || err == -EOPNOTSUPP || err == -524)
+			rc = !inp && (err == -EINVAL || err == -EOPNOTSUPP ||
+				      err == -IG_KERNEL_ENOTSUPP)
 				     ? -EOPNOTSUPP
 				     : err;
 			goto cleanup;
