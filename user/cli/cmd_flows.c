@@ -332,6 +332,7 @@ struct follower {
 	int fd;		    /* the flow table */
 	__u32 map_id;	    /* its id: a new one is a re-attach */
 	bool saved;	    /* the state file holds the tracker's state */
+	bool warned_pace;   /* said once that the IPFIX pace is behind */
 };
 
 /* The tracker's saved state and the IPFIX exporter.  0 or an exit code. */
@@ -384,6 +385,7 @@ static int follow_reopen(struct follower *f)
 static void follow_emit(struct follower *f, struct ig_flow_delta *d, size_t nd, uint64_t now)
 {
 	const struct opts *o = f->o;
+	uint64_t paced = f->x ? f->x->paced_ns : 0;
 	size_t i, shown;
 
 	for (i = 0; f->x && i < nd; i++)
@@ -392,6 +394,13 @@ static void follow_emit(struct follower *f, struct ig_flow_delta *d, size_t nd, 
 	if (f->x && ig_ipfix_flush(f->x) && f->x->send_errors == 1)
 		ig_err("warning: sending IPFIX to %s failed (%s); going on", o->ipfix,
 		       strerror(errno));
+	if (f->x && !f->warned_pace && f->x->paced_ns - paced > o->interval_ns) {
+		ig_err("warning: the IPFIX pace held this interval's %zu records back %.1f s, "
+		       "longer than the interval: records come late, none are lost; a collector "
+		       "that keeps up takes a higher --ipfix-rate (now %u a second)",
+		       nd, (double)(f->x->paced_ns - paced) / 1e9, f->x->rate);
+		f->warned_pace = true;
+	}
 	shown = select_records(d, nd, o); /* after IPFIX: it reorders them */
 	for (i = 0; i < shown; i++) {
 		if (o->json) {
