@@ -37,6 +37,7 @@
 
 #include "common.h"
 #include "config.h"
+#include "flowcache.h"
 #include "loader.h"
 #include "ra.h"
 #include "nexthop.h"
@@ -1041,18 +1042,43 @@ static int table_replace(struct bpf_map *map, const char *pin_dir, const char *n
  * pinned one's place.  The flow insert counter restarts with its table
  * (evictions = inserts - entries).
  */
+/*
+ * A new flows_folded starts empty, and so does the collector's count of the
+ * entries it inserted there (flow_log_pos, the collector's line, which a
+ * flow cache of the same size keeps): else the old table's flows would read
+ * as the new one's evictions.  Under the fold lock, so that no folder
+ * counts meanwhile; only that word, through the mapping (the datapath
+ * writes the line beside it).
+ */
+static void fc_inserts_reset(const char *pin_dir)
+{
+	struct ig_fc_log_pos *pos;
+	struct ig_fc fc;
+	int lock;
+
+	if (ig_fc_open(&fc, pin_dir) <= 0)
+		return;
+	lock = ig_fc_lock(pin_dir);
+	pos = fc.mem[2];
+	for (unsigned int c = 0; c < fc.ncpu; c++)
+		__atomic_store_n(&pos[c].inserts, 0, __ATOMIC_RELAXED);
+	if (lock >= 0)
+		close(lock);
+	ig_fc_close(&fc);
+}
+
 static int tables_replace(struct isagate_bpf *skel, const char *pin_dir)
 {
 	struct ig_vis_stats *pc = NULL;
 	struct bpf_map *map;
 	int ncpu = libbpf_num_possible_cpus(), i, vfd = bpf_map__fd(skel->maps.vis_stats);
+	bool folded_new = !bpf_map__is_pinned(skel->maps.flows_folded);
 	__u32 zero = 0;
 
 	if (!bpf_map__is_pinned(skel->maps.conns) &&
 	    table_replace(skel->maps.conns, pin_dir, IG_MAP_CONNS))
 		return -1;
-	if (!bpf_map__is_pinned(skel->maps.flows_folded) &&
-	    table_replace(skel->maps.flows_folded, pin_dir, IG_MAP_FLOWS_FOLDED))
+	if (folded_new && table_replace(skel->maps.flows_folded, pin_dir, IG_MAP_FLOWS_FOLDED))
 		return -1;
 	bpf_object__for_each_map(map, skel->obj)
 	{
@@ -1060,6 +1086,8 @@ static int tables_replace(struct isagate_bpf *skel, const char *pin_dir)
 		    table_replace(map, pin_dir, bpf_map__name(map)))
 			return -1;
 	}
+	if (folded_new)
+		fc_inserts_reset(pin_dir);
 	if (bpf_map__is_pinned(skel->maps.flows))
 		return 0;
 	if (table_replace(skel->maps.flows, pin_dir, IG_MAP_FLOWS))
