@@ -49,7 +49,7 @@ TEST_OBJ  := $(BUILD)/obj/tests
 FIXTURE_OBJS := $(TEST_OBJ)/netns_fixture.o $(TEST_OBJ)/pkt.o
 
 TEST_BINS := $(BUILD)/test_datapath $(BUILD)/test_members $(BUILD)/test_directory \
-	$(BUILD)/test_files $(BUILD)/test_ipfix $(BUILD)/fuzz_datapath
+	$(BUILD)/test_files $(BUILD)/test_ipfix $(BUILD)/test_maps $(BUILD)/fuzz_datapath
 FUZZ_SECS ?= 600
 
 .PHONY: all deps test unit integration demo bench clean fuzz
@@ -122,6 +122,10 @@ $(BUILD)/test_files: $(TEST_OBJ)/test_files.o $(LIBISAGATE)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/test_ipfix: $(TEST_OBJ)/test_ipfix.o $(LIBISAGATE)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/test_maps: $(TEST_OBJ)/test_maps.o $(LIBISAGATE)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 

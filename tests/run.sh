@@ -4,7 +4,7 @@
 # tests/run.sh [unit|integration|all] - run isagate's test suites.
 #
 # unit:        build/test_datapath, tests/unit/check_ra.py, build/test_members,
-#              build/test_directory, build/test_files, build/test_ipfix,
+#              build/test_directory, build/test_files, build/test_ipfix, build/test_maps,
 #              build/fuzz_datapath (20 s),
 #              tests/fuzz/run_user.sh (the parsers' fuzzers, 30 s in all),
 #              tests/unit/test_install.sh, tests/unit/test_layout.sh, tests/unit/test_cli.sh,
@@ -44,6 +44,7 @@ if [[ $what == unit || $what == all ]]; then
 		"$ROOT/$BUILD/test_directory"
 		"$ROOT/$BUILD/test_files"       # files root writes: planted links, modes, failures
 		"$ROOT/$BUILD/test_ipfix"       # the IPFIX encoder's bytes (both templates)
+		"$ROOT/$BUILD/test_maps"        # reading the tables: batches, fallback, evictions
 		"$ROOT/$BUILD/fuzz_datapath"    # a bounded 20 s run; make fuzz for long ones
 		"$ROOT/tests/fuzz/run_user.sh"  # regressions + 30 s; make fuzz-user for long ones
 		"$ROOT/tests/unit/test_install.sh"  # make install/uninstall, isagate(8)
