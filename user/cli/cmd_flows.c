@@ -333,6 +333,7 @@ struct follower {
 	__u32 map_id;	    /* its id: a new one is a re-attach */
 	bool saved;	    /* the state file holds the tracker's state */
 	bool warned_pace;   /* said once that the IPFIX pace is behind */
+	bool warned_slow;   /* said once that reading takes longer than the interval */
 };
 
 /* The tracker's saved state and the IPFIX exporter.  0 or an exit code. */
@@ -436,6 +437,13 @@ static int follow_interval(struct follower *f, uint64_t now)
 	if (nd < 0) {
 		ig_err("out of memory");
 		return IG_EXIT_FAIL;
+	}
+	if (!f->warned_slow && ig_mono_now_ns() - now > f->o->interval_ns) {
+		ig_err("warning: reading and comparing the %ld flows took %.1f s, longer than the "
+		       "interval (%.1f s): intervals run back to back; a longer --interval gives "
+		       "them room",
+		       n, (double)(ig_mono_now_ns() - now) / 1e9, (double)f->o->interval_ns / 1e9);
+		f->warned_slow = true;
 	}
 	follow_emit(f, d, (size_t)nd, now);
 	free(d);
