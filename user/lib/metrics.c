@@ -359,7 +359,7 @@ static void prom_visibility(FILE *f, const struct ig_metrics *m)
 {
 	fprintf(f,
 		"# HELP isagate_flow_evictions_total Flows evicted from the full flow "
-		"table (inserts minus entries).\n"
+		"table (created minus present, per table, since it was created).\n"
 		"# TYPE isagate_flow_evictions_total counter\n"
 		"isagate_flow_evictions_total %llu\n",
 		(unsigned long long)m->flow_evictions);
