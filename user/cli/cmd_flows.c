@@ -423,6 +423,7 @@ static int follow_interval(struct follower *f, uint64_t now)
 {
 	struct ig_flow_delta *d = NULL;
 	struct ig_flow_rec *recs = NULL;
+	uint64_t took;
 	long n, nd;
 	int rc;
 
@@ -438,11 +439,12 @@ static int follow_interval(struct follower *f, uint64_t now)
 		ig_err("out of memory");
 		return IG_EXIT_FAIL;
 	}
-	if (!f->warned_slow && ig_mono_now_ns() - now > f->o->interval_ns) {
+	took = ig_mono_now_ns() - now;
+	if (!f->warned_slow && took > f->o->interval_ns) {
 		ig_err("warning: reading and comparing the %ld flows took %.1f s, longer than the "
 		       "interval (%.1f s): intervals run back to back; a longer --interval gives "
 		       "them room",
-		       n, (double)(ig_mono_now_ns() - now) / 1e9, (double)f->o->interval_ns / 1e9);
+		       n, (double)took / 1e9, (double)f->o->interval_ns / 1e9);
 		f->warned_slow = true;
 	}
 	follow_emit(f, d, (size_t)nd, now);
